@@ -1,0 +1,45 @@
+import * as core from '@actions/core';
+import type { Context } from './context';
+import { ConfigurationError, errorMessage } from './errors';
+import { Inputs, type Step } from './step';
+import { summaryMarkdown } from './summary';
+
+export function actionContext(): Context {
+  return {
+    log: {
+      info: (message) => core.info(message),
+      debug: (message) => core.debug(message),
+      notice: (message) => core.notice(message),
+      warning: (message) => core.warning(message),
+      group: (title, body) => core.group(title, body),
+    },
+    env: {
+      set: (name, value) => core.exportVariable(name, value),
+      addPath: (dir) => core.addPath(dir),
+      secret: (value) => core.setSecret(value),
+    },
+    summary: [],
+  };
+}
+
+/** The whole of a step's action entry: inputs from the runner, outputs and summary back to it. */
+export async function runAction<I extends string, O extends string>(step: Step<I, O>): Promise<void> {
+  const ctx = actionContext();
+  try {
+    const raw: Record<string, string> = {};
+    for (const [name, spec] of Object.entries<{ secret?: boolean }>(step.spec.inputs)) {
+      raw[name] = core.getInput(name);
+      if (spec.secret && raw[name]) core.setSecret(raw[name]);
+    }
+    const outputs = await step.run(new Inputs(step.spec, raw), ctx);
+    for (const [name, value] of Object.entries<string>(outputs)) core.setOutput(name, value);
+  } catch (error) {
+    // A user error is one line; anything else keeps its stack in the debug log.
+    if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack) core.debug(error.stack);
+    core.setFailed(errorMessage(error));
+  } finally {
+    if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary.addRaw(summaryMarkdown(ctx.summary)).write();
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import { ConfigurationError } from '../core/errors';
+
+export const GitHub = Octokit.plugin(retry, throttling);
+export type GitHubClient = InstanceType<typeof GitHub>;
+
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+/** GITHUB_REPOSITORY ("owner/name") of the running workflow. */
+export function repoFromEnv(env: NodeJS.ProcessEnv = process.env): Repo {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  if (!owner || !repo) throw new ConfigurationError('GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name');
+  return { owner, repo };
+}
+
+export interface ClientOptions {
+  token: string;
+  /** REST base; GitHub Enterprise Server gives https://HOST/api/v3. Defaults to GITHUB_API_URL. */
+  apiUrl?: string;
+  /** Retries of 5xx and resets (plugin-retry); rate limits are waited out by plugin-throttling. */
+  retries?: number;
+  log?: { warn: (message: string) => void };
+}
+
+/** Octokit with retries and rate-limit handling; the token never reaches a log line. */
+export function gitHubClient(options: ClientOptions): GitHubClient {
+  const warn = options.log?.warn ?? (() => undefined);
+  const retries = options.retries ?? 3;
+  return new GitHub({
+    auth: options.token,
+    baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
+    userAgent: 'sagewheels',
+    log: { debug: () => undefined, info: () => undefined, warn, error: warn },
+    retry: { retries },
+    throttle: {
+      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        warn(`rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
+        return retryCount < retries;
+      },
+      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        warn(`secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
+        return retryCount < retries;
+      },
+    },
+  });
+}

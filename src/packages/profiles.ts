@@ -1,0 +1,50 @@
+import { ConfigurationError } from '../core/errors';
+
+export type PackageName = 'sageattention' | 'generic';
+export const PACKAGE_NAMES: readonly PackageName[] = ['sageattention', 'generic'];
+
+/** What is known of a package beyond PyTorch and CUDA. */
+export interface PackageProfile {
+  name: PackageName;
+  /** Oldest CUDA the package builds with. */
+  minCuda?: string;
+  /** Architectures the package has kernels for, each with the CUDA it needs; absent: any PyTorch arch. */
+  archs?: Readonly<Record<string, string>>;
+  /** The import name, when known ahead of the wheel. */
+  importName?: string;
+  defaultSource?: string;
+  /**
+   * Extension modules (relative to the import name) the package loads on a GPU of this
+   * compute capability ("12.0"); absent: every module with GPU code must serve every arch.
+   */
+  modulesFor?: (gpu: string) => readonly string[];
+}
+
+const SAGE_DISPATCH: Readonly<Record<string, string>> = {
+  '8.0': '_qattn_sm80',
+  '8.9': '_qattn_sm89',
+  '12.0': '_qattn_sm89',
+  '12.1': '_qattn_sm89',
+  '9.0': '_qattn_sm90',
+};
+
+export const PROFILES: Readonly<Record<PackageName, PackageProfile>> = {
+  sageattention: {
+    name: 'sageattention',
+    minCuda: '12.0',
+    archs: { '8.0': '12.0', '8.6': '12.0', '8.9': '12.4', '9.0': '12.3', '10.0': '12.8', '12.0': '12.8', '12.1': '12.9' },
+    importName: 'sageattention',
+    defaultSource: 'https://github.com/thu-ml/SageAttention.git',
+    // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
+    modulesFor: (gpu) => ['_fused', ...(SAGE_DISPATCH[gpu] ? [SAGE_DISPATCH[gpu]] : [])],
+  },
+  generic: { name: 'generic' },
+};
+
+export function packageProfile(name: string): PackageProfile {
+  const profile = PROFILES[name as PackageName];
+  if (!profile) {
+    throw new ConfigurationError(`package: "${name}" is not known. Allowed: ${PACKAGE_NAMES.join(', ')}`);
+  }
+  return profile;
+}

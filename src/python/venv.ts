@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigurationError } from '../core/errors';
+import { runChecked, runProcess, type ProcessRunner } from '../core/exec';
+import { torchIndexUrl } from '../torch/releases';
+import { inspectPython, type PythonInfo } from './interpreter';
+
+export type TorchRule = 'install' | 'preinstalled' | 'none';
+export const TORCH_RULES: readonly TorchRule[] = ['install', 'preinstalled', 'none'];
+
+export const venvExecutable = (dir: string, platform = process.platform): string =>
+  platform === 'win32' ? path.join(dir, 'Scripts', 'python.exe') : path.join(dir, 'bin', 'python');
+
+/**
+ * A fresh venv from `base`. With `inherit`, the base's site-packages are visible through a .pth
+ * file: --system-site-packages alone would skip them when the base is itself a venv.
+ */
+export async function createVenv(
+  base: PythonInfo,
+  dir: string,
+  options: { inherit?: boolean; runner?: ProcessRunner } = {},
+): Promise<PythonInfo> {
+  const runner = options.runner ?? runProcess;
+  await runChecked(base.executable, ['-m', 'venv', dir], {}, runner);
+  const venv = await inspectPython(venvExecutable(dir), runner);
+  if (!venv) throw new Error(`the venv made in ${dir} does not run`);
+  if (options.inherit) {
+    const pth = path.join(venv.sitePackages[0]!, '_sagewheels_parent.pth');
+    await writeFile(pth, base.sitePackages.join('\n') + '\n');
+  }
+  return venv;
+}
+
+export interface TorchInfo {
+  /** "2.11.0+cu130" */
+  version: string;
+  /** "13.0", or undefined for a CPU build */
+  cuda?: string;
+}
+
+/** The torch a venv imports, or undefined when it has none. */
+export async function torchInfo(python: string, runner: ProcessRunner = runProcess): Promise<TorchInfo | undefined> {
+  const probe = 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda}))';
+  const result = await runner(python, ['-c', probe]);
+  if (result.code !== 0) return undefined;
+  const info = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { version: string; cuda: string | null };
+  return { version: info.version, cuda: info.cuda ?? undefined };
+}
+
+/**
+ * Puts torch into the venv by the rule: `install` exactly torch==version from the CUDA index,
+ * `preinstalled` the base interpreter's own (the venv must inherit it), `none` nothing.
+ */
+export async function provideTorch(
+  python: string,
+  rule: TorchRule,
+  want: { version?: string; cuda: string; indexUrl?: string },
+  runner: ProcessRunner = runProcess,
+): Promise<TorchInfo | undefined> {
+  if (rule === 'none') return undefined;
+  if (rule === 'install') {
+    if (!want.version) throw new ConfigurationError('torch-version: required when torch is "install"');
+    const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
+    await runChecked(python, ['-m', 'pip', 'install', `torch==${want.version}`, '--index-url', indexUrl], {}, runner);
+  }
+  const info = await torchInfo(python, runner);
+  if (!info) {
+    throw new ConfigurationError(
+      rule === 'preinstalled'
+        ? 'torch: "preinstalled" but the interpreter has no importable torch. Use torch: install with torch-version, or an interpreter that has torch'
+        : `torch: torch==${want.version} was installed but does not import`,
+    );
+  }
+  return info;
+}
