@@ -1,5 +1,4 @@
 import { defineStep } from '../core/step';
-import { summaryText } from '../core/summary';
 import { gitHubClient, repoFromEnv } from '../github/client';
 import { checkJobLimit, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
@@ -91,7 +90,10 @@ export const step = defineStep({
 
     const blocks = planSummary(plan, tag);
     ctx.summary.push(...blocks);
-    await ctx.log.group(`Plan: ${plan.entries.length} jobs`, async () => ctx.log.info(summaryText(blocks).trimEnd()));
+    ctx.log.info(
+      `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
+    );
+    ctx.log.debug(JSON.stringify(plan.entries));
     return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
   },
 });
