@@ -1,4 +1,7 @@
+import { type Arch, archName, archProblem, formatArch, parseArchList } from '../arch/arch';
 import { ConfigurationError } from '../core/errors';
+import { atLeast, majorMinor } from '../core/version';
+import { TORCH_ARCH_LISTS } from '../torch/releases';
 
 export type PackageName = 'sageattention' | 'generic';
 export const PACKAGE_NAMES: readonly PackageName[] = ['sageattention', 'generic'];
@@ -47,4 +50,22 @@ export function packageProfile(name: string): PackageProfile {
     throw new ConfigurationError(`package: "${name}" is not known. Allowed: ${PACKAGE_NAMES.join(', ')}`);
   }
   return profile;
+}
+
+/** Why the package cannot be built for `arch` with `cuda` (CUDA's own limits first), or undefined. */
+export function packageArchProblem(profile: PackageProfile, arch: Arch, cuda: string): string | undefined {
+  const problem = archProblem(arch, cuda);
+  if (problem || !profile.archs) return problem;
+  const min = profile.archs[archName(arch)];
+  if (min === undefined) return `${profile.name} has no kernels for ${formatArch(arch)}`;
+  return atLeast(cuda, min) ? undefined : `${profile.name} needs CUDA >= ${min} for ${formatArch(arch)}`;
+}
+
+/** The archs the package builds for with this CUDA: its own that CUDA compiles, or PyTorch's list for that CUDA build. */
+export function defaultArchs(profile: PackageProfile, cuda: string): Arch[] {
+  if (!profile.archs) {
+    const torchList = TORCH_ARCH_LISTS[majorMinor(cuda)];
+    return torchList ? parseArchList(torchList) : [];
+  }
+  return parseArchList(Object.keys(profile.archs).join(';')).filter((arch) => !packageArchProblem(profile, arch, cuda));
 }

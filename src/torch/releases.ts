@@ -48,6 +48,13 @@ export function torchSupportsPython(release: TorchRelease, python: string): bool
   return atLeast(python, release.python.min) && compareVersions(majorMinor(python), release.python.max) <= 0;
 }
 
+/** Every Python minor the release supports, oldest first: ["3.9", "3.10", ...]. */
+export function torchPythons(release: TorchRelease): string[] {
+  const [major, first] = release.python.min.split('.').map(Number) as [number, number];
+  const last = Number(release.python.max.split('.')[1]);
+  return Array.from({ length: last - first + 1 }, (_, i) => `${major}.${first + i}`);
+}
+
 /** "12.8" -> "cu128" */
 export const cudaTag = (cuda: string): string => `cu${majorMinor(cuda).replace('.', '')}`;
 

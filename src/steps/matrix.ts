@@ -1,0 +1,99 @@
+import { defineStep } from '../core/step';
+import { gitHubClient, repoFromEnv } from '../github/client';
+import { checkJobLimit, planMatrix } from '../matrix/plan';
+import { releaseWheels, skipPublished } from '../matrix/published';
+import { planSummary } from '../matrix/summary';
+import { PACKAGE_NAMES } from '../packages/profiles';
+
+export const step = defineStep({
+  spec: {
+    name: 'matrix',
+    title: 'Plan the build matrix',
+    description: "Plans the strategy.matrix of a wheel release from PyTorch's release table and what the package can build",
+    inputs: {
+      package: {
+        description: 'What is known of the package: sageattention (its CUDA and GPU limits), or generic (PyTorch and CUDA only)',
+        default: 'sageattention',
+        choices: PACKAGE_NAMES,
+      },
+      'torch-versions': {
+        description: 'PyTorch versions to build against, like 2.7.1, 2.8.0 (2.5 to 2.11)',
+        required: true,
+      },
+      'cuda-versions': {
+        description: 'CUDA versions and ranges (12.8, 12.6-13.0), or auto: every CUDA build PyTorch published of each torch',
+        default: 'auto',
+      },
+      'python-versions': {
+        description: 'Python versions and ranges (3.12, 3.10-3.13), or auto: every Python each torch supports',
+        default: 'auto',
+      },
+      platforms: {
+        description: 'Platforms to build for: linux-x86_64, windows-x86_64',
+        default: 'linux-x86_64',
+      },
+      'arch-list': {
+        description:
+          "GPU architectures, in any spelling (8.0;8.6, 9.0 12.0, sm_90a, 12.0+PTX), checked against every CUDA; auto: each CUDA's archs the package builds (generic: PyTorch's own list)",
+        default: 'auto',
+      },
+      include: {
+        description: "JSON list of objects, as GitHub's matrix include: extend planned jobs or add new ones",
+      },
+      exclude: {
+        description: "JSON list of objects, as GitHub's matrix exclude: drop every planned job that matches one",
+      },
+      'skip-published': {
+        description: 'A release tag: drop the jobs whose wheel is already on that release, so a rerun builds only what is missing',
+      },
+      token: {
+        description: 'GitHub token that can read the repository releases (for skip-published)',
+        default: '${{ github.token }}',
+        secret: true,
+      },
+      'github-api-url': {
+        description: 'GitHub REST API URL; defaults to the runner GITHUB_API_URL (GitHub Enterprise Server included)',
+      },
+    },
+    outputs: {
+      matrix: { description: 'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}' },
+      count: { description: 'Number of jobs in the matrix (0 when everything is already published)' },
+    },
+  },
+  run: async (inputs, ctx) => {
+    let plan = planMatrix({
+      package: inputs.string('package'),
+      torchVersions: inputs.string('torch-versions'),
+      cudaVersions: inputs.string('cuda-versions'),
+      pythonVersions: inputs.string('python-versions'),
+      platforms: inputs.string('platforms'),
+      archList: inputs.string('arch-list'),
+      include: inputs.string('include'),
+      exclude: inputs.string('exclude'),
+    });
+    for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
+    for (const warning of plan.warnings) ctx.log.warning(warning);
+
+    const tag = inputs.optional('skip-published');
+    if (tag) {
+      const repo = repoFromEnv();
+      const client = gitHubClient({ token: inputs.string('token'), apiUrl: inputs.optional('github-api-url'), log: { warn: (message) => ctx.log.warning(message) } });
+      const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
+        const names = await releaseWheels(client, repo, tag);
+        if (names === undefined) ctx.log.info(`No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`);
+        else ctx.log.info([`${names.length} wheels:`, ...names].join('\n'));
+        return names ?? [];
+      });
+      plan = skipPublished(plan, wheels);
+    }
+    checkJobLimit(plan);
+
+    const blocks = planSummary(plan, tag);
+    ctx.summary.push(...blocks);
+    ctx.log.info(
+      `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
+    );
+    ctx.log.debug(JSON.stringify(plan.entries));
+    return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
+  },
+});

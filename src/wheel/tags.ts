@@ -1,0 +1,39 @@
+import { compareVersions, majorMinor } from '../core/version';
+import type { WheelName } from './name';
+
+/** The platforms a build matrix names, and the wheel platform tags that install on each. */
+export type MatrixPlatform = 'linux-x86_64' | 'windows-x86_64';
+export const MATRIX_PLATFORMS: readonly MatrixPlatform[] = ['linux-x86_64', 'windows-x86_64'];
+
+const PLATFORM_TAG: Record<MatrixPlatform, RegExp> = {
+  // setup.py writes linux_x86_64; auditwheel repairs it to manylinux1/2010/2014 or manylinux_2_28.
+  'linux-x86_64': /^(?:linux|manylinux(?:1|2010|2014|_\d+_\d+))_x86_64$/,
+  'windows-x86_64': /^win_amd64$/,
+};
+
+export const isMatrixPlatform = (name: string): name is MatrixPlatform => (MATRIX_PLATFORMS as readonly string[]).includes(name);
+
+/** The CPython tag of a Python version: "3.12" -> "cp312". */
+export const pythonTag = (python: string): string => `cp${majorMinor(python).replace('.', '')}`;
+
+/** Whether one platform tag ("manylinux_2_28_x86_64") installs on the matrix platform. */
+export const platformTagFits = (tag: string, platform: MatrixPlatform): boolean => PLATFORM_TAG[platform].test(tag);
+
+/** "cp39" -> "3.9"; undefined for tags that are not CPython's. */
+const cpythonVersion = (tag: string): string | undefined => /^cp(\d)(\d+)$/.exec(tag)?.slice(1).join('.');
+
+/**
+ * Whether pip installs the wheel on this CPython and platform: its tags may be compressed sets
+ * ("cp311.cp312"), and an abi3 wheel serves every CPython from its own version on.
+ */
+export function wheelFits(wheel: WheelName, python: string, platform: MatrixPlatform): boolean {
+  const pythonTags = wheel.python.split('.');
+  const fitsPython =
+    pythonTags.includes(pythonTag(python)) ||
+    (wheel.abi.split('.').includes('abi3') &&
+      pythonTags.some((tag) => {
+        const version = cpythonVersion(tag);
+        return version !== undefined && version.split('.')[0] === python.split('.')[0] && compareVersions(version, majorMinor(python)) <= 0;
+      }));
+  return fitsPython && wheel.platform.split('.').some((tag) => platformTagFits(tag, platform));
+}
