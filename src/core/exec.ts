@@ -7,6 +7,11 @@ export interface ExecOptions {
   input?: string;
   /** Each line as it arrives, stdout and stderr alike. */
   onLine?: (line: string) => void;
+  /**
+   * Windows: join the arguments with spaces and quote none, for programs that parse their command
+   * line themselves (cmd.exe /s /c "..."). Ignored elsewhere.
+   */
+  windowsVerbatimArguments?: boolean;
 }
 
 export interface ExecResult {
@@ -26,6 +31,7 @@ export const runProcess: ProcessRunner = async (command, args, options = {}) => 
     input: options.input === undefined ? undefined : Buffer.from(options.input),
     silent: true,
     ignoreReturnCode: true,
+    windowsVerbatimArguments: options.windowsVerbatimArguments,
     listeners: options.onLine ? { stdline: options.onLine, errline: options.onLine } : undefined,
   });
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
