@@ -1,0 +1,90 @@
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { inputsFor, parseInputFlags } from '../core/args';
+import { consoleContext } from '../core/console';
+import { ConfigurationError, errorMessage } from '../core/errors';
+import { Inputs, type Step, type StepSpec } from '../core/step';
+import { summaryText } from '../core/summary';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  env: process.env,
+};
+
+/** Action defaults that are workflow expressions mean something else in a terminal. */
+function cliDefault(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (value === '${{ github.token }}') return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? '';
+  return value?.includes('${{') ? '' : value;
+}
+
+function withCliDefaults(spec: StepSpec, given: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, input] of Object.entries(spec.inputs)) {
+    const value = given[name] ?? cliDefault(input.default, env);
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
+}
+
+function usage(steps: readonly Step[]): string {
+  const width = Math.max(...steps.map((s) => s.spec.name.length));
+  return [
+    'usage: sagewheels <step> [--<input> <value> ...]',
+    '       sagewheels <step> --help',
+    '',
+    'steps:',
+    ...steps.map((s) => `  ${s.spec.name.padEnd(width)}  ${s.spec.title}`),
+    '',
+  ].join('\n');
+}
+
+function stepHelp(spec: StepSpec): string {
+  const rows = Object.entries(spec.inputs).map(([name, input]) => [`--${name}`, input.required ? '(required)' : (input.default ?? ''), input.description]);
+  const outputs = Object.entries(spec.outputs).map(([name, output]) => [name, output.description]);
+  return `sagewheels ${spec.name}: ${spec.description}\n\n${summaryText([
+    { kind: 'table', header: ['input', 'default', 'description'], rows },
+    { kind: 'table', header: ['output', 'description'], rows: outputs },
+  ])}`;
+}
+
+/** `sagewheels <step> --<input> value`: the same step function the action runs, in a terminal. */
+export async function runCli(argv: readonly string[], steps: readonly Step[], io: CliIo = defaultIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage(steps));
+    return name ? 0 : 2;
+  }
+  const step = steps.find((s) => s.spec.name === name);
+  if (!step) {
+    io.err(`error: "${name}" is not a step\n\n${usage(steps)}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(stepHelp(step.spec));
+    return 0;
+  }
+  // @actions/tool-cache needs these; outside a runner they get a home of their own.
+  io.env.RUNNER_TOOL_CACHE ??= path.join(homedir(), '.cache', 'sagewheels', 'tool-cache');
+  io.env.RUNNER_TEMP ??= path.join(tmpdir(), 'sagewheels');
+
+  const ctx = consoleContext({ write: io.err, verbose: io.env.SAGEWHEELS_DEBUG === '1' });
+  try {
+    const values = withCliDefaults(step.spec, inputsFor(step.spec, parseInputFlags(rest, [step.spec])), io.env);
+    for (const [input, spec] of Object.entries(step.spec.inputs)) if (spec.secret && values[input]) ctx.env.secret(values[input]);
+    const outputs = await step.run(new Inputs(step.spec, values), ctx);
+    if (ctx.summary.length > 0) io.err(`\n${summaryText(ctx.summary)}`);
+    for (const [output, value] of Object.entries<string>(outputs)) io.out(`${output}=${value}\n`);
+    return 0;
+  } catch (error) {
+    io.err(`error: ${errorMessage(error)}\n`);
+    if (!(error instanceof ConfigurationError) && error instanceof Error && io.env.SAGEWHEELS_DEBUG === '1') io.err(`${error.stack}\n`);
+    return 1;
+  }
+}
