@@ -3,7 +3,7 @@ import type { Log } from '../core/context';
 import type { GitHubClient, Repo } from '../github/client';
 import { eachLimit } from './pool';
 import type { Asset, Release } from './release';
-import { isAlreadyExists, textUpload, type Transfers } from './transfer';
+import { httpStatus, isAlreadyExists, textUpload, type Transfers } from './transfer';
 import { INDEX_NAME, indexPage, mergeNotes, notesSection, parseSidecar, sha256Sums, sidecarName, SUMS_NAME, type ReleasedWheel } from './views';
 
 const MAX_ROUNDS = 8;
@@ -29,13 +29,16 @@ export interface ListingsResult {
 
 const uploaded = (asset: Asset): boolean => asset.state === 'uploaded';
 
-async function assetText(c: ListingsContext, asset: Asset): Promise<string> {
-  let text = c.texts.get(asset.id);
-  if (text === undefined) {
-    text = (await c.transfers.download(asset)).toString('utf8');
-    c.texts.set(asset.id, text);
+/** The text of a small asset, or undefined when another job deleted it since the listing. */
+async function assetText(c: ListingsContext, asset: Asset): Promise<string | undefined> {
+  if (!c.texts.has(asset.id)) {
+    try {
+      c.texts.set(asset.id, (await c.transfers.download(asset)).toString('utf8'));
+    } catch (error) {
+      if (httpStatus(error) !== 404) throw error;
+    }
   }
-  return text;
+  return c.texts.get(asset.id);
 }
 
 /** Every finished wheel of the release, with its digest (GitHub's, else its sidecar's) and archs. */
@@ -45,7 +48,8 @@ async function releasedWheels(c: ListingsContext, assets: Asset[]): Promise<Rele
   const sidecars = new Map<string, ReturnType<typeof parseSidecar>>();
   await eachLimit(wheels, c.concurrency, async (wheel) => {
     const sidecar = byName.get(sidecarName(wheel.name));
-    if (sidecar) sidecars.set(wheel.name, parseSidecar(await assetText(c, sidecar)));
+    const text = sidecar && (await assetText(c, sidecar));
+    if (text) sidecars.set(wheel.name, parseSidecar(text));
   });
   return wheels.map((asset) => {
     const sidecar = sidecars.get(asset.name);

@@ -32,9 +32,6 @@ export function isAlreadyExists(error: unknown): boolean {
   return httpStatus(error) === 422 && (data?.errors ?? []).some((e) => e.code === 'already_exists');
 }
 
-/** Raised by our own checks when a retry can fix it (an upload that arrived damaged). */
-class RetryableError extends Error {}
-
 interface Delay {
   seconds: number;
   rateLimited: boolean;
@@ -49,7 +46,6 @@ function retryAfterSeconds(value: string | undefined): number | undefined {
 /** How long to wait before trying again, or undefined when trying again cannot help. */
 function retryDelay(error: unknown, attempt: number): Delay | undefined {
   const backoff = { seconds: 2 ** attempt * (0.75 + Math.random() / 2), rateLimited: false };
-  if (error instanceof RetryableError) return backoff;
   const e = error as { name?: string; status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
   if (e.name !== 'HttpError') return undefined;
   if (!e.response) return backoff; // reset, refused, timed out: no answer at all
@@ -79,7 +75,7 @@ export interface Upload {
   name: string;
   contentType: string;
   size: number;
-  /** Hex; checked against the digest GitHub reports. */
+  /** Hex; tells a finished upload whose answer was lost from a broken one. */
   sha256: string;
   /** A fresh body for each attempt. */
   body: () => Readable | Buffer;
@@ -144,12 +140,7 @@ export class Transfers {
         data: item.body(),
         headers: { 'content-type': item.contentType, 'content-length': item.size },
       });
-      const asset = response.data as Asset;
-      if (!this.matches(asset, item)) {
-        await this.remove(asset);
-        throw new RetryableError(`GitHub stored ${asset.size} bytes (${asset.digest ?? 'no digest'}), not ${item.size} (sha256:${item.sha256})`);
-      }
-      return asset;
+      return response.data as Asset;
     });
   }
 

@@ -43,6 +43,8 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 /** Handles the request itself (a fault) by returning true; `next` lets it run the real route first. */
@@ -82,7 +84,10 @@ export class FakeGitHub {
   ) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      req.on('error', () => undefined); // a client that resets mid-body is a fault under test, not a crash
+      this.handle(req, res).catch(() => res.destroy());
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
     return this;
@@ -120,6 +125,18 @@ export class FakeGitHub {
   /** The next uploads lose their connection (a TCP reset) halfway through the body, leaving a `starter` asset. */
   resetOnUpload(times = 1): void {
     this.uploadResets += times;
+  }
+
+  /** The next uploads are stored, but the connection is reset instead of answered: the client cannot know it landed. */
+  lostAnswerOnUpload(times = 1): void {
+    this.fault(async (req, res, next) => {
+      if (!this.uploadTarget(req)) return false;
+      res.writeHead = () => res;
+      res.end = () => res;
+      await next();
+      res.socket?.resetAndDestroy();
+      return true;
+    }, times);
   }
 
   /** Requests that match get 403 secondary rate limit with Retry-After (seconds). */
@@ -208,7 +225,7 @@ export class FakeGitHub {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0) };
+    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0), at: Date.now() };
     this.requests.push(request);
     const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs() : (this.options.latencyMs ?? 0);
     if (latency > 0) await sleep(latency);
