@@ -4,7 +4,7 @@ import { defineStep, type Inputs } from '../core/step';
 import { gitHubClient, repoFromEnv } from '../github/client';
 import { workflowArtifacts } from '../publish/artifacts';
 import { publish, type ConflictPolicy } from '../publish/publish';
-import { Transfers, httpStatus } from '../publish/transfer';
+import { describeError, httpStatus, Transfers } from '../publish/transfer';
 import { formatSize } from '../publish/views';
 import { archsFromReport, findWheels, splitArchs, wheelPatterns } from '../publish/wheels';
 
@@ -83,6 +83,9 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
     { api, transfers, repo, log: ctx.log, secondMs, artifacts },
   ).catch((error: unknown) => {
     const status = httpStatus(error);
+    if ((error as Error).name === 'HttpError' && status === undefined) {
+      throw new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error)}`);
+    }
     if (status === 401) throw inputError('token', 'GitHub refused it (401 Bad credentials)', 'Give a valid token');
     if (status === 403 || status === 404) {
       throw inputError('token', `GitHub answered ${status} for ${repo.owner}/${repo.repo} (${(error as Error).message})`, 'Give a token that may write this repository\'s releases (permissions: contents: write)');
