@@ -51,7 +51,8 @@ export function gitHubClient(options: ClientOptions): GitHubClient {
     auth: options.token,
     baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
     userAgent: 'sagewheels',
-    log: { debug: () => undefined, info: () => undefined, warn, error: warn },
+    // Octokit logs every failed request as an error, expected 404s included; failures that matter reach the caller.
+    log: { debug: () => undefined, info: () => undefined, warn, error: () => undefined },
     retry: { enabled: !options.bare, retries, retryAfterBaseValue },
     throttle: {
       enabled: !options.bare,

@@ -63,6 +63,21 @@ export interface FakeGitHubOptions {
   maxPerPage?: number;
 }
 
+/** An HTTP server on a free loopback port; a handler that throws drops its connection. */
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    req.on('error', () => undefined); // a client that resets mid-body is a fault under test, not a crash
+    handler(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function close(server: Server | undefined): Promise<void> {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+}
+
 const SECONDARY_LIMIT =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
   'If you reach out to GitHub Support for help, please include the request ID.';
@@ -84,18 +99,12 @@ export class FakeGitHub {
   ) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      req.on('error', () => undefined); // a client that resets mid-body is a fault under test, not a crash
-      this.handle(req, res).catch(() => res.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listen((req, res) => this.handle(req, res)));
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  stop(): Promise<void> {
+    return close(this.server);
   }
 
   /** Adds a fault that runs before routing; it stays until it returns true `times` times. */

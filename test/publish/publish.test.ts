@@ -32,6 +32,7 @@ describe('publish to a new release', () => {
     expect(sums.trim().split('\n').sort()).toEqual(wheels.map((w) => `${sha256(data.get(w.name)!)}  ${w.name}`).sort());
     expect(result.assets.map((a) => a.action)).toEqual(['create', 'create', 'create']);
     expect(result.listings.sort()).toEqual(['SHA256SUMS', 'index.html', 'release notes']);
+    expect(result.ctx.lines.filter((l) => l.level === 'warning')).toEqual([]);
 
     expect(release!.body).toContain(`| [${wheels[0]!.name}](`);
     expect(release!.body).toMatch(/\| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| sm_80 sm_120a \| 39\.1 KiB \|/);
