@@ -42,7 +42,7 @@ async function assetText(c: ListingsContext, asset: Asset): Promise<string | und
 }
 
 /** Every finished wheel of the release, with its digest (GitHub's, else its sidecar's) and archs. */
-async function releasedWheels(c: ListingsContext, assets: Asset[]): Promise<ReleasedWheel[]> {
+async function releasedWheels(c: ListingsContext, release: Release, assets: Asset[]): Promise<ReleasedWheel[]> {
   const byName = new Map(assets.filter(uploaded).map((a) => [a.name, a]));
   const wheels = assets.filter((a) => uploaded(a) && a.name.endsWith('.whl')).sort((a, b) => a.name.localeCompare(b.name));
   const sidecars = new Map<string, ReturnType<typeof parseSidecar>>();
@@ -54,7 +54,9 @@ async function releasedWheels(c: ListingsContext, assets: Asset[]): Promise<Rele
   return wheels.map((asset) => {
     const sidecar = sidecars.get(asset.name);
     const digest = asset.digest?.startsWith('sha256:') ? asset.digest.slice('sha256:'.length) : undefined;
-    return { name: asset.name, size: asset.size, url: asset.browser_download_url, sha256: digest ?? sidecar?.sha256, archs: sidecar?.archs ?? [] };
+    // A draft's download URLs carry a placeholder for the tag until it is published; list the lasting ones.
+    const url = asset.browser_download_url.replace(/\/releases\/download\/[^/]+\//, `/releases/download/${encodeURIComponent(release.tag_name)}/`);
+    return { name: asset.name, size: asset.size, url, sha256: digest ?? sidecar?.sha256, archs: sidecar?.archs ?? [] };
   });
 }
 
@@ -85,7 +87,7 @@ export async function syncListings(
   let wheels: ReleasedWheel[] = [];
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const assets = await c.transfers.assets(release);
-    wheels = await releasedWheels(c, assets);
+    wheels = await releasedWheels(c, release, assets);
     const missing = wheels.filter((w) => !w.sha256).map((w) => w.name);
     if (missing.length > 0 && round === 1) c.log.info(`no sha256 known yet for ${missing.join(', ')} (no digest and no .sha256 asset)`);
 

@@ -54,7 +54,7 @@ function retryDelay(error: unknown, attempt: number): Delay | undefined {
   const status = e.status ?? 0;
   if (status === 403 || status === 429) {
     if (retryAfter !== undefined) return { seconds: retryAfter, rateLimited: true };
-    if (/secondary rate limit/i.test(e.message ?? '')) return { seconds: 60, rateLimited: true };
+    if (status === 429 || /secondary rate limit/i.test(e.message ?? '')) return { seconds: 60, rateLimited: true };
     if (headers['x-ratelimit-remaining'] === '0') {
       return { seconds: Math.max(0, Number(headers['x-ratelimit-reset']) - Date.now() / 1000) + 1, rateLimited: true };
     }

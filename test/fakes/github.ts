@@ -200,7 +200,7 @@ export class FakeGitHub {
       target_commitish: release.target_commitish,
       url: `${this.url}/repos/${repo}/releases/${release.id}`,
       assets_url: `${this.url}/repos/${repo}/releases/${release.id}/assets`,
-      html_url: `${this.url}/${repo}/releases/tag/${encodeURIComponent(release.tag_name)}`,
+      html_url: `${this.url}/${repo}/releases/tag/${this.urlTag(release)}`,
       upload_url: `${this.url}/uploads/repos/${repo}/releases/${release.id}/assets{?name,label}`,
       assets: release.assets.map((asset) => this.assetJson(asset, repo, release)),
     };
@@ -213,8 +213,13 @@ export class FakeGitHub {
       ...(this.options.digests !== false && asset.state === 'uploaded' ? { digest: `sha256:${sha256}` } : {}),
       download_count: 0,
       url: `${this.url}/repos/${repo}/releases/assets/${asset.id}`,
-      browser_download_url: `${this.url}/${repo}/releases/download/${encodeURIComponent(release.tag_name)}/${encodeURIComponent(asset.name)}`,
+      browser_download_url: `${this.url}/${repo}/releases/download/${this.urlTag(release)}/${encodeURIComponent(asset.name)}`,
     };
+  }
+
+  /** What release URLs carry: the tag, or for a draft a placeholder that changes when it is published. */
+  private urlTag(release: FakeRelease): string {
+    return release.draft ? `untagged-${release.id.toString(16).padStart(20, '0')}` : encodeURIComponent(release.tag_name);
   }
 
   /** The release and the name GitHub would store an upload under, for an authorized upload request. */
@@ -313,7 +318,7 @@ export class FakeGitHub {
     }
     const browser = /^\/([^/]+\/[^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(req.path);
     if (browser && req.method === 'GET') {
-      const release = this.releases.find((r) => r.tag_name === decodeURIComponent(browser[2]!) && !r.draft);
+      const release = this.releases.find((r) => this.urlTag(r) === browser[2]);
       const asset = release?.assets.find((a) => a.name === decodeURIComponent(browser[3]!) && a.state === 'uploaded');
       return asset ? send(302, undefined, { location: `${this.url}/download/${asset.id}` }) : notFound();
     }
