@@ -20,13 +20,6 @@ export interface ListingsContext {
   texts: Map<number, string>;
 }
 
-export interface ListingsResult {
-  wheels: ReleasedWheel[];
-  /** What this job rewrote: SHA256SUMS, index.html, release notes. */
-  changed: string[];
-  settled: boolean;
-}
-
 const uploaded = (asset: Asset): boolean => asset.state === 'uploaded';
 
 /** The text of a small asset, or undefined when another job deleted it since the listing. */
@@ -78,16 +71,12 @@ async function writeText(c: ListingsContext, release: Release, name: string, con
  * function of the asset list alone, so once the last job's uploads are in, every job computes
  * the same content, and the last job to stop has just seen it stored.
  */
-export async function syncListings(
-  c: ListingsContext,
-  release: Release,
-  options: { checksums: boolean; indexPage: boolean },
-): Promise<ListingsResult> {
+/** Returns what this job rewrote (SHA256SUMS, index.html, release notes). */
+export async function syncListings(c: ListingsContext, release: Release, options: { checksums: boolean; indexPage: boolean }): Promise<string[]> {
   const changed = new Set<string>();
-  let wheels: ReleasedWheel[] = [];
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const assets = await c.transfers.assets(release);
-    wheels = await releasedWheels(c, release, assets);
+    const wheels = await releasedWheels(c, release, assets);
     const missing = wheels.filter((w) => !w.sha256).map((w) => w.name);
     if (missing.length > 0 && round === 1) c.log.info(`no sha256 known yet for ${missing.join(', ')} (no digest and no .sha256 asset)`);
 
@@ -112,10 +101,10 @@ export async function syncListings(
       changed.add('release notes');
       wrote = true;
     }
-    if (!wrote) return { wheels, changed: [...changed], settled: true };
+    if (!wrote) return [...changed];
     // Give racing jobs' writes time to land; the jitter keeps two jobs from taking turns forever.
     await sleep((0.5 + Math.random()) * c.secondMs);
   }
   c.log.warning(`the release listings were still changing after ${MAX_ROUNDS} rounds; the job publishing last brings them up to date`);
-  return { wheels, changed: [...changed], settled: false };
+  return [...changed];
 }

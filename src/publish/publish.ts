@@ -179,7 +179,7 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
     releaseUrl: release.html_url,
     releaseCreated: created,
     assets: request.wheels.map((w) => results.get(w.name)!),
-    listings: listings.changed,
+    listings,
     artifacts,
   };
 }

@@ -43,6 +43,18 @@ const spec = {
 
 type Input = keyof typeof spec.inputs;
 
+/** GitHub's refusals that mean the token or the API URL is wrong, as errors that name that input. */
+function explain(error: unknown, apiUrl: string, repo: string): unknown {
+  const status = httpStatus(error);
+  const message = (error as Error).message;
+  if ((error as Error).name === 'HttpError' && status === undefined) return new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error)}`);
+  if (status === 401) return inputError('token', 'GitHub refused it (401 Bad credentials)', 'Give a valid token');
+  if ((status === 403 && !/rate limit/i.test(message)) || status === 404) {
+    return inputError('token', `GitHub answered ${status} for ${repo} (${message})`, "Give a token that may write this repository's releases (permissions: contents: write)");
+  }
+  return error;
+}
+
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
   const given = inputs.string('token');
@@ -82,15 +94,7 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
     },
     { api, transfers, repo, log: ctx.log, secondMs, artifacts },
   ).catch((error: unknown) => {
-    const status = httpStatus(error);
-    if ((error as Error).name === 'HttpError' && status === undefined) {
-      throw new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error)}`);
-    }
-    if (status === 401) throw inputError('token', 'GitHub refused it (401 Bad credentials)', 'Give a valid token');
-    if (status === 403 || status === 404) {
-      throw inputError('token', `GitHub answered ${status} for ${repo.owner}/${repo.repo} (${(error as Error).message})`, 'Give a token that may write this repository\'s releases (permissions: contents: write)');
-    }
-    throw error;
+    throw explain(error, apiUrl, `${repo.owner}/${repo.repo}`);
   });
 
   const count = (action: string) => result.assets.filter((a) => a.action === action).length;

@@ -74,6 +74,23 @@ describe('publishing through GitHub faults', () => {
     expect(ctx.text()).toContain('secondary rate limit on GET /repos/{owner}/{repo}/releases/tags/{tag}; retrying in 1 s');
   });
 
+  it('an exhausted primary rate limit is waited out until its reset, on API calls and uploads alike', async () => {
+    const exhausted = (match: (r: FakeRequest) => boolean) =>
+      fake.fault((r, res) => {
+        if (!match(r)) return false;
+        const reset = String(Math.floor(Date.now() / 1000));
+        res.writeHead(403, { 'content-type': 'application/json', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+        res.end('{"message":"API rate limit exceeded for installation."}');
+        return true;
+      });
+    exhausted((r) => r.method === 'GET' && r.path.endsWith('/releases/tags/v1'));
+    exhausted(isWheelUpload);
+    const { ctx } = await runPublisher(fake, request(files.wheels));
+    expectAllPublished();
+    expect(ctx.text()).toMatch(/rate limit on GET \/repos\/\{owner\}\/\{repo\}\/releases\/tags\/\{tag\}; retrying in \d+ s/);
+    expect(ctx.text()).toMatch(/HTTP 403: API rate limit exceeded for installation\.; retry 1 of 4 in 1\.\d s/);
+  });
+
   it('a 5xx on an API call is retried with backoff', async () => {
     let answered503 = 0;
     fake.fault((r, res) => {
