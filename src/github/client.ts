@@ -37,7 +37,7 @@ export interface ClientOptions {
   /**
    * No retry and no throttling plugin: the caller owns every retry. For uploads, whose retry must
    * reopen the file and remove the `starter` asset a failed attempt leaves, and which would
-   * otherwise pass plugin-throttling's write queue (one write started per second, process-wide).
+   * otherwise pass plugin-throttling's write queue (one write started per second per client).
    */
   bare?: boolean;
 }
