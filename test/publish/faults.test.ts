@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGitHub, type FakeRequest } from '../fakes/github';
+import { recordingContext } from '../helpers/context';
 import { request, runPublisher, SECOND_MS, sha256, text, wheelFiles, wheelName } from './helpers';
 
 // GitHub's faults during publishing, each met the way it must be: retried, cleaned up, or refused at once.
@@ -110,7 +111,7 @@ describe('publishing through GitHub faults', () => {
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"Bad Content-Type header value"}');
       return true;
     });
-    const ctx = (await import('../helpers/context')).recordingContext();
+    const ctx = recordingContext();
     await expect(runPublisher(fake, request(files.wheels, { concurrency: 1 }), ctx)).rejects.toThrow(
       `upload ${wheelName(1)}: HTTP 400: Bad Content-Type header value`,
     );
