@@ -11,14 +11,16 @@ const steps = (await readdir(path.join(root, 'src/steps')))
 
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 
-// Bundled CommonJS dependencies still call require() and read __dirname.
+// Bundled CommonJS dependencies still call require() and read __dirname. `var`, because some ESM
+// dependencies (@azure/storage-common, under @actions/artifact) declare their own top-level
+// `var __filename`, which a `const` here would clash with.
 const banner = [
   "import { createRequire as __createRequire } from 'node:module';",
   "import { fileURLToPath as __fileURLToPath } from 'node:url';",
   "import { dirname as __pathDirname } from 'node:path';",
   'const require = __createRequire(import.meta.url);',
-  'const __filename = __fileURLToPath(import.meta.url);',
-  'const __dirname = __pathDirname(__filename);',
+  'var __filename = __fileURLToPath(import.meta.url);',
+  'var __dirname = __pathDirname(__filename);',
 ].join('\n');
 
 for (const step of steps) {

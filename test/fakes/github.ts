@@ -1,11 +1,17 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A loopback stand-in for GitHub's REST release API, following the documented behaviour:
- * releases by tag (drafts are not found by tag), 422 already_exists on a duplicate published
- * tag or asset name, paginated asset lists with Link headers, uploads to the release's
- * upload_url, and asset downloads through a redirect. Faults are injected with `fault`.
+ * releases by tag (drafts are not found by tag, and several drafts may share a tag), 422
+ * already_exists on a duplicate published tag or asset name, paginated lists with Link headers,
+ * uploads to the release's upload_url (Content-Length checked, an unencoded "+" renamed as GitHub
+ * does, a sha256 `digest` reported), downloads through a redirect served as
+ * application/octet-stream, rate-limit headers. GitHub's faults are injected with `fault` and
+ * the helpers below it: a 502 or a connection reset during an upload that leaves a `starter`
+ * asset, and 403 secondary rate limits with Retry-After.
  */
 
 export interface FakeAsset {
@@ -15,7 +21,9 @@ export interface FakeAsset {
   content_type: string;
   size: number;
   state: 'uploaded' | 'starter';
+  /** The bytes, unless the fake was told to keep only the digest of large uploads. */
   data: Buffer;
+  sha256: string;
 }
 
 export interface FakeRelease {
@@ -35,15 +43,51 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: Buffer;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 /** Handles the request itself (a fault) by returning true; `next` lets it run the real route first. */
 export type Fault = (req: FakeRequest, res: ServerResponse, next: () => Promise<void>) => boolean | Promise<boolean>;
 
+export interface FakeGitHubOptions {
+  /** Report `digest: "sha256:..."` on assets, as github.com does; GitHub Enterprise Server may not. Default true. */
+  digests?: boolean;
+  /** Uploads larger than this keep only their size and digest (benchmarks upload gigabytes). */
+  keepBytesUpTo?: number;
+  /** A model of a remote server for benchmarks: each upload connection is read at most this fast. */
+  uploadBytesPerSecond?: number;
+  /** Delay before each request is handled, in ms (a function gives jitter, for races). */
+  latencyMs?: number | (() => number);
+  /** The largest page a list returns, whatever per_page asks (GitHub's is 100); small values force pagination. */
+  maxPerPage?: number;
+}
+
+/** An HTTP server on a free loopback port; a handler that throws drops its connection. */
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    req.on('error', () => undefined); // a client that resets mid-body is a fault under test, not a crash
+    handler(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+export async function close(server: Server | undefined): Promise<void> {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+}
+
+const SECONDARY_LIMIT =
+  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
+  'If you reach out to GitHub Support for help, please include the request ID.';
+
 export class FakeGitHub {
   readonly releases: FakeRelease[] = [];
   readonly requests: FakeRequest[] = [];
   readonly faults: Fault[] = [];
+  readonly rateLimit = { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
+  private uploadResets = 0;
   private nextId = 1;
   private server?: Server;
   url = '';
@@ -51,18 +95,16 @@ export class FakeGitHub {
   constructor(
     readonly token = 'ghs_faketoken0123456789',
     readonly pageSize = 30,
+    readonly options: FakeGitHubOptions = {},
   ) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    ({ server: this.server, url: this.url } = await listen((req, res) => this.handle(req, res)));
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  stop(): Promise<void> {
+    return close(this.server);
   }
 
   /** Adds a fault that runs before routing; it stays until it returns true `times` times. */
@@ -75,6 +117,45 @@ export class FakeGitHub {
       return handled;
     };
     this.faults.push(once);
+  }
+
+  /** The next uploads get a 502 after GitHub has already recorded a `starter` asset of that name. */
+  badGatewayOnUpload(times = 1, match: (req: FakeRequest) => boolean = () => true): void {
+    this.fault((req, res) => {
+      const target = this.uploadTarget(req);
+      if (!target || !match(req)) return false;
+      this.addAsset(target.release, target.name, req.body, 'starter');
+      res.writeHead(502, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+      return true;
+    }, times);
+  }
+
+  /** The next uploads lose their connection (a TCP reset) halfway through the body, leaving a `starter` asset. */
+  resetOnUpload(times = 1): void {
+    this.uploadResets += times;
+  }
+
+  /** The next uploads are stored, but the connection is reset instead of answered: the client cannot know it landed. */
+  lostAnswerOnUpload(times = 1): void {
+    this.fault(async (req, res, next) => {
+      if (!this.uploadTarget(req)) return false;
+      res.writeHead = () => res;
+      res.end = () => res;
+      await next();
+      res.socket?.resetAndDestroy();
+      return true;
+    }, times);
+  }
+
+  /** Requests that match get 403 secondary rate limit with Retry-After (seconds). */
+  secondaryRateLimit(match: (req: FakeRequest) => boolean, retryAfter: number, times = 1): void {
+    this.fault((req, res) => {
+      if (!match(req)) return false;
+      res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfter) });
+      res.end(JSON.stringify({ message: SECONDARY_LIMIT, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }));
+      return true;
+    }, times);
   }
 
   addRelease(fields: Partial<FakeRelease> & { tag_name: string }): FakeRelease {
@@ -93,7 +174,17 @@ export class FakeGitHub {
   }
 
   addAsset(release: FakeRelease, name: string, data: Buffer, state: FakeAsset['state'] = 'uploaded'): FakeAsset {
-    const asset: FakeAsset = { id: this.nextId++, name, label: '', content_type: 'application/octet-stream', size: data.length, state, data };
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    return this.storeAsset(release, name, data, data.length, sha256, state);
+  }
+
+  /** Every release with this tag, drafts included. */
+  releasesTagged(tag: string): FakeRelease[] {
+    return this.releases.filter((r) => r.tag_name === tag);
+  }
+
+  private storeAsset(release: FakeRelease, name: string, data: Buffer, size: number, sha256: string, state: FakeAsset['state']): FakeAsset {
+    const asset: FakeAsset = { id: this.nextId++, name, label: '', content_type: 'application/octet-stream', size, state, data, sha256 };
     release.assets.push(asset);
     return asset;
   }
@@ -108,80 +199,149 @@ export class FakeGitHub {
       prerelease: release.prerelease,
       target_commitish: release.target_commitish,
       url: `${this.url}/repos/${repo}/releases/${release.id}`,
-      html_url: `${this.url}/${repo}/releases/tag/${encodeURIComponent(release.tag_name)}`,
+      assets_url: `${this.url}/repos/${repo}/releases/${release.id}/assets`,
+      html_url: `${this.url}/${repo}/releases/tag/${this.urlTag(release)}`,
       upload_url: `${this.url}/uploads/repos/${repo}/releases/${release.id}/assets{?name,label}`,
-      assets: release.assets.map((asset) => this.assetJson(asset, repo)),
+      assets: release.assets.map((asset) => this.assetJson(asset, repo, release)),
     };
   }
 
-  private assetJson(asset: FakeAsset, repo: string) {
-    const { data: _data, ...fields } = asset;
+  private assetJson(asset: FakeAsset, repo: string, release: FakeRelease) {
+    const { data: _data, sha256, ...fields } = asset;
     return {
       ...fields,
+      ...(this.options.digests !== false && asset.state === 'uploaded' ? { digest: `sha256:${sha256}` } : {}),
+      download_count: 0,
       url: `${this.url}/repos/${repo}/releases/assets/${asset.id}`,
-      browser_download_url: `${this.url}/${repo}/releases/download/${encodeURIComponent(asset.name)}`,
+      browser_download_url: `${this.url}/${repo}/releases/download/${this.urlTag(release)}/${encodeURIComponent(asset.name)}`,
     };
+  }
+
+  /** What release URLs carry: the tag, or for a draft a placeholder that changes when it is published. */
+  private urlTag(release: FakeRelease): string {
+    return release.draft ? `untagged-${release.id.toString(16).padStart(20, '0')}` : encodeURIComponent(release.tag_name);
+  }
+
+  /** The release and the name GitHub would store an upload under, for an authorized upload request. */
+  private uploadTarget(req: FakeRequest): { release: FakeRelease; name: string; repo: string } | undefined {
+    const upload = /^\/uploads\/repos\/([^/]+\/[^/]+)\/releases\/(\d+)\/assets$/.exec(req.path);
+    const release = upload && req.method === 'POST' && this.releases.find((r) => r.id === Number(upload[2]));
+    if (!upload || !release || !this.authorized(req)) return undefined;
+    // GitHub renames what it cannot keep; an unencoded "+" arrives as a space and becomes ".".
+    const name = (req.query.get('name') ?? '').replace(/[^A-Za-z0-9._+-]+/g, '.');
+    return { release, name, repo: upload[1]! };
+  }
+
+  private authorized(req: FakeRequest): boolean {
+    const auth = req.headers.authorization ?? '';
+    return auth === `token ${this.token}` || auth === `Bearer ${this.token}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    await new Promise((resolve) => req.on('end', resolve).on('error', resolve));
     const url = new URL(req.url ?? '/', this.url);
-    const request: FakeRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks),
-    };
+    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0), at: Date.now() };
     this.requests.push(request);
-    const next = () => this.route(request, res);
+    const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs() : (this.options.latencyMs ?? 0);
+    if (latency > 0) await sleep(latency);
+
+    const target = this.uploadTarget(request);
+    if (target && this.uploadResets > 0) {
+      this.uploadResets--;
+      await new Promise((resolve) => req.once('data', resolve));
+      this.addAsset(target.release, target.name, Buffer.alloc(0), 'starter');
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const body = await this.readBody(req, Boolean(target));
+    request.body = body.data;
+    const next = () => this.route(request, res, body);
     for (const fault of this.faults) {
       if (await fault(request, res, next)) return;
     }
     await next();
   }
 
-  private async route(req: FakeRequest, res: ServerResponse): Promise<void> {
-    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+  /** The whole body, hashed as it arrives; an upload is read no faster than uploadBytesPerSecond. */
+  private async readBody(req: IncomingMessage, upload: boolean): Promise<{ data: Buffer; size: number; sha256: string }> {
+    const hash = createHash('sha256');
+    const keep = !upload || Number(req.headers['content-length'] ?? 0) <= (this.options.keepBytesUpTo ?? Infinity);
+    const chunks: Buffer[] = [];
+    const rate = upload ? this.options.uploadBytesPerSecond : undefined;
+    const start = Date.now();
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      if (keep) chunks.push(chunk);
+      size += chunk.length;
+      const due = rate ? start + (size / rate) * 1000 - Date.now() : 0;
+      if (due > 0) await sleep(due);
+    }
+    return { data: Buffer.concat(chunks), size, sha256: hash.digest('hex') };
+  }
+
+  private async route(req: FakeRequest, res: ServerResponse, body: { size: number; sha256: string }): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    if (now >= this.rateLimit.reset) Object.assign(this.rateLimit, { remaining: this.rateLimit.limit, reset: now + 3600 });
+    const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
       if (res.headersSent) return;
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-remaining': '4999', ...headers });
-      res.end(body === undefined ? undefined : JSON.stringify(body));
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-ratelimit-limit': String(this.rateLimit.limit),
+        'x-ratelimit-remaining': String(this.rateLimit.remaining),
+        'x-ratelimit-reset': String(this.rateLimit.reset),
+        'x-ratelimit-used': String(this.rateLimit.limit - this.rateLimit.remaining),
+        'x-ratelimit-resource': 'core',
+        ...headers,
+      });
+      res.end(data === undefined ? undefined : JSON.stringify(data));
     };
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     const invalid = (resource: string, field: string) =>
       send(422, { message: 'Validation Failed', errors: [{ resource, code: 'already_exists', field }] });
+    const findAsset = (id: number) => {
+      const release = this.releases.find((r) => r.assets.some((a) => a.id === id));
+      return release && { release, asset: release.assets.find((a) => a.id === id)! };
+    };
 
+    // Where GitHub's redirects lead (its object store): no token, always served as octet-stream.
     const download = /^\/download\/(\d+)$/.exec(req.path);
     if (download) {
-      const asset = this.releases.flatMap((r) => r.assets).find((a) => a.id === Number(download[1]));
-      if (!asset) return notFound();
-      res.writeHead(200, { 'content-type': asset.content_type, 'content-length': String(asset.size) });
-      res.end(asset.data);
+      const found = findAsset(Number(download[1]));
+      if (!found || found.asset.data.length !== found.asset.size) return notFound();
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(found.asset.size),
+        'content-disposition': `attachment; filename=${found.asset.name}`,
+      });
+      res.end(found.asset.data);
       return;
     }
-
-    const auth = req.headers.authorization ?? '';
-    if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
-      return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    const browser = /^\/([^/]+\/[^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(req.path);
+    if (browser && req.method === 'GET') {
+      const release = this.releases.find((r) => this.urlTag(r) === browser[2]);
+      const asset = release?.assets.find((a) => a.name === decodeURIComponent(browser[3]!) && a.state === 'uploaded');
+      return asset ? send(302, undefined, { location: `${this.url}/download/${asset.id}` }) : notFound();
     }
 
-    const upload = /^\/uploads\/repos\/([^/]+\/[^/]+)\/releases\/(\d+)\/assets$/.exec(req.path);
-    if (upload && req.method === 'POST') {
-      const release = this.releases.find((r) => r.id === Number(upload[2]));
-      if (!release) return notFound();
-      // GitHub renames what it cannot keep; an unencoded "+" arrives as a space and becomes ".".
-      const name = (req.query.get('name') ?? '').replace(/[^A-Za-z0-9._+-]+/g, '.');
-      if (release.assets.some((a) => a.name === name)) return invalid('ReleaseAsset', 'name');
+    if (!this.authorized(req)) {
+      return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    }
+    if (this.rateLimit.remaining <= 0) {
+      return send(403, { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' });
+    }
+    this.rateLimit.remaining--;
+
+    const target = this.uploadTarget(req);
+    if (target) {
+      if (target.release.assets.some((a) => a.name === target.name)) return invalid('ReleaseAsset', 'name');
       const length = Number(req.headers['content-length']);
-      if (!Number.isFinite(length) || length !== req.body.length) {
+      if (!Number.isFinite(length) || length !== body.size) {
         return send(400, { message: 'Content-Length does not match the body' });
       }
-      const asset = this.addAsset(release, name, req.body);
+      const asset = this.storeAsset(target.release, target.name, req.body, body.size, body.sha256, 'uploaded');
       asset.label = req.query.get('label') ?? '';
       asset.content_type = req.headers['content-type'] ?? 'application/octet-stream';
-      return send(201, this.assetJson(asset, upload[1]!));
+      return send(201, this.assetJson(asset, target.repo, target.release));
     }
 
     const route = /^\/repos\/([^/]+\/[^/]+)\/releases(?:\/(.*))?$/.exec(req.path);
@@ -189,12 +349,15 @@ export class FakeGitHub {
     const repo = route[1]!;
     const rest = route[2] ?? '';
 
-    if (rest === '' && req.method === 'GET') return this.paginate(req, res, this.releases.map((r) => this.releaseJson(r, repo)), send);
+    if (rest === '' && req.method === 'GET') {
+      const newestFirst = [...this.releases].reverse();
+      return this.paginate(req, newestFirst.map((r) => this.releaseJson(r, repo)), send);
+    }
     if (rest === '' && req.method === 'POST') {
-      const body = JSON.parse(req.body.toString() || '{}') as Partial<FakeRelease>;
-      if (!body.tag_name) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'missing_field', field: 'tag_name' }] });
-      if (!body.draft && this.releases.some((r) => r.tag_name === body.tag_name && !r.draft)) return invalid('Release', 'tag_name');
-      const release = this.addRelease({ ...body, tag_name: body.tag_name, assets: [] });
+      const fields = JSON.parse(req.body.toString() || '{}') as Partial<FakeRelease>;
+      if (!fields.tag_name) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'missing_field', field: 'tag_name' }] });
+      if (!fields.draft && this.releases.some((r) => r.tag_name === fields.tag_name && !r.draft)) return invalid('Release', 'tag_name');
+      const release = this.addRelease({ ...fields, tag_name: fields.tag_name, assets: [] });
       return send(201, this.releaseJson(release, repo));
     }
 
@@ -204,26 +367,25 @@ export class FakeGitHub {
       return release ? send(200, this.releaseJson(release, repo)) : notFound();
     }
 
-    const asset = /^assets\/(\d+)$/.exec(rest);
-    if (asset) {
-      const owner = this.releases.find((r) => r.assets.some((a) => a.id === Number(asset[1])));
-      const found = owner?.assets.find((a) => a.id === Number(asset[1]));
-      if (!owner || !found) return notFound();
+    const assetRoute = /^assets\/(\d+)$/.exec(rest);
+    if (assetRoute) {
+      const found = findAsset(Number(assetRoute[1]));
+      if (!found) return notFound();
       if (req.method === 'DELETE') {
-        owner.assets.splice(owner.assets.indexOf(found), 1);
+        found.release.assets.splice(found.release.assets.indexOf(found.asset), 1);
         return send(204);
       }
       if (req.method === 'GET' && req.headers.accept === 'application/octet-stream') {
-        return send(302, undefined, { location: `${this.url}/download/${found.id}` });
+        return send(302, undefined, { location: `${this.url}/download/${found.asset.id}` });
       }
-      if (req.method === 'GET') return send(200, this.assetJson(found, repo));
+      if (req.method === 'GET') return send(200, this.assetJson(found.asset, repo, found.release));
     }
 
     const byId = /^(\d+)(\/assets)?$/.exec(rest);
     const release = byId && this.releases.find((r) => r.id === Number(byId[1]));
     if (!byId || !release) return notFound();
     if (byId[2] && req.method === 'GET') {
-      return this.paginate(req, res, release.assets.map((a) => this.assetJson(a, repo)), send);
+      return this.paginate(req, release.assets.map((a) => this.assetJson(a, repo, release)), send);
     }
     if (req.method === 'GET') return send(200, this.releaseJson(release, repo));
     if (req.method === 'PATCH') {
@@ -237,13 +399,8 @@ export class FakeGitHub {
     return notFound();
   }
 
-  private paginate(
-    req: FakeRequest,
-    _res: ServerResponse,
-    items: unknown[],
-    send: (status: number, body?: unknown, headers?: Record<string, string>) => void,
-  ): void {
-    const perPage = Math.min(Number(req.query.get('per_page') ?? this.pageSize) || this.pageSize, 100);
+  private paginate(req: FakeRequest, items: unknown[], send: (status: number, body?: unknown, headers?: Record<string, string>) => void): void {
+    const perPage = Math.min(Number(req.query.get('per_page') ?? this.pageSize) || this.pageSize, this.options.maxPerPage ?? 100);
     const page = Number(req.query.get('page') ?? 1) || 1;
     const last = Math.max(1, Math.ceil(items.length / perPage));
     const link = (p: number, rel: string) => {

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { glob, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { inputError } from '../core/errors';
+import { localLabel, parseWheelName } from '../wheel/name';
+
+export interface LocalWheel {
+  path: string;
+  /** The file name, which is also the asset name. */
+  name: string;
+  size: number;
+  /** GPU architectures it carries, when known (archs input or verify's report). */
+  archs: string[];
+}
+
+/** `wheels` as users give it: build's JSON list of paths, or paths and globs by line or comma. */
+export function wheelPatterns(value: string): string[] {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      const list = JSON.parse(trimmed) as unknown;
+      if (Array.isArray(list) && list.every((item) => typeof item === 'string')) return list;
+    } catch {
+      // fall through to the error below
+    }
+    throw inputError('wheels', `${trimmed.slice(0, 80)} is not a JSON list of paths`, 'Give paths or globs, one per line, or a JSON list of paths');
+  }
+  return trimmed
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Every wheel the patterns name, each checked to be a wheel GitHub will store under its own name. */
+export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
+  const files: string[] = [];
+  for (const pattern of patterns) {
+    const matches = [pattern];
+    if (/[*?[{]/.test(pattern)) {
+      matches.length = 0;
+      for await (const match of glob(pattern, { cwd })) matches.push(match);
+    }
+    const found = [];
+    for (const match of matches) {
+      const full = path.resolve(cwd, match);
+      if ((await stat(full).catch(() => undefined))?.isFile()) found.push(full);
+    }
+    if (found.length === 0) throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
+    files.push(...found.sort());
+  }
+  const wheels = new Map<string, LocalWheel>();
+  for (const file of new Set(files)) {
+    const name = path.basename(file);
+    try {
+      parseWheelName(name);
+    } catch {
+      throw inputError('wheels', `"${name}" is not a wheel file name`, 'Give .whl files named name-version-python-abi-platform.whl');
+    }
+    if (!/^[A-Za-z0-9._+-]+$/.test(name)) {
+      throw inputError('wheels', `"${name}" has characters GitHub renames in asset names`, 'Wheel names use letters, digits and . _ + -');
+    }
+    const other = wheels.get(name);
+    if (other) throw inputError('wheels', `two files are named ${name} (${other.path}, ${file})`, 'Each asset name can be published once');
+    wheels.set(name, { path: file, name, size: (await stat(file)).size, archs: [] });
+  }
+  return [...wheels.values()];
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** "8.0;9.0 12.0" or "sm_80, sm_120a" -> a list, as given. */
+export const splitArchs = (value: string): string[] => value.split(/[\s;,]+/).filter((arch) => arch !== '');
+
+/**
+ * GPU archs per wheel name from verify's JSON report, read loosely: any object that names a
+ * .whl file (wheel, file, path or name) and has `archs` counts. A missing or unreadable report
+ * gives nothing, and the caller says so.
+ */
+export async function archsFromReport(file: string): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    const wheel = ['wheel', 'file', 'path', 'name'].map((key) => record[key]).find((v): v is string => typeof v === 'string' && v.endsWith('.whl'));
+    const archs = Array.isArray(record.archs) ? record.archs.filter((a): a is string => typeof a === 'string') : typeof record.archs === 'string' ? splitArchs(record.archs) : undefined;
+    if (wheel && archs) found.set(path.basename(wheel.replace(/\\/g, '/')), archs);
+    Object.values(record).forEach(visit);
+  };
+  visit(JSON.parse(await readFile(file, 'utf8')));
+  return found;
+}
+
+export interface WheelFacts {
+  python: string;
+  torch: string;
+  cuda: string;
+  platform: string;
+}
+
+const pythonVersion = (tag: string, abi: string): string =>
+  tag
+    .split('.')
+    .map((t) => {
+      const digits = /^(?:cp|py|pp)(\d)(\d*)$/.exec(t);
+      const version = digits ? (digits[2] ? `${digits[1]}.${digits[2]}` : digits[1]!) : t;
+      return abi === 'abi3' ? `${version}+` : version;
+    })
+    .join(', ');
+
+/** What a wheel is for, from its name: Python and platform tags, torch and CUDA from the local label (+cu128torch2.7.1). */
+export function wheelFacts(name: string): WheelFacts {
+  const wheel = parseWheelName(name);
+  const label = localLabel(wheel.version) ?? '';
+  const cuda = /cu(\d+)(\d)(?!\d)/.exec(label);
+  const torch = /torch(\d+(?:\.\d+)*)/.exec(label);
+  return {
+    python: pythonVersion(wheel.python, wheel.abi),
+    torch: torch?.[1] ?? '',
+    cuda: cuda ? `${cuda[1]}.${cuda[2]}` : /cpu/.test(label) ? 'cpu' : '',
+    platform: wheel.platform,
+  };
+}

@@ -1,0 +1,59 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gitHubClient } from '../../src/github/client';
+import { publish, type PublishRequest, type PublishResult } from '../../src/publish/publish';
+import { Transfers } from '../../src/publish/transfer';
+import type { LocalWheel } from '../../src/publish/wheels';
+import type { FakeGitHub } from '../fakes/github';
+import { recordingContext, type RecordingContext } from '../helpers/context';
+
+export const repo = { owner: 'octo', repo: 'wheels' };
+/** Milliseconds per second of Retry-After and backoff in tests: waits stay real, only shorter. */
+export const SECOND_MS = 20;
+
+export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** Wheel files with random bytes of the given sizes; names as build makes them. */
+export async function wheelFiles(names: string[], size = 40_000): Promise<{ dir: string; wheels: LocalWheel[]; data: Map<string, Buffer> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sagewheels-publish-'));
+  const data = new Map<string, Buffer>();
+  const wheels: LocalWheel[] = [];
+  for (const name of names) {
+    const bytes = randomBytes(size);
+    await writeFile(path.join(dir, name), bytes);
+    data.set(name, bytes);
+    wheels.push({ path: path.join(dir, name), name, size, archs: [] });
+  }
+  return { dir, wheels, data };
+}
+
+export const wheelName = (i: number, label = 'cu128torch2.7.1', python = 'cp312'): string =>
+  `sageattention-2.2.${i}+${label}-${python}-${python}-linux_x86_64.whl`;
+
+export function request(wheels: LocalWheel[], fields: Partial<PublishRequest> = {}): PublishRequest {
+  return {
+    wheels,
+    release: { tag: 'v1', draft: false, prerelease: false, target: 'abc123' },
+    onConflict: 'fail',
+    checksums: true,
+    indexPage: false,
+    dryRun: false,
+    concurrency: 4,
+    ...fields,
+  };
+}
+
+/** One publisher (one matrix job): its own clients and recorded log. */
+export async function runPublisher(fake: FakeGitHub, req: PublishRequest, ctx: RecordingContext = recordingContext()): Promise<PublishResult & { ctx: RecordingContext }> {
+  const options = { token: fake.token, apiUrl: fake.url, retryAfterBaseValue: SECOND_MS, log: { warn: (m: string) => ctx.log.warning(m) } };
+  const api = gitHubClient(options);
+  const transfers = new Transfers(gitHubClient({ ...options, bare: true }), repo, { retries: 4, secondMs: SECOND_MS, log: ctx.log });
+  const result = await publish(req, { api, transfers, repo, log: ctx.log, secondMs: SECOND_MS });
+  return { ...result, ctx };
+}
+
+/** The text of an asset as the fake stores it. */
+export const text = (fake: FakeGitHub, tag: string, name: string): string | undefined =>
+  fake.releases.find((r) => r.tag_name === tag)?.assets.find((a) => a.name === name)?.data.toString();
