@@ -2,8 +2,8 @@ import { createRequire as __createRequire } from 'node:module';
 import { fileURLToPath as __fileURLToPath } from 'node:url';
 import { dirname as __pathDirname } from 'node:path';
 const require = __createRequire(import.meta.url);
-const __filename = __fileURLToPath(import.meta.url);
-const __dirname = __pathDirname(__filename);
+var __filename = __fileURLToPath(import.meta.url);
+var __dirname = __pathDirname(__filename);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -20545,6 +20545,9 @@ var Inputs = class {
   }
 };
 
+// src/github/client.ts
+import { randomUUID } from "node:crypto";
+
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var import_light = __toESM(require_light(), 1);
 
@@ -24911,13 +24914,19 @@ function repoFromEnv(env = process.env) {
 function gitHubClient(options) {
   const warn = options.log?.warn ?? (() => void 0);
   const retries = options.retries ?? 3;
+  const retryAfterBaseValue = options.retryAfterBaseValue ?? 1e3;
   return new GitHub({
     auth: options.token,
     baseUrl: options.apiUrl || process.env.GITHUB_API_URL || "https://api.github.com",
     userAgent: "sagewheels",
-    log: { debug: () => void 0, info: () => void 0, warn, error: warn },
-    retry: { retries },
+    // Octokit logs every failed request as an error, expected 404s included; failures that matter reach the caller.
+    log: { debug: () => void 0, info: () => void 0, warn, error: () => void 0 },
+    retry: { enabled: !options.bare, retries, retryAfterBaseValue },
     throttle: {
+      enabled: !options.bare,
+      retryAfterBaseValue,
+      // Each client queues on its own, as separate jobs do; the default id shares one queue per process.
+      id: `sagewheels-${randomUUID()}`,
       onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
         warn(`rate limit on ${request2.method} ${request2.url}; retrying in ${retryAfter} s`);
         return retryCount < retries;
