@@ -2,7 +2,7 @@ import { inputError } from '../core/errors';
 import { archivesFor, type Archive, type Manifest } from './manifest';
 import { isWindows, type RedistPlatform } from './platform';
 
-export const COMPONENT_SETS = ['torch-extension', 'full'] as const;
+export const COMPONENT_SETS = ['torch-extension', 'compiler', 'full'] as const;
 
 /** nvcc, the runtime it links, and CCCL (Thrust, CUB, libcu++), which PyTorch's headers include. */
 const COMPILER = ['cuda_nvcc', 'cuda_cudart', 'cuda_cccl'];
@@ -15,9 +15,12 @@ const COMPILER_SPLIT_IN_13 = ['cuda_crt', 'libnvvm'];
  */
 const TORCH_LIBRARY_HEADERS = ['libcublas', 'libcusparse', 'libcusolver', 'libcurand'];
 
+/** `compiler`: nvcc and what it needs to compile and link CUDA code, on any platform. */
+export const compilerComponents = (major: number): string[] => [...COMPILER, ...(major >= 13 ? COMPILER_SPLIT_IN_13 : [])];
+
 /** What building a PyTorch CUDA extension needs from the toolkit on this platform and CUDA major. */
 export function torchExtensionComponents(major: number, platform: RedistPlatform): string[] {
-  return [...COMPILER, ...(major >= 13 ? COMPILER_SPLIT_IN_13 : []), ...(isWindows(platform) ? TORCH_LIBRARY_HEADERS : [])];
+  return [...compilerComponents(major), ...(isWindows(platform) ? TORCH_LIBRARY_HEADERS : [])];
 }
 
 /**
@@ -51,6 +54,7 @@ export function expandComponents(
   const names = new Set<string>();
   for (const item of requested) {
     if (item === 'torch-extension') torchExtensionComponents(major, platform).forEach((n) => names.add(n));
+    else if (item === 'compiler') compilerComponents(major).forEach((n) => names.add(n));
     else if (item === 'full') {
       if (!manifest) throw new Error('the full component set needs the manifest');
       fullComponents(manifest, platform).forEach((n) => names.add(n));

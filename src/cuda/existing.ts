@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { isWindows, pathFor, toolkitLayout, type RedistPlatform } from './platform';
+import type { Installed } from './request';
 
 export interface Candidate {
   /** Where the candidate came from, for logs: "CUDA_PATH_V12_8", "/usr/local/cuda-12.8", "PATH". */
@@ -63,14 +64,42 @@ export async function probe(nvcc: string, platform: RedistPlatform, run: Process
   };
 }
 
-/** The "cuda" version of NVIDIA's version.json (the installer writes it; so does a redist install here). */
-export async function readRelease(versionJson: string): Promise<string | undefined> {
+/** NVIDIA's version.json (the installer writes it; so does a redist install here): name -> version, "cuda" the release. */
+export async function readVersions(versionJson: string): Promise<Map<string, string>> {
   try {
-    const json = JSON.parse(await readFile(versionJson, 'utf8')) as { cuda?: { version?: unknown } };
-    return typeof json.cuda?.version === 'string' ? json.cuda.version : undefined;
+    const json = JSON.parse(await readFile(versionJson, 'utf8')) as Record<string, { version?: unknown }>;
+    return new Map(Object.entries(json).flatMap(([name, e]) => (typeof e?.version === 'string' ? [[name, e.version] as const] : [])));
   } catch {
-    return undefined;
+    return new Map();
   }
+}
+
+const readRelease = async (versionJson: string) => (await readVersions(versionJson)).get('cuda');
+
+/** The result for a toolkit on disk, found or just installed. */
+export async function toolkitResult(toolkit: Toolkit, platform: RedistPlatform): Promise<Installed> {
+  const versions = await readVersions(toolkitLayout(toolkit.root, platform).versionJson);
+  return {
+    version: toolkit.release ?? toolkit.nvccVersion,
+    majorMinor: toolkit.majorMinor,
+    root: toolkit.root,
+    nvcc: toolkit.nvcc,
+    source: 'existing',
+    cacheHit: false,
+    method: 'existing',
+    components: [...versions].filter(([name]) => name !== 'cuda').map(([name, version]) => ({ name, version })),
+    downloadedBytes: 0,
+  };
+}
+
+/** A new toolkit's nvcc must run and be the version asked for, before the toolkit is kept. */
+export async function confirmNvcc(root: string, platform: RedistPlatform, majorMinor: string, run: ProcessRunner): Promise<Toolkit> {
+  const nvcc = toolkitLayout(root, platform).nvcc;
+  const toolkit = await probe(nvcc, platform, run);
+  if (!toolkit || toolkit.majorMinor !== majorMinor) {
+    throw new Error(`the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : 'does not run'}`);
+  }
+  return toolkit;
 }
 
 export interface Search {

@@ -1,5 +1,14 @@
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { inputError } from '../core/errors';
-import type { RedistPlatform } from './platform';
+import { runChecked } from '../core/exec';
+import { expandComponents } from './components';
+import { download, downloadText, verifyDownload } from './download';
+import { confirmNvcc, defaultWindowsRoot, toolkitResult } from './existing';
+import { isWindows, type RedistPlatform } from './platform';
+import type { InstallContext, Installed } from './request';
+import { fillOnce, installDirFor } from './slot';
+import { majorMinorOf } from './versions';
 
 /**
  * NVIDIA's full installers live beside the redist tree: <cuda>/<x.y.z>/local_installers/, and
@@ -108,3 +117,57 @@ export function windowsInstallerArgs(components: readonly string[], majorMinor: 
 /** `full` for the Windows installer: every toolkit sub-package of that major, never the display driver. */
 export const windowsToolkitComponents = (major: number): string[] =>
   Object.keys(WINDOWS_SUBPACKAGES).filter((c) => major >= 13 || (c !== 'cuda_crt' && c !== 'libnvvm'));
+
+/**
+ * The installer method. Windows: the exe with -s and the components' sub-packages, into NVIDIA's
+ * folder under Program Files. Linux: the runfile's toolkit into the tool cache (or install-dir),
+ * through the same once-only, all-or-nothing placement as a redist install.
+ */
+export async function installWithInstaller(ctx: InstallContext): Promise<Installed> {
+  const { request, version, release, platform, run, options } = ctx;
+  const majorMinor = majorMinorOf(version);
+  const runInstaller = (command: string, args: string[]) =>
+    options.log.group(`${command} ${args.join(' ')}`, () => runChecked(command, args, { onLine: (l) => options.log.info(l) }, run));
+
+  if (isWindows(platform)) {
+    const names = request.components.includes('full') ? windowsToolkitComponents(version.major) : expandComponents(request.components, version.major, platform);
+    const args = windowsInstallerArgs(names, majorMinor);
+    const { file, bytes } = await fetchInstaller(ctx, ctx.temp);
+    await runInstaller(file, args);
+    const root = defaultWindowsRoot(majorMinor, (request.env ?? process.env).ProgramFiles ?? 'C:\\Program Files');
+    const installed = await toolkitResult(await confirmNvcc(root, platform, majorMinor, run), platform);
+    return { ...installed, source: 'download', method: 'installer', downloadedBytes: bytes };
+  }
+
+  if (request.components.join(',') !== 'torch-extension') {
+    options.log.notice("method installer: NVIDIA's Linux runfile installs the whole toolkit; components is not used");
+  }
+  const dir = installDirFor(request.installDir, request.toolCache, { tool: 'cuda-installer', version: release, arch: platform });
+  let downloadedBytes = 0;
+  const outcome = await fillOnce(
+    dir,
+    async (staging) => {
+      const { file, bytes } = await fetchInstaller(ctx, staging);
+      downloadedBytes = bytes;
+      await mkdir(path.join(staging, 'tmp'));
+      await runInstaller('sh', linuxInstallerArgs(file, path.join(staging, 'toolkit'), path.join(staging, 'tmp')));
+      await confirmNvcc(path.join(staging, 'toolkit'), platform, majorMinor, run);
+    },
+    { lock: { ...options.lock, onWait: (m) => options.log.info(m) }, userDir: Boolean(request.installDir) },
+  );
+  const installed = await toolkitResult(await confirmNvcc(dir, platform, majorMinor, run), platform);
+  const found = outcome === 'found';
+  return { ...installed, source: found ? 'cache' : 'download', cacheHit: found, method: 'installer', downloadedBytes };
+}
+
+/** The release's installer as md5sum.txt names it, checked against its MD5 (NVIDIA publishes no SHA-256 for installers). */
+async function fetchInstaller(ctx: InstallContext, dir: string): Promise<{ file: string; bytes: number }> {
+  const urls = installerUrls(ctx.mirror, ctx.release);
+  const installer = chooseInstaller(parseMd5sums(await downloadText(urls.md5sums, path.join(dir, 'md5sum.txt'))), ctx.release, ctx.platform);
+  const file = path.join(dir, installer.name);
+  ctx.options.log.info(`Downloading ${urls.file(installer.name)}`);
+  await download(urls.file(installer.name), file);
+  await verifyDownload(file, { digest: installer.md5, algorithm: 'md5' }, installer.name);
+  ctx.options.log.info(`${installer.name}: md5 matches NVIDIA's md5sum.txt (NVIDIA publishes no sha256 for installers)`);
+  return { file, bytes: (await stat(file)).size };
+}

@@ -1,19 +1,75 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Log } from '../core/context';
-import { errorMessage } from '../core/errors';
+import { errorMessage, inputError } from '../core/errors';
+import { expandComponents, needsManifest, selectArchives } from './components';
 import { download, megabytes, progressReporter, verifyDownload } from './download';
-import type { Archive } from './manifest';
+import { confirmNvcc, readVersions } from './existing';
+import type { Archive, Manifest } from './manifest';
 import { finishPrefix, mergeComponent, unpackComponent } from './prefix';
-import type { RedistPlatform } from './platform';
+import { toolkitLayout, type RedistPlatform } from './platform';
+import type { InstallContext, Installed, SetupOptions } from './request';
+import { fillOnce, installDirFor } from './slot';
+import { fetchManifest } from './tree';
+import { majorMinorOf } from './versions';
 
-export interface FetchOptions {
-  log: Log;
-  /** Archives downloaded (and unpacked) at once. */
-  concurrency?: number;
-  /** How often running downloads report the bytes that have arrived. */
-  progressMs?: number;
+/** One key for lookup and save: the release, the platform and exactly these components. */
+export function toolCacheKey(release: string, platform: RedistPlatform, names: readonly string[]) {
+  const components = createHash('sha256').update([...names].sort().join(',')).digest('hex').slice(0, 10);
+  return { tool: 'cuda', version: release, arch: `${platform}-${components}` };
+}
+
+/**
+ * The redist method: the components' archives from the tree, merged into one toolkit in the tool
+ * cache (or install-dir), unless an earlier job already put exactly that there.
+ */
+export async function installFromRedist(ctx: InstallContext): Promise<Installed> {
+  const { request, version, release, mirror, platform, temp, options } = ctx;
+  let manifest: Manifest | undefined;
+  const loadManifest = async () => (manifest ??= await fetchManifest(version, release, mirror, temp));
+  const names = expandComponents(request.components, version.major, platform, needsManifest(request.components) ? await loadManifest() : undefined);
+  const dir = installDirFor(request.installDir, request.toolCache, toolCacheKey(release, platform, names));
+  const withNvcc = names.includes('cuda_nvcc');
+
+  let downloadedBytes = 0;
+  const outcome = await options.log.group(`CUDA ${release}: ${names.join(', ')}`, () =>
+    fillOnce(
+      dir,
+      async (staging) => {
+        const archives = selectArchives(names, await loadManifest(), platform);
+        const total = archives.reduce((sum, a) => sum + a.size, 0);
+        options.log.info(`Downloading ${archives.length} components (${megabytes(total)}) from ${mirror}`);
+        downloadedBytes = await buildFromRedist(archives, mirror, release, platform, staging, options);
+        if (withNvcc) await confirmNvcc(path.join(staging, 'toolkit'), platform, majorMinorOf(version), ctx.run);
+      },
+      { lock: { ...options.lock, onWait: (m) => options.log.info(m) }, userDir: Boolean(request.installDir) },
+    ),
+  );
+  const versions = await readVersions(toolkitLayout(dir, platform).versionJson);
+  if (outcome === 'found' && request.installDir) checkReused(dir, release, names, versions);
+  return {
+    version: release,
+    majorMinor: majorMinorOf(version),
+    root: dir,
+    nvcc: withNvcc ? toolkitLayout(dir, platform).nvcc : '',
+    source: outcome === 'found' ? 'cache' : 'download',
+    cacheHit: outcome === 'found',
+    method: 'redist',
+    components: [...versions].filter(([name]) => name !== 'cuda').map(([name, v]) => ({ name, version: v })),
+    downloadedBytes,
+  };
+}
+
+/** A reused install-dir must hold what was asked for (in the tool cache, the key guarantees it). */
+function checkReused(dir: string, release: string, names: string[], versions: Map<string, string>): void {
+  if (versions.get('cuda') === release && names.every((n) => versions.has(n))) return;
+  const held = [...versions.keys()].filter((n) => n !== 'cuda');
+  throw inputError(
+    'install-dir',
+    `${dir} holds CUDA ${versions.get('cuda') ?? '(unknown)'} with ${held.join(', ')}, not CUDA ${release} with ${names.join(', ')}`,
+    'Choose another folder, or remove this one',
+  );
 }
 
 /**
@@ -21,13 +77,13 @@ export interface FetchOptions {
  * each one's size and SHA-256 before unpacking it, then merges every component into one prefix.
  * Returns the bytes downloaded. On any failure it throws once the other downloads have stopped.
  */
-export async function buildFromRedist(
+async function buildFromRedist(
   archives: readonly Archive[],
   mirrorUrl: string,
   release: string,
   platform: RedistPlatform,
   staging: string,
-  options: FetchOptions,
+  options: SetupOptions,
 ): Promise<number> {
   const { log, concurrency = 4, progressMs = 5000 } = options;
   const queue = [...archives].sort((a, b) => b.size - a.size);

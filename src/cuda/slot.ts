@@ -12,8 +12,12 @@ import { withLock, type LockOptions } from './lock';
  */
 export const isComplete = (dir: string): boolean => existsSync(dir) && existsSync(`${dir}.complete`);
 
-export const toolCacheDir = (cacheRoot: string, tool: string, version: string, arch: string): string =>
-  path.join(cacheRoot, tool, version, arch);
+/** Where a toolkit goes: install-dir when given, else <tool cache>/<tool>/<version>/<arch>. */
+export function installDirFor(installDir: string | undefined, toolCache: string | undefined, key: { tool: string; version: string; arch: string }): string {
+  if (installDir) return path.resolve(installDir);
+  if (!toolCache) throw inputError('install-dir', 'is empty and RUNNER_TOOL_CACHE is not set', 'Give install-dir, or run on an Actions runner');
+  return path.join(toolCache, key.tool, key.version, key.arch);
+}
 
 /**
  * Fills `dir` once, even when several jobs on one host ask at the same time: under a lock, the

@@ -23,7 +23,7 @@ export const step = defineStep({
       },
       components: {
         description:
-          'What to install from the redist tree: torch-extension (nvcc, cudart, CCCL; crt and nvvm on CUDA 13; on Windows also the cuBLAS, cuSPARSE, cuSOLVER and cuRAND headers), full (the whole toolkit), or redist component names, comma-separated; sets and names mix.',
+          'What to install from the redist tree: torch-extension (compiler, and on Windows the cuBLAS, cuSPARSE, cuSOLVER and cuRAND headers that PyTorch includes), compiler (nvcc, cudart, CCCL; crt and nvvm on CUDA 13), full (the whole toolkit), or redist component names; comma-separated, sets and names mix.',
         default: 'torch-extension',
       },
       'mirror-url': {
