@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Log } from '../src/core/context';
 import { torchExtensionComponents } from '../src/cuda/components';
-import { setupCuda, type SetupRequest } from '../src/cuda/setup';
+import { setupCuda } from '../src/cuda/setup';
 import { buildRedistTree, FakeRedist } from '../test/fakes/redist';
 
 const runs = Number(process.argv[2] ?? 3);
@@ -28,18 +28,9 @@ const log: Log = {
 const tree = await buildRedistTree('/usr/local/cuda-13.0', '13.0.2', torchExtensionComponents(13, 'linux-x86_64'));
 const server = await new FakeRedist([tree]).start();
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'sagewheels-bench-cuda-'));
-const request = (toolCache: string): SetupRequest => ({
-  cudaVersion: '13.0.2',
-  method: 'redist',
-  components: ['torch-extension'],
-  mirrorUrl: server.mirrorUrl,
-  toolCache,
-  tempDir: scratch,
-  platform: 'linux-x86_64',
-});
 const timed = async (toolCache: string) => {
   const started = performance.now();
-  const result = await setupCuda(request(toolCache), { log });
+  const result = await setupCuda(server.request(toolCache, scratch), { log });
   return { seconds: (performance.now() - started) / 1000, source: result.source, bytes: result.downloadedBytes };
 };
 

@@ -64,12 +64,12 @@ export const step = defineStep({
 
     const components = result.components.map((c) => `${c.name} ${c.version}`).join(', ') || '(not recorded)';
     ctx.summary.push(
-      { kind: 'heading', text: `CUDA ${result.version}` },
+      { kind: 'heading', text: 'setup-cuda' },
       {
         kind: 'table',
-        header: ['', ''],
+        header: ['CUDA', result.version],
         rows: [
-          ['source', `${result.source} (${result.method})`],
+          ['source', result.method === 'existing' ? 'existing' : `${result.source} (${result.method})`],
           ['path', result.root],
           ['nvcc', result.nvcc || '(none)'],
           ['components', components],

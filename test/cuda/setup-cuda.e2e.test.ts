@@ -47,18 +47,7 @@ beforeEach(() => {
 
 const newCache = () => mkdtemp(path.join(scratch, 'toolcache-'));
 
-function request(toolCache: string, fields: Partial<SetupRequest> = {}): SetupRequest {
-  return {
-    cudaVersion: '13.0.2',
-    method: 'redist',
-    components: ['torch-extension'],
-    mirrorUrl: server.mirrorUrl,
-    toolCache,
-    tempDir: scratch,
-    platform: 'linux-x86_64',
-    ...fields,
-  };
-}
+const request = (toolCache: string, fields: Partial<SetupRequest> = {}): SetupRequest => server.request(toolCache, scratch, fields);
 
 /** What a tool cache holds: <tool>/<version>/<entry> (toolkits, markers, locks, staging folders). */
 async function leftovers(cache: string): Promise<string[]> {

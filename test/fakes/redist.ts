@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { SetupRequest } from '../../src/cuda/request';
 
 /**
  * A loopback stand-in for NVIDIA's redist tree (developer.download.nvidia.com/compute/cuda/redist/),
@@ -150,6 +151,20 @@ export class FakeRedist {
   /** The mirror-url to give setup-cuda. */
   get mirrorUrl(): string {
     return `${this.url}/compute/cuda/redist/`;
+  }
+
+  /** A setup-cuda request for the first tree's release from this server, by the redist method. */
+  request(toolCache: string | undefined, tempDir: string, fields: Partial<SetupRequest> = {}): SetupRequest {
+    return {
+      cudaVersion: this.trees[0]!.release,
+      method: 'redist',
+      components: ['torch-extension'],
+      mirrorUrl: this.mirrorUrl,
+      toolCache,
+      tempDir,
+      platform: this.trees[0]!.platform,
+      ...fields,
+    };
   }
 
   async start(): Promise<this> {
