@@ -7,7 +7,7 @@ import { download, downloadText, verifyDownload } from './download';
 import { confirmNvcc, defaultWindowsRoot, toolkitResult } from './existing';
 import { isWindows, type RedistPlatform } from './platform';
 import type { InstallContext, Installed } from './request';
-import { fillOnce, installDirFor } from './slot';
+import { fillOnce, toolkitDir } from './slot';
 import { majorMinorOf } from './versions';
 
 /**
@@ -142,7 +142,7 @@ export async function installWithInstaller(ctx: InstallContext): Promise<Install
   if (request.components.join(',') !== 'torch-extension') {
     options.log.notice("method installer: NVIDIA's Linux runfile installs the whole toolkit; components is not used");
   }
-  const dir = installDirFor(request.installDir, request.toolCache, { tool: 'cuda-installer', version: release, arch: platform });
+  const dir = toolkitDir(request.installDir, request.toolCache, { tool: 'cuda-installer', version: release, arch: platform });
   let downloadedBytes = 0;
   const outcome = await fillOnce(
     dir,

@@ -10,7 +10,7 @@ import type { Archive, Manifest } from './manifest';
 import { finishPrefix, mergeComponent, unpackComponent } from './prefix';
 import { toolkitLayout, type RedistPlatform } from './platform';
 import type { InstallContext, Installed, SetupOptions } from './request';
-import { fillOnce, installDirFor } from './slot';
+import { fillOnce, toolkitDir } from './slot';
 import { fetchManifest } from './tree';
 import { majorMinorOf } from './versions';
 
@@ -29,7 +29,7 @@ export async function installFromRedist(ctx: InstallContext): Promise<Installed>
   let manifest: Manifest | undefined;
   const loadManifest = async () => (manifest ??= await fetchManifest(version, release, mirror, temp));
   const names = expandComponents(request.components, version.major, platform, needsManifest(request.components) ? await loadManifest() : undefined);
-  const dir = installDirFor(request.installDir, request.toolCache, toolCacheKey(release, platform, names));
+  const dir = toolkitDir(request.installDir, request.toolCache, toolCacheKey(release, platform, names));
   const withNvcc = names.includes('cuda_nvcc');
 
   let downloadedBytes = 0;

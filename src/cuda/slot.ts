@@ -13,7 +13,7 @@ import { withLock, type LockOptions } from './lock';
 export const isComplete = (dir: string): boolean => existsSync(dir) && existsSync(`${dir}.complete`);
 
 /** Where a toolkit goes: install-dir when given, else <tool cache>/<tool>/<version>/<arch>. */
-export function installDirFor(installDir: string | undefined, toolCache: string | undefined, key: { tool: string; version: string; arch: string }): string {
+export function toolkitDir(installDir: string | undefined, toolCache: string | undefined, key: { tool: string; version: string; arch: string }): string {
   if (installDir) return path.resolve(installDir);
   if (!toolCache) throw inputError('install-dir', 'is empty and RUNNER_TOOL_CACHE is not set', 'Give install-dir, or run on an Actions runner');
   return path.join(toolCache, key.tool, key.version, key.arch);

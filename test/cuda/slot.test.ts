@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withLock } from '../../src/cuda/lock';
-import { fillOnce, installDirFor, isComplete } from '../../src/cuda/slot';
+import { fillOnce, toolkitDir, isComplete } from '../../src/cuda/slot';
 
 let root: string;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ const writeToolkit = (marker: string) => async (staging: string) => {
 describe('fillOnce', () => {
   it('saves where @actions/tool-cache finds it, under the same key', async () => {
     const cache = path.join(root, 'cache-find');
-    const dir = installDirFor(undefined, cache, { tool: 'cuda', version: '12.8.1', arch: 'linux-x86_64-0123456789' });
+    const dir = toolkitDir(undefined, cache, { tool: 'cuda', version: '12.8.1', arch: 'linux-x86_64-0123456789' });
     expect(await fillOnce(dir, writeToolkit('one'), { lock: fast })).toBe('installed');
     vi.stubEnv('RUNNER_TOOL_CACHE', cache);
     try {
