@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { inputError } from '../core/errors';
+import { runProcess } from '../core/exec';
+import { checkComponentsInput } from './components';
+import { findExisting, toolkitResult } from './existing';
+import { installWithInstaller } from './installer';
+import { hostPlatform, isWindows } from './platform';
+import { installFromRedist } from './redist';
+import type { SetupOptions, SetupRequest, SetupResult } from './request';
+import { checkMirror, resolveRelease } from './tree';
+import { majorMinorOf, parseVersionRequest } from './versions';
+
+export { METHODS, NVIDIA_REDIST, type Method, type SetupOptions, type SetupRequest, type SetupResult } from './request';
+export { toolCacheKey } from './redist';
+
+/**
+ * Finds, or installs, the CUDA toolkit a request asks for: a toolkit already on the runner
+ * (auto, existing), NVIDIA's redist archives (auto, redist) or NVIDIA's installer (installer).
+ * Every input the request gets wrong is refused before anything is downloaded.
+ */
+export async function setupCuda(request: SetupRequest, options: SetupOptions): Promise<SetupResult> {
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+  const version = parseVersionRequest(request.cudaVersion);
+  checkComponentsInput(request.components);
+  const mirror = checkMirror(request.mirrorUrl);
+  const platform = request.platform ?? hostPlatform();
+  const run = options.run ?? runProcess;
+  if (request.installDir && request.method === 'existing') {
+    throw inputError('install-dir', 'is given, but method existing installs nothing', 'Leave install-dir empty, or use method auto, redist or installer');
+  }
+  if (request.installDir && request.method === 'installer' && isWindows(platform)) {
+    throw inputError('install-dir', "is given, but NVIDIA's Windows installer always installs into Program Files", 'Leave install-dir empty, or use method redist');
+  }
+
+  if (request.method === 'auto' || request.method === 'existing') {
+    const search = await findExisting(majorMinorOf(version), version.exact, platform, request.env ?? process.env, run);
+    if (search.toolkit) return { ...(await toolkitResult(search.toolkit, platform)), seconds: seconds() };
+    const seen = search.seen.length > 0 ? `Found instead: ${search.seen.join('; ')}` : 'Found no nvcc at all';
+    if (request.method === 'existing') {
+      throw inputError(
+        'method',
+        `existing: no CUDA ${version.given} toolkit is on this runner (looked at CUDA_PATH_V${version.major}_${version.minor}, the default install folder and PATH)`,
+        `${seen}. Use method auto or redist to install it`,
+      );
+    }
+    options.log.info(`No CUDA ${version.given} toolkit on this runner (${seen}); installing it from ${mirror}`);
+  }
+
+  const temp = await mkdtemp(path.join(request.tempDir, 'sagewheels-cuda-'));
+  try {
+    const release = await resolveRelease(version, mirror, temp);
+    const install = request.method === 'installer' ? installWithInstaller : installFromRedist;
+    return { ...(await install({ request, version, release, mirror, platform, temp, run, options })), seconds: seconds() };
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
