@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArchList, type Arch } from '../arch/arch';
@@ -82,7 +82,11 @@ export const step = defineStep({
         workDir: work,
       },
       ctx.log,
-    );
+    ).catch(async (error: unknown) => {
+      // Bad input is refused before any venv exists: leave nothing behind.
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    });
     const file = path.join(work, 'report.json');
     await writeFile(file, JSON.stringify(report, null, 2) + '\n');
     ctx.summary.push({ kind: 'heading', text: 'verify' }, ...summaryBlocks(report));

@@ -1,13 +1,9 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { StepFailed } from '../../src/core/errors';
-import { Inputs } from '../../src/core/step';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summaryMarkdown } from '../../src/core/summary';
 import { findPython, type PythonInfo } from '../../src/python/interpreter';
 import { createVenv } from '../../src/python/venv';
-import { step } from '../../src/steps/verify';
 import { parseArchList } from '../../src/arch/arch';
 import { runProcess, type ProcessRunner } from '../../src/core/exec';
 import { PROFILES } from '../../src/packages/profiles';
@@ -15,9 +11,9 @@ import { prepareEnvironment, runProbe } from '../../src/verify/environment';
 import { DISPATCH_PROBE, RESULT_MARKER, RUNTIME_PROBE } from '../../src/verify/probes';
 import { summaryBlocks } from '../../src/verify/report';
 import { judgeRuntime, verifyWheels } from '../../src/verify/verify';
-import type { DispatchReport, Report } from '../../src/verify/report';
+import type { DispatchReport } from '../../src/verify/report';
 import { recordingContext } from '../helpers/context';
-import { buildFixtureWheel, FIXTURES } from './fixtures';
+import { buildFixtureWheel, FIXTURES, removeScratch, runVerifyStep, scratch } from './fixtures';
 
 /*
  * A stand-in for SageAttention (test/fixtures/verify/sageattention): the same modules, the same
@@ -29,25 +25,16 @@ let full: string; // 8.0;8.9;9.0;12.0
 let without120: string; // 8.0;8.9;9.0
 
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'standin-'));
+  const dir = await scratch('standin');
   base = await createVenv(await findPython('3.12'), path.join(dir, 'torch-venv'));
   await cp(path.join(FIXTURES, 'verify', 'stubtorch', 'torch'), path.join(base.sitePackages[0]!, 'torch'), { recursive: true });
   full = await buildFixtureWheel(path.join(FIXTURES, 'verify', 'sageattention'), '8.0;8.9;9.0;12.0');
   without120 = await buildFixtureWheel(path.join(FIXTURES, 'verify', 'sageattention'), '8.0 8.9 9.0');
 }, 600_000);
+afterAll(removeScratch);
 
-async function verify(wheels: string, raw: Record<string, string> = {}) {
-  const ctx = recordingContext();
-  const inputs = new Inputs(step.spec, { wheels, 'arch-list': '8.0;8.9;9.0;12.0', python: base.executable, torch: 'preinstalled', ...raw });
-  const outcome = await step.run(inputs, ctx).then(
-    (outputs) => ({ outputs, error: undefined }),
-    (error: unknown) => {
-      if (error instanceof StepFailed) return { outputs: error.outputs, error };
-      throw error;
-    },
-  );
-  return { ...outcome, ctx, report: JSON.parse(await readFile(outcome.outputs.report!, 'utf8')) as Report };
-}
+const verify = (wheels: string, raw: Record<string, string> = {}) =>
+  runVerifyStep({ wheels, 'arch-list': '8.0;8.9;9.0;12.0', python: base.executable, torch: 'preinstalled', ...raw });
 
 describe('verify step on a SageAttention stand-in (torch preinstalled, no GPU)', () => {
   it('passes the wheel with 12.0: each GPU dispatches to modules that carry its code', async () => {
@@ -107,7 +94,7 @@ describe('verify step on a SageAttention stand-in (torch preinstalled, no GPU)',
 
 describe('the dispatch probe', () => {
   it('follows a dispatcher that reads the capability at call time and routes 12.0 elsewhere', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'probe-'));
+    const dir = await scratch('probe');
     const env = await prepareEnvironment(base, full, { rule: 'preinstalled', cuda: '' }, dir);
     const core = path.join(env.python.sitePackages[0]!, 'sageattention', 'core.py');
     // As thu-ml's sageattn does: ask torch on every call; and send sm120 down the sm90 path.
@@ -133,7 +120,7 @@ describe('the runtime test, judged', () => {
         ? Promise.resolve({ code: 0, stdout: `${RESULT_MARKER}${JSON.stringify({ ...gpu, cosine: 0.9993, finite: true })}\n`, stderr: '' })
         : runProcess(command, args, options);
     const options = { profile: PROFILES.sageattention, wheels: [full], requested: parseArchList('9.0'), python: base.executable, runner };
-    const workDir = await mkdtemp(path.join(tmpdir(), 'judge-'));
+    const workDir = await scratch('judge');
     const report = await verifyWheels({ ...options, torch: 'preinstalled', runtimeTest: 'always', workDir }, recordingContext().log);
     expect(report.wheels[0]!.runtime).toEqual({ status: 'passed', ...gpu, cosine: 0.9993 });
     expect(summaryMarkdown(summaryBlocks(report))).toContain('| runtime | ✅ NVIDIA H200 (9.0), cosine 0.9993 against SDPA |');

@@ -1,22 +1,40 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StepFailed } from '../../src/core/errors';
 import { runChecked } from '../../src/core/exec';
+import { Inputs } from '../../src/core/step';
 import { findPython } from '../../src/python/interpreter';
 import { createVenv } from '../../src/python/venv';
 import { formatRecord, recordHash } from '../../src/wheel/record';
 import { readZip, writeZip, type ZipItem } from '../../src/wheel/zip';
+import { step } from '../../src/steps/verify';
+import type { Report } from '../../src/verify/report';
+import { recordingContext } from '../helpers/context';
 import { offlinePipEnv } from '../helpers/offline-pip';
 import { CUDA_HOME } from './nvcc';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
 let builder: Promise<string> | undefined;
+const scratchDirs: string[] = [];
+
+/** A temporary folder that removeScratch() deletes (call it in afterAll). */
+export async function scratch(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `verify-test-${prefix}-`));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+export async function removeScratch(): Promise<void> {
+  await Promise.all(scratchDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  builder = undefined;
+}
 
 /** One venv with setuptools and wheel (offline), shared by every fixture build of a test file. */
 function builderPython(): Promise<string> {
   builder ??= (async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'fixture-builder-'));
+    const dir = await scratch('fixture-builder');
     const venv = await createVenv(await findPython('3.12'), dir);
     const env = { ...process.env, ...offlinePipEnv() };
     await runChecked(venv.executable, ['-m', 'pip', 'install', '-q', 'setuptools', 'wheel'], { env });
@@ -31,7 +49,7 @@ function builderPython(): Promise<string> {
  */
 export async function buildFixtureWheel(fixture: string, archList: string): Promise<string> {
   const python = await builderPython();
-  const work = await mkdtemp(path.join(tmpdir(), `${path.basename(fixture)}-`));
+  const work = await scratch(path.basename(fixture));
   const source = path.join(work, 'src');
   await cp(fixture, source, {
     recursive: true,
@@ -91,4 +109,23 @@ export async function brokenExtension(dir: string, init: string, how: 'undefined
   await writeFile(source, body);
   await runChecked('cc', ['-shared', '-fPIC', source, '-o', path.join(dir, `${how}.so`)]);
   return readFile(path.join(dir, `${how}.so`));
+}
+
+/**
+ * Runs the verify step as its action does. A failed verification comes back with its outputs
+ * (StepFailed), not thrown; the report is read back and its folder removed.
+ */
+export async function runVerifyStep(raw: Record<string, string>) {
+  const ctx = recordingContext();
+  const outcome = await step.run(new Inputs(step.spec, raw), ctx).then(
+    (outputs) => ({ outputs, error: undefined as StepFailed | undefined }),
+    (error: unknown) => {
+      if (error instanceof StepFailed) return { outputs: error.outputs, error };
+      throw error;
+    },
+  );
+  const file = outcome.outputs.report!;
+  const report = JSON.parse(await readFile(file, 'utf8')) as Report;
+  await rm(path.dirname(file), { recursive: true, force: true });
+  return { ...outcome, ctx, report };
 }

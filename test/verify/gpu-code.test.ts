@@ -1,10 +1,10 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFatbins, readGpuCode } from '../../src/verify/binary';
 import { codeName, readFatbinSection, type FatbinEntry } from '../../src/verify/fatbin';
 import { lz4BlockDecode } from '../../src/verify/lz4';
+import { removeScratch, scratch } from './fixtures';
 import { gencode, nvcc, writeKernels } from './nvcc';
 import { buildCoffObject, buildPeDll, fatbinWrapper, IMAGE_BASE, peLayout } from './pe';
 
@@ -14,7 +14,7 @@ const file = (name: string) => readFile(path.join(dir, name));
 const names = (entries: FatbinEntry[]) => entries.map((e) => `${codeName(e)}/${e.compression}`);
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'fatbin-'));
+  dir = await scratch('fatbin');
   const { add, scale } = await writeKernels(dir);
   const out = (name: string) => ['-o', path.join(dir, name)];
   const mixed = gencode('sm_80', 'sm_90a', 'compute_120');
@@ -32,6 +32,7 @@ beforeAll(async () => {
   ]);
   await nvcc(['-shared', '-Xcompiler', '-fPIC', add, scale, ...out('libtwo.so'), ...gencode('sm_89', 'sm_120a', 'compute_89')]);
 }, 300_000);
+afterAll(removeScratch);
 
 describe('fatbin entries of real nvcc objects', () => {
   it('reads SASS and PTX, uncompressed and as nvcc compresses them by default (PTX only)', async () => {

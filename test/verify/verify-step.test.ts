@@ -1,14 +1,8 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, StepFailed } from '../../src/core/errors';
-import { Inputs } from '../../src/core/step';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../src/core/errors';
 import { summaryMarkdown } from '../../src/core/summary';
-import { step } from '../../src/steps/verify';
-import type { Report } from '../../src/verify/report';
-import { recordingContext } from '../helpers/context';
-import { brokenExtension, buildFixtureWheel, FIXTURES, repackWheel, stubTorchIndex } from './fixtures';
+import { brokenExtension, buildFixtureWheel, FIXTURES, removeScratch, repackWheel, runVerifyStep, scratch, stubTorchIndex } from './fixtures';
 
 // The cudapkg fixture splits TORCH_CUDA_ARCH_LIST on ";" only, as real setup.py files do.
 let spaced: string; // "9.0 12.0": one item, so sm_90a only
@@ -20,7 +14,7 @@ let dir: string;
 beforeAll(async () => {
   spaced = await buildFixtureWheel(path.join(FIXTURES, 'cudapkg'), '9.0 12.0');
   separated = await buildFixtureWheel(path.join(FIXTURES, 'cudapkg'), '9.0;12.0');
-  dir = await mkdtemp(path.join(tmpdir(), 'verify-step-'));
+  dir = await scratch('verify-step');
   const withModule = async (how: 'undefined-symbol' | 'segfault') => {
     const so = await brokenExtension(dir, 'PyInit__kernels', how);
     return repackWheel(separated, path.join(dir, how, path.basename(separated)), (items) =>
@@ -30,18 +24,9 @@ beforeAll(async () => {
   broken = await withModule('undefined-symbol');
   crashing = await withModule('segfault');
 }, 300_000);
+afterAll(removeScratch);
 
-async function verify(raw: Record<string, string>) {
-  const ctx = recordingContext();
-  const inputs = new Inputs(step.spec, { package: 'generic', torch: 'none', ...raw });
-  try {
-    const outputs = await step.run(inputs, ctx);
-    return { ctx, outputs, error: undefined, report: JSON.parse(await readFile(outputs.report, 'utf8')) as Report };
-  } catch (error) {
-    if (!(error instanceof StepFailed)) throw error;
-    return { ctx, outputs: error.outputs, error, report: JSON.parse(await readFile(error.outputs.report!, 'utf8')) as Report };
-  }
-}
+const verify = (raw: Record<string, string>) => runVerifyStep({ package: 'generic', torch: 'none', ...raw });
 
 describe('verify step on cudapkg (generic)', () => {
   it('passes the wheel built from "9.0;12.0": both archs in SASS, and it imports', async () => {

@@ -1,11 +1,10 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord } from '../../src/wheel/record';
 import { readZip, writeZip, type ZipItem } from '../../src/wheel/zip';
 import { expandTags, extensionModules, parseHeaders, readWheel, topLevelNames } from '../../src/verify/wheel';
-import { buildFixtureWheel, FIXTURES } from './fixtures';
+import { buildFixtureWheel, FIXTURES, removeScratch, scratch } from './fixtures';
 
 // One real wheel of the cudapkg fixture, and variants of it with one thing wrong each.
 let wheel: string;
@@ -16,8 +15,9 @@ const NAME = 'cudapkg-0.1.0-cp312-cp312-linux_x86_64.whl';
 beforeAll(async () => {
   wheel = await buildFixtureWheel(path.join(FIXTURES, 'cudapkg'), '9.0;12.0');
   items = await readZip(wheel);
-  dir = await mkdtemp(path.join(tmpdir(), 'wheels-'));
+  dir = await scratch('wheels');
 }, 300_000);
+afterAll(removeScratch);
 
 async function variant(name: string, change: (items: ZipItem[]) => ZipItem[], folder = name): Promise<string> {
   const file = path.join(dir, folder, name);
