@@ -47,7 +47,7 @@ export const step = defineStep({
       },
       'runtime-test': {
         description:
-          "Run the package on the GPU: auto (when torch sees one), always (fail without one), never. sageattention's dispatch check needs no GPU and runs anyway",
+          "Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. sageattention's dispatch check needs no GPU and runs anyway",
         default: 'auto',
         choices: ['auto', 'always', 'never'],
       },

@@ -134,19 +134,20 @@ emit(results)
 `;
 
 /**
- * argv: package, dispatcher function or "". Reports the GPU; with a dispatcher, runs it on
- * random fp16 q, k, v (2x16x4096x128, HND) and compares with PyTorch's SDPA.
+ * argv: package, dispatcher function or "", JSON list of the capabilities the wheel serves.
+ * Reports the GPU; with a dispatcher and a GPU the wheel serves, runs it on random fp16
+ * q, k, v (2x16x4096x128, HND) and compares with PyTorch's SDPA.
  */
 export const RUNTIME_PROBE = `${EMIT}
-import importlib, sys
-package, dispatcher = sys.argv[1], sys.argv[2]
+import importlib, json, sys
+package, dispatcher, served = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 import torch
 if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
     emit({"gpu": None})
     sys.exit(0)
 major, minor = torch.cuda.get_device_capability(0)
 result = {"gpu": torch.cuda.get_device_name(0), "capability": "%d.%d" % (major, minor)}
-if dispatcher:
+if dispatcher and result["capability"] in served:
     try:
         attention = getattr(importlib.import_module(package), dispatcher)
         torch.manual_seed(0)

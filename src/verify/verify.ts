@@ -178,13 +178,16 @@ class WheelCheck {
     if (!env.torch) return skip('no torch in the test venv');
     if (this.report.import.status !== 'passed') return skip('the package does not import');
     const { importName, dispatcher } = this.options.profile;
-    const result = await runProbe<RuntimeProbeResult>(env, RUNTIME_PROBE, [importName ?? '', dispatcher ?? ''], this.options.runner);
-    if (!result.gpu) {
-      if (this.options.runtimeTest === 'auto') return skip('no GPU');
-      this.report.runtime = { status: 'failed', error: 'no GPU is visible' };
-      return this.problem('runtime-test is always, and torch sees no GPU');
+    const served = Object.keys(this.report.gpus);
+    const args = [importName ?? '', dispatcher ?? '', JSON.stringify(served)];
+    const result = await runProbe<RuntimeProbeResult>(env, RUNTIME_PROBE, args, this.options.runner);
+    const missing = !result.gpu ? 'torch sees no GPU' : !served.includes(result.capability!) ? `the wheel has no code for this GPU (${result.gpu}, ${result.capability})` : undefined;
+    if (missing) {
+      if (this.options.runtimeTest === 'auto') return skip(missing);
+      this.report.runtime = { status: 'failed', gpu: result.gpu ?? undefined, capability: result.capability, error: missing };
+      return this.problem(`runtime-test is always, and ${missing}`);
     }
-    const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu }, dispatcher);
+    const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu! }, dispatcher);
     this.report.runtime = runtime;
     if (failure) this.problem(failure);
     this.log.info(`runtime: ${result.gpu} (${result.capability})${result.cosine === undefined ? '' : `, cosine ${result.cosine.toFixed(4)}`}`);

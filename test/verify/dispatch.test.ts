@@ -62,7 +62,7 @@ describe('verify step on a SageAttention stand-in (torch preinstalled, no GPU)',
       { capability: '9.0', passed: true, function: 'sageattn_qk_int8_pv_fp8_cuda_sm90', modules: ['sageattention._fused', 'sageattention._qattn_sm90'] },
       { capability: '12.0', passed: true, function: 'sageattn_qk_int8_pv_fp8_cuda', modules: ['sageattention._fused', 'sageattention._qattn_sm89'] },
     ]);
-    expect(wheel.runtime).toEqual({ status: 'skipped', reason: 'no GPU' });
+    expect(wheel.runtime).toEqual({ status: 'skipped', reason: 'torch sees no GPU' });
     const summary = summaryMarkdown(ctx.summary);
     expect(summary).toContain('| sageattention._qattn_sm90 | – | – | SASS | – | sm_90a |');
     expect(summary).toContain('| dispatch on 12.0 | ✅ sageattn_qk_int8_pv_fp8_cuda -> sageattention._fused, sageattention._qattn_sm89 |');
@@ -87,7 +87,7 @@ describe('verify step on a SageAttention stand-in (torch preinstalled, no GPU)',
 
   it('fails runtime-test always on a machine without a GPU', async () => {
     const { report } = await verify(full, { 'arch-list': '9.0', 'runtime-test': 'always' });
-    expect(report.wheels[0]!.runtime).toEqual({ status: 'failed', error: 'no GPU is visible' });
+    expect(report.wheels[0]!.runtime).toEqual({ status: 'failed', error: 'torch sees no GPU' });
     expect(report.wheels[0]!.problems).toEqual(['runtime-test is always, and torch sees no GPU']);
   });
 });
@@ -113,17 +113,27 @@ describe('the dispatch probe', () => {
 describe('the runtime test, judged', () => {
   const gpu = { gpu: 'NVIDIA H200', capability: '9.0' };
 
-  it('reports a run on the GPU in the wheel report and the summary', async () => {
-    // No GPU here: the runtime probe's answer is what a GPU machine prints; the rest is real.
+  // No GPU here: the runtime probe's answer is what a GPU machine prints; the rest is real.
+  const onGpu = async (answer: object) => {
     const runner: ProcessRunner = (command, args, options) =>
       args.includes(RUNTIME_PROBE)
-        ? Promise.resolve({ code: 0, stdout: `${RESULT_MARKER}${JSON.stringify({ ...gpu, cosine: 0.9993, finite: true })}\n`, stderr: '' })
+        ? Promise.resolve({ code: 0, stdout: `${RESULT_MARKER}${JSON.stringify(answer)}\n`, stderr: '' })
         : runProcess(command, args, options);
     const options = { profile: PROFILES.sageattention, wheels: [full], requested: parseArchList('9.0'), python: base.executable, runner };
     const workDir = await scratch('judge');
-    const report = await verifyWheels({ ...options, torch: 'preinstalled', runtimeTest: 'always', workDir }, recordingContext().log);
+    return verifyWheels({ ...options, torch: 'preinstalled', runtimeTest: 'always', workDir }, recordingContext().log);
+  };
+
+  it('reports a run on the GPU in the wheel report and the summary', async () => {
+    const report = await onGpu({ ...gpu, cosine: 0.9993, finite: true });
     expect(report.wheels[0]!.runtime).toEqual({ status: 'passed', ...gpu, cosine: 0.9993 });
     expect(summaryMarkdown(summaryBlocks(report))).toContain('| runtime | ✅ NVIDIA H200 (9.0), cosine 0.9993 against SDPA |');
+  });
+
+  it('does not run on a GPU the wheel has no code for, and fails there when runtime-test is always', async () => {
+    const report = await onGpu({ gpu: 'Tesla T4', capability: '7.5' });
+    expect(report.wheels[0]!.runtime).toEqual({ status: 'failed', gpu: 'Tesla T4', capability: '7.5', error: 'the wheel has no code for this GPU (Tesla T4, 7.5)' });
+    expect(report.wheels[0]!.problems).toEqual(['runtime-test is always, and the wheel has no code for this GPU (Tesla T4, 7.5)']);
   });
 
   it('fails sageattn below cosine 0.99, with non-finite output, or when it raises', () => {

@@ -89,7 +89,7 @@ describe('verify step on cudapkg (generic)', () => {
     const { error, report } = await verify({ wheels: separated, 'arch-list': '9.0', torch: 'install', 'torch-version': '2.11.0', 'torch-index-url': index });
     expect(error).toBeUndefined();
     expect(report.wheels[0]!.import).toMatchObject({ status: 'passed', torch: '2.11.0+stub' });
-    expect(report.wheels[0]!.runtime).toEqual({ status: 'skipped', reason: 'no GPU' });
+    expect(report.wheels[0]!.runtime).toEqual({ status: 'skipped', reason: 'torch sees no GPU' });
   });
 
   it('refuses bad input with one line naming the input, before any venv is made', async () => {
