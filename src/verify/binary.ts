@@ -118,7 +118,7 @@ function coffSections(data: Buffer, coff: number): Section[] {
 const WRAPPER_MAGIC = 0x466243b1;
 
 /**
- * `.nvFatBinSegment` ("nvFatBi" in a PE image) holds one 24-byte wrapper per translation
+ * `.nvFatBinSegment` (`.nvFatBi` in a PE image) holds one 24-byte wrapper per translation
  * unit: magic, version, and the address of its fatbin container.
  */
 function wrappedContainers(data: Buffer, sections: Section[], imageBase: bigint): Buffer[] {

@@ -32,7 +32,7 @@ export function modulesNeeded(profile: PackageProfile, gpu: string, modules: rea
 
 export interface Coverage {
   /** Per module, per requested arch (as written in the request): what serves it and whether it must. */
-  table: { module: string; code: string[]; archs: Record<string, { served: Served; required: boolean }> }[];
+  table: { module: string; archs: Record<string, { served: Served; required: boolean }> }[];
   /** One sentence per module that must serve an arch and does not. */
   gaps: string[];
   /** Every GPU of a known architecture that the wheel runs on, and how (weakest module). */
@@ -43,11 +43,12 @@ export function coverage(profile: PackageProfile, requested: readonly Arch[], mo
   const byName = new Map(modules.map((m) => [m.module, m]));
   const gaps: string[] = [];
   const required = new Map<string, Set<string>>();
+  if (!profile.modulesFor && modules.every((m) => m.code.length === 0)) {
+    gaps.push(`no extension module carries GPU code, so nothing runs on ${requested.map(formatArch).join(', ')}`);
+  }
   for (const arch of requested) {
     const gpu = archName(arch);
-    const needed = modulesNeeded(profile, gpu, modules);
-    if (needed.length === 0) gaps.push(`no extension module carries GPU code, so nothing runs on ${formatArch(arch)}`);
-    for (const name of needed) {
+    for (const name of modulesNeeded(profile, gpu, modules)) {
       required.set(name, (required.get(name) ?? new Set()).add(formatArch(arch)));
       const module = byName.get(name);
       if (!module) {
@@ -63,7 +64,6 @@ export function coverage(profile: PackageProfile, requested: readonly Arch[], mo
   }
   const table = modules.map((m) => ({
     module: m.module,
-    code: m.code.map(codeName),
     archs: Object.fromEntries(
       requested.map((arch) => [formatArch(arch), { served: servedBy(m.code, arch), required: required.get(m.module)?.has(formatArch(arch)) ?? false }]),
     ),

@@ -34,8 +34,6 @@ export function codeName(code: GpuCode): string {
   return `${code.kind === 'sass' ? 'sm' : 'compute'}_${code.major}${code.minor}${code.variant}`;
 }
 
-class FatbinError extends Error {}
-
 /**
  * Every entry of every container in a fatbin section (a linked library holds one container
  * per translation unit, each 8-byte aligned, zero padding between). Compressed entries are
@@ -51,32 +49,31 @@ export function readFatbinSection(section: Buffer): FatbinEntry[] {
         offset++;
         continue;
       }
-      throw new FatbinError(`no fatbin container at byte ${offset} (magic ${hex(section, offset)})`);
+      throw new Error(`no fatbin container at byte ${offset} (magic ${hex(section, offset)})`);
     }
-    const end = readContainer(section, offset, entries);
-    offset = end;
+    offset = readContainer(section, offset, entries);
   }
   return entries;
 }
 
 /** One container at `offset`; returns where it ends. */
-export function readContainer(data: Buffer, offset: number, entries: FatbinEntry[]): number {
+function readContainer(data: Buffer, offset: number, entries: FatbinEntry[]): number {
   const headerSize = data.readUInt16LE(offset + 6);
   const size = Number(data.readBigUInt64LE(offset + 8));
   const start = offset + headerSize;
   const end = start + size;
   if (headerSize < 16 || end > data.length) {
-    throw new FatbinError(`fatbin container at byte ${offset} claims ${size} bytes; ${data.length - start} are there`);
+    throw new Error(`fatbin container at byte ${offset} claims ${size} bytes; ${data.length - start} are there`);
   }
   let p = start;
   while (p < end) {
-    if (end - p < 64) throw new FatbinError(`truncated fatbin entry header at byte ${p}`);
+    if (end - p < 64) throw new Error(`truncated fatbin entry header at byte ${p}`);
     const kind = data.readUInt16LE(p);
     const entryHeader = data.readUInt32LE(p + 4);
     const payloadSize = Number(data.readBigUInt64LE(p + 8));
     const payloadStart = p + entryHeader;
     if (entryHeader < 64 || payloadStart + payloadSize > end) {
-      throw new FatbinError(`fatbin entry at byte ${p} runs past its container`);
+      throw new Error(`fatbin entry at byte ${p} runs past its container`);
     }
     if (kind === KIND_PTX || kind === KIND_CUBIN) {
       entries.push(readEntry(data, p, data.subarray(payloadStart, payloadStart + payloadSize)));
@@ -102,14 +99,14 @@ function readEntry(data: Buffer, p: number, payload: Buffer): FatbinEntry {
     try {
       body = compression === 'zstd' ? zlib.zstdDecompressSync(compressed) : lz4BlockDecode(compressed, size);
     } catch (error) {
-      throw new FatbinError(`${where}: ${compression} data does not decompress (${(error as Error).message})`);
+      throw new Error(`${where}: ${compression} data does not decompress (${(error as Error).message})`);
     }
-    if (body.length !== size) throw new FatbinError(`${where}: decompressed to ${body.length} bytes, header says ${size}`);
+    if (body.length !== size) throw new Error(`${where}: decompressed to ${body.length} bytes, header says ${size}`);
   }
 
   if (kind === 'sass') {
     if (body.length < 52 || body.readUInt32BE(0) !== 0x7f454c46 || body.readUInt16LE(18) !== EM_CUDA) {
-      throw new FatbinError(`${where}: the SASS entry is not a CUDA ELF (cubin)`);
+      throw new Error(`${where}: the SASS entry is not a CUDA ELF (cubin)`);
     }
     const abiVersion = body[8];
     if (abiVersion === 7 && body.readUInt32LE(48) & EF_CUDA_ACCELERATORS_V1) variant = 'a';
@@ -117,7 +114,7 @@ function readEntry(data: Buffer, p: number, payload: Buffer): FatbinEntry {
     // PTX names its own target: `.target sm_90a`.
     const target = /^\s*\.target\s+sm_(\d+)([af]?)\b/m.exec(body.subarray(0, 64 * 1024).toString('latin1'));
     if (!target || Number(target[1]) !== arch) {
-      throw new FatbinError(`${where}: the PTX targets ${target ? `sm_${target[1]}` : 'nothing'}, not sm_${arch}`);
+      throw new Error(`${where}: the PTX targets ${target ? `sm_${target[1]}` : 'nothing'}, not sm_${arch}`);
     }
     variant = (target[2] ?? '') as GpuCode['variant'];
   }
