@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -7,13 +7,15 @@ import { StepFailed } from '../../src/core/errors';
 import { defineStep } from '../../src/core/step';
 
 const saved = { ...process.env };
-afterEach(() => {
+let dir = '';
+afterEach(async () => {
   process.env = { ...saved };
   process.exitCode = undefined;
+  await rm(dir, { recursive: true, force: true });
 });
 
 it('sets the outputs of a step that fails with StepFailed, then fails the job with its message', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'action-'));
+  dir = await mkdtemp(path.join(tmpdir(), 'action-'));
   const outputs = path.join(dir, 'outputs');
   await writeFile(outputs, '');
   process.env.GITHUB_OUTPUT = outputs;
