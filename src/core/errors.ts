@@ -14,3 +14,17 @@ export function inputError(input: string, given: string, allowed: string): Confi
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A step that ran to the end and found what it checks wrong: the action still sets these
+ * outputs (a report to upload, say) before it fails.
+ */
+export class StepFailed extends Error {
+  override name = 'StepFailed';
+  constructor(
+    message: string,
+    readonly outputs: Record<string, string>,
+  ) {
+    super(message);
+  }
+}

@@ -21,6 +21,11 @@ export interface PackageProfile {
    * compute capability ("12.0"); absent: every module with GPU code must serve every arch.
    */
   modulesFor?: (gpu: string) => readonly string[];
+  /**
+   * The attention function (of the import name) that picks its kernels by
+   * torch.cuda.get_device_capability(); called as f(q, k, v, tensor_layout="HND").
+   */
+  dispatcher?: string;
 }
 
 const SAGE_DISPATCH: Readonly<Record<string, string>> = {
@@ -40,6 +45,7 @@ export const PROFILES: Readonly<Record<PackageName, PackageProfile>> = {
     defaultSource: 'https://github.com/thu-ml/SageAttention.git',
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
     modulesFor: (gpu) => ['_fused', ...(SAGE_DISPATCH[gpu] ? [SAGE_DISPATCH[gpu]] : [])],
+    dispatcher: 'sageattn',
   },
   generic: { name: 'generic' },
 };

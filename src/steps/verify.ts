@@ -1,0 +1,100 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArchList, type Arch } from '../arch/arch';
+import { errorMessage, inputError, StepFailed } from '../core/errors';
+import { defineStep } from '../core/step';
+import { packageProfile, PACKAGE_NAMES } from '../packages/profiles';
+import { TORCH_RULES, type TorchRule } from '../python/venv';
+import { summaryBlocks } from '../verify/report';
+import { findWheels, type RuntimeTest } from '../verify/plan';
+import { verifyWheels } from '../verify/verify';
+
+export const step = defineStep({
+  spec: {
+    name: 'verify',
+    title: 'Verify wheels',
+    description:
+      'Proves each wheel is whole, carries GPU code for every requested arch in the modules that run there, and imports (and runs, on a GPU) in a fresh venv',
+    inputs: {
+      package: {
+        description:
+          'What is known of the package: sageattention (which module runs on which GPU, and its dispatcher), or generic (every module with GPU code must serve every arch)',
+        default: 'sageattention',
+        choices: PACKAGE_NAMES,
+      },
+      wheels: {
+        description: "Wheels to verify: a JSON list (build's wheels output), or files, folders and globs like dist/*.whl, one per line",
+        required: true,
+      },
+      'arch-list': {
+        description: 'GPU architectures every wheel must run on, in any spelling (8.0;8.6, 9.0 12.0, sm_90a); 12.0+PTX asks for PTX too',
+        required: true,
+      },
+      python: {
+        description: "Interpreter path or version (3.12) for the import test; default: each wheel's own Python (cp312: 3.12)",
+      },
+      torch: {
+        description: 'Torch in the test venv, as build had it: install (torch-version from the index), preinstalled (the interpreter has it), none',
+        default: 'install',
+        choices: TORCH_RULES,
+      },
+      'torch-version': {
+        description: "Torch version to install; default: the one in the wheel's version (+cu128torch2.7.1)",
+      },
+      'torch-index-url': {
+        description: "Index to install torch from; default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
+      },
+      'runtime-test': {
+        description:
+          "Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. sageattention's dispatch check needs no GPU and runs anyway",
+        default: 'auto',
+        choices: ['auto', 'always', 'never'],
+      },
+    },
+    outputs: {
+      report: {
+        description: 'Path of the JSON report (schema 1, see README): per wheel, the module x arch table, import, dispatch and runtime results',
+      },
+      archs: { description: 'GPU architectures every wheel runs on (SASS or PTX JIT), ;-separated, like 8.0;8.9;9.0;12.0' },
+    },
+  },
+  run: async (inputs, ctx) => {
+    const profile = packageProfile(inputs.string('package'));
+    let requested: Arch[];
+    try {
+      requested = parseArchList(inputs.string('arch-list'));
+    } catch (error) {
+      throw inputError('arch-list', errorMessage(error), 'Give the GPU archs the wheels claim, like 8.0;8.9;9.0;12.0');
+    }
+    const wheels = await findWheels(inputs.string('wheels'));
+    const work = await mkdtemp(path.join(process.env.RUNNER_TEMP || tmpdir(), 'sagewheels-verify-'));
+    const report = await verifyWheels(
+      {
+        profile,
+        wheels,
+        requested,
+        python: inputs.optional('python'),
+        torch: inputs.choice<TorchRule>('torch'),
+        torchVersion: inputs.optional('torch-version'),
+        torchIndexUrl: inputs.optional('torch-index-url'),
+        runtimeTest: inputs.choice<RuntimeTest>('runtime-test'),
+        workDir: work,
+      },
+      ctx.log,
+    ).catch(async (error: unknown) => {
+      // Bad input is refused before any venv exists: leave nothing behind.
+      await rm(work, { recursive: true, force: true });
+      throw error;
+    });
+    const file = path.join(work, 'report.json');
+    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+    ctx.summary.push({ kind: 'heading', text: 'verify' }, ...summaryBlocks(report));
+    const outputs = { report: file, archs: report.archs.join(';') };
+    if (!report.passed) {
+      const failures = report.wheels.flatMap((w) => w.problems.map((p) => `${w.name}: ${p}`));
+      throw new StepFailed(failures.length === 1 ? failures[0]! : `${failures.length} problems:\n${failures.join('\n')}`, outputs);
+    }
+    return outputs;
+  },
+});

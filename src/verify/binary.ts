@@ -1,0 +1,149 @@
+import { FATBIN_MAGIC, readFatbinSection, type FatbinEntry } from './fatbin';
+
+/** Where a library keeps its GPU code. */
+export interface FatbinSections {
+  format: 'elf' | 'pe' | 'coff';
+  /** The bytes of each fatbin section (or, in a PE image without one, of each wrapped container). */
+  sections: Buffer[];
+}
+
+interface Section {
+  name: string;
+  offset: number;
+  size: number;
+  /** PE/COFF: the section's relative virtual address. */
+  rva?: number;
+}
+
+/** Every SASS and PTX entry a library carries, and its file format. */
+export function readGpuCode(data: Buffer): { format: FatbinSections['format']; entries: FatbinEntry[] } {
+  const { format, sections } = findFatbins(data);
+  return { format, entries: sections.flatMap(readFatbinSection) };
+}
+
+/** The fatbin sections of an ELF shared object or a PE/COFF DLL or object file. */
+export function findFatbins(data: Buffer): FatbinSections {
+  if (data.length >= 4 && data.readUInt32BE(0) === 0x7f454c46) {
+    return { format: 'elf', sections: elfSections(data).filter((s) => s.name === '.nv_fatbin').map((s) => slice(data, s)) };
+  }
+  if (data.length >= 64 && data.toString('latin1', 0, 2) === 'MZ') return peFatbins(data);
+  if (data.length >= 20 && COFF_MACHINES.has(data.readUInt16LE(0))) {
+    return { format: 'coff', sections: coffSections(data, 0).filter(isFatbinSection).map((s) => slice(data, s)) };
+  }
+  throw new Error('neither an ELF nor a PE/COFF file');
+}
+
+function slice(data: Buffer, section: Section): Buffer {
+  if (section.offset + section.size > data.length) {
+    throw new Error(`section ${section.name} runs past the end of the file (truncated?)`);
+  }
+  return data.subarray(section.offset, section.offset + section.size);
+}
+
+function elfSections(data: Buffer): Section[] {
+  const is64 = data[4] === 2;
+  if (data[5] !== 1) throw new Error('big-endian ELF files are not supported');
+  const word = (at: number) => (is64 ? Number(data.readBigUInt64LE(at)) : data.readUInt32LE(at));
+  const shoff = word(is64 ? 0x28 : 0x20);
+  const shentsize = data.readUInt16LE(is64 ? 0x3a : 0x2e);
+  let shnum = data.readUInt16LE(is64 ? 0x3c : 0x30);
+  let shstrndx = data.readUInt16LE(is64 ? 0x3e : 0x32);
+  if (shoff === 0) throw new Error('the ELF file has no section table');
+  const header = (i: number) => {
+    const at = shoff + i * shentsize;
+    if (at + shentsize > data.length) throw new Error('the ELF section table runs past the end of the file (truncated?)');
+    return {
+      name: data.readUInt32LE(at),
+      type: data.readUInt32LE(at + 4),
+      offset: word(at + (is64 ? 0x18 : 0x10)),
+      size: word(at + (is64 ? 0x20 : 0x14)),
+      link: data.readUInt32LE(at + (is64 ? 0x28 : 0x18)),
+    };
+  };
+  // More than 0xff00 sections: the real count and string table index sit in section 0.
+  if (shnum === 0) shnum = header(0).size;
+  if (shstrndx === 0xffff) shstrndx = header(0).link;
+  const headers = Array.from({ length: shnum }, (_, i) => header(i));
+  const names = headers[shstrndx];
+  if (!names) throw new Error('the ELF file has no section name table');
+  const SHT_NOBITS = 8;
+  return headers
+    .filter((h) => h.type !== SHT_NOBITS)
+    .map((h) => ({ name: cString(data, names.offset + h.name), offset: h.offset, size: h.size }));
+}
+
+const COFF_MACHINES = new Set([0x8664, 0xaa64, 0x14c]);
+
+/** PE images keep 8-character section names: ".nv_fatbin" is ".nv_fatb" there. */
+const isFatbinSection = (s: Section): boolean => s.name.startsWith('.nv_fatb');
+
+function peFatbins(data: Buffer): FatbinSections {
+  const pe = data.readUInt32LE(0x3c);
+  if (pe + 24 > data.length || data.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('an MZ file without a PE header');
+  const coff = pe + 4;
+  const sections = coffSections(data, coff);
+  const fatbins = sections.filter(isFatbinSection);
+  if (fatbins.length > 0) return { format: 'pe', sections: fatbins.map((s) => slice(data, s)) };
+  // A linker that merged .nv_fatbin elsewhere still leaves the registration wrappers.
+  const optional = coff + 20;
+  const imageBase = data.readUInt16LE(optional) === 0x20b ? data.readBigUInt64LE(optional + 24) : BigInt(data.readUInt32LE(optional + 28));
+  return { format: 'pe', sections: wrappedContainers(data, sections, imageBase) };
+}
+
+/** COFF section headers after the file header at `coff` (a PE image's or an object file's). */
+function coffSections(data: Buffer, coff: number): Section[] {
+  const count = data.readUInt16LE(coff + 2);
+  const symbols = data.readUInt32LE(coff + 8);
+  const symbolCount = data.readUInt32LE(coff + 12);
+  const table = coff + 20 + data.readUInt16LE(coff + 16);
+  const strings = symbols + symbolCount * 18;
+  if (table + count * 40 > data.length) throw new Error('the PE section table runs past the end of the file (truncated?)');
+  return Array.from({ length: count }, (_, i) => {
+    const at = table + i * 40;
+    let name = cString(data, at, 8);
+    // Object files name long sections "/<offset>" into the string table after the symbols.
+    if (/^\/\d+$/.test(name) && symbols > 0) name = cString(data, strings + Number(name.slice(1)));
+    const virtualSize = data.readUInt32LE(at + 8);
+    const rawSize = data.readUInt32LE(at + 16);
+    return {
+      name,
+      rva: data.readUInt32LE(at + 12),
+      offset: data.readUInt32LE(at + 20),
+      // Raw data is padded to the file alignment; the virtual size is the real one (0 in objects).
+      size: virtualSize > 0 ? Math.min(virtualSize, rawSize) : rawSize,
+    };
+  });
+}
+
+const WRAPPER_MAGIC = 0x466243b1;
+
+/**
+ * `.nvFatBinSegment` (`.nvFatBi` in a PE image) holds one 24-byte wrapper per translation
+ * unit: magic, version, and the address of its fatbin container.
+ */
+function wrappedContainers(data: Buffer, sections: Section[], imageBase: bigint): Buffer[] {
+  const containers: Buffer[] = [];
+  for (const segment of sections.filter((s) => s.name.startsWith('.nvFatBi'))) {
+    const bytes = slice(data, segment);
+    for (let at = 0; at + 24 <= bytes.length; at += 8) {
+      if (bytes.readUInt32LE(at) !== WRAPPER_MAGIC) continue;
+      const rva = Number(bytes.readBigUInt64LE(at + 8) - imageBase);
+      const home = sections.find((s) => s.rva !== undefined && rva >= s.rva && rva < s.rva + s.size);
+      if (!home) throw new Error(`a fatbin wrapper points outside every section (RVA 0x${rva.toString(16)})`);
+      const offset = home.offset + rva - home.rva!;
+      if (offset + 16 > data.length || data.readUInt32LE(offset) !== FATBIN_MAGIC) {
+        throw new Error(`a fatbin wrapper points at RVA 0x${rva.toString(16)}, where there is no fatbin`);
+      }
+      // readContainer checks the size against what is there.
+      containers.push(data.subarray(offset, offset + data.readUInt16LE(offset + 6) + Number(data.readBigUInt64LE(offset + 8))));
+      at += 16;
+    }
+  }
+  return containers;
+}
+
+function cString(data: Buffer, offset: number, max = 4096): string {
+  const end = Math.min(data.length, offset + max);
+  const nul = data.indexOf(0, offset);
+  return data.toString('latin1', offset, nul >= 0 && nul < end ? nul : end);
+}

@@ -1,0 +1,215 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { archName, formatArch, parseArch } from '../arch/arch';
+import type { Log } from '../core/context';
+import { errorMessage } from '../core/errors';
+import { compareVersions } from '../core/version';
+import { readGpuCode } from './binary';
+import { coverage, servedBy, type ModuleCode } from './coverage';
+import { prepareEnvironment, runProbe, type TestEnvironment } from './environment';
+import { codeName } from './fatbin';
+import { planWheels, type VerifyOptions, type WheelPlan } from './plan';
+import { DISPATCH_PROBE, IMPORT_PROBE, RUNTIME_PROBE } from './probes';
+import { REPORT_SCHEMA, type DispatchReport, type ModuleReport, type Report, type RuntimeReport, type WheelReport } from './report';
+import { extensionModules, readWheel, topLevelNames, type WheelArchive } from './wheel';
+
+/** SageAttention must match PyTorch's SDPA at least this well (DESIGN: 0.9993 measured on an H100). */
+export const MIN_COSINE = 0.99;
+
+/** Reads, checks and tests each wheel; throws only for bad input, never for a wheel that fails. */
+export async function verifyWheels(options: VerifyOptions, log: Log): Promise<Report> {
+  const plans = await planWheels(options);
+  const wheels: WheelReport[] = [];
+  for (const plan of plans) {
+    wheels.push(await log.group(`verify ${path.basename(plan.file)}`, () => new WheelCheck(plan, options, log).run()));
+  }
+  const archs = wheels
+    .map((w) => Object.keys(w.gpus))
+    .reduce((common, keys) => common.filter((gpu) => keys.includes(gpu)))
+    .sort(compareVersions);
+  return {
+    schema: REPORT_SCHEMA,
+    package: options.profile.name,
+    requested: options.requested.map(formatArch),
+    archs,
+    passed: wheels.every((w) => w.passed),
+    wheels,
+  };
+}
+
+/** One wheel through every check, each finding a sentence in `report.problems`. */
+class WheelCheck {
+  readonly report: WheelReport;
+  private modules: ModuleCode[] = [];
+
+  constructor(
+    private readonly plan: WheelPlan,
+    private readonly options: VerifyOptions,
+    private readonly log: Log,
+  ) {
+    this.report = {
+      file: plan.file,
+      name: path.basename(plan.file),
+      passed: false,
+      problems: [],
+      modules: [],
+      gpus: {},
+      import: { status: 'skipped', modules: [] },
+      dispatch: [],
+      runtime: { status: 'skipped' },
+    };
+  }
+
+  private problem(text: string): void {
+    this.report.problems.push(text);
+    this.log.info(`✗ ${text}`);
+  }
+
+  async run(): Promise<WheelReport> {
+    let archive: WheelArchive;
+    try {
+      archive = await readWheel(this.plan.file);
+    } catch (error) {
+      this.problem(errorMessage(error));
+      this.report.import.error = this.report.runtime.reason = 'the wheel could not be read';
+      return this.report;
+    }
+    this.report.project = archive.project;
+    this.report.version = this.plan.name.version;
+    for (const p of archive.problems) this.problem(p);
+    if (archive.problems.length === 0) this.log.info('archive: file name, METADATA, WHEEL and RECORD agree');
+    this.readModules(archive);
+
+    const dir = await mkdtemp(path.join(this.options.workDir, 'venv-'));
+    try {
+      const env = await this.install(dir);
+      if (env) {
+        // A probe that dies (a segfault while loading a module) is a finding, not a crash of verify.
+        await this.attempt('the import test', () => this.testImport(env, archive));
+        if (this.options.profile.dispatcher && this.report.import.status === 'passed') {
+          await this.attempt('the dispatch check', () => this.testDispatch(env));
+        }
+        await this.attempt('the runtime test', () => this.testRuntime(env));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    this.report.passed = this.report.problems.length === 0;
+    return this.report;
+  }
+
+  private async attempt(what: string, check: () => Promise<void>): Promise<void> {
+    try {
+      await check();
+    } catch (error) {
+      this.problem(`${what} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private readModules(archive: WheelArchive): void {
+    const reports: ModuleReport[] = [];
+    for (const ext of extensionModules(archive)) {
+      try {
+        const { format, entries } = readGpuCode(ext.data);
+        const code = [...new Map(entries.map((e) => [codeName(e), e])).values()];
+        this.modules.push({ module: ext.module, code });
+        reports.push({ module: ext.module, path: ext.path, format, code: code.map(codeName), archs: {} });
+        this.log.info(`${ext.module} (${format}): ${code.length ? code.map(codeName).join(', ') : 'no GPU code'}`);
+      } catch (error) {
+        reports.push({ module: ext.module, path: ext.path, code: [], archs: {}, error: errorMessage(error) });
+        this.problem(`${ext.module}: its GPU code cannot be read: ${errorMessage(error)}`);
+      }
+    }
+    const result = coverage(this.options.profile, this.options.requested, this.modules);
+    for (const row of result.table) reports.find((r) => r.module === row.module)!.archs = row.archs;
+    for (const gap of result.gaps) this.problem(gap);
+    this.report.modules = reports;
+    this.report.gpus = result.gpus;
+  }
+
+  private async install(dir: string): Promise<TestEnvironment | undefined> {
+    try {
+      return await prepareEnvironment(this.plan.base, this.plan.file, this.plan.torch, dir, this.options.runner);
+    } catch (error) {
+      this.report.import = { status: 'failed', modules: [], error: `could not install: ${errorMessage(error)}` };
+      this.report.runtime.reason = 'the wheel did not install';
+      this.problem(`the import test could not install the wheel: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  private async testImport(env: TestEnvironment, archive: WheelArchive): Promise<void> {
+    const { importName } = this.options.profile;
+    const names = [...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())];
+    this.report.import = { status: 'failed', python: env.python.version, torch: env.torch?.version, modules: [] };
+    const results = await runProbe<{ module: string; error?: string }[]>(env, IMPORT_PROBE, [JSON.stringify(names)], this.options.runner);
+    const failed = results.filter((r) => r.error);
+    this.report.import.modules = results.map((r) => (r.error ? { module: r.module, error: r.error } : { module: r.module }));
+    this.report.import.status = failed.length ? 'failed' : 'passed';
+    for (const r of failed) this.problem(`import ${r.module} failed: ${r.error}`);
+    if (!failed.length) this.log.info(`import: ${names.join(', ')} (Python ${env.python.version}, torch ${env.torch?.version ?? 'none'})`);
+  }
+
+  /** With torch reporting each requested GPU, the modules the dispatcher loads must carry its code. */
+  private async testDispatch(env: TestEnvironment): Promise<void> {
+    const { importName, dispatcher } = this.options.profile;
+    const capabilities = [...new Set(this.options.requested.map(archName))].map((gpu) => gpu.split('.').map(Number));
+    const args = [importName!, dispatcher!, JSON.stringify(capabilities)];
+    for (const result of await runProbe<DispatchReport[]>(env, DISPATCH_PROBE, args, this.options.runner)) {
+      const gpu = parseArch(result.capability);
+      const reached = result.modules ?? [];
+      const lacking = reached.filter((name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === 'missing');
+      result.passed = !result.error && reached.length > 0 && lacking.length === 0;
+      this.report.dispatch.push(result);
+      const picked = `with compute capability ${result.capability}, ${dispatcher} picks ${result.function}`;
+      if (result.error) this.problem(`the dispatch check on ${result.capability} failed: ${result.error}`);
+      else if (reached.length === 0) this.problem(`${picked}, which loads no extension module`);
+      else if (lacking.length) this.problem(`${picked}, which loads ${lacking.join(', ')} without GPU code for ${result.capability}`);
+      else this.log.info(`dispatch: ${picked} -> ${reached.join(', ')}`);
+    }
+  }
+
+  private async testRuntime(env: TestEnvironment): Promise<void> {
+    const skip = (reason: string) => {
+      this.report.runtime = { status: 'skipped', reason };
+      this.log.info(`runtime: skipped (${reason})`);
+    };
+    if (this.options.runtimeTest === 'never') return skip('runtime-test is never');
+    if (!env.torch) return skip('no torch in the test venv');
+    if (this.report.import.status !== 'passed') return skip('the package does not import');
+    const { importName, dispatcher } = this.options.profile;
+    const served = Object.keys(this.report.gpus);
+    const args = [importName ?? '', dispatcher ?? '', JSON.stringify(served)];
+    const result = await runProbe<RuntimeProbeResult>(env, RUNTIME_PROBE, args, this.options.runner);
+    const missing = !result.gpu ? 'torch sees no GPU' : !served.includes(result.capability!) ? `the wheel has no code for this GPU (${result.gpu}, ${result.capability})` : undefined;
+    if (missing) {
+      if (this.options.runtimeTest === 'auto') return skip(missing);
+      this.report.runtime = { status: 'failed', gpu: result.gpu ?? undefined, capability: result.capability, error: missing };
+      return this.problem(`runtime-test is always, and ${missing}`);
+    }
+    const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu! }, dispatcher);
+    this.report.runtime = runtime;
+    if (failure) this.problem(failure);
+    this.log.info(`runtime: ${result.gpu} (${result.capability})${result.cosine === undefined ? '' : `, cosine ${result.cosine.toFixed(4)}`}`);
+  }
+}
+
+/** What RUNTIME_PROBE prints: the GPU, and with a dispatcher how its output compares with SDPA. */
+export interface RuntimeProbeResult {
+  gpu: string | null;
+  capability?: string;
+  cosine?: number;
+  finite?: boolean;
+  error?: string;
+}
+
+/** A run on a GPU passes when the dispatcher did not raise and matches SDPA, finite and close enough. */
+export function judgeRuntime(result: RuntimeProbeResult & { gpu: string }, dispatcher?: string): { runtime: RuntimeReport; failure?: string } {
+  const failure = result.error
+    ? `${dispatcher} failed on ${result.gpu}: ${result.error}`
+    : result.cosine !== undefined && (!result.finite || !(result.cosine >= MIN_COSINE))
+      ? `${dispatcher} on ${result.gpu} matches PyTorch SDPA with cosine similarity ${result.cosine.toFixed(4)} (needs >= ${MIN_COSINE}${result.finite ? '' : '; its output is not finite'})`
+      : undefined;
+  const runtime: RuntimeReport = { status: failure ? 'failed' : 'passed', gpu: result.gpu, capability: result.capability, cosine: result.cosine, error: result.error };
+  return { runtime, failure };
+}

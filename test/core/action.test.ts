@@ -1,0 +1,32 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { runAction } from '../../src/core/action';
+import { StepFailed } from '../../src/core/errors';
+import { defineStep } from '../../src/core/step';
+
+const saved = { ...process.env };
+let dir = '';
+afterEach(async () => {
+  process.env = { ...saved };
+  process.exitCode = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('sets the outputs of a step that fails with StepFailed, then fails the job with its message', async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'action-'));
+  const outputs = path.join(dir, 'outputs');
+  await writeFile(outputs, '');
+  process.env.GITHUB_OUTPUT = outputs;
+  process.env.INPUT_WHAT = 'x';
+  const step = defineStep({
+    spec: { name: 'demo', title: 'Demo', description: 'fails', inputs: { what: { description: 'w' } }, outputs: { report: { description: 'r' } } },
+    run: async () => {
+      throw new StepFailed('demo: 1 problem', { report: '/tmp/report.json' });
+    },
+  });
+  await runAction(step);
+  expect(process.exitCode).toBe(1);
+  expect(await readFile(outputs, 'utf8')).toMatch(/^report<<(ghadelimiter_[\w-]+)\n\/tmp\/report\.json\n\1\n$/);
+});
