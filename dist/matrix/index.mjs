@@ -20483,6 +20483,14 @@ function inputError(input, given, allowed) {
 function errorMessage(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
+var StepFailed = class extends Error {
+  constructor(message, outputs) {
+    super(message);
+    this.outputs = outputs;
+  }
+  outputs;
+  name = "StepFailed";
+};
 
 // src/core/step.ts
 function defineStep(step2) {
@@ -25086,7 +25094,8 @@ var PROFILES = {
     importName: "sageattention",
     defaultSource: "https://github.com/thu-ml/SageAttention.git",
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
-    modulesFor: (gpu) => ["_fused", ...SAGE_DISPATCH[gpu] ? [SAGE_DISPATCH[gpu]] : []]
+    modulesFor: (gpu) => ["_fused", ...SAGE_DISPATCH[gpu] ? [SAGE_DISPATCH[gpu]] : []],
+    dispatcher: "sageattn"
   },
   generic: { name: "generic" }
 };
@@ -26139,7 +26148,8 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (!(error2 instanceof ConfigurationError) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
