@@ -1,0 +1,79 @@
+import type { Context } from '../core/context';
+import { inputError } from '../core/errors';
+import { defineStep, Inputs, type InputSpec, type OutputSpec, type Step, type StepSpec } from '../core/step';
+
+/** An earlier step's output that becomes a later step's input when the user gave none. */
+interface Wire {
+  input: string;
+  from: string;
+  output: string;
+}
+
+export const WIRES: readonly Wire[] = [
+  { input: 'wheels', from: 'build', output: 'wheels' },
+  { input: 'report', from: 'verify', output: 'report' },
+];
+
+/** One input of several steps: the first description; a default only where all agree and nothing is wired. */
+function mergeInputs(steps: readonly Step[]): Record<string, InputSpec> {
+  const merged: Record<string, InputSpec> = {};
+  for (const step of steps) {
+    for (const [name, input] of Object.entries<InputSpec>(step.spec.inputs)) {
+      const sharing = steps.filter((s) => name in s.spec.inputs).map((s) => s.spec.inputs[name] as InputSpec);
+      const defaults = new Set(sharing.map((s) => s.default));
+      const wired = WIRES.some((wire) => wire.input === name);
+      merged[name] ??= {
+        description: input.description,
+        ...(defaults.size === 1 && input.default !== undefined && !wired ? { default: input.default } : {}),
+        ...(sharing.some((s) => s.choices) && defaults.size === 1 ? { choices: input.choices } : {}),
+        ...(sharing.some((s) => s.secret) ? { secret: true } : {}),
+      };
+    }
+  }
+  return merged;
+}
+
+/** The whole pipeline as one step: `steps` picks a subset, each step gets its own inputs, outputs flow on. */
+export function pipelineStep(steps: readonly Step[]) {
+  const names = steps.map((step) => step.spec.name);
+  const spec: StepSpec = {
+    name: 'sagewheels',
+    title: 'Build, verify and publish wheels',
+    description: `The whole pipeline in one step (${names.join(' -> ')}); \`steps\` picks a subset`,
+    inputs: {
+      steps: { description: `Steps to run, in this order whatever the order given: ${names.join(', ')}`, default: names.join(',') },
+      ...mergeInputs(steps),
+    },
+    outputs: Object.assign({}, ...steps.map((step) => step.spec.outputs)) as Record<string, OutputSpec>,
+  };
+
+  return defineStep({
+    spec,
+    async run(inputs, ctx: Context) {
+      const chosen = new Set(inputs.list('steps'));
+      for (const name of chosen) {
+        if (!names.includes(name)) throw inputError('steps', `"${name}" is not a pipeline step`, `Allowed: ${names.join(', ')}`);
+      }
+      const selected = steps.filter((step) => chosen.has(step.spec.name));
+      const given = (step: Step) => Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
+      const wiredFor = (step: Step) => WIRES.filter((w) => w.input in step.spec.inputs && chosen.has(w.from) && inputs.string(w.input) === '');
+
+      // Every selected step's inputs are checked before the first one runs; wired ones get a stand-in.
+      for (const step of selected) {
+        new Inputs(step.spec, { ...given(step), ...Object.fromEntries(wiredFor(step).map((w) => [w.input, `<${w.from} ${w.output}>`])) });
+      }
+
+      const outputs: Record<string, string> = {};
+      const produced = new Map<string, Record<string, string>>();
+      for (const step of selected) {
+        const wired = Object.fromEntries(wiredFor(step).map((w) => [w.input, produced.get(w.from)?.[w.output] ?? '']));
+        ctx.log.info(`\n=== ${step.spec.title} (${step.spec.name}) ===`);
+        ctx.summary.push({ kind: 'heading', text: step.spec.title });
+        const result = await step.run(new Inputs(step.spec, { ...given(step), ...wired }), ctx);
+        produced.set(step.spec.name, result);
+        Object.assign(outputs, result);
+      }
+      return outputs;
+    },
+  });
+}
