@@ -17,6 +17,8 @@ PHASE=${1:?usage: bench/build-sageattention.sh plain|step|thu-ml|spaces}
 OUT=${OUT:-$ROOT/.tmp/bench-build}
 PY=${BENCH_PYTHON:-/opt/torch/.venv/bin/python3}
 export CUDA_HOME=${BENCH_CUDA_HOME:-/usr/local/cuda}
+# The GPU machine has no network: say so to pip, or each missing build requirement waits on its retries.
+export PIP_NO_INDEX=${PIP_NO_INDEX:-1}
 WOCT0RDHO=${BENCH_WOCT0RDHO:-$ROOT/.src/woct0rdho}
 THUML=${BENCH_THUML:-$ROOT/.src/thu-ml}
 ARCHS='8.0;8.6;8.9;9.0;12.0'

@@ -14,7 +14,7 @@ import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/relea
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
-import { diagnose, lastErrorLine } from './diagnose';
+import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
@@ -106,7 +106,11 @@ function checkInputs(options: BuildOptions): string {
     if (!/^\d+\.\d+\.\d+$/.test(options.torchVersion)) {
       throw inputError('torch-version', `"${options.torchVersion}" is not an exact release`, 'torch: install takes an exact version like 2.7.1');
     }
-    torchRelease(options.torchVersion);
+    try {
+      torchRelease(options.torchVersion);
+    } catch (error) {
+      throw error instanceof ConfigurationError ? new ConfigurationError(`torch-version: ${error.message}`) : error;
+    }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
   return source;
@@ -193,7 +197,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     if (result.code !== 0) {
       const text = lines.join('\n');
       const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
-      const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${lastErrorLine(text) ?? 'see the build log'}`;
+      const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? 'see the build log'}`;
       throw new BuildFailure(`build failed: ${why}`, tail);
     }
 

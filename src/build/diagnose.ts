@@ -32,6 +32,11 @@ const KNOWN: readonly KnownFailure[] = [
       'setup.py imports torch, but the build environment has none. Use torch: install (with torch-version) or torch: preinstalled with an interpreter that has torch; sagewheels builds without isolation, so the torch you give is the one the build sees',
   },
   {
+    pattern: /(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'/,
+    explain: (m) =>
+      `setup.py imports ${m[1]}, which the build environment lacks: a build requirement that could not be installed (see the warnings above). Install it into the interpreter, or let pip reach an index (PIP_FIND_LINKS works offline)`,
+  },
+  {
     pattern: /RuntimeError: Unsupported GPU/,
     explain: () =>
       "sageattn3's setup.py chooses its arch from the GPU in this machine and ignores TORCH_CUDA_ARCH_LIST: it builds only on a runner with a Blackwell GPU (sm_100 or sm_120) present, and it clones CUTLASS from GitHub during the build",
@@ -52,11 +57,20 @@ export function diagnose(log: string): string | undefined {
   return undefined;
 }
 
-/** The last line that looks like an error, for failures nobody has seen before. */
-export function lastErrorLine(log: string): string | undefined {
-  return log
-    .split(/\r?\n/)
-    .reverse()
-    .find((line) => /\berror\b|fatal|Traceback|exited with/i.test(line) && !/^\s*(warning|note)\b/i.test(line))
-    ?.trim();
+// pip's own epilogue around a failed build: it names no cause.
+const PIP_EPILOGUE = /subprocess-exited-with-error|metadata-generation-failed|Encountered error|Failed to build|Failed building wheel|^\s*(×|╰─>|│|note:|hint:)/;
+
+// A compiler's "file:line: error" (gcc, nvcc) or "file(line): error" (MSVC, nvcc).
+const COMPILER_ERROR = /^\s*\S+?(?::\d+(?::\d+)?:|\(\d+\):)\s*(?:fatal )?error\b/i;
+
+/**
+ * For failures nobody has seen before: the first compiler error (usually the cause of the
+ * rest), else the last line that looks like an error, pip's epilogue skipped.
+ */
+export function errorLine(log: string): string | undefined {
+  const lines = log.split(/\r?\n/);
+  const line =
+    lines.find((l) => COMPILER_ERROR.test(l)) ??
+    lines.reverse().find((l) => /\berror\b|fatal|Traceback/i.test(l) && !/^\s*(warning|note)\b/i.test(l) && !PIP_EPILOGUE.test(l));
+  return line?.trim();
 }

@@ -67,15 +67,12 @@ export const step = defineStep({
           header: ['wheel', 'size', 'seconds', 'compile cache'],
           rows: await Promise.all(result.wheels.map(async (wheel) => [path.basename(wheel), await sizeMiB(wheel), String(seconds), cacheCell(result.cache)])),
         },
-        {
-          kind: 'text',
-          text: [
-            `source ${result.source}`,
-            `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : 'no torch'}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
-            `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
-            ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
-          ].join('<br>'),
-        },
+        ...[
+          `source ${result.source}`,
+          `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : 'no torch'}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
+          `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
+          ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
+        ].map((text) => ({ kind: 'text' as const, text })),
       );
       return { wheels: JSON.stringify(result.wheels), 'wheel-dir': result.wheelDir, 'build-seconds': String(seconds) };
     } catch (error) {

@@ -89,6 +89,17 @@ describe('the build step on the cudapkg fixture', () => {
     expect(row[1]).toMatch(/^\d+\.\d MiB$/);
     expect(row[3]).toMatch(/^\d+ hits, \d+ misses/);
   });
+
+  it('on a failed build, puts the cause and the end of the log in the summary', async () => {
+    const source = path.join(root, 'imports-torch');
+    await mkdir(source);
+    await writeFile(path.join(source, 'setup.py'), 'import torch\n');
+    const failed = recordingContext();
+    const inputs = new Inputs(step.spec, { package: 'generic', source, python: '3.11', torch: 'none', 'arch-list': '8.0', 'compile-cache': 'off' });
+    await expect(step.run(inputs, failed)).rejects.toThrow(/^build failed: setup\.py imports torch/);
+    expect(failed.summary.map((b) => b.kind)).toEqual(['heading', 'text', 'details']);
+    expect(failed.summary[2]).toMatchObject({ kind: 'details', label: 'End of the build log', body: expect.stringContaining("No module named 'torch'") });
+  });
 });
 
 describe('several Pythons sharing one compile cache', () => {
@@ -214,6 +225,7 @@ describe('failures', () => {
     await expect(refuse({ versionSuffix: 'cu 128' })).rejects.toThrow('version-suffix: "cu 128" is not a PEP 440 local label');
     await expect(refuse({ torch: 'install' })).rejects.toThrow('torch-version: is required when torch is "install"');
     await expect(refuse({ torch: 'install', torchVersion: '2.7' })).rejects.toThrow('torch-version: "2.7" is not an exact release');
+    await expect(refuse({ torch: 'install', torchVersion: '2.4.1' })).rejects.toThrow('torch-version: torch "2.4.1" is not in the release table.');
     await expect(refuse({ torch: 'install', torchVersion: '2.7.1' })).rejects.toThrow('torch-version: torch 2.7.1 has no CUDA 13.0 build. It is built for CUDA 11.8, 12.6, 12.8');
     await expect(refuse({ cudaVersion: '12.8' })).rejects.toThrow(/^cuda-version: no CUDA 12\.8 toolkit on this runner: found only 13\.0\.\d+ in /);
     await expect(refuse({ archList: '9.0 sm_12' })).rejects.toThrow(/^arch-list: "sm_12" is not a GPU architecture/);

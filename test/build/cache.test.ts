@@ -4,8 +4,9 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Ccache, cacheDir, findCcache, parseStatsLog, readCacheStats, wireCcache } from '../../src/build/cache';
 import { runChecked } from '../../src/core/exec';
+import { findToolkit } from '../../src/build/toolkit';
 
-const NVCC = '/usr/local/cuda/bin/nvcc';
+const NVCC = (await findToolkit(undefined)).nvcc;
 const KERNEL = '#ifdef FLAVOUR_B\n__global__ void flavour_b(float *x) { x[0] = 2; }\n#else\n__global__ void flavour_a(float *x) { x[0] = 1; }\n#endif\n';
 
 describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {

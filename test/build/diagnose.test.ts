@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, lastErrorLine } from '../../src/build/diagnose';
+import { diagnose, errorLine } from '../../src/build/diagnose';
 
 // One line of each failure as the tools print it, inside some ordinary build noise.
 const noise = ['running build_ext', '[3/14] /usr/local/cuda/bin/nvcc -c qk.cu -o qk.o', 'ptxas info    : Used 128 registers'];
@@ -13,6 +13,7 @@ describe('diagnose', () => {
     ["compiled_autograd.h(1134): error C2872: 'std': ambiguous symbol", /C2872.*USE_CUDA.*148317/],
     ['host_config.h(164): fatal error C1189: #error:  -- unsupported Microsoft Visual Studio version! Only the versions between 2017 and 2022 (inclusive) are supported!', /nvcc does not accept this MSVC.*setup-msvc/],
     ["ModuleNotFoundError: No module named 'torch'", /imports torch, but the build environment has none\. Use torch: install/],
+    ["ModuleNotFoundError: No module named 'packaging'", /^setup\.py imports packaging, which the build environment lacks: a build requirement that could not be installed/],
     ['RuntimeError: Unsupported GPU', /sageattn3's setup\.py chooses its arch from the GPU/],
     ['OSError: CUDA_HOME environment variable is not set. Please set it to your CUDA install root.', /could not find nvcc.*Run setup-cuda before build/],
   ])('%s', (line, expected) => {
@@ -26,10 +27,19 @@ describe('diagnose', () => {
     expect(diagnose(text)).toMatch(/^the compiler \(ptxas\) was killed/);
   });
 
-  it('leaves an unknown failure to its last error line', () => {
-    const text = log('csrc/x.cu(12): error: identifier "foo" is undefined', 'warning: something minor');
+  it('leaves an unknown failure to its first compiler error, else its last error line past pip\'s epilogue', () => {
+    const text = [
+      log('csrc/x.cu(12): error: identifier "foo" is undefined', 'warning: something minor'),
+      '  error: subprocess-exited-with-error',
+      '  × Building wheel for x (pyproject.toml) did not run successfully.',
+      '  note: This error originates from a subprocess, and is likely not a problem with pip.',
+      'ERROR: Failed building wheel for x',
+      'Failed to build x',
+    ].join('\n');
     expect(diagnose(text)).toBeUndefined();
-    expect(lastErrorLine(text)).toBe('error: command failed with exit status 1');
-    expect(lastErrorLine('all good\nwarning: error-prone code ahead')).toBeUndefined();
+    expect(errorLine(text)).toBe('csrc/x.cu(12): error: identifier "foo" is undefined');
+    expect(errorLine('a.cpp:3:9: fatal error: b.h: No such file or directory\nc.cpp:1:1: error: later')).toBe('a.cpp:3:9: fatal error: b.h: No such file or directory');
+    expect(errorLine(log('warning: something minor'))).toBe('error: command failed with exit status 1');
+    expect(errorLine('all good\nwarning: error-prone code ahead')).toBeUndefined();
   });
 });
