@@ -71,10 +71,12 @@ describe('resolveArchs', () => {
 
   it('normalizes any separator and refuses what the CUDA or the package cannot build, naming arch-list', () => {
     expect(names('9.0 12.0', '13.0', 'generic')).toEqual(['9.0', '12.0']);
-    expect(() => resolveArchs('7.5', '12.8', PROFILES.sageattention)).toThrow('arch-list: 7.5 has no kernels in sageattention. It has kernels for 8.0, 8.6');
-    expect(() => resolveArchs('12.0', '12.6', PROFILES.generic)).toThrow('arch-list: CUDA 12.6 cannot compile 12.0 needs CUDA >= 12.8');
-    expect(() => resolveArchs('8.9', '12.3', PROFILES.sageattention)).toThrow('arch-list: sageattention needs CUDA >= 12.4 for 8.9 (this is 12.3)');
-    expect(() => resolveArchs('auto', '12.2', PROFILES.generic)).toThrow('arch-list: "auto" knows no PyTorch arch list for CUDA 12.2');
+    expect(() => resolveArchs('7.5;8.0', '12.8', PROFILES.sageattention)).toThrow(
+      'arch-list: sageattention has no kernels for 7.5 (CUDA 12.8). sageattention with CUDA 12.8 builds 8.0;8.6;8.9;9.0;10.0;12.0',
+    );
+    expect(() => resolveArchs('12.0', '12.6', PROFILES.generic)).toThrow('arch-list: 12.0 needs CUDA >= 12.8 (CUDA 12.6). generic with CUDA 12.6 builds 5.0;6.0;7.0;7.5;8.0;8.6;9.0');
+    expect(() => resolveArchs('8.9', '12.3', PROFILES.sageattention)).toThrow('arch-list: sageattention needs CUDA >= 12.4 for 8.9 (CUDA 12.3).');
+    expect(() => resolveArchs('auto', '12.2', PROFILES.generic)).toThrow('arch-list: "auto" knows no archs for generic with CUDA 12.2. Give the archs');
     expect(() => resolveArchs('sm_99', '13.0', PROFILES.generic)).toThrow(/^arch-list: "sm_99" is not a GPU architecture/);
   });
 });

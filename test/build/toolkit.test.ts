@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { findToolkit, toolkitCandidates } from '../../src/build/toolkit';
+import { findToolkit, nvccCandidates } from '../../src/build/toolkit';
 
 /** A toolkit folder whose nvcc reports `version` the way nvcc does. */
 async function fakeToolkit(root: string, name: string, version: string): Promise<string> {
@@ -17,11 +17,16 @@ async function fakeToolkit(root: string, name: string, version: string): Promise
 }
 
 it('looks where a wanted version lives first, then CUDA_HOME, CUDA_PATH, nvcc on PATH', () => {
-  const env = { CUDA_PATH_V12_8: 'C:\\CUDA\\v12.8', CUDA_PATH: 'C:\\CUDA\\v13.0', PATH: '' };
-  expect(toolkitCandidates('12.8.1', env, 'win32')).toEqual(['C:\\CUDA\\v12.8', 'C:\\CUDA\\v13.0']);
+  const env = { CUDA_PATH_V12_8: 'C:\\CUDA\\v12.8', CUDA_PATH: 'C:\\CUDA\\v13.0', PATH: 'C:\\tools' };
+  expect(nvccCandidates('12.8.1', env, 'win32')).toEqual([
+    'C:\\CUDA\\v12.8\\bin\\nvcc.exe',
+    'C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v12.8\\bin\\nvcc.exe',
+    'C:\\tools\\nvcc.exe',
+    'C:\\CUDA\\v13.0\\bin\\nvcc.exe',
+  ]);
   // Then /usr/local/cuda and whatever /usr/local/cuda-<x.y> this machine has.
-  expect(toolkitCandidates(undefined, { CUDA_HOME: '/opt/cuda', PATH: '' }, 'linux').slice(0, 2)).toEqual(['/opt/cuda', '/usr/local/cuda']);
-  expect(toolkitCandidates('12.8', { PATH: '' }, 'linux').slice(0, 2)).toEqual(['/usr/local/cuda-12.8', '/usr/local/cuda']);
+  expect(nvccCandidates(undefined, { CUDA_HOME: '/opt/cuda', PATH: '/usr/bin' }, 'linux').slice(0, 3)).toEqual(['/opt/cuda/bin/nvcc', '/usr/bin/nvcc', '/usr/local/cuda/bin/nvcc']);
+  expect(nvccCandidates('12.8', { PATH: '' }, 'linux').slice(0, 2)).toEqual(['/usr/local/cuda-12.8/bin/nvcc', '/usr/local/cuda/bin/nvcc']);
 });
 
 it('finds the toolkit of the wanted version, follows a linked nvcc, and says what it found instead', async () => {
