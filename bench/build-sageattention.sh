@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The build step against plain pip on real SageAttention, on a GPU machine (no network needed).
+#
+#   bench/build-sageattention.sh plain    # plain `pip wheel --no-build-isolation`, woct0rdho, 5 archs
+#   bench/build-sageattention.sh step     # the build step cold (empty ccache), then warm from a fresh copy
+#   bench/build-sageattention.sh thu-ml   # thu-ml: the refusals of 9.0 with 12.0, then a 9.0 build
+#   bench/build-sageattention.sh spaces   # woct0rdho with "9.0 12.0" (spaces) through the step
+#
+# Each phase ends well inside 10 minutes. Logs and <phase>.json go to $OUT (default .tmp/bench-build).
+# The step runs as GitHub runs it: its bundle, node dist/build/index.mjs, with INPUT_* variables.
+# Needs: npm run build (dist/build/index.mjs), node 24 and ccache 4+ on PATH, sources in
+# .src/woct0rdho and .src/thu-ml (copies kept out of the repository).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PHASE=${1:?usage: bench/build-sageattention.sh plain|step|thu-ml|spaces}
+OUT=${OUT:-$ROOT/.tmp/bench-build}
+PY=${BENCH_PYTHON:-/opt/torch/.venv/bin/python3}
+export CUDA_HOME=${BENCH_CUDA_HOME:-/usr/local/cuda}
+# The GPU machine has no network: say so to pip, or each missing build requirement waits on its retries.
+export PIP_NO_INDEX=${PIP_NO_INDEX:-1}
+WOCT0RDHO=${BENCH_WOCT0RDHO:-$ROOT/.src/woct0rdho}
+THUML=${BENCH_THUML:-$ROOT/.src/thu-ml}
+ARCHS='8.0;8.6;8.9;9.0;12.0'
+# Outside $OUT, which each device run empties: the cache must outlive one phase.
+CCACHE=${BENCH_CCACHE:-$ROOT/.tmp/bench-ccache}
+WORK=$ROOT/.tmp/bench-work
+mkdir -p "$OUT" "$WORK"
+
+now() { date +%s.%N; }
+elapsed() { "$PY" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$1" "$2"; }
+
+# A fresh copy of a source tree, as a new checkout would be (no build/ from an earlier run).
+fresh_copy() {
+  local dest=$WORK/$2
+  rm -rf "$dest" && cp -a "$1" "$dest" && rm -rf "$dest/build" "$dest"/*.egg-info
+  echo "$dest"
+}
+
+# The SASS targets in every extension module of a wheel.
+wheel_archs() {
+  local wheel=$1 dir=$WORK/unzipped
+  rm -rf "$dir" && mkdir -p "$dir" && "$PY" -m zipfile -e "$wheel" "$dir"
+  for so in "$dir"/*/*.so; do
+    if command -v "$CUDA_HOME/bin/cuobjdump" >/dev/null; then
+      echo "$(basename "$so"): $("$CUDA_HOME/bin/cuobjdump" --list-elf "$so" | grep -o 'sm_[0-9]*[af]\?' | sort -u | tr '\n' ' ')"
+    else
+      echo "$(basename "$so"): $(grep -ao -- '-arch sm_[0-9]*[af]\?' "$so" | sort -u | tr '\n' ' ')"
+    fi
+  done
+}
+
+# The slowest objects of a ninja build (the step's summary shows its own).
+ninja_slowest() {
+  "$PY" - "$1" <<'PYTHON'
+import pathlib, sys
+times = []
+for log in pathlib.Path(sys.argv[1]).rglob(".ninja_log"):
+    for line in log.read_text().splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 4 and cols[0].isdigit():
+            times.append(((int(cols[1]) - int(cols[0])) / 1000, pathlib.Path(cols[3]).name))
+print(", ".join(f"{name} {secs:.0f} s" for secs, name in sorted(times, reverse=True)[:5]))
+PYTHON
+}
+
+# The build step through its bundle: name=value pairs become INPUT_<NAME> (hyphens kept, as the runner does).
+run_step() {
+  local name=$1; shift
+  local -a inputs=()
+  for pair in "$@"; do inputs+=("INPUT_$(echo "${pair%%=*}" | tr '[:lower:]' '[:upper:]')=${pair#*=}"); done
+  : >"$OUT/$name-outputs.txt"; : >"$OUT/$name-summary.md"
+  local start end
+  start=$(now)
+  env "${inputs[@]}" GITHUB_OUTPUT="$OUT/$name-outputs.txt" GITHUB_STEP_SUMMARY="$OUT/$name-summary.md" \
+    RUNNER_TEMP="$WORK" node dist/build/index.mjs >"$OUT/$name.log" 2>&1
+  local rc=$?
+  end=$(now)
+  echo "$name: exit $rc, $(elapsed "$start" "$end") s wall ($(grep -A2 '^build-seconds<<' "$OUT/$name-outputs.txt" | sed -n 2p) s in pip wheel)"
+  grep '^::error::' "$OUT/$name.log" || true
+  STEP_RC=$rc STEP_WALL=$(elapsed "$start" "$end")
+}
+
+record() { "$PY" -c 'import json, sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:]), indent=2))' "$@" >"$OUT/$PHASE.json"; cat "$OUT/$PHASE.json"; }
+
+machine() {
+  echo "cores $(nproc), memory $(free -g | awk '/Mem:/ {print $2}') GiB, $("$CUDA_HOME/bin/nvcc" --version | grep release)"
+  echo "$(ccache --version | head -1), node $(node --version), $("$PY" -c 'import sys, torch; print("python", sys.version.split()[0], "torch", torch.__version__)')"
+  nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1
+}
+
+[ -f dist/build/index.mjs ] || { echo 'dist/build/index.mjs is missing: run npm run build' >&2; exit 1; }
+machine | tee "$OUT/machine.txt"
+step_common=(package=sageattention "python=$PY" torch=preinstalled jobs=auto "compile-cache=$CCACHE")
+
+case "$PHASE" in
+  plain)
+    src=$(fresh_copy "$WOCT0RDHO" plain-woct0rdho)
+    start=$(now)
+    (cd "$src" && env TORCH_CUDA_ARCH_LIST="$ARCHS" "$PY" -m pip wheel --no-build-isolation --no-deps -v -w "$OUT/wheels-plain" .) >"$OUT/plain.log" 2>&1
+    rc=$?
+    end=$(now)
+    echo "plain: exit $rc, $(elapsed "$start" "$end") s"
+    wheel_archs "$OUT"/wheels-plain/*.whl | tee "$OUT/plain-archs.txt"
+    record phase=plain source=woct0rdho "archs=$ARCHS" "exit=$rc" "seconds=$(elapsed "$start" "$end")" "slowest=$(ninja_slowest "$src/build")"
+    ;;
+  step)
+    rm -rf "$CCACHE"
+    run_step cold source="$(fresh_copy "$WOCT0RDHO" cold-woct0rdho)" "arch-list=$ARCHS" "output-dir=$OUT/wheels-cold" "${step_common[@]}"
+    cold_rc=$STEP_RC cold_wall=$STEP_WALL
+    wheel_archs "$OUT"/wheels-cold/*.whl | tee "$OUT/cold-archs.txt"
+    # A rebuild from a fresh checkout in another folder, with the cache the cold build filled.
+    run_step warm source="$(fresh_copy "$WOCT0RDHO" warm-woct0rdho-fresh)" "arch-list=$ARCHS" "output-dir=$OUT/wheels-warm" "${step_common[@]}"
+    record phase=step "archs=$ARCHS" "cold_exit=$cold_rc" "cold_wall_seconds=$cold_wall" "warm_exit=$STEP_RC" "warm_wall_seconds=$STEP_WALL" \
+      "cold_cache=$(grep -o '[0-9]* hits, [0-9]* misses[^|]*' "$OUT/cold-summary.md" | head -1)" \
+      "warm_cache=$(grep -o '[0-9]* hits, [0-9]* misses[^|]*' "$OUT/warm-summary.md" | head -1)" \
+      "cold_slowest=$(grep -o 'slowest objects: [^<]*' "$OUT/cold-summary.md")"
+    ;;
+  thu-ml)
+    # Both spellings reach setup.py as "9.0;12.0", which thu-ml main cannot build: refused before building.
+    run_step thuml-spaces source="$THUML" "arch-list=9.0 12.0" "output-dir=$OUT/wheels-thuml" "${step_common[@]}"
+    spaces_rc=$STEP_RC
+    run_step thuml-five source="$THUML" "arch-list=$ARCHS" "output-dir=$OUT/wheels-thuml" "${step_common[@]}"
+    five_rc=$STEP_RC
+    # The remedy the refusal names: 9.0 in a build of its own.
+    run_step thuml-90 source="$THUML" arch-list=9.0 "output-dir=$OUT/wheels-thuml" "${step_common[@]}"
+    wheel_archs "$OUT"/wheels-thuml/*.whl | tee "$OUT/thuml-90-archs.txt"
+    record phase=thu-ml "spaces_exit=$spaces_rc" "five_archs_exit=$five_rc" "only_90_exit=$STEP_RC" "only_90_wall_seconds=$STEP_WALL"
+    ;;
+  spaces)
+    run_step woct0rdho-spaces source="$(fresh_copy "$WOCT0RDHO" spaces-woct0rdho)" "arch-list=9.0 12.0" "output-dir=$OUT/wheels-spaces" "${step_common[@]}"
+    wheel_archs "$OUT"/wheels-spaces/*.whl | tee "$OUT/spaces-archs.txt"
+    record phase=spaces "exit=$STEP_RC" "wall_seconds=$STEP_WALL"
+    ;;
+  *)
+    echo "unknown phase $PHASE: plain, step, thu-ml or spaces" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,134 @@
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runProcess, type ProcessRunner } from '../core/exec';
+import { atLeast } from '../core/version';
+import { which } from './which';
+
+export interface Ccache {
+  path: string;
+  version: string;
+}
+
+/** ccache 4+ (nvcc support, base_dir for nvcc, the stats log), or why not. */
+export async function findCcache(env: NodeJS.ProcessEnv, runner: ProcessRunner = runProcess): Promise<Ccache | string> {
+  const found = which('ccache', env);
+  if (!found) return 'no ccache on PATH';
+  const result = await runner(found, ['--version']).catch(() => undefined);
+  const version = /ccache version (\d+\.\d+(?:\.\d+)?)/.exec(result?.stdout ?? '')?.[1];
+  if (!version) return `${found} did not report its version`;
+  if (!atLeast(version, '4.0')) return `${found} is ccache ${version}; nvcc caching needs 4.0 or newer`;
+  return { path: found, version };
+}
+
+/** `auto`: CCACHE_DIR when the runner sets one, else a folder in the home directory, which self-hosted runners keep. */
+export function cacheDir(input: string, env: NodeJS.ProcessEnv): string {
+  if (input !== 'auto') return path.resolve(input);
+  return env.CCACHE_DIR || path.join(os.homedir(), '.cache', 'sagewheels', 'ccache');
+}
+
+export interface CacheWiring {
+  /** Variables to set for the build. */
+  env: Record<string, string>;
+  /** A folder to put first on PATH (host compilers that are ccache), if any. */
+  binDir?: string;
+  /** What is cached and what is not, for the log. */
+  notes: string[];
+}
+
+const quoteIfSpaced = (file: string): string => (/\s/.test(file) ? `"${file}"` : file);
+
+/**
+ * Wires ccache into a build under `workRoot`:
+ * - nvcc through PYTORCH_NVCC, which PyTorch writes verbatim into its ninja file ("ccache nvcc").
+ * - the host compilers (Linux) through a folder of ccache links named gcc, g++, cc and c++ first
+ *   on PATH. CC is left alone on purpose: PyTorch passes $CC to nvcc as -ccbin, and "ccache gcc"
+ *   there breaks nvcc. nvcc's own host passes get NVCC_CCBIN, the real gcc, so they are not
+ *   cached twice (nvcc runs them on temporary files that never hit).
+ * - base_dir is the work root, so paths of the fresh source copy and venv hash alike build to build.
+ * - nvcc also reads NVCC_APPEND_FLAGS/NVCC_PREPEND_FLAGS, which ccache does not hash: a file with
+ *   their values (and the host compiler's) joins every hash, or a changed flag would hit a stale object.
+ * - PyTorch's nvcc dependency flags (--generate-dependencies-with-compile in older releases) make
+ *   ccache refuse to cache; every build here starts from a fresh tree, so the .d files are not needed.
+ */
+export async function wireCcache(
+  ccache: Ccache,
+  options: { dir: string; workRoot: string; nvcc: string; buildEnv: NodeJS.ProcessEnv; platform?: NodeJS.Platform },
+  runner: ProcessRunner = runProcess,
+): Promise<CacheWiring> {
+  const platform = options.platform ?? process.platform;
+  const base = options.buildEnv;
+  const env: Record<string, string> = {
+    CCACHE_DIR: options.dir,
+    CCACHE_BASEDIR: options.workRoot,
+    CCACHE_NOHASHDIR: '1',
+    // The copy and the venv are seconds old; without this ccache would skip its direct mode for them.
+    CCACHE_SLOPPINESS: 'include_file_mtime,include_file_ctime',
+    CCACHE_STATSLOG: path.join(options.workRoot, 'ccache-stats.log'),
+    TORCH_EXTENSION_SKIP_NVCC_GEN_DEPENDENCIES: '1',
+  };
+  const notes: string[] = [];
+  if (base.PYTORCH_NVCC) {
+    notes.push(`PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`);
+  } else {
+    env.PYTORCH_NVCC = `${quoteIfSpaced(ccache.path)} ${quoteIfSpaced(options.nvcc)}`;
+    notes.push(`nvcc through ${ccache.path}`);
+  }
+  let binDir: string | undefined;
+  let hostCompiler = base.CC;
+  if (platform === 'win32') {
+    notes.push('MSVC compiles are not cached');
+  } else if (base.CC || base.CXX) {
+    notes.push('CC/CXX are set: host compiles use them as given, uncached');
+  } else {
+    hostCompiler = which('gcc', base, platform);
+    binDir = path.join(options.workRoot, 'ccache-bin');
+    await mkdir(binDir, { recursive: true });
+    for (const name of ['gcc', 'g++', 'cc', 'c++']) await symlink(ccache.path, path.join(binDir, name));
+    if (hostCompiler && !base.NVCC_CCBIN) env.NVCC_CCBIN = hostCompiler;
+    notes.push('host C/C++ compiles through ccache (gcc, g++, cc, c++)');
+  }
+  const nvccHost = env.NVCC_CCBIN ?? base.NVCC_CCBIN ?? hostCompiler ?? '';
+  const hostVersion = nvccHost ? ((await runner(nvccHost, ['--version']).catch(() => undefined))?.stdout.split('\n')[0] ?? '') : '';
+  const fingerprint = path.join(options.workRoot, 'ccache-env.txt');
+  await writeFile(
+    fingerprint,
+    [`NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ''}`, `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ''}`, `host=${nvccHost} ${hostVersion}`].join('\n') + '\n',
+  );
+  env.CCACHE_EXTRAFILES = fingerprint;
+  return { env, binDir, notes };
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Calls ccache passed through: links, preprocessing, options it cannot cache. */
+  uncached: number;
+  /** Why calls went uncached, counted ("called_for_link": 4). */
+  reasons: Record<string, number>;
+}
+
+const HIT = new Set(['direct_cache_hit', 'preprocessed_cache_hit']);
+
+/**
+ * This build's own counts, from the stats log ccache appends to (one "# <source>" line, then
+ * the counters that call moved); the cache's global counters would mix in other builds.
+ */
+export function parseStatsLog(text: string): CacheStats {
+  const stats: CacheStats = { hits: 0, misses: 0, uncached: 0, reasons: {} };
+  for (const entry of text.split(/^# /m).slice(1)) {
+    const counters = entry.split('\n').slice(1).map((line) => line.trim()).filter(Boolean);
+    if (counters.some((c) => HIT.has(c))) stats.hits++;
+    else if (counters.includes('cache_miss')) stats.misses++;
+    else {
+      stats.uncached++;
+      for (const reason of counters) stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
+    }
+  }
+  return stats;
+}
+
+export async function readCacheStats(wiring: CacheWiring): Promise<CacheStats> {
+  const file = wiring.env.CCACHE_STATSLOG;
+  return parseStatsLog(file ? await readFile(file, 'utf8').catch(() => '') : '');
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { atLeast } from '../core/version';
+import type { JobPlan } from './jobs';
+
+export interface BuildEnvironmentOptions {
+  base: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  cudaHome: string;
+  /** Folders first on PATH: the venv's bin (Scripts), and the base interpreter's when the venv inherits its packages. */
+  binDirs: readonly string[];
+  /** `;`-separated, as every setup.py splits it. */
+  archList: string;
+  plan: JobPlan;
+  /** "2.7.1", when the build has torch. */
+  torchVersion?: string;
+}
+
+const appendFlags = (existing: string | undefined, flags: string[]): string => [existing ?? '', ...flags].join(' ').trim();
+
+/**
+ * The environment setup.py runs in. TORCH_CUDA_ARCH_LIST is always set, replacing whatever the
+ * runner has (a machine-wide "9.0a" would otherwise decide the wheel's archs).
+ */
+export function buildEnvironment(options: BuildEnvironmentOptions): NodeJS.ProcessEnv {
+  const { base, platform, plan } = options;
+  const windows = platform === 'win32';
+  const join = windows ? path.win32.join : path.posix.join;
+  const nvccFlags: string[] = [];
+  // nvcc reads NVCC_APPEND_FLAGS itself, so this reaches every package; SageAttention's setup.py
+  // also copies it into its own flags, and nvcc takes a flag given twice with one value.
+  if (plan.splitCompile > 1) nvccFlags.push(`--split-compile=${plan.splitCompile}`);
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    PATH: [...options.binDirs, join(options.cudaHome, 'bin'), base.PATH ?? base.Path ?? ''].join(windows ? ';' : ':'),
+    CUDA_HOME: options.cudaHome,
+    CUDA_PATH: options.cudaHome,
+    TORCH_CUDA_ARCH_LIST: options.archList,
+    // ninja -j inside each extension, and SageAttention's extensions built at once. Real
+    // concurrency is bounded by the objects there are (SageAttention: 14 in 4 extensions), so
+    // the slowest one starts at once instead of waiting for a slot.
+    MAX_JOBS: String(plan.jobs),
+    EXT_PARALLEL: String(plan.jobs),
+    PYTHONUNBUFFERED: '1',
+    PIP_DISABLE_PIP_VERSION_CHECK: '1',
+  };
+  if (windows) {
+    delete env.Path;
+    // vcvars is already in the environment (setup-msvc); without this PyTorch runs it again.
+    env.DISTUTILS_USE_SDK = '1';
+    env.LIB = [join(options.cudaHome, 'lib', 'x64'), base.LIB ?? ''].filter(Boolean).join(';');
+    // PyTorch >= 2.7 headers fail under nvcc+MSVC with C2872 'std' ambiguous unless USE_CUDA
+    // is defined for nvcc too (pytorch/pytorch#148317).
+    if (options.torchVersion && atLeast(options.torchVersion, '2.7')) nvccFlags.push('-DUSE_CUDA');
+  }
+  if (nvccFlags.length > 0) env.NVCC_APPEND_FLAGS = appendFlags(base.NVCC_APPEND_FLAGS, nvccFlags);
+  return env;
+}
