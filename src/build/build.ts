@@ -9,7 +9,7 @@ import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
 import type { PackageProfile } from '../packages/profiles';
 import { findPython } from '../python/interpreter';
-import { createVenv, provideTorch, type TorchInfo, type TorchRule, venvExecutable } from '../python/venv';
+import { createVenv, nvidiaIncludeDirs, provideTorch, type TorchInfo, type TorchRule, venvExecutable } from '../python/venv';
 import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/releases';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
@@ -157,7 +157,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const venvDir = path.join(work, 'venv');
     // With torch: preinstalled the venv sees the base's packages; their commands (ninja) must be found too.
     const binDirs = [path.dirname(venvExecutable(venvDir, platform)), ...(options.torch === 'preinstalled' ? [path.dirname(base.executable)] : [])];
-    const { python, torch } = await log.group(`Python ${base.version} venv, torch: ${options.torch}`, async () => {
+    const { python, torch, includeDirs } = await log.group(`Python ${base.version} venv, torch: ${options.torch}`, async () => {
       const venv = await createVenv(base, venvDir, { inherit: options.torch === 'preinstalled', runner: run });
       const torch = await provideTorch(venv.executable, options.torch, { version: options.torchVersion, cuda, indexUrl: options.torchIndexUrl }, run);
       if (torch) log.info(`torch ${torch.version} (CUDA ${torch.cuda ?? 'none'})`);
@@ -165,10 +165,12 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       // PyTorch compiles one file at a time without ninja.
       const extra = torch && !which('ninja', { PATH: [...binDirs, baseEnv.PATH ?? ''].join(pathSep) }, platform) ? ['ninja'] : [];
       await provideBuildRequirements(venv.executable, await readBuildRequirements(venv.executable, source.dir, extra, run), log, run);
-      return { python: venv.executable, torch };
+      const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
+      if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
+      return { python: venv.executable, torch, includeDirs };
     });
 
-    let env = buildEnvironment({ base: baseEnv, platform, cudaHome: toolkit.home, binDirs, archList, plan, torchVersion: torch?.version.split('+')[0] });
+    let env = buildEnvironment({ base: baseEnv, platform, cudaHome: toolkit.home, binDirs, archList, plan, torchVersion: torch?.version.split('+')[0], includeDirs });
     const { wiring, note } = await setUpCache(options.compileCache, env, work, toolkit.nvcc, platform, run);
     if (wiring) env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
     log.info(`jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ''}`);

@@ -13,6 +13,8 @@ export interface BuildEnvironmentOptions {
   plan: JobPlan;
   /** "2.7.1", when the build has torch. */
   torchVersion?: string;
+  /** Header folders searched after the toolkit's own (the venv's nvidia-* wheels). */
+  includeDirs?: readonly string[];
 }
 
 const appendFlags = (existing: string | undefined, flags: string[]): string => [existing ?? '', ...flags].join(' ').trim();
@@ -43,6 +45,11 @@ export function buildEnvironment(options: BuildEnvironmentOptions): NodeJS.Proce
     PYTHONUNBUFFERED: '1',
     PIP_DISABLE_PIP_VERSION_CHECK: '1',
   };
+  if (!windows && options.includeDirs?.length) {
+    // The host compiler reads CPATH after every -I, so the toolkit's own headers still win;
+    // nvcc preprocesses with it, so device code sees them too.
+    env.CPATH = [base.CPATH ?? '', ...options.includeDirs].filter(Boolean).join(':');
+  }
   if (windows) {
     delete env.Path;
     // vcvars is already in the environment (setup-msvc); without this PyTorch runs it again.

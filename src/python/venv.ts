@@ -73,3 +73,18 @@ export async function provideTorch(
   }
   return info;
 }
+
+/**
+ * Header folders of the nvidia-* wheels in the venv (nvidia/cu13/include, nvidia/cublas/include):
+ * PyTorch's Linux CUDA builds install cuBLAS, cuSPARSE, cuSOLVER and cuRAND there, and
+ * ATen/cuda/CUDAContext.h includes their headers, which a redist toolkit of nvcc alone lacks.
+ */
+export async function nvidiaIncludeDirs(python: string, runner: ProcessRunner = runProcess): Promise<string[]> {
+  const probe = [
+    'import glob, json, os, sys',
+    'dirs = {d for p in sys.path if p for d in glob.glob(os.path.join(p, "nvidia", "*", "include"))}',
+    'print(json.dumps(sorted(dirs)))',
+  ].join('\n');
+  const result = await runner(python, ['-c', probe]);
+  return result.code === 0 ? (JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]') as string[]) : [];
+}

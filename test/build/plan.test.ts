@@ -44,6 +44,14 @@ describe('buildEnvironment', () => {
     expect(buildEnvironment({ base: { PATH: '/usr/bin' }, platform: 'linux', cudaHome: '/c', binDirs: ['/v'], archList: '8.0', plan: { ...plan, splitCompile: 1 } }).NVCC_APPEND_FLAGS).toBeUndefined();
   });
 
+  it("puts the venv's nvidia header folders on CPATH, after the runner's, on Linux only", () => {
+    const includeDirs = ['/v/site-packages/nvidia/cu13/include'];
+    const linux = buildEnvironment({ base: { ...base, CPATH: '/opt/x' }, platform: 'linux', cudaHome: '/c', binDirs: [], archList: '9.0', plan, includeDirs });
+    expect(linux.CPATH).toBe('/opt/x:/v/site-packages/nvidia/cu13/include');
+    expect(buildEnvironment({ base, platform: 'linux', cudaHome: '/c', binDirs: [], archList: '9.0', plan }).CPATH).toBeUndefined();
+    expect(buildEnvironment({ base: {}, platform: 'win32', cudaHome: 'C:\\c', binDirs: [], archList: '9.0', plan, includeDirs }).CPATH).toBeUndefined();
+  });
+
   it('on Windows: DISTUTILS_USE_SDK, lib\\x64, and USE_CUDA for nvcc with torch 2.7 and newer', () => {
     const winBase = { Path: 'C:\\Windows', LIB: 'C:\\VS\\lib' };
     const common = { base: winBase, platform: 'win32' as const, cudaHome: 'C:\\CUDA\\v12.8', binDirs: ['C:\\w\\venv\\Scripts'], archList: '8.9;12.0', plan };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runProcess } from '../../src/core/exec';
 import { findPython, inspectPython, pythonCandidates } from '../../src/python/interpreter';
-import { createVenv } from '../../src/python/venv';
+import { createVenv, nvidiaIncludeDirs } from '../../src/python/venv';
 
 describe('pythonCandidates', () => {
   it('looks in the runner tool cache and pyenv, newest patch first, before PATH', async () => {
@@ -44,5 +44,15 @@ describe('findPython on this machine', () => {
     const probe = ['-c', 'import marker_pkg; print(marker_pkg.VALUE)'];
     expect((await runProcess(child.executable, probe)).stdout.trim()).toBe('42');
     expect((await runProcess(plain.executable, probe)).code).not.toBe(0);
+  });
+});
+
+describe('nvidiaIncludeDirs', () => {
+  it("finds the nvidia-* wheels' header folders on the venv's path, both layouts", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'venv-'));
+    const venv = await createVenv(await findPython('3.12'), path.join(dir, 'venv'));
+    const site = venv.sitePackages[0]!;
+    for (const sub of ['nvidia/cu13/include', 'nvidia/cublas/include', 'nvidia/cublas/lib']) await mkdir(path.join(site, sub), { recursive: true });
+    expect(await nvidiaIncludeDirs(venv.executable)).toEqual([path.join(site, 'nvidia/cu13/include'), path.join(site, 'nvidia/cublas/include')].sort());
   });
 });
