@@ -1,4 +1,6 @@
-// Bundles each step (src/steps/<step>.ts) into dist/<step>/index.mjs, the file its action.yml runs.
+// Bundles what GitHub and the terminal run: each step (src/steps/<step>.ts) into
+// dist/<step>/index.mjs, the whole pipeline (the root action.yml) into dist/run/index.mjs, and
+// the CLI into dist/cli.mjs.
 import { build } from 'esbuild';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,9 +13,8 @@ const steps = (await readdir(path.join(root, 'src/steps')))
 
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 
-// Bundled CommonJS dependencies still call require() and read __dirname. `var`, because some ESM
-// dependencies (@azure/storage-common, under @actions/artifact) declare their own top-level
-// `var __filename`, which a `const` here would clash with.
+// Bundled CommonJS dependencies still call require() and read __dirname. `var`, not `const`:
+// some dependencies (@azure/storage-common) declare their own top-level __filename.
 const banner = [
   "import { createRequire as __createRequire } from 'node:module';",
   "import { fileURLToPath as __fileURLToPath } from 'node:url';",
@@ -23,22 +24,23 @@ const banner = [
   'var __dirname = __pathDirname(__filename);',
 ].join('\n');
 
-for (const step of steps) {
-  await build({
-    stdin: {
-      contents: `import { step } from './src/steps/${step}.ts';\nimport { runAction } from './src/core/action.ts';\nawait runAction(step);\n`,
-      resolveDir: root,
-      sourcefile: `${step}-entry.ts`,
-      loader: 'ts',
-    },
-    outfile: path.join(root, 'dist', step, 'index.mjs'),
+const bundle = (contents, outfile, extraBanner = '') =>
+  build({
+    stdin: { contents, resolveDir: root, sourcefile: `${path.basename(path.dirname(outfile))}-entry.ts`, loader: 'ts' },
+    outfile: path.join(root, 'dist', outfile),
     bundle: true,
     platform: 'node',
     target: 'node24',
     format: 'esm',
-    banner: { js: banner },
+    banner: { js: `${extraBanner}${banner}` },
     legalComments: 'external',
     logLevel: 'warning',
   });
+
+const action = "import { runAction } from './src/core/action.ts';\n";
+for (const step of steps) {
+  await bundle(`${action}import { step } from './src/steps/${step}.ts';\nawait runAction(step);\n`, `${step}/index.mjs`);
 }
-console.log(`built ${steps.length} step bundles: ${steps.join(', ')}`);
+await bundle(`${action}import { PIPELINE } from './src/registry.ts';\nawait runAction(PIPELINE);\n`, 'run/index.mjs');
+await bundle("import './src/cli.ts';\n", 'cli/index.mjs', '#!/usr/bin/env node\n');
+console.log(`built ${steps.length} step bundles (${steps.join(', ')}), the pipeline (dist/run) and the CLI (dist/cli)`);

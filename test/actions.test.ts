@@ -2,43 +2,45 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { Step } from '../src/core/step';
+import type { StepSpec } from '../src/core/step';
+import { PIPELINE, STEPS } from '../src/registry';
 
-// Each step's spec is the one list of its names: its action.yml must say the same.
+// Each spec is the one list of its names: the action.yml written from it must still say the same.
 const root = path.resolve(import.meta.dirname, '..');
-const stepFiles = (await readdir(path.join(root, 'src/steps'))).filter((f) => f.endsWith('.ts'));
-const steps = await Promise.all(
-  stepFiles.map(async (file) => ((await import(path.join(root, 'src/steps', file))) as { step: Step }).step),
-);
 
 interface ActionYml {
-  name: string;
-  description: string;
   inputs?: Record<string, { description: string; default?: string; required?: boolean }>;
   outputs?: Record<string, { description: string }>;
   runs: { using: string; main: string };
 }
 
-describe.each(steps.map((step) => [step.spec.name, step] as const))('actions/%s/action.yml', (name, step) => {
-  it('matches the step spec: inputs, defaults, outputs, and the bundle it runs', async () => {
-    const file = path.join(root, 'actions', name, 'action.yml');
-    const action = YAML.parse(await readFile(file, 'utf8')) as ActionYml;
-    expect(action.runs).toEqual({ using: 'node24', main: `../../dist/${name}/index.mjs` });
-    expect(Object.keys(action.inputs ?? {})).toEqual(Object.keys(step.spec.inputs));
-    expect(Object.keys(action.outputs ?? {})).toEqual(Object.keys(step.spec.outputs));
-    for (const [input, spec] of Object.entries(step.spec.inputs)) {
+const actions: [string, StepSpec, string][] = [
+  ...STEPS.map((step): [string, StepSpec, string] => [`actions/${step.spec.name}/action.yml`, step.spec, `../../dist/${step.spec.name}/index.mjs`]),
+  ['action.yml', PIPELINE.spec, 'dist/run/index.mjs'],
+];
+
+describe.each(actions)('%s', (file, spec, main) => {
+  it('matches its spec: inputs, defaults, outputs, and the bundle it runs', async () => {
+    const action = YAML.parse(await readFile(path.join(root, file), 'utf8')) as ActionYml;
+    expect(action.runs).toEqual({ using: 'node24', main });
+    expect(Object.keys(action.inputs ?? {})).toEqual(Object.keys(spec.inputs));
+    expect(Object.keys(action.outputs ?? {})).toEqual(Object.keys(spec.outputs));
+    for (const [input, want] of Object.entries(spec.inputs)) {
       const yml = action.inputs?.[input];
-      expect({ input, default: yml?.default === undefined ? undefined : String(yml.default), required: yml?.required ?? false })
-        .toEqual({ input, default: spec.default, required: spec.required ?? false });
-      expect(yml?.description, input).toBe(spec.description);
+      expect({ input, default: yml?.default, required: yml?.required, description: yml?.description }).toEqual({
+        input,
+        default: want.default,
+        required: want.required ?? false,
+        description: want.description,
+      });
     }
-    for (const [output, spec] of Object.entries(step.spec.outputs)) {
-      expect(action.outputs?.[output]?.description, output).toBe(spec.description);
-    }
+    for (const [output, want] of Object.entries(spec.outputs)) expect(action.outputs?.[output]?.description, output).toBe(want.description);
   });
 });
 
 it('has an action for every step and a step for every action', async () => {
-  const actions = (await readdir(path.join(root, 'actions'), { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name);
-  expect(actions.sort()).toEqual(steps.map((s) => s.spec.name).sort());
+  const dirs = (await readdir(path.join(root, 'actions'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  expect(dirs.sort()).toEqual(STEPS.map((s) => s.spec.name).sort());
+  const files = (await readdir(path.join(root, 'src/steps'))).map((f) => f.replace(/\.ts$/, ''));
+  expect(files.sort()).toEqual(dirs.sort());
 });

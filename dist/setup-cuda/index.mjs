@@ -23658,1131 +23658,8 @@ var require_yazl = __commonJS({
   }
 });
 
-// src/steps/setup-cuda.ts
-import os7 from "node:os";
-
-// src/core/errors.ts
-var ConfigurationError = class extends Error {
-  name = "ConfigurationError";
-};
-function inputError(input, given, allowed) {
-  return new ConfigurationError(`${input}: ${given}. ${allowed}`);
-}
-function errorMessage(error2) {
-  return error2 instanceof Error ? error2.message : String(error2);
-}
-var StepFailed = class extends Error {
-  constructor(message, outputs) {
-    super(message);
-    this.outputs = outputs;
-  }
-  outputs;
-  name = "StepFailed";
-};
-
-// src/core/step.ts
-function defineStep(step2) {
-  return step2;
-}
-var TRUE = ["true", "True", "TRUE"];
-var FALSE = ["false", "False", "FALSE"];
-var Inputs = class {
-  constructor(spec, raw) {
-    this.spec = spec;
-    for (const name of Object.keys(raw)) {
-      if (!(name in spec.inputs)) {
-        throw inputError(name, `is not an input of ${spec.name}`, `Inputs: ${Object.keys(spec.inputs).join(", ")}`);
-      }
-    }
-    this.values = {};
-    for (const [name, input] of Object.entries(spec.inputs)) {
-      const given = (raw[name] ?? "").trim();
-      const value = given === "" ? input.default ?? "" : given;
-      if (input.required && value === "") {
-        throw inputError(name, "is required and was not given", input.description);
-      }
-      if (input.choices && value !== "" && !input.choices.includes(value)) {
-        throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(", ")}`);
-      }
-      this.values[name] = value;
-    }
-  }
-  spec;
-  values;
-  /** The value, or '' when neither given nor defaulted. */
-  string(name) {
-    return this.values[name] ?? "";
-  }
-  /** An enumeration input; the constructor already refused values outside `choices`. */
-  choice(name) {
-    return this.string(name);
-  }
-  optional(name) {
-    const value = this.string(name);
-    return value === "" ? void 0 : value;
-  }
-  boolean(name) {
-    const value = this.string(name);
-    if (TRUE.includes(value)) return true;
-    if (FALSE.includes(value) || value === "") return false;
-    throw inputError(name, `"${value}" is not a boolean`, "Allowed: true, false");
-  }
-  /** Items separated by newlines or commas, blanks dropped. */
-  list(name) {
-    return this.string(name).split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== "");
-  }
-  integer(name, min = 0) {
-    const value = this.string(name);
-    const parsed = Number(value);
-    if (!/^-?\d+$/.test(value) || parsed < min) {
-      throw inputError(name, `"${value}" is not a whole number`, `Allowed: a whole number >= ${min}`);
-    }
-    return parsed;
-  }
-};
-
-// src/cuda/platform.ts
-import path from "node:path";
-function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
-  if (platform2 === "linux" && arch2 === "x64") return "linux-x86_64";
-  if (platform2 === "linux" && arch2 === "arm64") return "linux-sbsa";
-  if (platform2 === "win32" && arch2 === "x64") return "windows-x86_64";
-  throw new Error(`CUDA toolkits are published for Linux x64/arm64 and Windows x64, not ${platform2} ${arch2}`);
-}
-var isWindows = (platform2) => platform2.startsWith("windows");
-var pathFor = (platform2) => isWindows(platform2) ? path.win32 : path.posix;
-function toolkitLayout(root, platform2) {
-  const p = pathFor(platform2);
-  const windows = isWindows(platform2);
-  return {
-    bin: p.join(root, "bin"),
-    nvcc: p.join(root, "bin", windows ? "nvcc.exe" : "nvcc"),
-    /** The library folder builds link against: lib64 on Linux, lib\x64 on Windows. */
-    lib: windows ? p.join(root, "lib", "x64") : p.join(root, "lib64"),
-    versionJson: p.join(root, "version.json")
-  };
-}
-
-// src/cuda/env.ts
-function toolkitEnv(root, majorMinor, platform2, env) {
-  const layout = toolkitLayout(root, platform2);
-  const vars = {
-    CUDA_PATH: root,
-    CUDA_HOME: root,
-    [`CUDA_PATH_V${majorMinor.replace(".", "_")}`]: root
-  };
-  if (!isWindows(platform2)) {
-    const rest = (env.LD_LIBRARY_PATH ?? "").split(pathFor(platform2).delimiter).filter((dir) => dir && dir !== layout.lib);
-    vars.LD_LIBRARY_PATH = [layout.lib, ...rest].join(pathFor(platform2).delimiter);
-  }
-  return { vars, path: layout.bin };
-}
-
-// src/cuda/setup.ts
-import { mkdtemp, rm as rm7 } from "node:fs/promises";
-import path17 from "node:path";
-import { performance as performance3 } from "node:perf_hooks";
-
-// node_modules/@actions/exec/lib/exec.js
-import { StringDecoder } from "string_decoder";
-
-// node_modules/@actions/exec/lib/toolrunner.js
-import * as os from "os";
-import * as events from "events";
-import * as child from "child_process";
-import * as path4 from "path";
-
-// node_modules/@actions/io/lib/io.js
-import { ok } from "assert";
-import * as path3 from "path";
-
-// node_modules/@actions/io/lib/io-util.js
-import * as fs from "fs";
-import * as path2 from "path";
-var __awaiter = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step2(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step2(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step2(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step2((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs.promises;
-var IS_WINDOWS = process.platform === "win32";
-var READONLY = fs.constants.O_RDONLY;
-function exists(fsPath) {
-  return __awaiter(this, void 0, void 0, function* () {
-    try {
-      yield stat(fsPath);
-    } catch (err) {
-      if (err.code === "ENOENT") {
-        return false;
-      }
-      throw err;
-    }
-    return true;
-  });
-}
-function isRooted(p) {
-  p = normalizeSeparators(p);
-  if (!p) {
-    throw new Error('isRooted() parameter "p" cannot be empty');
-  }
-  if (IS_WINDOWS) {
-    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
-  }
-  return p.startsWith("/");
-}
-function tryGetExecutablePath(filePath, extensions) {
-  return __awaiter(this, void 0, void 0, function* () {
-    let stats = void 0;
-    try {
-      stats = yield stat(filePath);
-    } catch (err) {
-      if (err.code !== "ENOENT") {
-        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-      }
-    }
-    if (stats && stats.isFile()) {
-      if (IS_WINDOWS) {
-        const upperExt = path2.extname(filePath).toUpperCase();
-        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
-          return filePath;
-        }
-      } else {
-        if (isUnixExecutable(stats)) {
-          return filePath;
-        }
-      }
-    }
-    const originalFilePath = filePath;
-    for (const extension of extensions) {
-      filePath = originalFilePath + extension;
-      stats = void 0;
-      try {
-        stats = yield stat(filePath);
-      } catch (err) {
-        if (err.code !== "ENOENT") {
-          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-        }
-      }
-      if (stats && stats.isFile()) {
-        if (IS_WINDOWS) {
-          try {
-            const directory = path2.dirname(filePath);
-            const upperName = path2.basename(filePath).toUpperCase();
-            for (const actualName of yield readdir(directory)) {
-              if (upperName === actualName.toUpperCase()) {
-                filePath = path2.join(directory, actualName);
-                break;
-              }
-            }
-          } catch (err) {
-            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-          }
-          return filePath;
-        } else {
-          if (isUnixExecutable(stats)) {
-            return filePath;
-          }
-        }
-      }
-    }
-    return "";
-  });
-}
-function normalizeSeparators(p) {
-  p = p || "";
-  if (IS_WINDOWS) {
-    p = p.replace(/\//g, "\\");
-    return p.replace(/\\\\+/g, "\\");
-  }
-  return p.replace(/\/\/+/g, "/");
-}
-function isUnixExecutable(stats) {
-  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
-}
-
-// node_modules/@actions/io/lib/io.js
-var __awaiter2 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step2(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step2(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step2(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step2((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function rmRF(inputPath) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    if (IS_WINDOWS) {
-      if (/[*"<>|]/.test(inputPath)) {
-        throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-      }
-    }
-    try {
-      yield rm(inputPath, {
-        force: true,
-        maxRetries: 3,
-        recursive: true,
-        retryDelay: 300
-      });
-    } catch (err) {
-      throw new Error(`File was unable to be removed ${err}`);
-    }
-  });
-}
-function mkdirP(fsPath) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    ok(fsPath, "a path argument must be provided");
-    yield mkdir(fsPath, { recursive: true });
-  });
-}
-function which(tool, check) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    if (!tool) {
-      throw new Error("parameter 'tool' is required");
-    }
-    if (check) {
-      const result = yield which(tool, false);
-      if (!result) {
-        if (IS_WINDOWS) {
-          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-        } else {
-          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-        }
-      }
-      return result;
-    }
-    const matches = yield findInPath(tool);
-    if (matches && matches.length > 0) {
-      return matches[0];
-    }
-    return "";
-  });
-}
-function findInPath(tool) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    if (!tool) {
-      throw new Error("parameter 'tool' is required");
-    }
-    const extensions = [];
-    if (IS_WINDOWS && process.env["PATHEXT"]) {
-      for (const extension of process.env["PATHEXT"].split(path3.delimiter)) {
-        if (extension) {
-          extensions.push(extension);
-        }
-      }
-    }
-    if (isRooted(tool)) {
-      const filePath = yield tryGetExecutablePath(tool, extensions);
-      if (filePath) {
-        return [filePath];
-      }
-      return [];
-    }
-    if (tool.includes(path3.sep)) {
-      return [];
-    }
-    const directories = [];
-    if (process.env.PATH) {
-      for (const p of process.env.PATH.split(path3.delimiter)) {
-        if (p) {
-          directories.push(p);
-        }
-      }
-    }
-    const matches = [];
-    for (const directory of directories) {
-      const filePath = yield tryGetExecutablePath(path3.join(directory, tool), extensions);
-      if (filePath) {
-        matches.push(filePath);
-      }
-    }
-    return matches;
-  });
-}
-
-// node_modules/@actions/exec/lib/toolrunner.js
-import { setTimeout as setTimeout2 } from "timers";
-var __awaiter3 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step2(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step2(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step2(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step2((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-var IS_WINDOWS2 = process.platform === "win32";
-var ToolRunner = class extends events.EventEmitter {
-  constructor(toolPath, args, options2) {
-    super();
-    if (!toolPath) {
-      throw new Error("Parameter 'toolPath' cannot be null or empty.");
-    }
-    this.toolPath = toolPath;
-    this.args = args || [];
-    this.options = options2 || {};
-  }
-  _debug(message) {
-    if (this.options.listeners && this.options.listeners.debug) {
-      this.options.listeners.debug(message);
-    }
-  }
-  _getCommandString(options2, noPrefix) {
-    const toolPath = this._getSpawnFileName();
-    const args = this._getSpawnArgs(options2);
-    let cmd = noPrefix ? "" : "[command]";
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        cmd += toolPath;
-        for (const a of args) {
-          cmd += ` ${a}`;
-        }
-      } else if (options2.windowsVerbatimArguments) {
-        cmd += `"${toolPath}"`;
-        for (const a of args) {
-          cmd += ` ${a}`;
-        }
-      } else {
-        cmd += this._windowsQuoteCmdArg(toolPath);
-        for (const a of args) {
-          cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-        }
-      }
-    } else {
-      cmd += toolPath;
-      for (const a of args) {
-        cmd += ` ${a}`;
-      }
-    }
-    return cmd;
-  }
-  _processLineBuffer(data, strBuffer, onLine) {
-    try {
-      let s = strBuffer + data.toString();
-      let n = s.indexOf(os.EOL);
-      while (n > -1) {
-        const line = s.substring(0, n);
-        onLine(line);
-        s = s.substring(n + os.EOL.length);
-        n = s.indexOf(os.EOL);
-      }
-      return s;
-    } catch (err) {
-      this._debug(`error processing line. Failed with error ${err}`);
-      return "";
-    }
-  }
-  _getSpawnFileName() {
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        return process.env["COMSPEC"] || "cmd.exe";
-      }
-    }
-    return this.toolPath;
-  }
-  _getSpawnArgs(options2) {
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-        for (const a of this.args) {
-          argline += " ";
-          argline += options2.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
-        }
-        argline += '"';
-        return [argline];
-      }
-    }
-    return this.args;
-  }
-  _endsWith(str, end) {
-    return str.endsWith(end);
-  }
-  _isCmdFile() {
-    const upperToolPath = this.toolPath.toUpperCase();
-    return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
-  }
-  _windowsQuoteCmdArg(arg) {
-    if (!this._isCmdFile()) {
-      return this._uvQuoteCmdArg(arg);
-    }
-    if (!arg) {
-      return '""';
-    }
-    const cmdSpecialChars = [
-      " ",
-      "	",
-      "&",
-      "(",
-      ")",
-      "[",
-      "]",
-      "{",
-      "}",
-      "^",
-      "=",
-      ";",
-      "!",
-      "'",
-      "+",
-      ",",
-      "`",
-      "~",
-      "|",
-      "<",
-      ">",
-      '"'
-    ];
-    let needsQuotes = false;
-    for (const char of arg) {
-      if (cmdSpecialChars.some((x) => x === char)) {
-        needsQuotes = true;
-        break;
-      }
-    }
-    if (!needsQuotes) {
-      return arg;
-    }
-    let reverse = '"';
-    let quoteHit = true;
-    for (let i = arg.length; i > 0; i--) {
-      reverse += arg[i - 1];
-      if (quoteHit && arg[i - 1] === "\\") {
-        reverse += "\\";
-      } else if (arg[i - 1] === '"') {
-        quoteHit = true;
-        reverse += '"';
-      } else {
-        quoteHit = false;
-      }
-    }
-    reverse += '"';
-    return reverse.split("").reverse().join("");
-  }
-  _uvQuoteCmdArg(arg) {
-    if (!arg) {
-      return '""';
-    }
-    if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
-      return arg;
-    }
-    if (!arg.includes('"') && !arg.includes("\\")) {
-      return `"${arg}"`;
-    }
-    let reverse = '"';
-    let quoteHit = true;
-    for (let i = arg.length; i > 0; i--) {
-      reverse += arg[i - 1];
-      if (quoteHit && arg[i - 1] === "\\") {
-        reverse += "\\";
-      } else if (arg[i - 1] === '"') {
-        quoteHit = true;
-        reverse += "\\";
-      } else {
-        quoteHit = false;
-      }
-    }
-    reverse += '"';
-    return reverse.split("").reverse().join("");
-  }
-  _cloneExecOptions(options2) {
-    options2 = options2 || {};
-    const result = {
-      cwd: options2.cwd || process.cwd(),
-      env: options2.env || process.env,
-      silent: options2.silent || false,
-      windowsVerbatimArguments: options2.windowsVerbatimArguments || false,
-      failOnStdErr: options2.failOnStdErr || false,
-      ignoreReturnCode: options2.ignoreReturnCode || false,
-      delay: options2.delay || 1e4
-    };
-    result.outStream = options2.outStream || process.stdout;
-    result.errStream = options2.errStream || process.stderr;
-    return result;
-  }
-  _getSpawnOptions(options2, toolPath) {
-    options2 = options2 || {};
-    const result = {};
-    result.cwd = options2.cwd;
-    result.env = options2.env;
-    result["windowsVerbatimArguments"] = options2.windowsVerbatimArguments || this._isCmdFile();
-    if (options2.windowsVerbatimArguments) {
-      result.argv0 = `"${toolPath}"`;
-    }
-    return result;
-  }
-  /**
-   * Exec a tool.
-   * Output will be streamed to the live console.
-   * Returns promise with return code
-   *
-   * @param     tool     path to tool to exec
-   * @param     options  optional exec options.  See ExecOptions
-   * @returns   number
-   */
-  exec() {
-    return __awaiter3(this, void 0, void 0, function* () {
-      if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
-        this.toolPath = path4.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-      }
-      this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve2, reject) => __awaiter3(this, void 0, void 0, function* () {
-        this._debug(`exec tool: ${this.toolPath}`);
-        this._debug("arguments:");
-        for (const arg of this.args) {
-          this._debug(`   ${arg}`);
-        }
-        const optionsNonNull = this._cloneExecOptions(this.options);
-        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os.EOL);
-        }
-        const state = new ExecState(optionsNonNull, this.toolPath);
-        state.on("debug", (message) => {
-          this._debug(message);
-        });
-        if (this.options.cwd && !(yield exists(this.options.cwd))) {
-          return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-        }
-        const fileName = this._getSpawnFileName();
-        const cp2 = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-        let stdbuffer = "";
-        if (cp2.stdout) {
-          cp2.stdout.on("data", (data) => {
-            if (this.options.listeners && this.options.listeners.stdout) {
-              this.options.listeners.stdout(data);
-            }
-            if (!optionsNonNull.silent && optionsNonNull.outStream) {
-              optionsNonNull.outStream.write(data);
-            }
-            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-              if (this.options.listeners && this.options.listeners.stdline) {
-                this.options.listeners.stdline(line);
-              }
-            });
-          });
-        }
-        let errbuffer = "";
-        if (cp2.stderr) {
-          cp2.stderr.on("data", (data) => {
-            state.processStderr = true;
-            if (this.options.listeners && this.options.listeners.stderr) {
-              this.options.listeners.stderr(data);
-            }
-            if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
-              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
-              s.write(data);
-            }
-            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-              if (this.options.listeners && this.options.listeners.errline) {
-                this.options.listeners.errline(line);
-              }
-            });
-          });
-        }
-        cp2.on("error", (err) => {
-          state.processError = err.message;
-          state.processExited = true;
-          state.processClosed = true;
-          state.CheckComplete();
-        });
-        cp2.on("exit", (code) => {
-          state.processExitCode = code;
-          state.processExited = true;
-          this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-          state.CheckComplete();
-        });
-        cp2.on("close", (code) => {
-          state.processExitCode = code;
-          state.processExited = true;
-          state.processClosed = true;
-          this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-          state.CheckComplete();
-        });
-        state.on("done", (error2, exitCode) => {
-          if (stdbuffer.length > 0) {
-            this.emit("stdline", stdbuffer);
-          }
-          if (errbuffer.length > 0) {
-            this.emit("errline", errbuffer);
-          }
-          cp2.removeAllListeners();
-          if (error2) {
-            reject(error2);
-          } else {
-            resolve2(exitCode);
-          }
-        });
-        if (this.options.input) {
-          if (!cp2.stdin) {
-            throw new Error("child process missing stdin");
-          }
-          cp2.stdin.end(this.options.input);
-        }
-      }));
-    });
-  }
-};
-function argStringToArray(argString) {
-  const args = [];
-  let inQuotes = false;
-  let escaped = false;
-  let arg = "";
-  function append(c) {
-    if (escaped && c !== '"') {
-      arg += "\\";
-    }
-    arg += c;
-    escaped = false;
-  }
-  for (let i = 0; i < argString.length; i++) {
-    const c = argString.charAt(i);
-    if (c === '"') {
-      if (!escaped) {
-        inQuotes = !inQuotes;
-      } else {
-        append(c);
-      }
-      continue;
-    }
-    if (c === "\\" && escaped) {
-      append(c);
-      continue;
-    }
-    if (c === "\\" && inQuotes) {
-      escaped = true;
-      continue;
-    }
-    if (c === " " && !inQuotes) {
-      if (arg.length > 0) {
-        args.push(arg);
-        arg = "";
-      }
-      continue;
-    }
-    append(c);
-  }
-  if (arg.length > 0) {
-    args.push(arg.trim());
-  }
-  return args;
-}
-var ExecState = class _ExecState extends events.EventEmitter {
-  constructor(options2, toolPath) {
-    super();
-    this.processClosed = false;
-    this.processError = "";
-    this.processExitCode = 0;
-    this.processExited = false;
-    this.processStderr = false;
-    this.delay = 1e4;
-    this.done = false;
-    this.timeout = null;
-    if (!toolPath) {
-      throw new Error("toolPath must not be empty");
-    }
-    this.options = options2;
-    this.toolPath = toolPath;
-    if (options2.delay) {
-      this.delay = options2.delay;
-    }
-  }
-  CheckComplete() {
-    if (this.done) {
-      return;
-    }
-    if (this.processClosed) {
-      this._setResult();
-    } else if (this.processExited) {
-      this.timeout = setTimeout2(_ExecState.HandleTimeout, this.delay, this);
-    }
-  }
-  _debug(message) {
-    this.emit("debug", message);
-  }
-  _setResult() {
-    let error2;
-    if (this.processExited) {
-      if (this.processError) {
-        error2 = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-      } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-        error2 = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-      } else if (this.processStderr && this.options.failOnStdErr) {
-        error2 = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-      }
-    }
-    if (this.timeout) {
-      clearTimeout(this.timeout);
-      this.timeout = null;
-    }
-    this.done = true;
-    this.emit("done", error2, this.processExitCode);
-  }
-  static HandleTimeout(state) {
-    if (state.done) {
-      return;
-    }
-    if (!state.processClosed && state.processExited) {
-      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-      state._debug(message);
-    }
-    state._setResult();
-  }
-};
-
-// node_modules/@actions/exec/lib/exec.js
-var __awaiter4 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve2, reject) {
-    function fulfilled(value) {
-      try {
-        step2(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step2(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step2(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step2((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function exec(commandLine, args, options2) {
-  return __awaiter4(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
-    if (commandArgs.length === 0) {
-      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-    }
-    const toolPath = commandArgs[0];
-    args = commandArgs.slice(1).concat(args || []);
-    const runner = new ToolRunner(toolPath, args, options2);
-    return runner.exec();
-  });
-}
-function getExecOutput(commandLine, args, options2) {
-  return __awaiter4(this, void 0, void 0, function* () {
-    var _a, _b;
-    let stdout = "";
-    let stderr = "";
-    const stdoutDecoder = new StringDecoder("utf8");
-    const stderrDecoder = new StringDecoder("utf8");
-    const originalStdoutListener = (_a = options2 === null || options2 === void 0 ? void 0 : options2.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-    const originalStdErrListener = (_b = options2 === null || options2 === void 0 ? void 0 : options2.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-    const stdErrListener = (data) => {
-      stderr += stderrDecoder.write(data);
-      if (originalStdErrListener) {
-        originalStdErrListener(data);
-      }
-    };
-    const stdOutListener = (data) => {
-      stdout += stdoutDecoder.write(data);
-      if (originalStdoutListener) {
-        originalStdoutListener(data);
-      }
-    };
-    const listeners = Object.assign(Object.assign({}, options2 === null || options2 === void 0 ? void 0 : options2.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options2), { listeners }));
-    stdout += stdoutDecoder.end();
-    stderr += stderrDecoder.end();
-    return {
-      exitCode,
-      stdout,
-      stderr
-    };
-  });
-}
-
-// src/core/exec.ts
-var runProcess = async (command, args, options2 = {}) => {
-  const env = options2.env ?? process.env;
-  const result = await getExecOutput(command, [...args], {
-    cwd: options2.cwd,
-    env: Object.fromEntries(Object.entries(env).filter((entry) => entry[1] !== void 0)),
-    input: options2.input === void 0 ? void 0 : Buffer.from(options2.input),
-    silent: true,
-    ignoreReturnCode: true,
-    windowsVerbatimArguments: options2.windowsVerbatimArguments,
-    listeners: options2.onLine ? { stdline: options2.onLine, errline: options2.onLine } : void 0
-  });
-  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-};
-async function runChecked(command, args, options2, runner = runProcess) {
-  const result = await runner(command, args, options2);
-  if (result.code !== 0) {
-    const tail = `${result.stdout}
-${result.stderr}`.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`${command} ${args.join(" ")} exited with ${result.code}
-${tail}`);
-  }
-  return result;
-}
-
-// src/cuda/manifest.ts
-import path5 from "node:path";
-var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-function parseManifest(text2, source) {
-  let json;
-  try {
-    json = JSON.parse(text2);
-  } catch (error2) {
-    throw new Error(`${source} is not JSON: ${error2.message}`, { cause: error2 });
-  }
-  if (!isRecord(json) || typeof json.release_label !== "string") {
-    throw new Error(`${source} is not a CUDA redist manifest (no release_label)`);
-  }
-  const components = /* @__PURE__ */ new Map();
-  for (const [name, entry] of Object.entries(json)) {
-    if (!isRecord(entry) || typeof entry.version !== "string") continue;
-    const component = {
-      name,
-      version: entry.version,
-      displayName: typeof entry.name === "string" ? entry.name : name,
-      license: typeof entry.license === "string" ? entry.license : "",
-      archives: {}
-    };
-    for (const [platform2, archive] of Object.entries(entry)) {
-      if (!isRecord(archive) || !("relative_path" in archive)) continue;
-      component.archives[platform2] = checkedArchive(component, archive, `${source}: ${name} ${platform2}`);
-    }
-    components.set(name, component);
-  }
-  return { release: json.release_label, components };
-}
-function checkedArchive(component, entry, where) {
-  const { relative_path: relativePath, sha256, size } = entry;
-  if (typeof relativePath !== "string" || relativePath.startsWith("/") || relativePath.split("/").includes("..")) {
-    throw new Error(`${where}: relative_path ${JSON.stringify(relativePath)} is not a path inside the tree`);
-  }
-  if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/i.test(sha256)) {
-    throw new Error(`${where}: sha256 ${JSON.stringify(sha256)} is not a SHA-256 digest`);
-  }
-  const bytes = Number(size);
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new Error(`${where}: size ${JSON.stringify(size)} is not a byte count`);
-  }
-  return {
-    component: component.name,
-    version: component.version,
-    title: component.displayName,
-    name: path5.posix.basename(relativePath),
-    license: component.license,
-    relativePath,
-    sha256: sha256.toLowerCase(),
-    size: bytes
-  };
-}
-function archivesFor(manifest, platform2) {
-  const result = /* @__PURE__ */ new Map();
-  for (const component of manifest.components.values()) {
-    const archive = component.archives[platform2];
-    if (archive) result.set(component.name, archive);
-  }
-  return result;
-}
-
-// src/cuda/components.ts
-var COMPONENT_SETS = ["torch-extension", "compiler", "full"];
-var COMPILER = ["cuda_nvcc", "cuda_cudart", "cuda_cccl"];
-var COMPILER_SPLIT_IN_13 = ["cuda_crt", "libnvvm"];
-var TORCH_LIBRARY_HEADERS = ["libcublas", "libcusparse", "libcusolver", "libcurand"];
-var compilerComponents = (major) => [...COMPILER, ...major >= 13 ? COMPILER_SPLIT_IN_13 : []];
-function torchExtensionComponents(major, platform2) {
-  return [...compilerComponents(major), ...isWindows(platform2) ? TORCH_LIBRARY_HEADERS : []];
-}
-function fullComponents(manifest, platform2) {
-  return [...archivesFor(manifest, platform2).values()].filter((a) => a.license === "CUDA Toolkit").map((a) => a.component);
-}
-function checkComponentsInput(requested) {
-  if (requested.length === 0) {
-    throw inputError("components", "is empty", `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names (cuda_nvcc, libcublas, ...)`);
-  }
-  const bad = requested.filter((name) => !COMPONENT_SETS.includes(name) && !/^[a-z][a-z0-9_]*$/.test(name));
-  if (bad.length > 0) {
-    throw inputError("components", `${bad.map((b) => `"${b}"`).join(", ")} is not a set or a component name`, `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names such as cuda_nvcc`);
-  }
-}
-var needsManifest = (requested) => requested.includes("full");
-function expandComponents(requested, major, platform2, manifest) {
-  const names = /* @__PURE__ */ new Set();
-  for (const item of requested) {
-    if (item === "torch-extension") torchExtensionComponents(major, platform2).forEach((n) => names.add(n));
-    else if (item === "compiler") compilerComponents(major).forEach((n) => names.add(n));
-    else if (item === "full") {
-      if (!manifest) throw new Error("the full component set needs the manifest");
-      fullComponents(manifest, platform2).forEach((n) => names.add(n));
-    } else names.add(item);
-  }
-  return [...names].sort();
-}
-function selectArchives(names, manifest, platform2) {
-  const available = archivesFor(manifest, platform2);
-  const missing = names.filter((name) => !available.has(name));
-  if (missing.length > 0) {
-    throw inputError(
-      "components",
-      `CUDA ${manifest.release} has no ${missing.join(", ")} for ${platform2}`,
-      `Components there: ${[...available.keys()].sort().join(", ")}`
-    );
-  }
-  return names.map((name) => available.get(name));
-}
-
-// src/cuda/existing.ts
-import { existsSync } from "node:fs";
-import { readFile, realpath } from "node:fs/promises";
-function candidates(majorMinor, platform2, env) {
-  const p = pathFor(platform2);
-  const exe = isWindows(platform2) ? "nvcc.exe" : "nvcc";
-  const [major, minor] = majorMinor.split(".");
-  const found = [];
-  const versionVar = `CUDA_PATH_V${major}_${minor}`;
-  if (env[versionVar]) found.push({ from: versionVar, nvcc: toolkitLayout(env[versionVar], platform2).nvcc });
-  if (isWindows(platform2)) {
-    const programFiles = env.ProgramFiles ?? "C:\\Program Files";
-    found.push({ from: "the default install folder", nvcc: toolkitLayout(defaultWindowsRoot(majorMinor, programFiles), platform2).nvcc });
-  } else {
-    found.push({ from: `/usr/local/cuda-${majorMinor}`, nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor}`, platform2).nvcc });
-  }
-  const pathVar = env.PATH ?? env.Path ?? "";
-  for (const dir of pathVar.split(p.delimiter).filter(Boolean)) found.push({ from: "PATH", nvcc: p.join(dir, exe) });
-  return found;
-}
-var defaultWindowsRoot = (majorMinor, programFiles) => pathFor("windows-x86_64").join(programFiles, "NVIDIA GPU Computing Toolkit", "CUDA", `v${majorMinor}`);
-async function probe(nvcc, platform2, run = runProcess) {
-  if (!existsSync(nvcc)) return void 0;
-  const version = await run(nvcc, ["--version"]).catch(() => void 0);
-  const match = /release (\d+\.\d+), V(\d+\.\d+\.\d+)/.exec(version?.stdout ?? "");
-  if (!version || version.code !== 0 || !match) return void 0;
-  const dryrun = await run(nvcc, ["--dryrun", "-c", "sagewheels-probe.cu"]).catch(() => void 0);
-  const here = /^#\$ _HERE_=(.+)$/m.exec(`${dryrun?.stdout ?? ""}
-${dryrun?.stderr ?? ""}`)?.[1]?.trim();
-  const p = pathFor(platform2);
-  const root = p.dirname(here ?? p.dirname(await realpath(nvcc)));
-  return {
-    root,
-    nvcc: toolkitLayout(root, platform2).nvcc,
-    majorMinor: match[1],
-    nvccVersion: match[2],
-    release: await readRelease(toolkitLayout(root, platform2).versionJson)
-  };
-}
-async function readVersions(versionJson) {
-  try {
-    const json = JSON.parse(await readFile(versionJson, "utf8"));
-    return new Map(Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : []));
-  } catch {
-    return /* @__PURE__ */ new Map();
-  }
-}
-var readRelease = async (versionJson) => (await readVersions(versionJson)).get("cuda");
-async function toolkitResult(toolkit, platform2) {
-  const versions = await readVersions(toolkitLayout(toolkit.root, platform2).versionJson);
-  return {
-    version: toolkit.release ?? toolkit.nvccVersion,
-    majorMinor: toolkit.majorMinor,
-    root: toolkit.root,
-    nvcc: toolkit.nvcc,
-    source: "existing",
-    cacheHit: false,
-    method: "existing",
-    components: [...versions].filter(([name]) => name !== "cuda").map(([name, version]) => ({ name, version })),
-    downloadedBytes: 0
-  };
-}
-async function confirmNvcc(root, platform2, majorMinor, run) {
-  const nvcc = toolkitLayout(root, platform2).nvcc;
-  const toolkit = await probe(nvcc, platform2, run);
-  if (!toolkit || toolkit.majorMinor !== majorMinor) {
-    throw new Error(`the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : "does not run"}`);
-  }
-  return toolkit;
-}
-async function findExisting(majorMinor, exact, platform2, env, run = runProcess) {
-  const seen = [];
-  const probed = /* @__PURE__ */ new Set();
-  for (const candidate of candidates(majorMinor, platform2, env)) {
-    const toolkit = await probe(candidate.nvcc, platform2, run);
-    if (!toolkit || probed.has(toolkit.root)) continue;
-    probed.add(toolkit.root);
-    if (toolkit.majorMinor === majorMinor && (!exact || toolkit.release === exact)) return { toolkit, seen };
-    seen.push(`${toolkit.release ?? toolkit.majorMinor} (nvcc ${toolkit.nvccVersion}) at ${toolkit.root} (from ${candidate.from})`);
-  }
-  return { seen };
-}
-
-// src/cuda/installer.ts
-import { mkdir as mkdir5, stat as stat3 } from "node:fs/promises";
-import path11 from "node:path";
-
 // node_modules/@actions/core/lib/command.js
-import * as os2 from "os";
+import * as os from "os";
 
 // node_modules/@actions/core/lib/utils.js
 function toCommandValue(input) {
@@ -24810,7 +23687,7 @@ function toCommandProperties(annotationProperties) {
 // node_modules/@actions/core/lib/command.js
 function issueCommand(command, properties, message) {
   const cmd = new Command(command, properties, message);
-  process.stdout.write(cmd.toString() + os2.EOL);
+  process.stdout.write(cmd.toString() + os.EOL);
 }
 function issue(name, message = "") {
   issueCommand(name, {}, message);
@@ -24857,17 +23734,17 @@ function escapeProperty(s) {
 
 // node_modules/@actions/core/lib/file-command.js
 import * as crypto from "crypto";
-import * as fs2 from "fs";
-import * as os3 from "os";
+import * as fs from "fs";
+import * as os2 from "os";
 function issueFileCommand(command, message) {
   const filePath = process.env[`GITHUB_${command}`];
   if (!filePath) {
     throw new Error(`Unable to find environment variable for file command ${command}`);
   }
-  if (!fs2.existsSync(filePath)) {
+  if (!fs.existsSync(filePath)) {
     throw new Error(`Missing file at path: ${filePath}`);
   }
-  fs2.appendFileSync(filePath, `${toCommandValue(message)}${os3.EOL}`, {
+  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
     encoding: "utf8"
   });
 }
@@ -24880,12 +23757,12 @@ function prepareKeyValueMessage(key, value) {
   if (convertedValue.includes(delimiter3)) {
     throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter3}"`);
   }
-  return `${key}<<${delimiter3}${os3.EOL}${convertedValue}${os3.EOL}${delimiter3}`;
+  return `${key}<<${delimiter3}${os2.EOL}${convertedValue}${os2.EOL}${delimiter3}`;
 }
 
 // node_modules/@actions/core/lib/core.js
 import * as os5 from "os";
-import * as path6 from "path";
+import * as path4 from "path";
 
 // node_modules/@actions/http-client/lib/index.js
 import * as http from "http";
@@ -24967,7 +23844,7 @@ var DecodedURL = class extends URL {
 // node_modules/@actions/http-client/lib/index.js
 var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
+var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve2) {
       resolve2(value);
@@ -25061,8 +23938,8 @@ var HttpClientResponse = class {
     this.message = message;
   }
   readBody() {
-    return __awaiter5(this, void 0, void 0, function* () {
-      return new Promise((resolve2) => __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
           output = Buffer.concat([output, chunk]);
@@ -25074,8 +23951,8 @@ var HttpClientResponse = class {
     });
   }
   readBodyBuffer() {
-    return __awaiter5(this, void 0, void 0, function* () {
-      return new Promise((resolve2) => __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve2) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk) => {
           chunks.push(chunk);
@@ -25126,42 +24003,42 @@ var HttpClient = class {
     }
   }
   options(requestUrl, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("OPTIONS", requestUrl, null, additionalHeaders || {});
     });
   }
   get(requestUrl, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("GET", requestUrl, null, additionalHeaders || {});
     });
   }
   del(requestUrl, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("DELETE", requestUrl, null, additionalHeaders || {});
     });
   }
   post(requestUrl, data, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("POST", requestUrl, data, additionalHeaders || {});
     });
   }
   patch(requestUrl, data, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("PATCH", requestUrl, data, additionalHeaders || {});
     });
   }
   put(requestUrl, data, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("PUT", requestUrl, data, additionalHeaders || {});
     });
   }
   head(requestUrl, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request("HEAD", requestUrl, null, additionalHeaders || {});
     });
   }
   sendStream(verb, requestUrl, stream2, additionalHeaders) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return this.request(verb, requestUrl, stream2, additionalHeaders);
     });
   }
@@ -25170,14 +24047,14 @@ var HttpClient = class {
    * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
    */
   getJson(requestUrl_1) {
-    return __awaiter5(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+    return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       const res = yield this.get(requestUrl, additionalHeaders);
       return this._processResponse(res, this.requestOptions);
     });
   }
   postJson(requestUrl_1, obj_1) {
-    return __awaiter5(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
       const data = JSON.stringify(obj, null, 2);
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
@@ -25186,7 +24063,7 @@ var HttpClient = class {
     });
   }
   putJson(requestUrl_1, obj_1) {
-    return __awaiter5(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
       const data = JSON.stringify(obj, null, 2);
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
@@ -25195,7 +24072,7 @@ var HttpClient = class {
     });
   }
   patchJson(requestUrl_1, obj_1) {
-    return __awaiter5(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+    return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
       const data = JSON.stringify(obj, null, 2);
       additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
       additionalHeaders[Headers.ContentType] = this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
@@ -25209,7 +24086,7 @@ var HttpClient = class {
    * Prefer get, del, post and patch
    */
   request(verb, requestUrl, data, headers) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       if (this._disposed) {
         throw new Error("Client has already been disposed.");
       }
@@ -25283,7 +24160,7 @@ var HttpClient = class {
    * @param data
    */
   requestRaw(info2, data) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       return new Promise((resolve2, reject) => {
         function callbackForResult(err, res) {
           if (err) {
@@ -25532,15 +24409,15 @@ var HttpClient = class {
     return baseUserAgent;
   }
   _performExponentialBackoff(retryNumber) {
-    return __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
       return new Promise((resolve2) => setTimeout(() => resolve2(), ms));
     });
   }
   _processResponse(res, options2) {
-    return __awaiter5(this, void 0, void 0, function* () {
-      return new Promise((resolve2, reject) => __awaiter5(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve2, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -25596,9 +24473,9 @@ var HttpClient = class {
 var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase()] = obj[k], c), {});
 
 // node_modules/@actions/core/lib/summary.js
-import { EOL as EOL4 } from "os";
-import { constants as constants2, promises as promises2 } from "fs";
-var __awaiter6 = function(thisArg, _arguments, P, generator) {
+import { EOL as EOL3 } from "os";
+import { constants, promises } from "fs";
+var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve2) {
       resolve2(value);
@@ -25625,7 +24502,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
     step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
-var { access, appendFile, writeFile } = promises2;
+var { access, appendFile, writeFile } = promises;
 var SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
 var Summary = class {
   constructor() {
@@ -25638,7 +24515,7 @@ var Summary = class {
    * @returns step summary file path
    */
   filePath() {
-    return __awaiter6(this, void 0, void 0, function* () {
+    return __awaiter2(this, void 0, void 0, function* () {
       if (this._filePath) {
         return this._filePath;
       }
@@ -25647,7 +24524,7 @@ var Summary = class {
         throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
       }
       try {
-        yield access(pathFromEnv, constants2.R_OK | constants2.W_OK);
+        yield access(pathFromEnv, constants.R_OK | constants.W_OK);
       } catch (_a) {
         throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
       }
@@ -25679,7 +24556,7 @@ var Summary = class {
    * @returns {Promise<Summary>} summary instance
    */
   write(options2) {
-    return __awaiter6(this, void 0, void 0, function* () {
+    return __awaiter2(this, void 0, void 0, function* () {
       const overwrite = !!(options2 === null || options2 === void 0 ? void 0 : options2.overwrite);
       const filePath = yield this.filePath();
       const writeFunc = overwrite ? writeFile : appendFile;
@@ -25693,7 +24570,7 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   clear() {
-    return __awaiter6(this, void 0, void 0, function* () {
+    return __awaiter2(this, void 0, void 0, function* () {
       return this.emptyBuffer().write({ overwrite: true });
     });
   }
@@ -25740,7 +24617,7 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   addEOL() {
-    return this.addRaw(EOL4);
+    return this.addRaw(EOL3);
   }
   /**
    * Adds an HTML codeblock to the summary buffer
@@ -25882,6 +24759,784 @@ var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 import os4 from "os";
+
+// node_modules/@actions/exec/lib/exec.js
+import { StringDecoder } from "string_decoder";
+
+// node_modules/@actions/exec/lib/toolrunner.js
+import * as os3 from "os";
+import * as events from "events";
+import * as child from "child_process";
+import * as path3 from "path";
+
+// node_modules/@actions/io/lib/io.js
+import { ok } from "assert";
+import * as path2 from "path";
+
+// node_modules/@actions/io/lib/io-util.js
+import * as fs2 from "fs";
+import * as path from "path";
+var __awaiter3 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step2(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step2(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step2(result) {
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises;
+var IS_WINDOWS = process.platform === "win32";
+var READONLY = fs2.constants.O_RDONLY;
+function exists(fsPath) {
+  return __awaiter3(this, void 0, void 0, function* () {
+    try {
+      yield stat(fsPath);
+    } catch (err) {
+      if (err.code === "ENOENT") {
+        return false;
+      }
+      throw err;
+    }
+    return true;
+  });
+}
+function isRooted(p) {
+  p = normalizeSeparators(p);
+  if (!p) {
+    throw new Error('isRooted() parameter "p" cannot be empty');
+  }
+  if (IS_WINDOWS) {
+    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
+  }
+  return p.startsWith("/");
+}
+function tryGetExecutablePath(filePath, extensions) {
+  return __awaiter3(this, void 0, void 0, function* () {
+    let stats = void 0;
+    try {
+      stats = yield stat(filePath);
+    } catch (err) {
+      if (err.code !== "ENOENT") {
+        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+      }
+    }
+    if (stats && stats.isFile()) {
+      if (IS_WINDOWS) {
+        const upperExt = path.extname(filePath).toUpperCase();
+        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
+          return filePath;
+        }
+      } else {
+        if (isUnixExecutable(stats)) {
+          return filePath;
+        }
+      }
+    }
+    const originalFilePath = filePath;
+    for (const extension of extensions) {
+      filePath = originalFilePath + extension;
+      stats = void 0;
+      try {
+        stats = yield stat(filePath);
+      } catch (err) {
+        if (err.code !== "ENOENT") {
+          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+        }
+      }
+      if (stats && stats.isFile()) {
+        if (IS_WINDOWS) {
+          try {
+            const directory = path.dirname(filePath);
+            const upperName = path.basename(filePath).toUpperCase();
+            for (const actualName of yield readdir(directory)) {
+              if (upperName === actualName.toUpperCase()) {
+                filePath = path.join(directory, actualName);
+                break;
+              }
+            }
+          } catch (err) {
+            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+          }
+          return filePath;
+        } else {
+          if (isUnixExecutable(stats)) {
+            return filePath;
+          }
+        }
+      }
+    }
+    return "";
+  });
+}
+function normalizeSeparators(p) {
+  p = p || "";
+  if (IS_WINDOWS) {
+    p = p.replace(/\//g, "\\");
+    return p.replace(/\\\\+/g, "\\");
+  }
+  return p.replace(/\/\/+/g, "/");
+}
+function isUnixExecutable(stats) {
+  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
+}
+
+// node_modules/@actions/io/lib/io.js
+var __awaiter4 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step2(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step2(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step2(result) {
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function rmRF(inputPath) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (IS_WINDOWS) {
+      if (/[*"<>|]/.test(inputPath)) {
+        throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+      }
+    }
+    try {
+      yield rm(inputPath, {
+        force: true,
+        maxRetries: 3,
+        recursive: true,
+        retryDelay: 300
+      });
+    } catch (err) {
+      throw new Error(`File was unable to be removed ${err}`);
+    }
+  });
+}
+function mkdirP(fsPath) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    ok(fsPath, "a path argument must be provided");
+    yield mkdir(fsPath, { recursive: true });
+  });
+}
+function which(tool, check) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    if (check) {
+      const result = yield which(tool, false);
+      if (!result) {
+        if (IS_WINDOWS) {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+        } else {
+          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+        }
+      }
+      return result;
+    }
+    const matches = yield findInPath(tool);
+    if (matches && matches.length > 0) {
+      return matches[0];
+    }
+    return "";
+  });
+}
+function findInPath(tool) {
+  return __awaiter4(this, void 0, void 0, function* () {
+    if (!tool) {
+      throw new Error("parameter 'tool' is required");
+    }
+    const extensions = [];
+    if (IS_WINDOWS && process.env["PATHEXT"]) {
+      for (const extension of process.env["PATHEXT"].split(path2.delimiter)) {
+        if (extension) {
+          extensions.push(extension);
+        }
+      }
+    }
+    if (isRooted(tool)) {
+      const filePath = yield tryGetExecutablePath(tool, extensions);
+      if (filePath) {
+        return [filePath];
+      }
+      return [];
+    }
+    if (tool.includes(path2.sep)) {
+      return [];
+    }
+    const directories = [];
+    if (process.env.PATH) {
+      for (const p of process.env.PATH.split(path2.delimiter)) {
+        if (p) {
+          directories.push(p);
+        }
+      }
+    }
+    const matches = [];
+    for (const directory of directories) {
+      const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
+      if (filePath) {
+        matches.push(filePath);
+      }
+    }
+    return matches;
+  });
+}
+
+// node_modules/@actions/exec/lib/toolrunner.js
+import { setTimeout as setTimeout2 } from "timers";
+var __awaiter5 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step2(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step2(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step2(result) {
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+var IS_WINDOWS2 = process.platform === "win32";
+var ToolRunner = class extends events.EventEmitter {
+  constructor(toolPath, args, options2) {
+    super();
+    if (!toolPath) {
+      throw new Error("Parameter 'toolPath' cannot be null or empty.");
+    }
+    this.toolPath = toolPath;
+    this.args = args || [];
+    this.options = options2 || {};
+  }
+  _debug(message) {
+    if (this.options.listeners && this.options.listeners.debug) {
+      this.options.listeners.debug(message);
+    }
+  }
+  _getCommandString(options2, noPrefix) {
+    const toolPath = this._getSpawnFileName();
+    const args = this._getSpawnArgs(options2);
+    let cmd = noPrefix ? "" : "[command]";
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        cmd += toolPath;
+        for (const a of args) {
+          cmd += ` ${a}`;
+        }
+      } else if (options2.windowsVerbatimArguments) {
+        cmd += `"${toolPath}"`;
+        for (const a of args) {
+          cmd += ` ${a}`;
+        }
+      } else {
+        cmd += this._windowsQuoteCmdArg(toolPath);
+        for (const a of args) {
+          cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+        }
+      }
+    } else {
+      cmd += toolPath;
+      for (const a of args) {
+        cmd += ` ${a}`;
+      }
+    }
+    return cmd;
+  }
+  _processLineBuffer(data, strBuffer, onLine) {
+    try {
+      let s = strBuffer + data.toString();
+      let n = s.indexOf(os3.EOL);
+      while (n > -1) {
+        const line = s.substring(0, n);
+        onLine(line);
+        s = s.substring(n + os3.EOL.length);
+        n = s.indexOf(os3.EOL);
+      }
+      return s;
+    } catch (err) {
+      this._debug(`error processing line. Failed with error ${err}`);
+      return "";
+    }
+  }
+  _getSpawnFileName() {
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        return process.env["COMSPEC"] || "cmd.exe";
+      }
+    }
+    return this.toolPath;
+  }
+  _getSpawnArgs(options2) {
+    if (IS_WINDOWS2) {
+      if (this._isCmdFile()) {
+        let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+        for (const a of this.args) {
+          argline += " ";
+          argline += options2.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
+        }
+        argline += '"';
+        return [argline];
+      }
+    }
+    return this.args;
+  }
+  _endsWith(str, end) {
+    return str.endsWith(end);
+  }
+  _isCmdFile() {
+    const upperToolPath = this.toolPath.toUpperCase();
+    return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
+  }
+  _windowsQuoteCmdArg(arg) {
+    if (!this._isCmdFile()) {
+      return this._uvQuoteCmdArg(arg);
+    }
+    if (!arg) {
+      return '""';
+    }
+    const cmdSpecialChars = [
+      " ",
+      "	",
+      "&",
+      "(",
+      ")",
+      "[",
+      "]",
+      "{",
+      "}",
+      "^",
+      "=",
+      ";",
+      "!",
+      "'",
+      "+",
+      ",",
+      "`",
+      "~",
+      "|",
+      "<",
+      ">",
+      '"'
+    ];
+    let needsQuotes = false;
+    for (const char of arg) {
+      if (cmdSpecialChars.some((x) => x === char)) {
+        needsQuotes = true;
+        break;
+      }
+    }
+    if (!needsQuotes) {
+      return arg;
+    }
+    let reverse = '"';
+    let quoteHit = true;
+    for (let i = arg.length; i > 0; i--) {
+      reverse += arg[i - 1];
+      if (quoteHit && arg[i - 1] === "\\") {
+        reverse += "\\";
+      } else if (arg[i - 1] === '"') {
+        quoteHit = true;
+        reverse += '"';
+      } else {
+        quoteHit = false;
+      }
+    }
+    reverse += '"';
+    return reverse.split("").reverse().join("");
+  }
+  _uvQuoteCmdArg(arg) {
+    if (!arg) {
+      return '""';
+    }
+    if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
+      return arg;
+    }
+    if (!arg.includes('"') && !arg.includes("\\")) {
+      return `"${arg}"`;
+    }
+    let reverse = '"';
+    let quoteHit = true;
+    for (let i = arg.length; i > 0; i--) {
+      reverse += arg[i - 1];
+      if (quoteHit && arg[i - 1] === "\\") {
+        reverse += "\\";
+      } else if (arg[i - 1] === '"') {
+        quoteHit = true;
+        reverse += "\\";
+      } else {
+        quoteHit = false;
+      }
+    }
+    reverse += '"';
+    return reverse.split("").reverse().join("");
+  }
+  _cloneExecOptions(options2) {
+    options2 = options2 || {};
+    const result = {
+      cwd: options2.cwd || process.cwd(),
+      env: options2.env || process.env,
+      silent: options2.silent || false,
+      windowsVerbatimArguments: options2.windowsVerbatimArguments || false,
+      failOnStdErr: options2.failOnStdErr || false,
+      ignoreReturnCode: options2.ignoreReturnCode || false,
+      delay: options2.delay || 1e4
+    };
+    result.outStream = options2.outStream || process.stdout;
+    result.errStream = options2.errStream || process.stderr;
+    return result;
+  }
+  _getSpawnOptions(options2, toolPath) {
+    options2 = options2 || {};
+    const result = {};
+    result.cwd = options2.cwd;
+    result.env = options2.env;
+    result["windowsVerbatimArguments"] = options2.windowsVerbatimArguments || this._isCmdFile();
+    if (options2.windowsVerbatimArguments) {
+      result.argv0 = `"${toolPath}"`;
+    }
+    return result;
+  }
+  /**
+   * Exec a tool.
+   * Output will be streamed to the live console.
+   * Returns promise with return code
+   *
+   * @param     tool     path to tool to exec
+   * @param     options  optional exec options.  See ExecOptions
+   * @returns   number
+   */
+  exec() {
+    return __awaiter5(this, void 0, void 0, function* () {
+      if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
+        this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+      }
+      this.toolPath = yield which(this.toolPath, true);
+      return new Promise((resolve2, reject) => __awaiter5(this, void 0, void 0, function* () {
+        this._debug(`exec tool: ${this.toolPath}`);
+        this._debug("arguments:");
+        for (const arg of this.args) {
+          this._debug(`   ${arg}`);
+        }
+        const optionsNonNull = this._cloneExecOptions(this.options);
+        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os3.EOL);
+        }
+        const state = new ExecState(optionsNonNull, this.toolPath);
+        state.on("debug", (message) => {
+          this._debug(message);
+        });
+        if (this.options.cwd && !(yield exists(this.options.cwd))) {
+          return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+        }
+        const fileName = this._getSpawnFileName();
+        const cp2 = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+        let stdbuffer = "";
+        if (cp2.stdout) {
+          cp2.stdout.on("data", (data) => {
+            if (this.options.listeners && this.options.listeners.stdout) {
+              this.options.listeners.stdout(data);
+            }
+            if (!optionsNonNull.silent && optionsNonNull.outStream) {
+              optionsNonNull.outStream.write(data);
+            }
+            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+              if (this.options.listeners && this.options.listeners.stdline) {
+                this.options.listeners.stdline(line);
+              }
+            });
+          });
+        }
+        let errbuffer = "";
+        if (cp2.stderr) {
+          cp2.stderr.on("data", (data) => {
+            state.processStderr = true;
+            if (this.options.listeners && this.options.listeners.stderr) {
+              this.options.listeners.stderr(data);
+            }
+            if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
+              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
+              s.write(data);
+            }
+            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+              if (this.options.listeners && this.options.listeners.errline) {
+                this.options.listeners.errline(line);
+              }
+            });
+          });
+        }
+        cp2.on("error", (err) => {
+          state.processError = err.message;
+          state.processExited = true;
+          state.processClosed = true;
+          state.CheckComplete();
+        });
+        cp2.on("exit", (code) => {
+          state.processExitCode = code;
+          state.processExited = true;
+          this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+          state.CheckComplete();
+        });
+        cp2.on("close", (code) => {
+          state.processExitCode = code;
+          state.processExited = true;
+          state.processClosed = true;
+          this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+          state.CheckComplete();
+        });
+        state.on("done", (error2, exitCode) => {
+          if (stdbuffer.length > 0) {
+            this.emit("stdline", stdbuffer);
+          }
+          if (errbuffer.length > 0) {
+            this.emit("errline", errbuffer);
+          }
+          cp2.removeAllListeners();
+          if (error2) {
+            reject(error2);
+          } else {
+            resolve2(exitCode);
+          }
+        });
+        if (this.options.input) {
+          if (!cp2.stdin) {
+            throw new Error("child process missing stdin");
+          }
+          cp2.stdin.end(this.options.input);
+        }
+      }));
+    });
+  }
+};
+function argStringToArray(argString) {
+  const args = [];
+  let inQuotes = false;
+  let escaped = false;
+  let arg = "";
+  function append(c) {
+    if (escaped && c !== '"') {
+      arg += "\\";
+    }
+    arg += c;
+    escaped = false;
+  }
+  for (let i = 0; i < argString.length; i++) {
+    const c = argString.charAt(i);
+    if (c === '"') {
+      if (!escaped) {
+        inQuotes = !inQuotes;
+      } else {
+        append(c);
+      }
+      continue;
+    }
+    if (c === "\\" && escaped) {
+      append(c);
+      continue;
+    }
+    if (c === "\\" && inQuotes) {
+      escaped = true;
+      continue;
+    }
+    if (c === " " && !inQuotes) {
+      if (arg.length > 0) {
+        args.push(arg);
+        arg = "";
+      }
+      continue;
+    }
+    append(c);
+  }
+  if (arg.length > 0) {
+    args.push(arg.trim());
+  }
+  return args;
+}
+var ExecState = class _ExecState extends events.EventEmitter {
+  constructor(options2, toolPath) {
+    super();
+    this.processClosed = false;
+    this.processError = "";
+    this.processExitCode = 0;
+    this.processExited = false;
+    this.processStderr = false;
+    this.delay = 1e4;
+    this.done = false;
+    this.timeout = null;
+    if (!toolPath) {
+      throw new Error("toolPath must not be empty");
+    }
+    this.options = options2;
+    this.toolPath = toolPath;
+    if (options2.delay) {
+      this.delay = options2.delay;
+    }
+  }
+  CheckComplete() {
+    if (this.done) {
+      return;
+    }
+    if (this.processClosed) {
+      this._setResult();
+    } else if (this.processExited) {
+      this.timeout = setTimeout2(_ExecState.HandleTimeout, this.delay, this);
+    }
+  }
+  _debug(message) {
+    this.emit("debug", message);
+  }
+  _setResult() {
+    let error2;
+    if (this.processExited) {
+      if (this.processError) {
+        error2 = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+      } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+        error2 = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+      } else if (this.processStderr && this.options.failOnStdErr) {
+        error2 = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+      }
+    }
+    if (this.timeout) {
+      clearTimeout(this.timeout);
+      this.timeout = null;
+    }
+    this.done = true;
+    this.emit("done", error2, this.processExitCode);
+  }
+  static HandleTimeout(state) {
+    if (state.done) {
+      return;
+    }
+    if (!state.processClosed && state.processExited) {
+      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+      state._debug(message);
+    }
+    state._setResult();
+  }
+};
+
+// node_modules/@actions/exec/lib/exec.js
+var __awaiter6 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step2(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step2(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step2(result) {
+      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function exec(commandLine, args, options2) {
+  return __awaiter6(this, void 0, void 0, function* () {
+    const commandArgs = argStringToArray(commandLine);
+    if (commandArgs.length === 0) {
+      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+    }
+    const toolPath = commandArgs[0];
+    args = commandArgs.slice(1).concat(args || []);
+    const runner = new ToolRunner(toolPath, args, options2);
+    return runner.exec();
+  });
+}
+function getExecOutput(commandLine, args, options2) {
+  return __awaiter6(this, void 0, void 0, function* () {
+    var _a, _b;
+    let stdout = "";
+    let stderr = "";
+    const stdoutDecoder = new StringDecoder("utf8");
+    const stderrDecoder = new StringDecoder("utf8");
+    const originalStdoutListener = (_a = options2 === null || options2 === void 0 ? void 0 : options2.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+    const originalStdErrListener = (_b = options2 === null || options2 === void 0 ? void 0 : options2.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+    const stdErrListener = (data) => {
+      stderr += stderrDecoder.write(data);
+      if (originalStdErrListener) {
+        originalStdErrListener(data);
+      }
+    };
+    const stdOutListener = (data) => {
+      stdout += stdoutDecoder.write(data);
+      if (originalStdoutListener) {
+        originalStdoutListener(data);
+      }
+    };
+    const listeners = Object.assign(Object.assign({}, options2 === null || options2 === void 0 ? void 0 : options2.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+    const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options2), { listeners }));
+    stdout += stdoutDecoder.end();
+    stderr += stderrDecoder.end();
+    return {
+      exitCode,
+      stdout,
+      stderr
+    };
+  });
+}
+
+// node_modules/@actions/core/lib/platform.js
 var platform = os4.platform();
 var arch = os4.arch();
 
@@ -25937,7 +25592,7 @@ function addPath(inputPath) {
   } else {
     issueCommand("add-path", {}, inputPath);
   }
-  process.env["PATH"] = `${inputPath}${path6.delimiter}${process.env["PATH"]}`;
+  process.env["PATH"] = `${inputPath}${path4.delimiter}${process.env["PATH"]}`;
 }
 function getInput(name, options2) {
   const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
@@ -25994,6 +25649,415 @@ function group(name, fn) {
     return result;
   });
 }
+
+// src/core/errors.ts
+var ConfigurationError = class extends Error {
+  name = "ConfigurationError";
+};
+function inputError(input, given, allowed) {
+  return new ConfigurationError(`${input}: ${given}. ${allowed}`);
+}
+function errorMessage(error2) {
+  return error2 instanceof Error ? error2.message : String(error2);
+}
+var StepFailed = class extends Error {
+  constructor(message, outputs) {
+    super(message);
+    this.outputs = outputs;
+  }
+  outputs;
+  name = "StepFailed";
+};
+
+// src/core/step.ts
+function defineStep(step2) {
+  return step2;
+}
+var TRUE = ["true", "True", "TRUE"];
+var FALSE = ["false", "False", "FALSE"];
+var Inputs = class {
+  constructor(spec, raw) {
+    this.spec = spec;
+    for (const name of Object.keys(raw)) {
+      if (!(name in spec.inputs)) {
+        throw inputError(name, `is not an input of ${spec.name}`, `Inputs: ${Object.keys(spec.inputs).join(", ")}`);
+      }
+    }
+    this.values = {};
+    for (const [name, input] of Object.entries(spec.inputs)) {
+      const given = (raw[name] ?? "").trim();
+      const value = given === "" ? input.default ?? "" : given;
+      if (input.required && value === "") {
+        throw inputError(name, "is required and was not given", input.description);
+      }
+      if (input.choices && value !== "" && !input.choices.includes(value)) {
+        throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(", ")}`);
+      }
+      this.values[name] = value;
+    }
+  }
+  spec;
+  values;
+  /** The value, or '' when neither given nor defaulted. */
+  string(name) {
+    return this.values[name] ?? "";
+  }
+  /** An enumeration input; the constructor already refused values outside `choices`. */
+  choice(name) {
+    return this.string(name);
+  }
+  optional(name) {
+    const value = this.string(name);
+    return value === "" ? void 0 : value;
+  }
+  boolean(name) {
+    const value = this.string(name);
+    if (TRUE.includes(value)) return true;
+    if (FALSE.includes(value) || value === "") return false;
+    throw inputError(name, `"${value}" is not a boolean`, "Allowed: true, false");
+  }
+  /** Items separated by newlines or commas, blanks dropped. */
+  list(name) {
+    return this.string(name).split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== "");
+  }
+  integer(name, min = 0) {
+    const value = this.string(name);
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value) || parsed < min) {
+      throw inputError(name, `"${value}" is not a whole number`, `Allowed: a whole number >= ${min}`);
+    }
+    return parsed;
+  }
+};
+
+// src/core/summary.ts
+var escapeCell = (cell) => cell.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+function summaryMarkdown(blocks) {
+  return blocks.map((block) => {
+    switch (block.kind) {
+      case "heading":
+        return `### ${block.text}`;
+      case "text":
+        return block.text;
+      case "table":
+        return [block.header, block.header.map(() => "---"), ...block.rows].map((row) => `| ${row.map(escapeCell).join(" | ")} |`).join("\n");
+      case "details":
+        return `<details><summary>${block.label}</summary>
+
+\`\`\`
+${block.body}
+\`\`\`
+
+</details>`;
+    }
+  }).join("\n\n").concat("\n");
+}
+
+// src/core/action.ts
+function actionContext() {
+  return {
+    log: {
+      info: (message) => info(message),
+      debug: (message) => debug(message),
+      notice: (message) => notice(message),
+      warning: (message) => warning(message),
+      group: (title, body) => group(title, body)
+    },
+    env: {
+      set: (name, value) => exportVariable(name, value),
+      addPath: (dir) => addPath(dir),
+      secret: (value) => setSecret(value)
+    },
+    summary: []
+  };
+}
+async function runAction(step2) {
+  const ctx = actionContext();
+  try {
+    const raw = {};
+    for (const [name, spec] of Object.entries(step2.spec.inputs)) {
+      raw[name] = getInput(name);
+      if (spec.secret && raw[name]) setSecret(raw[name]);
+    }
+    const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
+    for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
+  } catch (error2) {
+    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    setFailed(errorMessage(error2));
+  } finally {
+    if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
+      await summary.addRaw(summaryMarkdown(ctx.summary)).write();
+    }
+  }
+}
+
+// src/steps/setup-cuda.ts
+import os7 from "node:os";
+
+// src/cuda/platform.ts
+import path5 from "node:path";
+function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
+  if (platform2 === "linux" && arch2 === "x64") return "linux-x86_64";
+  if (platform2 === "linux" && arch2 === "arm64") return "linux-sbsa";
+  if (platform2 === "win32" && arch2 === "x64") return "windows-x86_64";
+  throw new Error(`CUDA toolkits are published for Linux x64/arm64 and Windows x64, not ${platform2} ${arch2}`);
+}
+var isWindows = (platform2) => platform2.startsWith("windows");
+var pathFor = (platform2) => isWindows(platform2) ? path5.win32 : path5.posix;
+function toolkitLayout(root, platform2) {
+  const p = pathFor(platform2);
+  const windows = isWindows(platform2);
+  return {
+    bin: p.join(root, "bin"),
+    nvcc: p.join(root, "bin", windows ? "nvcc.exe" : "nvcc"),
+    /** The library folder builds link against: lib64 on Linux, lib\x64 on Windows. */
+    lib: windows ? p.join(root, "lib", "x64") : p.join(root, "lib64"),
+    versionJson: p.join(root, "version.json")
+  };
+}
+
+// src/cuda/env.ts
+function toolkitEnv(root, majorMinor, platform2, env) {
+  const layout = toolkitLayout(root, platform2);
+  const vars = {
+    CUDA_PATH: root,
+    CUDA_HOME: root,
+    [`CUDA_PATH_V${majorMinor.replace(".", "_")}`]: root
+  };
+  if (!isWindows(platform2)) {
+    const rest = (env.LD_LIBRARY_PATH ?? "").split(pathFor(platform2).delimiter).filter((dir) => dir && dir !== layout.lib);
+    vars.LD_LIBRARY_PATH = [layout.lib, ...rest].join(pathFor(platform2).delimiter);
+  }
+  return { vars, path: layout.bin };
+}
+
+// src/cuda/setup.ts
+import { mkdtemp, rm as rm7 } from "node:fs/promises";
+import path17 from "node:path";
+import { performance as performance3 } from "node:perf_hooks";
+
+// src/core/exec.ts
+var runProcess = async (command, args, options2 = {}) => {
+  const env = options2.env ?? process.env;
+  const result = await getExecOutput(command, [...args], {
+    cwd: options2.cwd,
+    env: Object.fromEntries(Object.entries(env).filter((entry) => entry[1] !== void 0)),
+    input: options2.input === void 0 ? void 0 : Buffer.from(options2.input),
+    silent: true,
+    ignoreReturnCode: true,
+    windowsVerbatimArguments: options2.windowsVerbatimArguments,
+    listeners: options2.onLine ? { stdline: options2.onLine, errline: options2.onLine } : void 0
+  });
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+};
+async function runChecked(command, args, options2, runner = runProcess) {
+  const result = await runner(command, args, options2);
+  if (result.code !== 0) {
+    const tail = `${result.stdout}
+${result.stderr}`.trim().split("\n").slice(-20).join("\n");
+    throw new Error(`${command} ${args.join(" ")} exited with ${result.code}
+${tail}`);
+  }
+  return result;
+}
+
+// src/cuda/manifest.ts
+import path6 from "node:path";
+var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+function parseManifest(text2, source) {
+  let json;
+  try {
+    json = JSON.parse(text2);
+  } catch (error2) {
+    throw new Error(`${source} is not JSON: ${error2.message}`, { cause: error2 });
+  }
+  if (!isRecord(json) || typeof json.release_label !== "string") {
+    throw new Error(`${source} is not a CUDA redist manifest (no release_label)`);
+  }
+  const components = /* @__PURE__ */ new Map();
+  for (const [name, entry] of Object.entries(json)) {
+    if (!isRecord(entry) || typeof entry.version !== "string") continue;
+    const component = {
+      name,
+      version: entry.version,
+      displayName: typeof entry.name === "string" ? entry.name : name,
+      license: typeof entry.license === "string" ? entry.license : "",
+      archives: {}
+    };
+    for (const [platform2, archive] of Object.entries(entry)) {
+      if (!isRecord(archive) || !("relative_path" in archive)) continue;
+      component.archives[platform2] = checkedArchive(component, archive, `${source}: ${name} ${platform2}`);
+    }
+    components.set(name, component);
+  }
+  return { release: json.release_label, components };
+}
+function checkedArchive(component, entry, where) {
+  const { relative_path: relativePath, sha256, size } = entry;
+  if (typeof relativePath !== "string" || relativePath.startsWith("/") || relativePath.split("/").includes("..")) {
+    throw new Error(`${where}: relative_path ${JSON.stringify(relativePath)} is not a path inside the tree`);
+  }
+  if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/i.test(sha256)) {
+    throw new Error(`${where}: sha256 ${JSON.stringify(sha256)} is not a SHA-256 digest`);
+  }
+  const bytes = Number(size);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new Error(`${where}: size ${JSON.stringify(size)} is not a byte count`);
+  }
+  return {
+    component: component.name,
+    version: component.version,
+    title: component.displayName,
+    name: path6.posix.basename(relativePath),
+    license: component.license,
+    relativePath,
+    sha256: sha256.toLowerCase(),
+    size: bytes
+  };
+}
+function archivesFor(manifest, platform2) {
+  const result = /* @__PURE__ */ new Map();
+  for (const component of manifest.components.values()) {
+    const archive = component.archives[platform2];
+    if (archive) result.set(component.name, archive);
+  }
+  return result;
+}
+
+// src/cuda/components.ts
+var COMPONENT_SETS = ["torch-extension", "compiler", "full"];
+var COMPILER = ["cuda_nvcc", "cuda_cudart", "cuda_cccl"];
+var COMPILER_SPLIT_IN_13 = ["cuda_crt", "libnvvm"];
+var TORCH_LIBRARY_HEADERS = ["libcublas", "libcusparse", "libcusolver", "libcurand"];
+var compilerComponents = (major) => [...COMPILER, ...major >= 13 ? COMPILER_SPLIT_IN_13 : []];
+function torchExtensionComponents(major, platform2) {
+  return [...compilerComponents(major), ...isWindows(platform2) ? TORCH_LIBRARY_HEADERS : []];
+}
+function fullComponents(manifest, platform2) {
+  return [...archivesFor(manifest, platform2).values()].filter((a) => a.license === "CUDA Toolkit").map((a) => a.component);
+}
+function checkComponentsInput(requested) {
+  if (requested.length === 0) {
+    throw inputError("components", "is empty", `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names (cuda_nvcc, libcublas, ...)`);
+  }
+  const bad = requested.filter((name) => !COMPONENT_SETS.includes(name) && !/^[a-z][a-z0-9_]*$/.test(name));
+  if (bad.length > 0) {
+    throw inputError("components", `${bad.map((b) => `"${b}"`).join(", ")} is not a set or a component name`, `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names such as cuda_nvcc`);
+  }
+}
+var needsManifest = (requested) => requested.includes("full");
+function expandComponents(requested, major, platform2, manifest) {
+  const names = /* @__PURE__ */ new Set();
+  for (const item of requested) {
+    if (item === "torch-extension") torchExtensionComponents(major, platform2).forEach((n) => names.add(n));
+    else if (item === "compiler") compilerComponents(major).forEach((n) => names.add(n));
+    else if (item === "full") {
+      if (!manifest) throw new Error("the full component set needs the manifest");
+      fullComponents(manifest, platform2).forEach((n) => names.add(n));
+    } else names.add(item);
+  }
+  return [...names].sort();
+}
+function selectArchives(names, manifest, platform2) {
+  const available = archivesFor(manifest, platform2);
+  const missing = names.filter((name) => !available.has(name));
+  if (missing.length > 0) {
+    throw inputError(
+      "components",
+      `CUDA ${manifest.release} has no ${missing.join(", ")} for ${platform2}`,
+      `Components there: ${[...available.keys()].sort().join(", ")}`
+    );
+  }
+  return names.map((name) => available.get(name));
+}
+
+// src/cuda/existing.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { readFile, realpath } from "node:fs/promises";
+function candidates(majorMinor, platform2, env) {
+  const p = pathFor(platform2);
+  const exe = isWindows(platform2) ? "nvcc.exe" : "nvcc";
+  const [major, minor] = majorMinor.split(".");
+  const found = [];
+  const versionVar = `CUDA_PATH_V${major}_${minor}`;
+  if (env[versionVar]) found.push({ from: versionVar, nvcc: toolkitLayout(env[versionVar], platform2).nvcc });
+  if (isWindows(platform2)) {
+    const programFiles = env.ProgramFiles ?? "C:\\Program Files";
+    found.push({ from: "the default install folder", nvcc: toolkitLayout(defaultWindowsRoot(majorMinor, programFiles), platform2).nvcc });
+  } else {
+    found.push({ from: `/usr/local/cuda-${majorMinor}`, nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor}`, platform2).nvcc });
+  }
+  const pathVar = env.PATH ?? env.Path ?? "";
+  for (const dir of pathVar.split(p.delimiter).filter(Boolean)) found.push({ from: "PATH", nvcc: p.join(dir, exe) });
+  return found;
+}
+var defaultWindowsRoot = (majorMinor, programFiles) => pathFor("windows-x86_64").join(programFiles, "NVIDIA GPU Computing Toolkit", "CUDA", `v${majorMinor}`);
+async function probe(nvcc, platform2, run = runProcess) {
+  if (!existsSync2(nvcc)) return void 0;
+  const version = await run(nvcc, ["--version"]).catch(() => void 0);
+  const match = /release (\d+\.\d+), V(\d+\.\d+\.\d+)/.exec(version?.stdout ?? "");
+  if (!version || version.code !== 0 || !match) return void 0;
+  const dryrun = await run(nvcc, ["--dryrun", "-c", "sagewheels-probe.cu"]).catch(() => void 0);
+  const here = /^#\$ _HERE_=(.+)$/m.exec(`${dryrun?.stdout ?? ""}
+${dryrun?.stderr ?? ""}`)?.[1]?.trim();
+  const p = pathFor(platform2);
+  const root = p.dirname(here ?? p.dirname(await realpath(nvcc)));
+  return {
+    root,
+    nvcc: toolkitLayout(root, platform2).nvcc,
+    majorMinor: match[1],
+    nvccVersion: match[2],
+    release: await readRelease(toolkitLayout(root, platform2).versionJson)
+  };
+}
+async function readVersions(versionJson) {
+  try {
+    const json = JSON.parse(await readFile(versionJson, "utf8"));
+    return new Map(Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : []));
+  } catch {
+    return /* @__PURE__ */ new Map();
+  }
+}
+var readRelease = async (versionJson) => (await readVersions(versionJson)).get("cuda");
+async function toolkitResult(toolkit, platform2) {
+  const versions = await readVersions(toolkitLayout(toolkit.root, platform2).versionJson);
+  return {
+    version: toolkit.release ?? toolkit.nvccVersion,
+    majorMinor: toolkit.majorMinor,
+    root: toolkit.root,
+    nvcc: toolkit.nvcc,
+    source: "existing",
+    cacheHit: false,
+    method: "existing",
+    components: [...versions].filter(([name]) => name !== "cuda").map(([name, version]) => ({ name, version })),
+    downloadedBytes: 0
+  };
+}
+async function confirmNvcc(root, platform2, majorMinor, run) {
+  const nvcc = toolkitLayout(root, platform2).nvcc;
+  const toolkit = await probe(nvcc, platform2, run);
+  if (!toolkit || toolkit.majorMinor !== majorMinor) {
+    throw new Error(`the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : "does not run"}`);
+  }
+  return toolkit;
+}
+async function findExisting(majorMinor, exact, platform2, env, run = runProcess) {
+  const seen = [];
+  const probed = /* @__PURE__ */ new Set();
+  for (const candidate of candidates(majorMinor, platform2, env)) {
+    const toolkit = await probe(candidate.nvcc, platform2, run);
+    if (!toolkit || probed.has(toolkit.root)) continue;
+    probed.add(toolkit.root);
+    if (toolkit.majorMinor === majorMinor && (!exact || toolkit.release === exact)) return { toolkit, seen };
+    seen.push(`${toolkit.release ?? toolkit.majorMinor} (nvcc ${toolkit.nvccVersion}) at ${toolkit.root} (from ${candidate.from})`);
+  }
+  return { seen };
+}
+
+// src/cuda/installer.ts
+import { mkdir as mkdir5, stat as stat3 } from "node:fs/promises";
+import path11 from "node:path";
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 import * as crypto2 from "crypto";
@@ -27083,68 +27147,6 @@ var step = defineStep({
     };
   }
 });
-
-// src/core/summary.ts
-var escapeCell = (cell) => cell.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
-function summaryMarkdown(blocks) {
-  return blocks.map((block) => {
-    switch (block.kind) {
-      case "heading":
-        return `### ${block.text}`;
-      case "text":
-        return block.text;
-      case "table":
-        return [block.header, block.header.map(() => "---"), ...block.rows].map((row) => `| ${row.map(escapeCell).join(" | ")} |`).join("\n");
-      case "details":
-        return `<details><summary>${block.label}</summary>
-
-\`\`\`
-${block.body}
-\`\`\`
-
-</details>`;
-    }
-  }).join("\n\n").concat("\n");
-}
-
-// src/core/action.ts
-function actionContext() {
-  return {
-    log: {
-      info: (message) => info(message),
-      debug: (message) => debug(message),
-      notice: (message) => notice(message),
-      warning: (message) => warning(message),
-      group: (title, body) => group(title, body)
-    },
-    env: {
-      set: (name, value) => exportVariable(name, value),
-      addPath: (dir) => addPath(dir),
-      secret: (value) => setSecret(value)
-    },
-    summary: []
-  };
-}
-async function runAction(step2) {
-  const ctx = actionContext();
-  try {
-    const raw = {};
-    for (const [name, spec] of Object.entries(step2.spec.inputs)) {
-      raw[name] = getInput(name);
-      if (spec.secret && raw[name]) setSecret(raw[name]);
-    }
-    const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
-    for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
-  } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
-    setFailed(errorMessage(error2));
-  } finally {
-    if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
-      await summary.addRaw(summaryMarkdown(ctx.summary)).write();
-    }
-  }
-}
 
 // setup-cuda-entry.ts
 await runAction(step);

@@ -2,7 +2,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { inputsFor, parseInputFlags } from '../core/args';
 import { consoleContext } from '../core/console';
-import { ConfigurationError, errorMessage } from '../core/errors';
+import { ConfigurationError, errorMessage, StepFailed } from '../core/errors';
 import { Inputs, type Step, type StepSpec } from '../core/step';
 import { summaryText } from '../core/summary';
 
@@ -79,12 +79,19 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
     const values = withCliDefaults(step.spec, inputsFor(step.spec, parseInputFlags(rest, [step.spec])), io.env);
     for (const [input, spec] of Object.entries(step.spec.inputs)) if (spec.secret && values[input]) ctx.env.secret(values[input]);
     const outputs = await step.run(new Inputs(step.spec, values), ctx);
-    if (ctx.summary.length > 0) io.err(`\n${summaryText(ctx.summary)}`);
-    for (const [output, value] of Object.entries<string>(outputs)) io.out(`${output}=${value}\n`);
+    finish(ctx.summary, outputs);
     return 0;
   } catch (error) {
+    finish(ctx.summary, error instanceof StepFailed ? error.outputs : {});
     io.err(`error: ${errorMessage(error)}\n`);
-    if (!(error instanceof ConfigurationError) && error instanceof Error && io.env.SAGEWHEELS_DEBUG === '1') io.err(`${error.stack}\n`);
+    if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && io.env.SAGEWHEELS_DEBUG === '1') {
+      io.err(`${error.stack}\n`);
+    }
     return 1;
+  }
+
+  function finish(summary: typeof ctx.summary, outputs: Record<string, string>) {
+    if (summary.length > 0) io.err(`\n${summaryText(summary)}`);
+    for (const [output, value] of Object.entries(outputs)) io.out(`${output}=${value}\n`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../core/context';
-import { inputError } from '../core/errors';
+import { inputError, StepFailed } from '../core/errors';
 import { defineStep, Inputs, type InputSpec, type OutputSpec, type Step, type StepSpec } from '../core/step';
 
 /** An earlier step's output that becomes a later step's input when the user gave none. */
@@ -7,10 +7,14 @@ interface Wire {
   input: string;
   from: string;
   output: string;
+  /** A given value that still means "take it from the earlier step". */
+  auto?: string;
 }
 
 export const WIRES: readonly Wire[] = [
   { input: 'wheels', from: 'build', output: 'wheels' },
+  // verify checks the archs build resolved `auto` to.
+  { input: 'arch-list', from: 'build', output: 'arch-list', auto: 'auto' },
   { input: 'report', from: 'verify', output: 'report' },
 ];
 
@@ -37,8 +41,8 @@ function mergeInputs(steps: readonly Step[]): Record<string, InputSpec> {
 export function pipelineStep(steps: readonly Step[]) {
   const names = steps.map((step) => step.spec.name);
   const spec: StepSpec = {
-    name: 'sagewheels',
-    title: 'Build, verify and publish wheels',
+    name: 'run',
+    title: 'The whole pipeline',
     description: `The whole pipeline in one step (${names.join(' -> ')}); \`steps\` picks a subset`,
     inputs: {
       steps: { description: `Steps to run, in this order whatever the order given: ${names.join(', ')}`, default: names.join(',') },
@@ -56,7 +60,15 @@ export function pipelineStep(steps: readonly Step[]) {
       }
       const selected = steps.filter((step) => chosen.has(step.spec.name));
       const given = (step: Step) => Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
-      const wiredFor = (step: Step) => WIRES.filter((w) => w.input in step.spec.inputs && chosen.has(w.from) && inputs.string(w.input) === '');
+      const order = (name: string) => names.indexOf(name);
+      const wiredFor = (step: Step) =>
+        WIRES.filter(
+          (w) =>
+            w.input in step.spec.inputs &&
+            chosen.has(w.from) &&
+            order(w.from) < order(step.spec.name) &&
+            (inputs.string(w.input) === '' || inputs.string(w.input) === w.auto),
+        );
 
       // Every selected step's inputs are checked before the first one runs; wired ones get a stand-in.
       for (const step of selected) {
@@ -69,9 +81,16 @@ export function pipelineStep(steps: readonly Step[]) {
         const wired = Object.fromEntries(wiredFor(step).map((w) => [w.input, produced.get(w.from)?.[w.output] ?? '']));
         ctx.log.info(`\n=== ${step.spec.title} (${step.spec.name}) ===`);
         ctx.summary.push({ kind: 'heading', text: step.spec.title });
-        const result = await step.run(new Inputs(step.spec, { ...given(step), ...wired }), ctx);
-        produced.set(step.spec.name, result);
-        Object.assign(outputs, result);
+        try {
+          const result = await step.run(new Inputs(step.spec, { ...given(step), ...wired }), ctx);
+          produced.set(step.spec.name, result);
+          Object.assign(outputs, result);
+        } catch (error) {
+          // What the earlier steps made (wheels, a report) stays in the outputs of a failed run.
+          if (error instanceof StepFailed) throw new StepFailed(error.message, { ...outputs, ...error.outputs });
+          if (Object.keys(outputs).length > 0 && error instanceof Error) throw new StepFailed(error.message, outputs);
+          throw error;
+        }
       }
       return outputs;
     },

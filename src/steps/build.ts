@@ -36,6 +36,7 @@ export const step = defineStep({
       wheels: { description: 'JSON list of the built wheels\' paths' },
       'wheel-dir': { description: 'The folder the wheels are in' },
       'build-seconds': { description: 'Seconds the build (pip wheel) took' },
+      'arch-list': { description: 'The TORCH_CUDA_ARCH_LIST the wheel was built with, ;-separated (what auto resolved to)' },
     },
   },
   async run(inputs, ctx) {
@@ -74,7 +75,7 @@ export const step = defineStep({
           ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
         ].map((text) => ({ kind: 'text' as const, text })),
       );
-      return { wheels: JSON.stringify(result.wheels), 'wheel-dir': result.wheelDir, 'build-seconds': String(seconds) };
+      return { wheels: JSON.stringify(result.wheels), 'wheel-dir': result.wheelDir, 'build-seconds': String(seconds), 'arch-list': result.archList };
     } catch (error) {
       if (error instanceof BuildFailure) {
         ctx.summary.push({ kind: 'heading', text: `build: ${profile.name} failed` }, { kind: 'text', text: error.message }, { kind: 'details', label: 'End of the build log', body: error.logTail });
