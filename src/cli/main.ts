@@ -74,7 +74,7 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   io.env.RUNNER_TOOL_CACHE ??= path.join(homedir(), '.cache', 'sagewheels', 'tool-cache');
   io.env.RUNNER_TEMP ??= path.join(tmpdir(), 'sagewheels');
 
-  const ctx = consoleContext({ write: io.err, verbose: io.env.SAGEWHEELS_DEBUG === '1' });
+  const ctx = consoleContext({ write: io.err, verbose: io.env.SAGEWHEELS_DEBUG === '1' || io.env.SAGEWHEELS_VERBOSE === '1' });
   try {
     const values = withCliDefaults(step.spec, inputsFor(step.spec, parseInputFlags(rest, [step.spec])), io.env);
     for (const [input, spec] of Object.entries(step.spec.inputs)) if (spec.secret && values[input]) ctx.env.secret(values[input]);

@@ -80,7 +80,6 @@ export function pipelineStep(steps: readonly Step[]) {
       for (const step of selected) {
         const wired = Object.fromEntries(wiredFor(step).map((w) => [w.input, produced.get(w.from)?.[w.output] ?? '']));
         ctx.log.info(`\n=== ${step.spec.title} (${step.spec.name}) ===`);
-        ctx.summary.push({ kind: 'heading', text: step.spec.title });
         try {
           const result = await step.run(new Inputs(step.spec, { ...given(step), ...wired }), ctx);
           produced.set(step.spec.name, result);

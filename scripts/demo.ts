@@ -1,0 +1,63 @@
+// The quick start's main job: the whole pipeline (setup-cuda, setup-msvc, build, verify, publish)
+// on the small CUDA package in test/fixtures/cudapkg, with real nvcc and no GPU, publishing to a
+// GitHub release API on loopback. The release's files are then copied to .demo/release/.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runCli } from '../src/cli/main';
+import { findPython } from '../src/python/interpreter';
+import { PIPELINE, STEPS } from '../src/registry';
+import { FakeGitHub } from '../test/fakes/github';
+import { offlinePipEnv } from '../test/helpers/offline-pip';
+
+const root = path.resolve(import.meta.dirname, '..');
+const work = path.join(root, '.demo');
+const tag = 'v0.1.0-demo';
+
+async function anyPython(): Promise<string> {
+  for (const version of ['3.12', '3.11', '3.13', '3.10']) {
+    const found = await findPython(version).catch(() => undefined);
+    if (found) return found.executable;
+  }
+  throw new Error('the demo needs Python 3.10-3.13 (with venv) on this machine');
+}
+
+await rm(work, { recursive: true, force: true });
+await mkdir(path.join(work, 'tmp'), { recursive: true });
+const server = await new FakeGitHub('ghs_demo_token_not_a_secret').start();
+try {
+  Object.assign(process.env, {
+    GITHUB_REPOSITORY: 'sagewheels/cudapkg',
+    GITHUB_TOKEN: server.token,
+    RUNNER_TEMP: path.join(work, 'tmp'),
+    RUNNER_TOOL_CACHE: process.env.RUNNER_TOOL_CACHE ?? path.join(work, 'tool-cache'),
+    // Where there is no package index (CI), setuptools and wheel come from the local wheels.
+    PIP_FIND_LINKS: [process.env.PIP_FIND_LINKS, offlinePipEnv().PIP_FIND_LINKS].filter(Boolean).join(' '),
+  });
+  const args = {
+    source: path.join(root, 'test/fixtures/cudapkg'),
+    package: 'generic',
+    'cuda-version': '13.0',
+    python: await anyPython(),
+    torch: 'none',
+    // Spaces on purpose: the fixture's setup.py, like many, splits only on ";".
+    'arch-list': '8.0 9.0 12.0',
+    'compile-cache': path.join(work, 'ccache'),
+    'output-dir': path.join(work, 'wheelhouse'),
+    tag,
+    'github-api-url': server.url,
+  };
+  console.error(`sagewheels run on test/fixtures/cudapkg; release API on ${server.url}\n`);
+  const code = await runCli(['run', ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], [...STEPS, PIPELINE]);
+
+  const release = server.releases.find((r) => r.tag_name === tag);
+  if (release) {
+    const dir = path.join(work, 'release');
+    await mkdir(dir, { recursive: true });
+    for (const asset of release.assets) await writeFile(path.join(dir, asset.name), asset.data);
+    console.error(`\nRelease ${tag}: ${release.assets.length} files, copied to ${path.relative(root, dir)}/`);
+    for (const asset of release.assets) console.error(`  ${asset.name} (${asset.size} bytes)`);
+  }
+  process.exitCode = code;
+} finally {
+  await server.stop();
+}
