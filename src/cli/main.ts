@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { inputsFor, parseInputFlags } from '../core/args';
@@ -73,6 +74,7 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   // @actions/tool-cache needs these; outside a runner they get a home of their own.
   io.env.RUNNER_TOOL_CACHE ??= path.join(homedir(), '.cache', 'sagewheels', 'tool-cache');
   io.env.RUNNER_TEMP ??= path.join(tmpdir(), 'sagewheels');
+  mkdirSync(io.env.RUNNER_TEMP, { recursive: true });
 
   const ctx = consoleContext({ write: io.err, verbose: io.env.SAGEWHEELS_DEBUG === '1' || io.env.SAGEWHEELS_VERBOSE === '1' });
   try {
