@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', 'test/fixtures/**/build/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/', '.src/', '.demo/', 'test/fixtures/**/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
