@@ -23408,7 +23408,7 @@ function resolveArchs(input, cuda, profile) {
 }
 
 // src/build/cache.ts
-import { mkdir as mkdir2, readFile, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
+import { chmod as chmod2, mkdir as mkdir2, readFile, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
 import os6 from "node:os";
 import path10 from "node:path";
 
@@ -23417,6 +23417,7 @@ import { existsSync as existsSync2 } from "node:fs";
 import path9 from "node:path";
 function which2(name, env, platform2 = process.platform) {
   const windows = platform2 === "win32";
+  if (/[\\/]/.test(name)) return existsSync2(name) ? name : void 0;
   const join3 = windows ? path9.win32.join : path9.posix.join;
   for (const dir of (env.PATH ?? env.Path ?? "").split(windows ? ";" : ":")) {
     for (const ext of windows ? [".exe", ".cmd", ""] : [""]) {
@@ -23442,6 +23443,17 @@ function cacheDir(input, env) {
   return env.CCACHE_DIR || path10.join(os6.homedir(), ".cache", "sagewheels", "ccache");
 }
 var quoteIfSpaced = (file) => /\s/.test(file) ? `"${file}"` : file;
+var shellQuote = (text) => `'${text.replace(/'/g, `'\\''`)}'`;
+async function wrapCxx(ccache, cxx, workRoot) {
+  const dir = path10.join(workRoot, "ccache-cxx");
+  const script = path10.join(dir, path10.basename(cxx));
+  await mkdir2(dir, { recursive: true });
+  await writeFile3(script, `#!/bin/sh
+exec ${shellQuote(ccache.path)} ${shellQuote(cxx)} "$@"
+`);
+  await chmod2(script, 493);
+  return script;
+}
 async function wireCcache(ccache, options2, runner = runProcess) {
   const platform2 = options2.platform ?? process.platform;
   const base = options2.buildEnv;
@@ -23466,7 +23478,13 @@ async function wireCcache(ccache, options2, runner = runProcess) {
   if (platform2 === "win32") {
     notes.push("MSVC compiles are not cached");
   } else if (base.CC || base.CXX) {
-    notes.push("CC/CXX are set: host compiles use them as given, uncached");
+    const cxx = base.CXX && !/\s/.test(base.CXX) ? which2(base.CXX, base, platform2) : void 0;
+    if (cxx) {
+      env.CXX = await wrapCxx(ccache, cxx, options2.workRoot);
+      notes.push(`C++ compiles through ccache (CXX=${base.CXX}); C compiles use CC as given, uncached`);
+    } else {
+      notes.push("CC/CXX are set: host compiles use them as given, uncached");
+    }
   } else {
     hostCompiler = which2("gcc", base, platform2);
     binDir = path10.join(options2.workRoot, "ccache-bin");

@@ -1,4 +1,4 @@
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runProcess, type ProcessRunner } from '../core/exec';
@@ -37,6 +37,21 @@ export interface CacheWiring {
 }
 
 const quoteIfSpaced = (file: string): string => (/\s/.test(file) ? `"${file}"` : file);
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A runner that sets CXX (an image whose compiler is /opt/gcc/bin/g++, say) keeps it: a script of
+ * the same name runs it through ccache. PyTorch compiles .cpp files with $CXX, and checks the
+ * compiler by its name, so the script is named like the compiler.
+ */
+async function wrapCxx(ccache: Ccache, cxx: string, workRoot: string): Promise<string> {
+  const dir = path.join(workRoot, 'ccache-cxx');
+  const script = path.join(dir, path.basename(cxx));
+  await mkdir(dir, { recursive: true });
+  await writeFile(script, `#!/bin/sh\nexec ${shellQuote(ccache.path)} ${shellQuote(cxx)} "$@"\n`);
+  await chmod(script, 0o755);
+  return script;
+}
 
 /**
  * Wires ccache into a build under `workRoot`:
@@ -79,7 +94,13 @@ export async function wireCcache(
   if (platform === 'win32') {
     notes.push('MSVC compiles are not cached');
   } else if (base.CC || base.CXX) {
-    notes.push('CC/CXX are set: host compiles use them as given, uncached');
+    const cxx = base.CXX && !/\s/.test(base.CXX) ? which(base.CXX, base, platform) : undefined;
+    if (cxx) {
+      env.CXX = await wrapCxx(ccache, cxx, options.workRoot);
+      notes.push(`C++ compiles through ccache (CXX=${base.CXX}); C compiles use CC as given, uncached`);
+    } else {
+      notes.push('CC/CXX are set: host compiles use them as given, uncached');
+    }
   } else {
     hostCompiler = which('gcc', base, platform);
     binDir = path.join(options.workRoot, 'ccache-bin');

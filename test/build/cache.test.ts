@@ -57,11 +57,27 @@ describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {
     expect(changed.stats).toMatchObject({ hits: 0, misses: 2 });
   });
 
-  it('leaves CC/CXX that the runner set alone, and quotes paths with spaces on Windows', async () => {
+  it("keeps the runner's CXX and runs it through ccache under its own name", async () => {
+    for (const name of ['cxx-one', 'cxx-two']) {
+      const work = path.join(root, name);
+      await mkdir(path.join(work, 'src'), { recursive: true });
+      await writeFile(path.join(work, 'src', 'ext.cpp'), 'int twice(int x) { return 2 * x; }\n');
+      const buildEnv = { ...process.env, CC: '/usr/bin/gcc', CXX: '/usr/bin/g++' };
+      const wiring = await wireCcache(ccache, { dir: path.join(root, 'cache'), workRoot: work, nvcc: NVCC, buildEnv });
+      expect(wiring.binDir).toBeUndefined();
+      expect(wiring.env.CXX).toBe(path.join(work, 'ccache-cxx', 'g++'));
+      await runChecked(wiring.env.CXX!, ['-O2', '-c', 'ext.cpp', '-o', 'ext.o'], { cwd: path.join(work, 'src'), env: { ...buildEnv, ...wiring.env } });
+      const stats = await readCacheStats(wiring);
+      expect(stats).toMatchObject(name === 'cxx-one' ? { hits: 0, misses: 1 } : { hits: 1, misses: 0 });
+    }
+  });
+
+  it('leaves CC alone when CXX is not set, and quotes paths with spaces on Windows', async () => {
     const work = path.join(root, 'win');
     await mkdir(work);
     const custom = await wireCcache(ccache, { dir: root, workRoot: work, nvcc: NVCC, buildEnv: { ...process.env, CC: '/usr/bin/gcc' } });
     expect(custom.binDir).toBeUndefined();
+    expect(custom.env.CXX).toBeUndefined();
     expect(custom.notes).toContain('CC/CXX are set: host compiles use them as given, uncached');
     const windows = await wireCcache(
       { path: 'C:\\Tools\\ccache.exe', version: '4.10' },
