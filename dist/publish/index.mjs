@@ -105876,6 +105876,9 @@ import { createReadStream as createReadStream2 } from "node:fs";
 import { glob, readFile, stat as stat2 } from "node:fs/promises";
 import path6 from "node:path";
 
+// src/verify/report.ts
+var REPORT_SCHEMA = 1;
+
 // src/wheel/name.ts
 function parseWheelName(fileName) {
   const base = fileName.split(/[\\/]/).pop() ?? fileName;
@@ -105902,21 +105905,25 @@ function wheelPatterns(value) {
   }
   return trimmed.split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== "");
 }
+async function matchFiles(pattern, cwd) {
+  const matches = [pattern];
+  if (/[*?[{]/.test(pattern)) {
+    matches.length = 0;
+    for await (const match of glob(pattern, { cwd })) matches.push(match);
+  }
+  const found = [];
+  for (const match of matches) {
+    const full = path6.resolve(cwd, match);
+    if ((await stat2(full).catch(() => void 0))?.isFile()) found.push(full);
+  }
+  return found.sort();
+}
 async function findWheels(patterns, cwd) {
   const files = [];
   for (const pattern of patterns) {
-    const matches = [pattern];
-    if (/[*?[{]/.test(pattern)) {
-      matches.length = 0;
-      for await (const match of glob(pattern, { cwd })) matches.push(match);
-    }
-    const found = [];
-    for (const match of matches) {
-      const full = path6.resolve(cwd, match);
-      if ((await stat2(full).catch(() => void 0))?.isFile()) found.push(full);
-    }
+    const found = await matchFiles(pattern, cwd);
     if (found.length === 0) throw inputError("wheels", `"${pattern}" matches no file`, "Give paths or globs of built .whl files");
-    files.push(...found.sort());
+    files.push(...found);
   }
   const wheels = /* @__PURE__ */ new Map();
   for (const file of new Set(files)) {
@@ -105942,18 +105949,13 @@ async function sha256File(file) {
 }
 var splitArchs = (value) => value.split(/[\s;,]+/).filter((arch2) => arch2 !== "");
 async function archsFromReport(file) {
-  const found = /* @__PURE__ */ new Map();
-  const visit = (node) => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== "object") return;
-    const record = node;
-    const wheel = ["wheel", "file", "path", "name"].map((key) => record[key]).find((v) => typeof v === "string" && v.endsWith(".whl"));
-    const archs = Array.isArray(record.archs) ? record.archs.filter((a) => typeof a === "string") : typeof record.archs === "string" ? splitArchs(record.archs) : void 0;
-    if (wheel && archs) found.set(path6.basename(wheel.replace(/\\/g, "/")), archs);
-    Object.values(record).forEach(visit);
-  };
-  visit(JSON.parse(await readFile(file, "utf8")));
-  return found;
+  const report = JSON.parse(await readFile(file, "utf8"));
+  if (report.schema !== REPORT_SCHEMA || !Array.isArray(report.wheels)) {
+    throw new Error(`not a verify report of schema ${REPORT_SCHEMA}`);
+  }
+  return new Map(
+    report.wheels.map((wheel) => [wheel.name, Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => how === "ptx" ? `${gpu} (PTX)` : gpu)])
+  );
 }
 var pythonVersion = (tag, abi) => tag.split(".").map((t) => {
   const digits = /^(?:cp|py|pp)(\d)(\d*)$/.exec(t);
@@ -106308,7 +106310,7 @@ var spec = {
     artifact: { description: "Also upload each wheel as a workflow artifact named after the wheel (skipped with a warning on GitHub Enterprise Server).", default: "false" },
     "dry-run": { description: "Print what would be created, replaced and skipped, and change nothing.", default: "false" },
     archs: { description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output." },
-    report: { description: "Path of verify's JSON report; archs per wheel are read from it when it has them." },
+    report: { description: "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them." },
     concurrency: { description: "Uploads at once; GitHub advises against many concurrent requests.", default: "4" }
   },
   outputs: {
@@ -106336,11 +106338,19 @@ async function runPublish(inputs, ctx, env, secondMs = 1e3) {
   const onConflict = inputs.choice("on-conflict");
   const concurrency = inputs.integer("concurrency", 1);
   const wheels = await findWheels(wheelPatterns(inputs.string("wheels")), env.GITHUB_WORKSPACE || process.cwd());
-  const reportFile = inputs.optional("report");
-  const reported = reportFile ? await archsFromReport(reportFile).catch((error2) => {
-    ctx.log.warning(`report: ${reportFile} could not be read (${error2.message}); the release notes show no archs from it`);
-    return /* @__PURE__ */ new Map();
-  }) : /* @__PURE__ */ new Map();
+  const reported = /* @__PURE__ */ new Map();
+  const cwd = env.GITHUB_WORKSPACE || process.cwd();
+  for (const pattern of inputs.list("report")) {
+    const files = await matchFiles(pattern, cwd);
+    if (files.length === 0) ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
+    for (const file of files) {
+      const archs = await archsFromReport(file).catch((error2) => {
+        ctx.log.warning(`report: ${file} could not be read (${error2.message}); the release notes show no archs from it`);
+        return /* @__PURE__ */ new Map();
+      });
+      for (const [wheel, list] of archs) reported.set(wheel, list);
+    }
+  }
   for (const wheel of wheels) wheel.archs = reported.get(wheel.name) ?? splitArchs(inputs.string("archs"));
   const apiUrl = inputs.optional("github-api-url") ?? env.GITHUB_API_URL ?? "https://api.github.com";
   const api = gitHubClient({ token, apiUrl, retryAfterBaseValue: secondMs, log: { warn: (m) => ctx.log.warning(m) } });

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError } from '../core/errors';
+import { REPORT_SCHEMA, type Report } from '../verify/report';
 import { localLabel, parseWheelName } from '../wheel/name';
 
 export interface LocalWheel {
@@ -32,22 +33,28 @@ export function wheelPatterns(value: string): string[] {
     .filter((item) => item !== '');
 }
 
+/** The files a path or glob names, sorted. */
+export async function matchFiles(pattern: string, cwd: string): Promise<string[]> {
+  const matches = [pattern];
+  if (/[*?[{]/.test(pattern)) {
+    matches.length = 0;
+    for await (const match of glob(pattern, { cwd })) matches.push(match);
+  }
+  const found = [];
+  for (const match of matches) {
+    const full = path.resolve(cwd, match);
+    if ((await stat(full).catch(() => undefined))?.isFile()) found.push(full);
+  }
+  return found.sort();
+}
+
 /** Every wheel the patterns name, each checked to be a wheel GitHub will store under its own name. */
 export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
   const files: string[] = [];
   for (const pattern of patterns) {
-    const matches = [pattern];
-    if (/[*?[{]/.test(pattern)) {
-      matches.length = 0;
-      for await (const match of glob(pattern, { cwd })) matches.push(match);
-    }
-    const found = [];
-    for (const match of matches) {
-      const full = path.resolve(cwd, match);
-      if ((await stat(full).catch(() => undefined))?.isFile()) found.push(full);
-    }
+    const found = await matchFiles(pattern, cwd);
     if (found.length === 0) throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
-    files.push(...found.sort());
+    files.push(...found);
   }
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
@@ -77,23 +84,17 @@ export async function sha256File(file: string): Promise<string> {
 export const splitArchs = (value: string): string[] => value.split(/[\s;,]+/).filter((arch) => arch !== '');
 
 /**
- * GPU archs per wheel name from verify's JSON report, read loosely: any object that names a
- * .whl file (wheel, file, path or name) and has `archs` counts. A missing or unreadable report
- * gives nothing, and the caller says so.
+ * GPU archs per wheel name from verify's JSON report (schema 1): the GPUs each wheel runs on,
+ * "12.0 (PTX)" where only by JIT. A report of another schema gives nothing, and the caller says so.
  */
 export async function archsFromReport(file: string): Promise<Map<string, string[]>> {
-  const found = new Map<string, string[]>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    const wheel = ['wheel', 'file', 'path', 'name'].map((key) => record[key]).find((v): v is string => typeof v === 'string' && v.endsWith('.whl'));
-    const archs = Array.isArray(record.archs) ? record.archs.filter((a): a is string => typeof a === 'string') : typeof record.archs === 'string' ? splitArchs(record.archs) : undefined;
-    if (wheel && archs) found.set(path.basename(wheel.replace(/\\/g, '/')), archs);
-    Object.values(record).forEach(visit);
-  };
-  visit(JSON.parse(await readFile(file, 'utf8')));
-  return found;
+  const report = JSON.parse(await readFile(file, 'utf8')) as Partial<Report>;
+  if (report.schema !== REPORT_SCHEMA || !Array.isArray(report.wheels)) {
+    throw new Error(`not a verify report of schema ${REPORT_SCHEMA}`);
+  }
+  return new Map(
+    report.wheels.map((wheel) => [wheel.name, Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => (how === 'ptx' ? `${gpu} (PTX)` : gpu))]),
+  );
 }
 
 export interface WheelFacts {

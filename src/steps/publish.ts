@@ -6,7 +6,7 @@ import { workflowArtifacts } from '../publish/artifacts';
 import { publish, type ConflictPolicy } from '../publish/publish';
 import { describeError, httpStatus, Transfers } from '../publish/transfer';
 import { formatSize } from '../publish/views';
-import { archsFromReport, findWheels, splitArchs, wheelPatterns } from '../publish/wheels';
+import { archsFromReport, findWheels, matchFiles, splitArchs, wheelPatterns } from '../publish/wheels';
 
 const WORKFLOW_TOKEN = '${{ github.token }}';
 
@@ -32,7 +32,7 @@ const spec = {
     artifact: { description: 'Also upload each wheel as a workflow artifact named after the wheel (skipped with a warning on GitHub Enterprise Server).', default: 'false' },
     'dry-run': { description: 'Print what would be created, replaced and skipped, and change nothing.', default: 'false' },
     archs: { description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output." },
-    report: { description: "Path of verify's JSON report; archs per wheel are read from it when it has them." },
+    report: { description: "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them." },
     concurrency: { description: 'Uploads at once; GitHub advises against many concurrent requests.', default: '4' },
   },
   outputs: {
@@ -67,13 +67,20 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
   const onConflict = inputs.choice<ConflictPolicy>('on-conflict');
   const concurrency = inputs.integer('concurrency', 1);
   const wheels = await findWheels(wheelPatterns(inputs.string('wheels')), env.GITHUB_WORKSPACE || process.cwd());
-  const reportFile = inputs.optional('report');
-  const reported = reportFile
-    ? await archsFromReport(reportFile).catch((error: Error) => {
-        ctx.log.warning(`report: ${reportFile} could not be read (${error.message}); the release notes show no archs from it`);
+  // One report per matrix job when a single job publishes them all.
+  const reported = new Map<string, string[]>();
+  const cwd = env.GITHUB_WORKSPACE || process.cwd();
+  for (const pattern of inputs.list('report')) {
+    const files = await matchFiles(pattern, cwd);
+    if (files.length === 0) ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
+    for (const file of files) {
+      const archs = await archsFromReport(file).catch((error: Error) => {
+        ctx.log.warning(`report: ${file} could not be read (${error.message}); the release notes show no archs from it`);
         return new Map<string, string[]>();
-      })
-    : new Map<string, string[]>();
+      });
+      for (const [wheel, list] of archs) reported.set(wheel, list);
+    }
+  }
   for (const wheel of wheels) wheel.archs = reported.get(wheel.name) ?? splitArchs(inputs.string('archs'));
 
   const apiUrl = inputs.optional('github-api-url') ?? env.GITHUB_API_URL ?? 'https://api.github.com';

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -21,7 +21,10 @@ describe('the publish step', () => {
   beforeAll(async () => {
     fake = await new FakeGitHub(TOKEN, 30, { maxPerPage: 3 }).start();
     files = await wheelFiles([wheelName(0), wheelName(1)]);
-    await writeFile(path.join(files.dir, 'report.json'), JSON.stringify({ wheels: [{ wheel: path.join(files.dir, wheelName(1)), archs: ['sm_89', 'sm_120a'] }] }));
+    // One verify report per matrix job, as a single publish job finds them.
+    await mkdir(path.join(files.dir, 'reports', 'job-1'), { recursive: true });
+    await writeFile(path.join(files.dir, 'reports', 'job-1', 'report.json'), JSON.stringify({ schema: 1, wheels: [{ name: wheelName(1), gpus: { '8.9': 'sass', '12.0': 'sass', '12.1': 'ptx' } }] }));
+    await writeFile(path.join(files.dir, 'reports', 'broken.json'), '{ not json');
   });
   afterAll(() => fake.stop());
   beforeEach(() => {
@@ -47,7 +50,8 @@ describe('the publish step', () => {
   }
 
   it('publishes, marks the token secret, and reports outputs and a summary', async () => {
-    const { ctx, outputs, error } = await run({ archs: '8.0;9.0', report: path.join(files.dir, 'report.json'), 'index-page': 'true' });
+    const { ctx, outputs, error } = await run({ archs: '8.0;9.0', report: 'reports/**/*.json', 'index-page': 'true' });
+    expect(ctx.text()).toMatch(/warning: report: \S+broken\.json could not be read/);
     expect(error).toBeUndefined();
     expect(ctx.secrets).toEqual([TOKEN]);
     expect(outputs['release-url']).toBe(`${fake.url}/octo/wheels/releases/tag/v1`);
@@ -57,7 +61,7 @@ describe('the publish step', () => {
     expect(fake.releases[0]!.target_commitish).toBe('f00dfeed');
     // archs: the report's for the wheel it names, the input's for the others.
     expect(fake.releases[0]!.body).toMatch(/2\.2\.0\+\S+ \| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| 8\.0 9\.0 \|/);
-    expect(fake.releases[0]!.body).toMatch(/2\.2\.1\+\S+ \| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| sm_89 sm_120a \|/);
+    expect(fake.releases[0]!.body).toMatch(/2\.2\.1\+\S+ \| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| 8\.9 12\.0 12\.1 \(PTX\) \|/);
     expect(summaryMarkdown(ctx.summary)).toContain('created 2, replaced 0, skipped 0, unchanged 0. rewrote SHA256SUMS, index.html, release notes');
     // The token did travel, as the Authorization header, and only there.
     expect(fake.requests.every((r) => r.headers.authorization === `token ${TOKEN}` || r.path.startsWith('/download/'))).toBe(true);
@@ -102,7 +106,7 @@ describe('the publish step', () => {
     const { ctx, error } = await run({ wheels: JSON.stringify(files.wheels.map((w) => w.path)), artifact: 'true', report: '/nonexistent/report.json' });
     expect(error).toBeUndefined();
     expect(ctx.text()).toContain('warning: artifact: no artifact service here');
-    expect(ctx.text()).toContain('warning: report: /nonexistent/report.json could not be read');
+    expect(ctx.text()).toContain('warning: report: "/nonexistent/report.json" matches no file');
   });
 
   it('as an action, the only place the token appears is the ::add-mask:: command that hides it', async () => {

@@ -43,14 +43,17 @@ describe('what the release says of each wheel', () => {
     expect(mergeNotes(second, section(1))).toBe(second);
   });
 
-  it('reads archs per wheel from a verify report of any reasonable shape, by file name', async () => {
+  it("reads the GPUs each wheel runs on from verify's report (schema 1), and refuses another shape", async () => {
     const { dir } = await wheelFiles([]);
     const file = path.join(dir, 'report.json');
-    await writeFile(file, JSON.stringify({ results: [{ wheel: `/out/${wheelName(0)}`, archs: ['sm_80'] }, { file: `C:\\out\\${wheelName(1)}`, archs: 'sm_89 sm_120a' }, { name: 'x', archs: ['no wheel'] }] }));
+    const wheel = (name: string, gpus: Record<string, string>) => ({ file: `/out/${name}`, name, gpus });
+    await writeFile(file, JSON.stringify({ schema: 1, archs: ['8.0'], wheels: [wheel(wheelName(0), { '8.0': 'sass', '8.6': 'sass' }), wheel(wheelName(1), { '8.9': 'sass', '12.0': 'ptx' })] }));
     expect([...(await archsFromReport(file))]).toEqual([
-      [wheelName(0), ['sm_80']],
-      [wheelName(1), ['sm_89', 'sm_120a']],
+      [wheelName(0), ['8.0', '8.6']],
+      [wheelName(1), ['8.9', '12.0 (PTX)']],
     ]);
+    await writeFile(file, JSON.stringify({ results: [{ wheel: wheelName(0), archs: ['sm_80'] }] }));
+    await expect(archsFromReport(file)).rejects.toThrow('not a verify report of schema 1');
   });
 
   it('finds wheels by path and glob, and refuses what GitHub would store under another name', async () => {
