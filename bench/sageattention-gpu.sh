@@ -34,7 +34,8 @@ case "${1:?usage: bench/sageattention-gpu.sh pipeline|no-120}" in
     wheel=$(ls "$ROOT"/.tmp/gpu/wheels-no120/*.whl)
     sw verify --package sageattention --wheels "$wheel" --arch-list "$ARCHS" --python "$PY" --torch preinstalled \
       --runtime-test always >"$OUT/verify-no120.out" 2>"$OUT/verify-no120.log"
-    echo "verify $(basename "$wheel") against $ARCHS: exit $?"
+    code=$?
+    echo "verify $(basename "$wheel") against $ARCHS: exit $code (1 expected: no 12.0 code)"
     tail -30 "$OUT/verify-no120.log"
     report=$(sed -n 's/^report=//p' "$OUT/verify-no120.out")
     [ -n "$report" ] && cp "$report" "$OUT/verify-no120.json"
