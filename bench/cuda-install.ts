@@ -1,7 +1,7 @@
 // Seconds to install CUDA 13.0.2's torch-extension set from a loopback redist tree made from this
 // machine's /usr/local/cuda-13.0 (test/fakes/redist.ts): cold (an empty tool cache: download,
 // sha256, unpack, merge, nvcc --version) and cached (the same request again). Prints raw numbers.
-//   node bench/cuda-run.mjs install [runs]
+//   node scripts/run-ts.mjs bench/cuda-install.ts [runs]
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

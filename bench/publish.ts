@@ -1,5 +1,5 @@
 // Publishing 60 wheels of 20 MB to the loopback release API, `concurrency` uploads at once
-// against one at a time. Run: node bench/publish.mjs [--wheels 60] [--mb 20] [--concurrency 4]
+// against one at a time. Run: node scripts/run-ts.mjs bench/publish.ts [--wheels 60] [--mb 20] [--concurrency 4]
 // [--rate-mb 20] [--latency-ms 50]. The fake runs in a worker thread so it has a core of its own.
 // Two server models: "remote" reads each upload connection at most --rate-mb MiB/s and answers
 // each request after --latency-ms, as a distant server does; "raw" is bare loopback.
