@@ -23574,7 +23574,14 @@ function errorLine(log) {
 
 // src/build/environment.ts
 import path11 from "node:path";
-var appendFlags = (existing, flags) => [existing ?? "", ...flags].join(" ").trim();
+
+// src/core/flags.ts
+function appendFlags(list, flags) {
+  const present = (list ?? "").split(/\s+/).filter(Boolean);
+  return [...present, ...flags.filter((flag) => !present.includes(flag))].join(" ");
+}
+
+// src/build/environment.ts
 function buildEnvironment(options2) {
   const { base, platform: platform2, plan } = options2;
   const windows = platform2 === "win32";

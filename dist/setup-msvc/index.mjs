@@ -20825,6 +20825,12 @@ async function installedToolsets(install, compilerDir2, fs3) {
   return toolsets.sort(newestFirst);
 }
 
+// src/core/flags.ts
+function appendFlags(list, flags) {
+  const present = (list ?? "").split(/\s+/).filter(Boolean);
+  return [...present, ...flags.filter((flag) => !present.includes(flag))].join(" ");
+}
+
 // src/msvc/nvcc.ts
 var HOST_MSVC = [
   { cuda: "0", range: { min: 1910, max: 1939 } },
@@ -20959,10 +20965,6 @@ function parseMsvcInputs(inputs) {
     }
   };
 }
-var appendFlags = (list, flags) => {
-  const present = (list ?? "").split(/\s+/).filter(Boolean);
-  return [...present, ...flags.filter((flag) => !present.includes(flag))].join(" ");
-};
 async function setupMsvc({ arch: arch2, request }, host, log) {
   const archText = `${arch2.host}-hosted ${arch2.target} compiler (${compilerDir(arch2)}\\cl.exe)`;
   const found = await log.group("Visual Studio installs", async () => {

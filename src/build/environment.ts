@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { appendFlags } from '../core/flags';
 import { atLeast } from '../core/version';
 import type { JobPlan } from './jobs';
 
@@ -16,8 +17,6 @@ export interface BuildEnvironmentOptions {
   /** Header folders searched after the toolkit's own (the venv's nvidia-* wheels). */
   includeDirs?: readonly string[];
 }
-
-const appendFlags = (existing: string | undefined, flags: string[]): string => [existing ?? '', ...flags].join(' ').trim();
 
 /**
  * The environment setup.py runs in. TORCH_CUDA_ARCH_LIST is always set, replacing whatever the

@@ -1,4 +1,5 @@
 import type { Log, SummaryBlock } from '../core/context';
+import { appendFlags } from '../core/flags';
 import { chooseToolset, type InstallToolsets, type MsvcChoice, type MsvcRequest } from './choose';
 import { environmentChanges, lookup, type EnvChanges } from './environment';
 import { findVisualStudio, installedToolsets, parseVsVersion, vcvarsallPath, type VsInstall, type WindowsHost } from './installs';
@@ -41,12 +42,6 @@ export interface MsvcSetup {
   /** What the job's later steps get; nothing is exported yet. */
   changes: EnvChanges;
 }
-
-/** Flags appended to a space-separated list unless already there. */
-const appendFlags = (list: string | undefined, flags: readonly string[]): string => {
-  const present = (list ?? '').split(/\s+/).filter(Boolean);
-  return [...present, ...flags.filter((flag) => !present.includes(flag))].join(' ');
-};
 
 /** Finds Visual Studio, picks the toolset, runs vcvarsall and works out the environment to export. */
 export async function setupMsvc({ arch, request }: MsvcOptions, host: WindowsHost, log: Log): Promise<MsvcSetup> {
