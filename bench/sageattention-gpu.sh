@@ -2,7 +2,7 @@
 # The GPU machine's part of the benchmarks and proofs, one phase per device command (each well
 # under 10 minutes). Needs Node 24 and ccache on PATH, dist/ built, the SageAttention sources in
 # .src/woct0rdho and .src/thu-ml (kept out of the repository), and for `pipeline` the bundle
-# .src/tools/sageattention-pipeline.mjs (node bench/bundle.mjs bench/sageattention-pipeline.ts).
+# .src/tools/sageattention-pipeline.mjs (node scripts/bundle.mjs bench/sageattention-pipeline.ts).
 #
 #   bench/sageattention-gpu.sh pipeline   # sagewheels run on woct0rdho, 8.0;8.6;8.9;9.0;12.0, to a loopback release
 #   bench/sageattention-gpu.sh no-120     # the step on woct0rdho without 12.0, then verify it against 12.0

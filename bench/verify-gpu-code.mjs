@@ -7,23 +7,15 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleFile } from '../scripts/bundle.mjs';
 
-const root = path.resolve(import.meta.dirname, '..');
 const kernels = Number(process.argv[2] ?? 300);
 const runs = Number(process.argv[3] ?? 5);
 const work = mkdtempSync(path.join(tmpdir(), 'verify-bench-'));
 const nvcc = '/usr/local/cuda-13.0/bin/nvcc';
 
-await build({
-  entryPoints: [path.join(root, 'src/verify/binary.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  outfile: path.join(work, 'binary.mjs'),
-  logLevel: 'error',
-});
-const { findFatbins, readGpuCode } = await import(pathToFileURL(path.join(work, 'binary.mjs')).href);
+const binary = await bundleFile('src/verify/binary.ts', path.join(work, 'binary.mjs'));
+const { findFatbins, readGpuCode } = await import(pathToFileURL(binary).href);
 
 // Many distinct kernels with unrolled bodies, as attention modules have.
 const source = path.join(work, 'many.cu');

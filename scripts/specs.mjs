@@ -1,22 +1,13 @@
-// Loads the step specs (src/registry.ts) through a throwaway esbuild bundle, for the scripts.
-import { build } from 'esbuild';
+// Loads the step specs (src/registry.ts) through a throwaway bundle, for the scripts.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleFile, root } from './bundle.mjs';
 
-export const root = path.resolve(import.meta.dirname, '..');
+export { root };
 
 export async function loadRegistry() {
-  const bundle = path.join(root, 'node_modules', '.cache', `sagewheels-registry-${process.pid}.mjs`);
-  await build({
-    entryPoints: [path.join(root, 'src/registry.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  const bundle = await bundleFile('src/registry.ts', path.join(root, 'node_modules', '.cache', `sagewheels-registry-${process.pid}.mjs`));
   try {
     const { STEPS, PIPELINE } = await import(pathToFileURL(bundle).href);
     return { steps: STEPS.map((s) => s.spec), pipeline: PIPELINE.spec };
