@@ -1,28 +1,17 @@
 // Bundles what GitHub and the terminal run: each step (src/steps/<step>.ts) into
 // dist/<step>/index.mjs, the whole pipeline (the root action.yml) into dist/run/index.mjs, and
-// the CLI into dist/cli.mjs.
+// the CLI into dist/cli/index.mjs.
 import { build } from 'esbuild';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { banner, root } from './bundle.mjs';
 
-const root = path.resolve(import.meta.dirname, '..');
 const steps = (await readdir(path.join(root, 'src/steps')))
   .filter((file) => file.endsWith('.ts'))
   .map((file) => file.slice(0, -3))
   .sort();
 
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
-
-// Bundled CommonJS dependencies still call require() and read __dirname. `var`, not `const`:
-// some dependencies (@azure/storage-common) declare their own top-level __filename.
-const banner = [
-  "import { createRequire as __createRequire } from 'node:module';",
-  "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-  "import { dirname as __pathDirname } from 'node:path';",
-  'const require = __createRequire(import.meta.url);',
-  'var __filename = __fileURLToPath(import.meta.url);',
-  'var __dirname = __pathDirname(__filename);',
-].join('\n');
 
 const bundle = (contents, outfile, extraBanner = '') =>
   build({
