@@ -4,24 +4,27 @@
 // Bundled and run by bench/sageattention-gpu.sh; writes pipeline.json to $OUT.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCli } from '../src/cli/main';
-import { PIPELINE, STEPS } from '../src/registry';
-import { FakeGitHub } from '../test/fakes/github';
+import { runToLoopbackRelease } from '../scripts/loopback-release';
 
 const [source, archList, python, cache, out] = process.argv.slice(2) as [string, string, string, string, string];
-const server = await new FakeGitHub('ghs_gpu_pipeline_token').start();
 const tag = 'v2.2.0-gpu';
-Object.assign(process.env, { GITHUB_REPOSITORY: 'sagewheels/sageattention', GITHUB_TOKEN: server.token });
 const outputs: Record<string, string> = {};
 const started = Date.now();
-const code = await runCli(
-  [
-    'run',
-    ...['--source', source, '--package', 'sageattention', '--cuda-version', '13.0', '--method', 'existing'],
-    ...['--python', python, '--torch', 'preinstalled', '--arch-list', archList, '--compile-cache', cache],
-    ...['--output-dir', path.join(out, 'wheels-pipeline'), '--runtime-test', 'always', '--tag', tag, '--github-api-url', server.url],
-  ],
-  [...STEPS, PIPELINE],
+const { code, release } = await runToLoopbackRelease(
+  {
+    source,
+    package: 'sageattention',
+    'cuda-version': '13.0',
+    method: 'existing',
+    python,
+    torch: 'preinstalled',
+    'arch-list': archList,
+    'compile-cache': cache,
+    'output-dir': path.join(out, 'wheels-pipeline'),
+    'runtime-test': 'always',
+    tag,
+  },
+  'sagewheels/sageattention',
   {
     out: (text) => {
       process.stdout.write(text);
@@ -32,9 +35,7 @@ const code = await runCli(
   },
 );
 const seconds = (Date.now() - started) / 1000;
-const release = server.releases.find((r) => r.tag_name === tag);
 const assets = release?.assets.map((a) => ({ name: a.name, size: a.size })) ?? [];
 await writeFile(path.join(out, 'pipeline.json'), JSON.stringify({ exit: code, seconds, outputs, release: assets }, null, 2));
 console.error(`\npipeline: exit ${code} in ${seconds.toFixed(1)} s; release ${tag}: ${assets.map((a) => a.name).join(', ')}`);
-await server.stop();
 process.exitCode = code;

@@ -3,11 +3,9 @@
 // GitHub release API on loopback. The release's files are then copied to .demo/release/.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCli } from '../src/cli/main';
 import { findPython } from '../src/python/interpreter';
-import { PIPELINE, STEPS } from '../src/registry';
-import { FakeGitHub } from '../test/fakes/github';
 import { offlinePipEnv } from '../test/helpers/offline-pip';
+import { runToLoopbackRelease } from './loopback-release';
 
 const root = path.resolve(import.meta.dirname, '..');
 const work = path.join(root, '.demo');
@@ -23,17 +21,14 @@ async function anyPython(): Promise<string> {
 
 await rm(work, { recursive: true, force: true });
 await mkdir(path.join(work, 'tmp'), { recursive: true });
-const server = await new FakeGitHub('ghs_demo_token_not_a_secret').start();
-try {
-  Object.assign(process.env, {
-    GITHUB_REPOSITORY: 'sagewheels/cudapkg',
-    GITHUB_TOKEN: server.token,
-    RUNNER_TEMP: path.join(work, 'tmp'),
-    RUNNER_TOOL_CACHE: process.env.RUNNER_TOOL_CACHE ?? path.join(work, 'tool-cache'),
-    // Where there is no package index (CI), setuptools and wheel come from the local wheels.
-    PIP_FIND_LINKS: [process.env.PIP_FIND_LINKS, offlinePipEnv().PIP_FIND_LINKS].filter(Boolean).join(' '),
-  });
-  const args = {
+Object.assign(process.env, {
+  RUNNER_TEMP: path.join(work, 'tmp'),
+  RUNNER_TOOL_CACHE: process.env.RUNNER_TOOL_CACHE ?? path.join(work, 'tool-cache'),
+  // Where there is no package index (CI), setuptools and wheel come from the local wheels.
+  PIP_FIND_LINKS: [process.env.PIP_FIND_LINKS, offlinePipEnv().PIP_FIND_LINKS].filter(Boolean).join(' '),
+});
+const { code, release } = await runToLoopbackRelease(
+  {
     source: path.join(root, 'test/fixtures/cudapkg'),
     package: 'generic',
     'cuda-version': '13.0',
@@ -44,20 +39,14 @@ try {
     'compile-cache': path.join(work, 'ccache'),
     'output-dir': path.join(work, 'wheelhouse'),
     tag,
-    'github-api-url': server.url,
-  };
-  console.error(`sagewheels run on test/fixtures/cudapkg; release API on ${server.url}\n`);
-  const code = await runCli(['run', ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], [...STEPS, PIPELINE]);
-
-  const release = server.releases.find((r) => r.tag_name === tag);
-  if (release) {
-    const dir = path.join(work, 'release');
-    await mkdir(dir, { recursive: true });
-    for (const asset of release.assets) await writeFile(path.join(dir, asset.name), asset.data);
-    console.error(`\nRelease ${tag}: ${release.assets.length} files, copied to ${path.relative(root, dir)}/`);
-    for (const asset of release.assets) console.error(`  ${asset.name} (${asset.size} bytes)`);
-  }
-  process.exitCode = code;
-} finally {
-  await server.stop();
+  },
+  'sagewheels/cudapkg',
+);
+if (release) {
+  const dir = path.join(work, 'release');
+  await mkdir(dir, { recursive: true });
+  for (const asset of release.assets) await writeFile(path.join(dir, asset.name), asset.data);
+  console.error(`\nRelease ${tag}: ${release.assets.length} files, copied to ${path.relative(root, dir)}/`);
+  for (const asset of release.assets) console.error(`  ${asset.name} (${asset.size} bytes)`);
 }
+process.exitCode = code;
