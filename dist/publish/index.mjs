@@ -62349,10 +62349,15 @@ var StepFailed = class extends Error {
 function defineStep(step2) {
   return step2;
 }
+var WORKFLOW_TOKEN = "${{ github.token }}";
+function resolveDefault(value, env) {
+  if (value === WORKFLOW_TOKEN) return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? "";
+  return value?.includes("${{") ? "" : value ?? "";
+}
 var TRUE = ["true", "True", "TRUE"];
 var FALSE = ["false", "False", "FALSE"];
 var Inputs = class {
-  constructor(spec2, raw) {
+  constructor(spec2, raw, env = process.env) {
     this.spec = spec2;
     for (const name of Object.keys(raw)) {
       if (!(name in spec2.inputs)) {
@@ -62362,7 +62367,7 @@ var Inputs = class {
     this.values = {};
     for (const [name, input] of Object.entries(spec2.inputs)) {
       const given = (raw[name] ?? "").trim();
-      const value = given === "" ? input.default ?? "" : given;
+      const value = given === "" ? resolveDefault(input.default, env) : given;
       if (input.required && value === "") {
         throw inputError(name, "is required and was not given", input.description);
       }
@@ -106288,7 +106293,6 @@ async function rollBack(deps, release, created, added, resync) {
 }
 
 // src/steps/publish.ts
-var WORKFLOW_TOKEN = "${{ github.token }}";
 var spec = {
   name: "publish",
   title: "Publish wheels",
@@ -106329,8 +106333,7 @@ function explain(error2, apiUrl, repo) {
   return error2;
 }
 async function runPublish(inputs, ctx, env, secondMs = 1e3) {
-  const given = inputs.string("token");
-  const token = given === WORKFLOW_TOKEN ? env.GITHUB_TOKEN ?? "" : given;
+  const token = inputs.string("token");
   if (token === "") throw inputError("token", "is empty", "Give a token that may write releases (contents: write); the default is the workflow token");
   ctx.env.secret(token);
   const repo = repoFromEnv(env);

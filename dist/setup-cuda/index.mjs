@@ -25673,10 +25673,15 @@ var StepFailed = class extends Error {
 function defineStep(step2) {
   return step2;
 }
+var WORKFLOW_TOKEN = "${{ github.token }}";
+function resolveDefault(value, env) {
+  if (value === WORKFLOW_TOKEN) return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? "";
+  return value?.includes("${{") ? "" : value ?? "";
+}
 var TRUE = ["true", "True", "TRUE"];
 var FALSE = ["false", "False", "FALSE"];
 var Inputs = class {
-  constructor(spec, raw) {
+  constructor(spec, raw, env = process.env) {
     this.spec = spec;
     for (const name of Object.keys(raw)) {
       if (!(name in spec.inputs)) {
@@ -25686,7 +25691,7 @@ var Inputs = class {
     this.values = {};
     for (const [name, input] of Object.entries(spec.inputs)) {
       const given = (raw[name] ?? "").trim();
-      const value = given === "" ? input.default ?? "" : given;
+      const value = given === "" ? resolveDefault(input.default, env) : given;
       if (input.required && value === "") {
         throw inputError(name, "is required and was not given", input.description);
       }

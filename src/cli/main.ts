@@ -19,21 +19,6 @@ const defaultIo: CliIo = {
   env: process.env,
 };
 
-/** Action defaults that are workflow expressions mean something else in a terminal. */
-function cliDefault(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (value === '${{ github.token }}') return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? '';
-  return value?.includes('${{') ? '' : value;
-}
-
-function withCliDefaults(spec: StepSpec, given: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [name, input] of Object.entries(spec.inputs)) {
-    const value = given[name] ?? cliDefault(input.default, env);
-    if (value !== undefined) values[name] = value;
-  }
-  return values;
-}
-
 function usage(steps: readonly Step[]): string {
   const width = Math.max(...steps.map((s) => s.spec.name.length));
   return [
@@ -78,9 +63,10 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
 
   const ctx = consoleContext({ write: io.err, verbose: io.env.SAGEWHEELS_DEBUG === '1' || io.env.SAGEWHEELS_VERBOSE === '1' });
   try {
-    const values = withCliDefaults(step.spec, inputsFor(step.spec, parseInputFlags(rest, [step.spec])), io.env);
-    for (const [input, spec] of Object.entries(step.spec.inputs)) if (spec.secret && values[input]) ctx.env.secret(values[input]);
-    const outputs = await step.run(new Inputs(step.spec, values), ctx);
+    const values = inputsFor(step.spec, parseInputFlags(rest, [step.spec]));
+    const inputs = new Inputs(step.spec, values, io.env);
+    for (const [input, spec] of Object.entries(step.spec.inputs)) if (spec.secret && inputs.string(input)) ctx.env.secret(inputs.string(input));
+    const outputs = await step.run(inputs, ctx);
     finish(ctx.summary, outputs);
     return 0;
   } catch (error) {

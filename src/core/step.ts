@@ -33,6 +33,19 @@ export function defineStep<I extends string, O extends string>(step: Step<I, O>)
   return step;
 }
 
+/** The action.yml default that the runner replaces with the workflow's token. */
+export const WORKFLOW_TOKEN = '${{ github.token }}';
+
+/**
+ * A default as the step sees it. The runner evaluates expressions in action.yml defaults; where
+ * no runner did (the CLI, a bundle run by hand), the workflow token is GITHUB_TOKEN and any other
+ * expression is empty.
+ */
+function resolveDefault(value: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (value === WORKFLOW_TOKEN) return env.GITHUB_TOKEN ?? env.GH_TOKEN ?? '';
+  return value?.includes('${{') ? '' : (value ?? '');
+}
+
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
@@ -43,6 +56,7 @@ export class Inputs<I extends string> {
   constructor(
     readonly spec: StepSpec<I, string>,
     raw: Partial<Record<string, string>>,
+    env: NodeJS.ProcessEnv = process.env,
   ) {
     for (const name of Object.keys(raw)) {
       if (!(name in spec.inputs)) {
@@ -52,7 +66,7 @@ export class Inputs<I extends string> {
     this.values = {};
     for (const [name, input] of Object.entries<(typeof spec.inputs)[I]>(spec.inputs)) {
       const given = (raw[name] ?? '').trim();
-      const value = given === '' ? (input.default ?? '') : given;
+      const value = given === '' ? resolveDefault(input.default, env) : given;
       if (input.required && value === '') {
         throw inputError(name, 'is required and was not given', input.description);
       }

@@ -1,4 +1,4 @@
-import { defineStep } from '../core/step';
+import { defineStep, WORKFLOW_TOKEN } from '../core/step';
 import { gitHubClient, repoFromEnv } from '../github/client';
 import { checkJobLimit, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
@@ -48,7 +48,7 @@ export const step = defineStep({
       },
       token: {
         description: 'GitHub token that can read the repository releases (for skip-published)',
-        default: '${{ github.token }}',
+        default: WORKFLOW_TOKEN,
         secret: true,
       },
       'github-api-url': {

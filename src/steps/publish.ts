@@ -1,6 +1,6 @@
 import type { Context } from '../core/context';
 import { inputError } from '../core/errors';
-import { defineStep, type Inputs } from '../core/step';
+import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
 import { gitHubClient, repoFromEnv } from '../github/client';
 import { workflowArtifacts } from '../publish/artifacts';
 import { publish, type ConflictPolicy } from '../publish/publish';
@@ -8,7 +8,6 @@ import { describeError, httpStatus, Transfers } from '../publish/transfer';
 import { formatSize } from '../publish/views';
 import { archsFromReport, findWheels, matchFiles, splitArchs, wheelPatterns } from '../publish/wheels';
 
-const WORKFLOW_TOKEN = '${{ github.token }}';
 
 const spec = {
   name: 'publish',
@@ -57,8 +56,7 @@ function explain(error: unknown, apiUrl: string, repo: string): unknown {
 
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
-  const given = inputs.string('token');
-  const token = given === WORKFLOW_TOKEN ? (env.GITHUB_TOKEN ?? '') : given;
+  const token = inputs.string('token');
   if (token === '') throw inputError('token', 'is empty', 'Give a token that may write releases (contents: write); the default is the workflow token');
   ctx.env.secret(token);
 

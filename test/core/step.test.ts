@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors';
-import { defineStep, Inputs } from '../../src/core/step';
+import { defineStep, Inputs, WORKFLOW_TOKEN } from '../../src/core/step';
 import { summaryMarkdown, summaryText } from '../../src/core/summary';
 
 const spec = defineStep({
@@ -60,5 +60,26 @@ describe('summary', () => {
   });
   it('renders aligned text for a terminal', () => {
     expect(summaryText(blocks)).toBe('== Result ==\n\na    bb\n---  --\nx|y  z\n');
+  });
+});
+
+describe('defaults that are workflow expressions', () => {
+  const tokenSpec = defineStep({
+    spec: {
+      name: 't',
+      title: 'T',
+      description: '',
+      inputs: { token: { description: 'a token', default: WORKFLOW_TOKEN }, other: { description: 'x', default: '${{ github.sha }}' } },
+      outputs: {},
+    },
+    run: async () => ({}),
+  }).spec;
+
+  it('take GITHUB_TOKEN for the workflow token where no runner evaluated them, and nothing for others', () => {
+    const inputs = new Inputs(tokenSpec, {}, { GITHUB_TOKEN: 'ghs_x' });
+    expect(inputs.string('token')).toBe('ghs_x');
+    expect(inputs.string('other')).toBe('');
+    expect(new Inputs(tokenSpec, { token: 'given' }, { GITHUB_TOKEN: 'ghs_x' }).string('token')).toBe('given');
+    expect(new Inputs(tokenSpec, {}, {}).string('token')).toBe('');
   });
 });

@@ -39,7 +39,7 @@ describe('the publish step', () => {
     let outputs: Record<string, string> = {};
     let error: unknown;
     try {
-      outputs = await runPublish(new Inputs(step.spec, { token: TOKEN, tag: 'v1', wheels: '*.whl', ...raw }), ctx, runEnv, SECOND_MS);
+      outputs = await runPublish(new Inputs(step.spec, { token: TOKEN, tag: 'v1', wheels: '*.whl', ...raw }, runEnv), ctx, runEnv, SECOND_MS);
     } catch (e) {
       error = e;
     }
