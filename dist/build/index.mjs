@@ -22908,7 +22908,7 @@ async function runAction(step2) {
 // src/steps/build.ts
 import path16 from "node:path";
 
-// src/build/build.ts
+// src/builder/build.ts
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir3, mkdtemp, readdir as readdir4, readFile as readFile4, rm as rm2, stat as stat3 } from "node:fs/promises";
 import os8 from "node:os";
@@ -23391,7 +23391,7 @@ function defaultArchs(profile, cuda) {
   return parseArchList(Object.keys(profile.archs).join(";")).filter((arch2) => !packageArchProblem(profile, arch2, cuda));
 }
 
-// src/build/archs.ts
+// src/builder/archs.ts
 function resolveArchs(input, cuda, profile) {
   if (input === "auto") {
     const archs2 = defaultArchs(profile, cuda);
@@ -23412,12 +23412,12 @@ function resolveArchs(input, cuda, profile) {
   return archs;
 }
 
-// src/build/cache.ts
+// src/builder/cache.ts
 import { chmod as chmod2, mkdir as mkdir2, readFile, symlink as symlink2, writeFile as writeFile3 } from "node:fs/promises";
 import os6 from "node:os";
 import path10 from "node:path";
 
-// src/build/which.ts
+// src/builder/which.ts
 import { existsSync as existsSync2 } from "node:fs";
 import path9 from "node:path";
 function which2(name, env, platform2 = process.platform) {
@@ -23433,7 +23433,7 @@ function which2(name, env, platform2 = process.platform) {
   return void 0;
 }
 
-// src/build/cache.ts
+// src/builder/cache.ts
 async function findCcache(env, runner = runProcess) {
   const found = which2("ccache", env);
   if (!found) return "no ccache on PATH";
@@ -23527,7 +23527,7 @@ async function readCacheStats(wiring) {
   return parseStatsLog(file ? await readFile(file, "utf8").catch(() => "") : "");
 }
 
-// src/build/diagnose.ts
+// src/builder/diagnose.ts
 var KNOWN2 = [
   {
     pattern: /(?:'(cicc|ptxas|cudafe\+\+|nvlink)' died due to signal 9|(?:fatal error: )?Killed signal terminated program (cc1plus|cc1)|virtual memory exhausted|std::bad_alloc|out of memory allocating)/i,
@@ -23577,7 +23577,7 @@ function errorLine(log) {
   return line?.trim();
 }
 
-// src/build/environment.ts
+// src/builder/environment.ts
 import path11 from "node:path";
 
 // src/core/flags.ts
@@ -23586,7 +23586,7 @@ function appendFlags(list, flags) {
   return [...present, ...flags.filter((flag) => !present.includes(flag))].join(" ");
 }
 
-// src/build/environment.ts
+// src/builder/environment.ts
 function buildEnvironment(options2) {
   const { base, platform: platform2, plan } = options2;
   const windows = platform2 === "win32";
@@ -23620,7 +23620,7 @@ function buildEnvironment(options2) {
   return env;
 }
 
-// src/build/jobs.ts
+// src/builder/jobs.ts
 import os7 from "node:os";
 var GIB_PER_JOB = 4;
 function thisMachine() {
@@ -23645,7 +23645,7 @@ function planJobs(input, machine, nvccVersion) {
   return { jobs, reason, splitCompile };
 }
 
-// src/build/objects.ts
+// src/builder/objects.ts
 import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
 import path12 from "node:path";
 async function slowestObjects(buildDir, count = 3) {
@@ -23663,7 +23663,7 @@ async function slowestObjects(buildDir, count = 3) {
   return times.sort((a, b) => b.seconds - a.seconds).slice(0, count);
 }
 
-// src/build/requirements.ts
+// src/builder/requirements.ts
 var PROBE2 = String.raw`
 import json, os, sys
 try:
@@ -23722,7 +23722,7 @@ ${result.stderr}`.split("\n").filter((line) => /error/i.test(line)).pop()?.trim(
   }
 }
 
-// src/build/sageattention.ts
+// src/builder/sageattention.ts
 function sm90SharesArchs(setupPy) {
   const match = /_qattn_sm90["'][\s\S]{0,1000}?["']nvcc["']\s*:\s*([^,}\n]+)/.exec(setupPy);
   return match !== null && /^[A-Za-z_]\w*$/.test(match[1].trim());
@@ -23733,7 +23733,7 @@ function archMixProblem(setupPy, archs) {
   return `arch-list: ${formatArchList(archs)} cannot be built together from this source: its setup.py compiles the _qattn_sm90 module (wgmma, sm_90a only) for every arch in the list, so ptxas fails on ${others.map(formatArch).join(", ")}. Build 9.0 in a job of its own, leave 9.0 out, or use a source that gives each module its own archs (woct0rdho/SageAttention)`;
 }
 
-// src/build/source.ts
+// src/builder/source.ts
 import { existsSync as existsSync3 } from "node:fs";
 import { cp, stat as stat2 } from "node:fs/promises";
 import path13 from "node:path";
@@ -23775,7 +23775,7 @@ async function cloneSource(url, ref, dest, runner) {
   return { dir: dest, label: `${url}@${commit}` };
 }
 
-// src/build/toolkit.ts
+// src/builder/toolkit.ts
 import { existsSync as existsSync5, readdirSync, realpathSync } from "node:fs";
 
 // src/cuda/existing.ts
@@ -23851,7 +23851,7 @@ async function readVersions(versionJson) {
 }
 var readRelease = async (versionJson) => (await readVersions(versionJson)).get("cuda");
 
-// src/build/toolkit.ts
+// src/builder/toolkit.ts
 function nvccCandidates(wanted, env, platform2) {
   const redist = hostPlatform(platform2, "x64");
   const p = pathFor(redist);
@@ -23884,7 +23884,7 @@ async function findToolkit(wanted, env = process.env, platform2 = process.platfo
   );
 }
 
-// src/build/build.ts
+// src/builder/build.ts
 var BuildFailure = class extends Error {
   constructor(message, logTail) {
     super(message);

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { BuildFailure, buildWheel, formatObjectTimes, sizeMiB } from '../build/build';
-import type { CacheStats } from '../build/cache';
+import { BuildFailure, buildWheel, formatObjectTimes, sizeMiB } from '../builder/build';
+import type { CacheStats } from '../builder/cache';
 import { defineStep } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, errorLine } from '../../src/build/diagnose';
+import { diagnose, errorLine } from '../../src/builder/diagnose';
 
 // One line of each failure as the tools print it, inside some ordinary build noise.
 const noise = ['running build_ext', '[3/14] /usr/local/cuda/bin/nvcc -c qk.cu -o qk.o', 'ptxas info    : Used 128 registers'];

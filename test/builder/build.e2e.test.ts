@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildFailure, buildWheel, type BuildOptions } from '../../src/build/build';
+import { BuildFailure, buildWheel, type BuildOptions } from '../../src/builder/build';
 import { ConfigurationError } from '../../src/core/errors';
 import { runChecked, runProcess } from '../../src/core/exec';
 import { Inputs } from '../../src/core/step';

@@ -2,9 +2,9 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Ccache, cacheDir, findCcache, parseStatsLog, readCacheStats, wireCcache } from '../../src/build/cache';
+import { type Ccache, cacheDir, findCcache, parseStatsLog, readCacheStats, wireCcache } from '../../src/builder/cache';
 import { runChecked } from '../../src/core/exec';
-import { findToolkit } from '../../src/build/toolkit';
+import { findToolkit } from '../../src/builder/toolkit';
 
 const NVCC = (await findToolkit(undefined)).nvcc;
 const KERNEL = '#ifdef FLAVOUR_B\n__global__ void flavour_b(float *x) { x[0] = 2; }\n#else\n__global__ void flavour_a(float *x) { x[0] = 1; }\n#endif\n';

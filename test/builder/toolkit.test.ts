@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { findToolkit, nvccCandidates } from '../../src/build/toolkit';
+import { findToolkit, nvccCandidates } from '../../src/builder/toolkit';
 
 /** A toolkit folder whose nvcc reports `version` the way nvcc does. */
 async function fakeToolkit(root: string, name: string, version: string): Promise<string> {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors';
 import { runChecked } from '../../src/core/exec';
-import { fetchSource, isGitUrl } from '../../src/build/source';
+import { fetchSource, isGitUrl } from '../../src/builder/source';
 
 describe('fetchSource', () => {
   let root: string;

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { provideBuildRequirements, readBuildRequirements } from '../../src/build/requirements';
+import { provideBuildRequirements, readBuildRequirements } from '../../src/builder/requirements';
 import { runProcess, type ProcessRunner } from '../../src/core/exec';
 import { findPython } from '../../src/python/interpreter';
 import { createVenv } from '../../src/python/venv';

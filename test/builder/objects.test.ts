@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { slowestObjects } from '../../src/build/objects';
+import { slowestObjects } from '../../src/builder/objects';
 import { runChecked } from '../../src/core/exec';
 
 it('finds the slowest objects in the .ninja_log files a build leaves, slowest first', async () => {

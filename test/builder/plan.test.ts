@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseArchList } from '../../src/arch/arch';
-import { resolveArchs } from '../../src/build/archs';
-import { buildEnvironment } from '../../src/build/environment';
-import { planJobs } from '../../src/build/jobs';
-import { archMixProblem, sm90SharesArchs } from '../../src/build/sageattention';
+import { resolveArchs } from '../../src/builder/archs';
+import { buildEnvironment } from '../../src/builder/environment';
+import { planJobs } from '../../src/builder/jobs';
+import { archMixProblem, sm90SharesArchs } from '../../src/builder/sageattention';
 import { PROFILES } from '../../src/packages/profiles';
 
 describe('planJobs', () => {
