@@ -36,7 +36,9 @@ const timed = async (toolCache: string) => {
 
 try {
   const archiveBytes = tree.archives.reduce((sum, a) => sum + a.size, 0);
-  console.log(`archives: ${tree.archives.length}, ${archiveBytes} bytes (${(archiveBytes / 1e6).toFixed(1)} MB), xz -0`);
+  console.log(
+    `archives: ${tree.archives.length}, ${archiveBytes} bytes (${(archiveBytes / 1e6).toFixed(1)} MB), xz -0`,
+  );
   for (let i = 1; i <= runs; i++) {
     const cache = await mkdtemp(path.join(scratch, 'cache-'));
     lines.length = 0;

@@ -15,7 +15,9 @@ const releases = readdirSync(fixtures)
 
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
 
-console.log('| CUDA | platform | all components (bytes) | full (bytes) | compiler (bytes) | torch-extension (bytes) | compiler, of all | torch-extension, of all | torch-extension, of full | torch-extension components |');
+console.log(
+  '| CUDA | platform | all components (bytes) | full (bytes) | compiler (bytes) | torch-extension (bytes) | compiler, of all | torch-extension, of all | torch-extension, of full | torch-extension components |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const release of releases) {
   const manifest = parseManifest(readFileSync(path.join(fixtures, `redistrib_${release}.json`), 'utf8'), release);

@@ -31,13 +31,25 @@ async function serve(options: FakeGitHubOptions): Promise<void> {
   const fake = await new FakeGitHub(TOKEN, 30, options).start();
   parentPort!.on('message', (tag: string) => {
     const release = fake.releasesTagged(tag);
-    const assets: Held[] = (release[0]?.assets ?? []).map((a) => ({ name: a.name, size: a.size, sha256: a.sha256, state: a.state, text: a.size < 1e6 ? a.data.toString() : undefined }));
+    const assets: Held[] = (release[0]?.assets ?? []).map((a) => ({
+      name: a.name,
+      size: a.size,
+      sha256: a.sha256,
+      state: a.state,
+      text: a.size < 1e6 ? a.data.toString() : undefined,
+    }));
     parentPort!.postMessage({ releases: release.length, assets });
   });
   parentPort!.postMessage(fake.url);
 }
 
-function startServer(options: FakeGitHubOptions): Promise<{ url: string; held: (tag: string) => Promise<{ releases: number; assets: Held[] }>; stop: () => Promise<number> }> {
+function startServer(
+  options: FakeGitHubOptions,
+): Promise<{
+  url: string;
+  held: (tag: string) => Promise<{ releases: number; assets: Held[] }>;
+  stop: () => Promise<number>;
+}> {
   const worker = new Worker(new URL(import.meta.url), { workerData: options });
   return new Promise((resolve) =>
     worker.once('message', (url: string) =>
@@ -50,11 +62,23 @@ function startServer(options: FakeGitHubOptions): Promise<{ url: string; held: (
   );
 }
 
-const quiet: Log = { info: () => undefined, debug: () => undefined, notice: () => undefined, warning: (m) => console.warn(`  warning: ${m}`), group: (_t, body) => body() };
+const quiet: Log = {
+  info: () => undefined,
+  debug: () => undefined,
+  notice: () => undefined,
+  warning: (m) => console.warn(`  warning: ${m}`),
+  group: (_t, body) => body(),
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { wheels: { type: 'string', default: '60' }, mb: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '4' }, 'rate-mb': { type: 'string', default: '20' }, 'latency-ms': { type: 'string', default: '50' } },
+    options: {
+      wheels: { type: 'string', default: '60' },
+      mb: { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '4' },
+      'rate-mb': { type: 'string', default: '20' },
+      'latency-ms': { type: 'string', default: '50' },
+    },
   });
   const count = Number(values.wheels);
   const size = Number(values.mb) * 1024 * 1024;
@@ -72,7 +96,14 @@ async function main(): Promise<void> {
   console.log(`${count} wheels of ${values.mb} MiB in ${dir}; node ${process.version}`);
 
   const models: [string, FakeGitHubOptions][] = [
-    [`remote (${values['rate-mb']} MiB/s per connection, ${values['latency-ms']} ms per request)`, { uploadBytesPerSecond: Number(values['rate-mb']) * 1024 * 1024, latencyMs: Number(values['latency-ms']), keepBytesUpTo: 1e6 }],
+    [
+      `remote (${values['rate-mb']} MiB/s per connection, ${values['latency-ms']} ms per request)`,
+      {
+        uploadBytesPerSecond: Number(values['rate-mb']) * 1024 * 1024,
+        latencyMs: Number(values['latency-ms']),
+        keepBytesUpTo: 1e6,
+      },
+    ],
     ['raw loopback', { keepBytesUpTo: 1e6 }],
   ];
   for (const [model, options] of models) {
@@ -81,10 +112,22 @@ async function main(): Promise<void> {
     for (const concurrency of [1, Number(values.concurrency)]) {
       const tag = `bench-${concurrency}`;
       const api = gitHubClient({ token: TOKEN, apiUrl: server.url });
-      const transfers = new Transfers(gitHubClient({ token: TOKEN, apiUrl: server.url, bare: true }), repo, { retries: 4, secondMs: 1000, log: quiet });
+      const transfers = new Transfers(gitHubClient({ token: TOKEN, apiUrl: server.url, bare: true }), repo, {
+        retries: 4,
+        secondMs: 1000,
+        log: quiet,
+      });
       const started = performance.now();
       await publish(
-        { wheels, release: { tag, draft: false, prerelease: false }, onConflict: 'fail', checksums: true, indexPage: false, dryRun: false, concurrency },
+        {
+          wheels,
+          release: { tag, draft: false, prerelease: false },
+          onConflict: 'fail',
+          checksums: true,
+          indexPage: false,
+          dryRun: false,
+          concurrency,
+        },
         { api, transfers, repo, log: quiet, secondMs: 1000 },
       );
       times[concurrency] = (performance.now() - started) / 1000;
@@ -92,10 +135,18 @@ async function main(): Promise<void> {
       // Nothing lost: every wheel intact, a sidecar each, and a complete SHA256SUMS.
       const { releases, assets } = await server.held(tag);
       const wheelAssets = assets.filter((a) => a.name.endsWith('.whl'));
-      const intact = wheelAssets.filter((a) => a.state === 'uploaded' && a.size === size && a.sha256 === sums.get(a.name)).length;
-      const sidecars = assets.filter((a) => a.name.endsWith('.whl.sha256') && a.text?.includes(sums.get(a.name.slice(0, -7))!)).length;
-      const listed = (assets.find((a) => a.name === 'SHA256SUMS')?.text ?? '').trim().split('\n').filter((l) => sums.get(l.split('  ')[1] ?? '') === l.split('  ')[0]).length;
-      const ok = releases === 1 && intact === count && wheelAssets.length === count && sidecars === count && listed === count;
+      const intact = wheelAssets.filter(
+        (a) => a.state === 'uploaded' && a.size === size && a.sha256 === sums.get(a.name),
+      ).length;
+      const sidecars = assets.filter(
+        (a) => a.name.endsWith('.whl.sha256') && a.text?.includes(sums.get(a.name.slice(0, -7))!),
+      ).length;
+      const listed = (assets.find((a) => a.name === 'SHA256SUMS')?.text ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => sums.get(l.split('  ')[1] ?? '') === l.split('  ')[0]).length;
+      const ok =
+        releases === 1 && intact === count && wheelAssets.length === count && sidecars === count && listed === count;
       console.log(
         `${model}: concurrency ${concurrency}: ${times[concurrency]!.toFixed(1)} s, ${((count * size) / 1024 / 1024 / times[concurrency]!).toFixed(1)} MiB/s; ` +
           `${intact}/${count} wheels intact, ${sidecars} sidecars, ${listed} lines in SHA256SUMS: ${ok ? 'nothing lost' : 'LOST SOMETHING'}`,

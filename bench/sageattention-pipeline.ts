@@ -28,7 +28,8 @@ const { code, release } = await runToLoopbackRelease(
   {
     out: (text) => {
       process.stdout.write(text);
-      for (const line of text.split('\n').filter(Boolean)) outputs[line.split('=')[0]!] = line.slice(line.indexOf('=') + 1);
+      for (const line of text.split('\n').filter(Boolean))
+        outputs[line.split('=')[0]!] = line.slice(line.indexOf('=') + 1);
     },
     err: (text) => void process.stderr.write(text),
     env: process.env,
@@ -36,6 +37,11 @@ const { code, release } = await runToLoopbackRelease(
 );
 const seconds = (Date.now() - started) / 1000;
 const assets = release?.assets.map((a) => ({ name: a.name, size: a.size })) ?? [];
-await writeFile(path.join(out, 'pipeline.json'), JSON.stringify({ exit: code, seconds, outputs, release: assets }, null, 2));
-console.error(`\npipeline: exit ${code} in ${seconds.toFixed(1)} s; release ${tag}: ${assets.map((a) => a.name).join(', ')}`);
+await writeFile(
+  path.join(out, 'pipeline.json'),
+  JSON.stringify({ exit: code, seconds, outputs, release: assets }, null, 2),
+);
+console.error(
+  `\npipeline: exit ${code} in ${seconds.toFixed(1)} s; release ${tag}: ${assets.map((a) => a.name).join(', ')}`,
+);
 process.exitCode = code;

@@ -30,11 +30,20 @@ writeFileSync(
 ${Array.from({ length: kernels }, (_, i) => `template __global__ void k<${i}>(const float *, float *, int);`).join('\n')}
 `,
 );
-const targets = ['sm_80', 'sm_89', 'sm_90a', 'sm_120a'].flatMap((c) => ['-gencode', `arch=${c.replace('sm_', 'compute_')},code=${c}`]);
+const targets = ['sm_80', 'sm_89', 'sm_90a', 'sm_120a'].flatMap((c) => [
+  '-gencode',
+  `arch=${c.replace('sm_', 'compute_')},code=${c}`,
+]);
 targets.push('-gencode', 'arch=compute_120,code=compute_120');
 
-const variants = { none: ['-Xfatbin', '-compress=false'], zstd: ['-Xfatbin', '-compress-all'], lz4: ['-Xfatbin', '-compress-all', '-compress-mode', 'speed'] };
-console.log(`node ${process.version}, ${cpus()[0]?.model} x${cpus().length}, ${kernels} kernels, 4 SASS targets + 1 PTX, median of ${runs}`);
+const variants = {
+  none: ['-Xfatbin', '-compress=false'],
+  zstd: ['-Xfatbin', '-compress-all'],
+  lz4: ['-Xfatbin', '-compress-all', '-compress-mode', 'speed'],
+};
+console.log(
+  `node ${process.version}, ${cpus()[0]?.model} x${cpus().length}, ${kernels} kernels, 4 SASS targets + 1 PTX, median of ${runs}`,
+);
 console.log('compression  library MB  GPU code MB  entries  read ms  GPU code MB/s');
 let gpuCode = 0;
 for (const [name, flags] of Object.entries(variants)) {

@@ -28,7 +28,10 @@ const bundle = (contents, outfile, extraBanner = '') =>
 
 const action = "import { runAction } from './src/core/action.ts';\n";
 for (const step of steps) {
-  await bundle(`${action}import { step } from './src/steps/${step}.ts';\nawait runAction(step);\n`, `${step}/index.mjs`);
+  await bundle(
+    `${action}import { step } from './src/steps/${step}.ts';\nawait runAction(step);\n`,
+    `${step}/index.mjs`,
+  );
 }
 await bundle(`${action}import { PIPELINE } from './src/registry.ts';\nawait runAction(PIPELINE);\n`, 'run/index.mjs');
 await bundle("import './src/cli.ts';\n", 'cli/index.mjs', '#!/usr/bin/env node\n');

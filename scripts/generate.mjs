@@ -26,16 +26,23 @@ function actionYml(spec, main) {
     inputs: Object.fromEntries(
       Object.entries(spec.inputs).map(([name, input]) => [
         name,
-        { description: input.description, required: input.required ?? false, ...(input.default !== undefined ? { default: input.default } : {}) },
+        {
+          description: input.description,
+          required: input.required ?? false,
+          ...(input.default !== undefined ? { default: input.default } : {}),
+        },
       ]),
     ),
-    outputs: Object.fromEntries(Object.entries(spec.outputs).map(([name, output]) => [name, { description: output.description }])),
+    outputs: Object.fromEntries(
+      Object.entries(spec.outputs).map(([name, output]) => [name, { description: output.description }]),
+    ),
     runs: { using: 'node24', main },
   };
   return `# Written by scripts/generate.mjs from the step's spec; edit the spec, then run npm run generate.\n${YAML.stringify(action, { lineWidth: 0 })}`;
 }
 
-for (const spec of steps) await update(`actions/${spec.name}/action.yml`, actionYml(spec, `../../dist/${spec.name}/index.mjs`));
+for (const spec of steps)
+  await update(`actions/${spec.name}/action.yml`, actionYml(spec, `../../dist/${spec.name}/index.mjs`));
 await update('action.yml', actionYml(pipeline, 'dist/run/index.mjs'));
 
 const cell = (text) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -77,4 +84,6 @@ if (check && stale.length > 0) {
   console.error(`out of date with the step specs: ${stale.join(', ')}; run npm run generate`);
   process.exit(1);
 }
-console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : `action.yml files and README tables match ${steps.length + 1} specs`);
+console.log(
+  stale.length > 0 ? `wrote ${stale.join(', ')}` : `action.yml files and README tables match ${steps.length + 1} specs`,
+);

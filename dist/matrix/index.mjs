@@ -21182,8 +21182,10 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed)
+      for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack)
+      debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
@@ -25555,7 +25557,8 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 var GitHub = Octokit2.plugin(retry, throttling);
 function repoFromEnv(env = process.env) {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
-  if (!owner || !repo) throw new ConfigurationError("GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name");
+  if (!owner || !repo)
+    throw new ConfigurationError("GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name");
   return { owner, repo };
 }
 function gitHubClient(options) {
@@ -25672,7 +25675,8 @@ function archProblem(arch2, cuda) {
   if (!known) return `${formatArch(arch2)} is not a known architecture`;
   const min = arch2.variant ? known[arch2.variant] : known.min;
   if (min && !atLeast(cuda, min)) return `${formatArch(arch2)} needs CUDA >= ${min}`;
-  if (known.max && compareVersions(cuda, known.max) > 0) return `${formatArch(arch2)} was dropped after CUDA ${known.max}`;
+  if (known.max && compareVersions(cuda, known.max) > 0)
+    return `${formatArch(arch2)} was dropped after CUDA ${known.max}`;
   return void 0;
 }
 
@@ -25729,7 +25733,15 @@ var PROFILES = {
   sageattention: {
     name: "sageattention",
     minCuda: "12.0",
-    archs: { "8.0": "12.0", "8.6": "12.0", "8.9": "12.4", "9.0": "12.3", "10.0": "12.8", "12.0": "12.8", "12.1": "12.9" },
+    archs: {
+      "8.0": "12.0",
+      "8.6": "12.0",
+      "8.9": "12.4",
+      "9.0": "12.3",
+      "10.0": "12.8",
+      "12.0": "12.8",
+      "12.1": "12.9"
+    },
     importName: "sageattention",
     defaultSource: "https://github.com/thu-ml/SageAttention.git",
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
@@ -25801,7 +25813,11 @@ function parseRules(input, text) {
     for (const key of ENTRY_KEYS) {
       const given = rule[key];
       if (key in rule && typeof given !== "string") {
-        throw inputError(input, `"${key}" is ${JSON.stringify(given)}, not a string`, 'Quote the values of matrix keys: "3.10", not 3.10 (which JSON reads as 3.1)');
+        throw inputError(
+          input,
+          `"${key}" is ${JSON.stringify(given)}, not a string`,
+          'Quote the values of matrix keys: "3.10", not 3.10 (which JSON reads as 3.1)'
+        );
       }
     }
   }
@@ -25818,7 +25834,9 @@ function applyInclude(combinations, rules, dimensions, hooks) {
   const originals = combinations.map((c) => ({ ...c }));
   const added = [];
   for (const rule of rules) {
-    const targets = originals.filter((c) => dimensions.every((key) => !(key in rule) || !(key in c) || rule[key] === c[key]));
+    const targets = originals.filter(
+      (c) => dimensions.every((key) => !(key in rule) || !(key in c) || rule[key] === c[key])
+    );
     for (const target of targets) Object.assign(target, hooks.extend(rule, target));
     if (targets.length === 0) added.push(hooks.create(rule));
   }
@@ -25834,16 +25852,23 @@ function parseVersionSelection(input, text, version, example) {
   return tokens.map((token) => {
     const [from = "", to, extra] = token.split("-");
     if (extra !== void 0 || !version.test(from) || to !== void 0 && !version.test(to)) {
-      throw inputError(input, `"${token}" is not a version or a range`, `Allowed: auto, or versions and ranges like ${example}`);
+      throw inputError(
+        input,
+        `"${token}" is not a version or a range`,
+        `Allowed: auto, or versions and ranges like ${example}`
+      );
     }
     if (to === void 0) return { version: from };
-    if (compareVersions(from, to) > 0) throw inputError(input, `the range "${token}" runs backwards`, `Write the lower version first, like ${example}`);
+    if (compareVersions(from, to) > 0)
+      throw inputError(input, `the range "${token}" runs backwards`, `Write the lower version first, like ${example}`);
     return { from, to };
   });
 }
 function pickItem(item, table) {
   if ("version" in item) return table.includes(majorMinor(item.version)) ? [item.version] : [];
-  return table.filter((v) => compareVersions(v, majorMinor(item.from)) >= 0 && compareVersions(v, majorMinor(item.to)) <= 0);
+  return table.filter(
+    (v) => compareVersions(v, majorMinor(item.from)) >= 0 && compareVersions(v, majorMinor(item.to)) <= 0
+  );
 }
 function pick(selection, table) {
   if (selection === "auto") return [...table];
@@ -25869,7 +25894,13 @@ function planMatrix(options) {
   const archs = options.archList.trim() === "auto" ? void 0 : withInput("arch-list", () => parseArchList(options.archList));
   const exclude = parseRules("exclude", options.exclude);
   const include = parseRules("include", options.include);
-  requirePicked("cuda-versions", cudas, torches, (t) => t.release.cuda, (who, what) => `PyTorch published no CUDA ${what} build of ${who}`);
+  requirePicked(
+    "cuda-versions",
+    cudas,
+    torches,
+    (t) => t.release.cuda,
+    (who, what) => `PyTorch published no CUDA ${what} build of ${who}`
+  );
   requirePicked(
     "python-versions",
     pythons,
@@ -25879,17 +25910,26 @@ function planMatrix(options) {
   );
   for (const item of cudas === "auto" ? [] : cudas) {
     const problem = "version" in item ? cudaProblem(profile, item.version) : void 0;
-    if (problem) throw inputError("cuda-versions", `${describeItem(item)}: ${problem}`, `Allowed: CUDA >= ${profile.minCuda}, or auto`);
+    if (problem)
+      throw inputError(
+        "cuda-versions",
+        `${describeItem(item)}: ${problem}`,
+        `Allowed: CUDA >= ${profile.minCuda}, or auto`
+      );
   }
   const leftOut = [];
   const planned = [];
   for (const torch of torches) {
     const supported = torchPythons(torch.release);
     for (const cuda of unpicked(cudas, torch.release.cuda)) {
-      leftOut.push(`torch ${torch.version} has no CUDA ${cuda} build (PyTorch published ${torch.release.cuda.join(", ")})`);
+      leftOut.push(
+        `torch ${torch.version} has no CUDA ${cuda} build (PyTorch published ${torch.release.cuda.join(", ")})`
+      );
     }
     for (const python of unpicked(pythons, supported)) {
-      leftOut.push(`torch ${torch.version} does not support Python ${python} (${torch.release.python.min}-${torch.release.python.max})`);
+      leftOut.push(
+        `torch ${torch.version} does not support Python ${python} (${torch.release.python.min}-${torch.release.python.max})`
+      );
     }
     for (const cuda of pick(cudas, torch.release.cuda)) {
       const problem = cudaProblem(profile, cuda);
@@ -25898,7 +25938,8 @@ function planMatrix(options) {
         continue;
       }
       for (const python of pick(pythons, supported)) {
-        for (const platform2 of platforms) planned.push(entry(profile, { python, torch: torch.version, cuda, platform: platform2 }, archs));
+        for (const platform2 of platforms)
+          planned.push(entry(profile, { python, torch: torch.version, cuda, platform: platform2 }, archs));
       }
     }
   }
@@ -25908,7 +25949,13 @@ function planMatrix(options) {
     extend: (rule, target) => checkedRule(rule, profile, target.cuda),
     create: (rule) => newEntry(rule, profile, archs)
   });
-  if (archs) checkArchs("arch-list", profile, archs, entries.filter((e) => e["arch-list"] === formatArchList(archs)).map((e) => e.cuda));
+  if (archs)
+    checkArchs(
+      "arch-list",
+      profile,
+      archs,
+      entries.filter((e) => e["arch-list"] === formatArchList(archs)).map((e) => e.cuda)
+    );
   if (entries.length === 0) {
     throw new ConfigurationError(
       `no combination is left to build${leftOut.length > 0 ? ` (${leftOut.join("; ")})` : ""}. Widen torch-versions, cuda-versions or python-versions, or narrow exclude`
@@ -25933,10 +25980,18 @@ function withInput(input, body) {
 function parseTorches(text) {
   const versions = [...new Set(splitList(text))];
   if (versions.length === 0) {
-    throw inputError("torch-versions", "is empty", `Allowed: PyTorch versions like 2.7.1, 2.8.0 (known: ${TORCH_RELEASES.map((r) => r.minor).join(", ")})`);
+    throw inputError(
+      "torch-versions",
+      "is empty",
+      `Allowed: PyTorch versions like 2.7.1, 2.8.0 (known: ${TORCH_RELEASES.map((r) => r.minor).join(", ")})`
+    );
   }
   if (versions.includes("2.1")) {
-    throw inputError("torch-versions", 'torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it)', "Write full versions like 2.10.0");
+    throw inputError(
+      "torch-versions",
+      'torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it)',
+      "Write full versions like 2.10.0"
+    );
   }
   return versions.map((version) => ({ version, release: withInput("torch-versions", () => torchRelease(version)) }));
 }
@@ -25945,7 +26000,8 @@ function parsePlatforms(text) {
   const allowed = `Allowed: ${MATRIX_PLATFORMS.join(", ")}`;
   if (names.length === 0) throw inputError("platforms", "is empty", allowed);
   for (const name of names) {
-    if (!isMatrixPlatform(name)) throw inputError("platforms", `"${name}" is not a platform sagewheels builds for`, allowed);
+    if (!isMatrixPlatform(name))
+      throw inputError("platforms", `"${name}" is not a platform sagewheels builds for`, allowed);
   }
   return names;
 }
@@ -25953,7 +26009,11 @@ function requirePicked(input, selection, torches, table, problem) {
   for (const item of selection === "auto" ? [] : selection) {
     if (torches.some((torch) => pickItem(item, table(torch)).length > 0)) continue;
     const who = `torch ${torches.map((t) => t.version).join(", ")}`;
-    throw inputError(input, problem(who, describeItem(item)), `Allowed: ${torches.map((t) => `torch ${t.version}: ${table(t).join(", ")}`).join("; ")}`);
+    throw inputError(
+      input,
+      problem(who, describeItem(item)),
+      `Allowed: ${torches.map((t) => `torch ${t.version}: ${table(t).join(", ")}`).join("; ")}`
+    );
   }
 }
 var unpicked = (selection, table) => selection === "auto" ? [] : selection.flatMap((item) => "version" in item && pickItem(item, table).length === 0 ? [item.version] : []);
@@ -25993,8 +26053,16 @@ function newEntry(rule, profile, archs) {
   const { python, torch, cuda, platform: platform2 } = rule;
   const release = withInput("include", () => torchRelease(torch));
   const problem = !release.cuda.includes(majorMinor(cuda)) ? `PyTorch published no CUDA ${cuda} build of torch ${torch} (it published ${release.cuda.join(", ")})` : !torchPythons(release).includes(python) ? `torch ${torch} does not support Python ${python} (${release.python.min}-${release.python.max})` : !isMatrixPlatform(platform2) ? `"${platform2}" is not a platform sagewheels builds for (${MATRIX_PLATFORMS.join(", ")})` : cudaProblem(profile, cuda);
-  if (problem) throw inputError("include", `${JSON.stringify(rule)}: ${problem}`, "Include only what PyTorch published and the package builds");
-  return { ...entry(profile, { python, torch, cuda, platform: platform2 }, archs), ...checkedRule(rule, profile, cuda) };
+  if (problem)
+    throw inputError(
+      "include",
+      `${JSON.stringify(rule)}: ${problem}`,
+      "Include only what PyTorch published and the package builds"
+    );
+  return {
+    ...entry(profile, { python, torch, cuda, platform: platform2 }, archs),
+    ...checkedRule(rule, profile, cuda)
+  };
 }
 function checkedRule(rule, profile, cuda) {
   if (typeof rule["arch-list"] !== "string") return rule;
@@ -26020,13 +26088,24 @@ var localLabel = (version) => version.split("+")[1];
 async function releaseWheels(client, repo, tag) {
   try {
     const release = await client.rest.repos.getReleaseByTag({ ...repo, tag });
-    const assets = await client.paginate(client.rest.repos.listReleaseAssets, { ...repo, release_id: release.data.id, per_page: 100 });
+    const assets = await client.paginate(client.rest.repos.listReleaseAssets, {
+      ...repo,
+      release_id: release.data.id,
+      per_page: 100
+    });
     return assets.filter((asset) => asset.state === "uploaded" && asset.name.endsWith(".whl")).map((asset) => asset.name);
   } catch (error2) {
     const status = error2.status;
     if (status === 404) return void 0;
-    if (status === 401) throw inputError("token", `GitHub refused it (401 ${errorMessage(error2)})`, "Give a token that can read the releases of this repository");
-    throw new Error(`reading release ${tag} of ${repo.owner}/${repo.repo} failed: ${errorMessage(error2)}`, { cause: error2 });
+    if (status === 401)
+      throw inputError(
+        "token",
+        `GitHub refused it (401 ${errorMessage(error2)})`,
+        "Give a token that can read the releases of this repository"
+      );
+    throw new Error(`reading release ${tag} of ${repo.owner}/${repo.repo} failed: ${errorMessage(error2)}`, {
+      cause: error2
+    });
   }
 }
 var parsed = (name) => {
@@ -26043,7 +26122,11 @@ function wheelOfEntry(wheel, entry2) {
 function skipPublished(plan, wheelNames) {
   const wheels = wheelNames.map(parsed).filter((wheel) => wheel !== void 0);
   const done = (entry2) => wheels.some((wheel) => wheelOfEntry(wheel, entry2));
-  return { ...plan, entries: plan.entries.filter((e) => !done(e)), published: [...plan.published, ...plan.entries.filter(done)] };
+  return {
+    ...plan,
+    entries: plan.entries.filter((e) => !done(e)),
+    published: [...plan.published, ...plan.entries.filter(done)]
+  };
 }
 
 // src/matrix/summary.ts
@@ -26053,7 +26136,9 @@ function planSummary(plan, releaseTag) {
   const count = plan.entries.length;
   const blocks = [{ kind: "heading", text: `Build matrix: ${count} ${count === 1 ? "job" : "jobs"}` }];
   if (count > 0) {
-    const extra = [...new Set(plan.entries.flatMap((e) => Object.keys(e)))].filter((key) => !ENTRY_KEYS.includes(key));
+    const extra = [...new Set(plan.entries.flatMap((e) => Object.keys(e)))].filter(
+      (key) => !ENTRY_KEYS.includes(key)
+    );
     const header = [...ENTRY_KEYS, ...extra];
     blocks.push({ kind: "table", header, rows: plan.entries.map((e) => header.map((key) => cell(e[key]))) });
   } else {
@@ -26123,7 +26208,9 @@ var step = defineStep({
       }
     },
     outputs: {
-      matrix: { description: 'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}' },
+      matrix: {
+        description: 'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}'
+      },
       count: { description: "Number of jobs in the matrix (0 when everything is already published)" }
     }
   },
@@ -26143,10 +26230,17 @@ var step = defineStep({
     const tag = inputs.optional("skip-published");
     if (tag) {
       const repo = repoFromEnv();
-      const client = gitHubClient({ token: inputs.string("token"), apiUrl: inputs.optional("github-api-url"), log: { warn: (message) => ctx.log.warning(message) } });
+      const client = gitHubClient({
+        token: inputs.string("token"),
+        apiUrl: inputs.optional("github-api-url"),
+        log: { warn: (message) => ctx.log.warning(message) }
+      });
       const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
         const names = await releaseWheels(client, repo, tag);
-        if (names === void 0) ctx.log.info(`No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`);
+        if (names === void 0)
+          ctx.log.info(
+            `No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`
+          );
         else ctx.log.info([`${names.length} wheels:`, ...names].join("\n"));
         return names ?? [];
       });

@@ -62463,8 +62463,10 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed)
+      for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack)
+      debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
@@ -66836,7 +66838,8 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 var GitHub = Octokit2.plugin(retry, throttling);
 function repoFromEnv(env = process.env) {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
-  if (!owner || !repo) throw new ConfigurationError("GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name");
+  if (!owner || !repo)
+    throw new ConfigurationError("GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name");
   return { owner, repo };
 }
 function isEnterpriseServer(serverUrl) {
@@ -106647,11 +106650,15 @@ var client = new DefaultArtifactClient();
 // src/publish/artifacts.ts
 function workflowArtifacts(env, log2) {
   if (isEnterpriseServer(env.GITHUB_SERVER_URL)) {
-    log2.warning("artifact: workflow artifacts are skipped on GitHub Enterprise Server, where @actions/artifact v2+ does not run; the wheels are on the release");
+    log2.warning(
+      "artifact: workflow artifacts are skipped on GitHub Enterprise Server, where @actions/artifact v2+ does not run; the wheels are on the release"
+    );
     return void 0;
   }
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-    log2.warning("artifact: no artifact service here (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are set only inside a workflow run); skipped");
+    log2.warning(
+      "artifact: no artifact service here (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are set only inside a workflow run); skipped"
+    );
     return void 0;
   }
   const client2 = new DefaultArtifactClient();
@@ -106660,9 +106667,16 @@ function workflowArtifacts(env, log2) {
       const existing = new Set((await client2.listArtifacts()).artifacts.map((a) => a.name));
       const taken = wheels.filter((w) => existing.has(w.name)).map((w) => w.name);
       if (taken.length > 0 && policy === "fail") {
-        throw inputError("on-conflict", `fail, and this workflow run already has artifact(s) ${taken.join(", ")}`, "Use overwrite to replace them or skip to keep them");
+        throw inputError(
+          "on-conflict",
+          `fail, and this workflow run already has artifact(s) ${taken.join(", ")}`,
+          "Use overwrite to replace them or skip to keep them"
+        );
       }
-      return wheels.map((w) => ({ name: w.name, action: !existing.has(w.name) ? "create" : policy === "overwrite" ? "replace" : "skip" }));
+      return wheels.map((w) => ({
+        name: w.name,
+        action: !existing.has(w.name) ? "create" : policy === "overwrite" ? "replace" : "skip"
+      }));
     },
     async upload(plan, wheels) {
       const results = [];
@@ -106674,7 +106688,9 @@ function workflowArtifacts(env, log2) {
           continue;
         }
         if (item.action === "replace") await client2.deleteArtifact(item.name);
-        const { id } = await client2.uploadArtifact(item.name, [wheel.path], path5.dirname(wheel.path), { compressionLevel: 0 });
+        const { id } = await client2.uploadArtifact(item.name, [wheel.path], path5.dirname(wheel.path), {
+          compressionLevel: 0
+        });
         log2.info(`artifact ${item.name}: ${item.action === "replace" ? "replaced" : "uploaded"} (id ${id})`);
         results.push({ ...item, id });
       }
@@ -106755,7 +106771,13 @@ function retryDelay(error2, attempt) {
 }
 function textUpload(name, contentType2, text) {
   const data = Buffer.from(text);
-  return { name, contentType: contentType2, size: data.length, sha256: createHash3("sha256").update(data).digest("hex"), body: () => data };
+  return {
+    name,
+    contentType: contentType2,
+    size: data.length,
+    sha256: createHash3("sha256").update(data).digest("hex"),
+    body: () => data
+  };
 }
 function uploadUrl(release, name) {
   return `${release.upload_url.replace(/\{[^}]*\}$/, "")}?name=${encodeURIComponent(name)}`;
@@ -106783,7 +106805,9 @@ var Transfers = class {
         }
         const ms = delay4.seconds * this.options.secondMs;
         if (delay4.rateLimited) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
-        this.options.log.warning(`${what}: ${describeError(error2)}; retry ${attempt + 1} of ${this.options.retries} in ${delay4.seconds.toFixed(1)} s`);
+        this.options.log.warning(
+          `${what}: ${describeError(error2)}; retry ${attempt + 1} of ${this.options.retries} in ${delay4.seconds.toFixed(1)} s`
+        );
         await sleep(ms);
       }
     }
@@ -106826,7 +106850,11 @@ var Transfers = class {
   async assets(release) {
     return this.retrying(
       `list the assets of ${release.tag_name}`,
-      () => this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, { ...this.repo, release_id: release.id, per_page: 100 })
+      () => this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, {
+        ...this.repo,
+        release_id: release.id,
+        per_page: 100
+      })
     );
   }
   matches(asset, item) {
@@ -106865,7 +106893,11 @@ function wheelPatterns(value) {
       if (Array.isArray(list) && list.every((item) => typeof item === "string")) return list;
     } catch {
     }
-    throw inputError("wheels", `${trimmed.slice(0, 80)} is not a JSON list of paths`, "Give paths or globs, one per line, or a JSON list of paths");
+    throw inputError(
+      "wheels",
+      `${trimmed.slice(0, 80)} is not a JSON list of paths`,
+      "Give paths or globs, one per line, or a JSON list of paths"
+    );
   }
   return trimmed.split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== "");
 }
@@ -106886,7 +106918,8 @@ async function findWheels(patterns, cwd) {
   const files = [];
   for (const pattern of patterns) {
     const found = await matchFiles(pattern, cwd);
-    if (found.length === 0) throw inputError("wheels", `"${pattern}" matches no file`, "Give paths or globs of built .whl files");
+    if (found.length === 0)
+      throw inputError("wheels", `"${pattern}" matches no file`, "Give paths or globs of built .whl files");
     files.push(...found);
   }
   const wheels = /* @__PURE__ */ new Map();
@@ -106895,13 +106928,26 @@ async function findWheels(patterns, cwd) {
     try {
       parseWheelName(name);
     } catch {
-      throw inputError("wheels", `"${name}" is not a wheel file name`, "Give .whl files named name-version-python-abi-platform.whl");
+      throw inputError(
+        "wheels",
+        `"${name}" is not a wheel file name`,
+        "Give .whl files named name-version-python-abi-platform.whl"
+      );
     }
     if (!/^[A-Za-z0-9._+-]+$/.test(name)) {
-      throw inputError("wheels", `"${name}" has characters GitHub renames in asset names`, "Wheel names use letters, digits and . _ + -");
+      throw inputError(
+        "wheels",
+        `"${name}" has characters GitHub renames in asset names`,
+        "Wheel names use letters, digits and . _ + -"
+      );
     }
     const other = wheels.get(name);
-    if (other) throw inputError("wheels", `two files are named ${name} (${other.path}, ${file})`, "Each asset name can be published once");
+    if (other)
+      throw inputError(
+        "wheels",
+        `two files are named ${name} (${other.path}, ${file})`,
+        "Each asset name can be published once"
+      );
     wheels.set(name, { path: file, name, size: (await stat2(file)).size, archs: [] });
   }
   return [...wheels.values()];
@@ -106918,7 +106964,10 @@ async function archsFromReport(file) {
     throw new Error(`not a verify report of schema ${REPORT_SCHEMA}`);
   }
   return new Map(
-    report.wheels.map((wheel) => [wheel.name, Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => how === "ptx" ? `${gpu} (PTX)` : gpu)])
+    report.wheels.map((wheel) => [
+      wheel.name,
+      Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => how === "ptx" ? `${gpu} (PTX)` : gpu)
+    ])
   );
 }
 var pythonVersion = (tag, abi) => tag.split(".").map((t) => {
@@ -106960,7 +107009,9 @@ function sha256Sums(wheels) {
 var escapeHtml = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 function indexPage(tag, wheels) {
   const title = escapeHtml(`Wheels of ${tag}`);
-  const links = wheels.map((w) => `    <a href="${escapeHtml(w.url + (w.sha256 ? `#sha256=${w.sha256}` : ""))}">${escapeHtml(w.name)}</a><br>`);
+  const links = wheels.map(
+    (w) => `    <a href="${escapeHtml(w.url + (w.sha256 ? `#sha256=${w.sha256}` : ""))}">${escapeHtml(w.name)}</a><br>`
+  );
   return [
     "<!DOCTYPE html>",
     "<html>",
@@ -107032,7 +107083,10 @@ async function releasedWheels(c, release, assets) {
   return wheels.map((asset) => {
     const sidecar = sidecars.get(asset.name);
     const digest = asset.digest?.startsWith("sha256:") ? asset.digest.slice("sha256:".length) : void 0;
-    const url2 = asset.browser_download_url.replace(/\/releases\/download\/[^/]+\//, `/releases/download/${encodeURIComponent(release.tag_name)}/`);
+    const url2 = asset.browser_download_url.replace(
+      /\/releases\/download\/[^/]+\//,
+      `/releases/download/${encodeURIComponent(release.tag_name)}/`
+    );
     return { name: asset.name, size: asset.size, url: url2, sha256: digest ?? sidecar?.sha256, archs: sidecar?.archs ?? [] };
   });
 }
@@ -107052,7 +107106,8 @@ async function syncListings(c, release, options) {
     const assets = await c.transfers.assets(release);
     const wheels = await releasedWheels(c, release, assets);
     const missing = wheels.filter((w) => !w.sha256).map((w) => w.name);
-    if (missing.length > 0 && round === 1) c.log.info(`no sha256 known yet for ${missing.join(", ")} (no digest and no .sha256 asset)`);
+    if (missing.length > 0 && round === 1)
+      c.log.info(`no sha256 known yet for ${missing.join(", ")} (no digest and no .sha256 asset)`);
     const files = [
       ...options.checksums ? [{ name: SUMS_NAME, type: "text/plain; charset=utf-8", text: sha256Sums(wheels) }] : [],
       ...options.indexPage ? [{ name: INDEX_NAME, type: "text/html; charset=utf-8", text: indexPage(release.tag_name, wheels) }] : []
@@ -107076,7 +107131,9 @@ async function syncListings(c, release, options) {
     if (!wrote) return [...changed];
     await sleep2((0.5 + Math.random()) * c.secondMs);
   }
-  c.log.warning(`the release listings were still changing after ${MAX_ROUNDS} rounds; the job publishing last brings them up to date`);
+  c.log.warning(
+    `the release listings were still changing after ${MAX_ROUNDS} rounds; the job publishing last brings them up to date`
+  );
   return [...changed];
 }
 
@@ -107109,9 +107166,17 @@ async function ensureRelease(api, repo, spec2, log2) {
   } catch (error2) {
     if (isAlreadyExists(error2)) {
       log2.info(`release ${spec2.tag} was created by another job meanwhile; using it`);
-      return { release: (await api.rest.repos.getReleaseByTag({ ...repo, tag: spec2.tag })).data, created: false };
+      return {
+        release: (await api.rest.repos.getReleaseByTag({ ...repo, tag: spec2.tag })).data,
+        created: false
+      };
     }
-    if (httpStatus(error2) === 422) throw inputError("tag", `GitHub refused to create a release for "${spec2.tag}" (${error2.message})`, "Give a valid tag name");
+    if (httpStatus(error2) === 422)
+      throw inputError(
+        "tag",
+        `GitHub refused to create a release for "${spec2.tag}" (${error2.message})`,
+        "Give a valid tag name"
+      );
     throw error2;
   }
   if (!created.draft) return { release: created, created: true };
@@ -107129,13 +107194,18 @@ async function ensureRelease(api, repo, spec2, log2) {
 // src/publish/publish.ts
 async function decide(wheel, existing, policy, sha256) {
   if (!existing || existing.state !== "uploaded") return { wheel, action: "create", existing };
-  if (existing.digest && existing.digest === `sha256:${await sha256()}`) return { wheel, action: "unchanged", existing };
+  if (existing.digest && existing.digest === `sha256:${await sha256()}`)
+    return { wheel, action: "unchanged", existing };
   return { wheel, action: policy === "overwrite" ? "replace" : policy === "skip" ? "skip" : "conflict", existing };
 }
 function refuseConflicts(planned, tag) {
   const conflicts = planned.filter((p) => p.action === "conflict").map((p) => p.wheel.name);
   if (conflicts.length > 0) {
-    throw inputError("on-conflict", `fail, and release ${tag} already has a different ${conflicts.join(", ")}`, "Use overwrite to replace them or skip to keep them");
+    throw inputError(
+      "on-conflict",
+      `fail, and release ${tag} already has a different ${conflicts.join(", ")}`,
+      "Use overwrite to replace them or skip to keep them"
+    );
   }
 }
 async function publish(request2, deps) {
@@ -107149,7 +107219,9 @@ async function publish(request2, deps) {
   const planFor = async (release2) => {
     const assets = release2 ? await transfers.assets(release2) : [];
     const byName2 = new Map(assets.map((a) => [a.name, a]));
-    const planned2 = await Promise.all(request2.wheels.map((w) => decide(w, byName2.get(w.name), request2.onConflict, sha256Of(w))));
+    const planned2 = await Promise.all(
+      request2.wheels.map((w) => decide(w, byName2.get(w.name), request2.onConflict, sha256Of(w)))
+    );
     refuseConflicts(planned2, tag);
     return { planned: planned2, byName: byName2 };
   };
@@ -107157,15 +107229,28 @@ async function publish(request2, deps) {
   let { planned, byName } = await planFor(existing);
   const artifactPlan = deps.artifacts ? await deps.artifacts.plan(request2.wheels, request2.onConflict) : [];
   if (request2.dryRun) {
-    if (!existing) log2.info(`would create release ${tag}${request2.release.draft ? " (draft)" : ""}${request2.release.target ? ` at ${request2.release.target}` : ""}`);
-    for (const p of planned) log2.info(`${p.action === "unchanged" ? "unchanged" : `would ${p.action}`}: ${p.wheel.name} (${formatSize(p.wheel.size)})`);
-    const listings2 = [request2.checksums && "SHA256SUMS", request2.indexPage && "index.html", "release notes"].filter(Boolean);
+    if (!existing)
+      log2.info(
+        `would create release ${tag}${request2.release.draft ? " (draft)" : ""}${request2.release.target ? ` at ${request2.release.target}` : ""}`
+      );
+    for (const p of planned)
+      log2.info(
+        `${p.action === "unchanged" ? "unchanged" : `would ${p.action}`}: ${p.wheel.name} (${formatSize(p.wheel.size)})`
+      );
+    const listings2 = [request2.checksums && "SHA256SUMS", request2.indexPage && "index.html", "release notes"].filter(
+      Boolean
+    );
     log2.info(`would rebuild ${listings2.join(", ")}`);
     for (const a of artifactPlan) log2.info(`would ${a.action} workflow artifact ${a.name}`);
     return {
       releaseUrl: existing?.html_url ?? "",
       releaseCreated: !existing,
-      assets: planned.map((p) => ({ name: p.wheel.name, action: p.action, size: p.wheel.size, url: p.existing?.browser_download_url })),
+      assets: planned.map((p) => ({
+        name: p.wheel.name,
+        action: p.action,
+        size: p.wheel.size,
+        url: p.existing?.browser_download_url
+      })),
       listings: [],
       artifacts: artifactPlan
     };
@@ -107174,7 +107259,15 @@ async function publish(request2, deps) {
   if (!existing && !created) ({ planned, byName } = await planFor(release));
   log2.info(`${created ? "created" : "using"} release ${tag}${release.draft ? " (draft)" : ""}: ${release.html_url}`);
   const texts = /* @__PURE__ */ new Map();
-  const listingsContext = { api, transfers, repo, log: log2, secondMs: deps.secondMs, concurrency: request2.concurrency, texts };
+  const listingsContext = {
+    api,
+    transfers,
+    repo,
+    log: log2,
+    secondMs: deps.secondMs,
+    concurrency: request2.concurrency,
+    texts
+  };
   const added = [];
   const results = /* @__PURE__ */ new Map();
   const uploadWheel = async (p, sha256) => {
@@ -107202,7 +107295,10 @@ async function publish(request2, deps) {
     const current = byName.get(sidecarName(wheel.name));
     if (current?.state === "uploaded" && (await transfers.download(current)).toString() === text) return;
     if (current) await transfers.remove(current);
-    const sidecar = await transfers.upload(release, textUpload(sidecarName(wheel.name), "text/plain; charset=utf-8", text));
+    const sidecar = await transfers.upload(
+      release,
+      textUpload(sidecarName(wheel.name), "text/plain; charset=utf-8", text)
+    );
     texts.set(sidecar.id, text);
     if (isNew) added.push(sidecar);
   };
@@ -107216,12 +107312,26 @@ async function publish(request2, deps) {
         if (p.action === "create" || p.action === "replace" || p.action === "unchanged") {
           sha256 = await sha256Of(p.wheel)();
           if (p.action !== "unchanged") done = await uploadWheel(p, sha256);
-          if (request2.checksums && done.action !== "skip") await writeSidecar(p.wheel, sha256, done.action === "create");
+          if (request2.checksums && done.action !== "skip")
+            await writeSidecar(p.wheel, sha256, done.action === "create");
         }
         const action5 = done.action;
-        results.set(p.wheel.name, { name: p.wheel.name, action: action5, size: p.wheel.size, sha256, url: done.existing?.browser_download_url });
-        const what = { create: "created", replace: "replaced", unchanged: "unchanged (identical file already published)", skip: "skipped (a different file of that name is published; on-conflict: skip)" }[action5];
-        log2.info(`${what}: ${p.wheel.name} (${formatSize(p.wheel.size)})${action5 === "create" || action5 === "replace" ? ` in ${((Date.now() - started) / 1e3).toFixed(1)} s` : ""}`);
+        results.set(p.wheel.name, {
+          name: p.wheel.name,
+          action: action5,
+          size: p.wheel.size,
+          sha256,
+          url: done.existing?.browser_download_url
+        });
+        const what = {
+          create: "created",
+          replace: "replaced",
+          unchanged: "unchanged (identical file already published)",
+          skip: "skipped (a different file of that name is published; on-conflict: skip)"
+        }[action5];
+        log2.info(
+          `${what}: ${p.wheel.name} (${formatSize(p.wheel.size)})${action5 === "create" || action5 === "replace" ? ` in ${((Date.now() - started) / 1e3).toFixed(1)} s` : ""}`
+        );
       })
     );
   } catch (error2) {
@@ -107245,7 +107355,9 @@ async function rollBack(deps, release, created, added, resync) {
     const left = await transfers.assets(release);
     if (created && left.length === 0) await deps.api.rest.repos.deleteRelease({ ...deps.repo, release_id: release.id });
     else if (added.length > 0) await resync();
-    log2.warning(`publishing failed; removed the ${added.length} asset(s) this run added${created && left.length === 0 ? " and the release it created" : ""}`);
+    log2.warning(
+      `publishing failed; removed the ${added.length} asset(s) this run added${created && left.length === 0 ? " and the release it created" : ""}`
+    );
   } catch (error2) {
     log2.warning(`publishing failed, and removing what this run added failed too: ${error2.message}`);
   }
@@ -107257,43 +107369,78 @@ var spec = {
   title: "Publish wheels",
   description: "Uploads wheels to a GitHub release (created when missing) with sha256 checksums and a wheel table in the release notes, and optionally as workflow artifacts; safe when matrix jobs publish to one release at once.",
   inputs: {
-    wheels: { description: "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output).", required: true },
+    wheels: {
+      description: "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output).",
+      required: true
+    },
     tag: { description: "Tag of the release; the release is created when missing.", required: true },
     "on-conflict": {
       description: "When the release already has a different file of a wheel's name: overwrite it, skip the wheel, or fail before changing anything. An identical file (same sha256) counts as published.",
       default: "fail",
       choices: ["overwrite", "skip", "fail"]
     },
-    token: { description: "GitHub token that may write the repository's contents (releases).", default: WORKFLOW_TOKEN, secret: true },
-    "github-api-url": { description: "REST API base URL; on GitHub Enterprise Server https://HOST/api/v3. Empty: the workflow's (GITHUB_API_URL)." },
+    token: {
+      description: "GitHub token that may write the repository's contents (releases).",
+      default: WORKFLOW_TOKEN,
+      secret: true
+    },
+    "github-api-url": {
+      description: "REST API base URL; on GitHub Enterprise Server https://HOST/api/v3. Empty: the workflow's (GITHUB_API_URL)."
+    },
     draft: { description: "Create the release as a draft (when it does not exist yet).", default: "false" },
     prerelease: { description: "Mark a release this step creates as a prerelease.", default: "false" },
-    checksums: { description: "Publish <wheel>.sha256 for each wheel and SHA256SUMS listing every wheel of the release.", default: "true" },
-    "index-page": { description: "Publish index.html, a PEP 503 style page of the release's wheels with #sha256= links, for pip --find-links.", default: "false" },
-    artifact: { description: "Also upload each wheel as a workflow artifact named after the wheel (skipped with a warning on GitHub Enterprise Server).", default: "false" },
-    "dry-run": { description: "Print what would be created, replaced and skipped, and change nothing.", default: "false" },
+    checksums: {
+      description: "Publish <wheel>.sha256 for each wheel and SHA256SUMS listing every wheel of the release.",
+      default: "true"
+    },
+    "index-page": {
+      description: "Publish index.html, a PEP 503 style page of the release's wheels with #sha256= links, for pip --find-links.",
+      default: "false"
+    },
+    artifact: {
+      description: "Also upload each wheel as a workflow artifact named after the wheel (skipped with a warning on GitHub Enterprise Server).",
+      default: "false"
+    },
+    "dry-run": {
+      description: "Print what would be created, replaced and skipped, and change nothing.",
+      default: "false"
+    },
     archs: { description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output." },
-    report: { description: "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them." },
+    report: {
+      description: "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them."
+    },
     concurrency: { description: "Uploads at once; GitHub advises against many concurrent requests.", default: "4" }
   },
   outputs: {
     "release-url": { description: "Web page of the release (empty in a dry run when it does not exist yet)." },
-    assets: { description: "JSON list of the wheels: name, action (create, replace, skip, unchanged), size, sha256, url." }
+    assets: {
+      description: "JSON list of the wheels: name, action (create, replace, skip, unchanged), size, sha256, url."
+    }
   }
 };
 function explain(error2, apiUrl, repo) {
   const status = httpStatus(error2);
   const message = error2.message;
-  if (error2.name === "HttpError" && status === void 0) return new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error2)}`);
+  if (error2.name === "HttpError" && status === void 0)
+    return new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error2)}`);
   if (status === 401) return inputError("token", "GitHub refused it (401 Bad credentials)", "Give a valid token");
   if (status === 403 && !/rate limit/i.test(message) || status === 404) {
-    return inputError("token", `GitHub answered ${status} for ${repo} (${message})`, "Give a token that may write this repository's releases (permissions: contents: write)");
+    return inputError(
+      "token",
+      `GitHub answered ${status} for ${repo} (${message})`,
+      "Give a token that may write this repository's releases (permissions: contents: write)"
+    );
   }
   return error2;
 }
 async function runPublish(inputs, ctx, env, secondMs = 1e3) {
   const token = inputs.string("token");
-  if (token === "") throw inputError("token", "is empty", "Give a token that may write releases (contents: write); the default is the workflow token");
+  if (token === "")
+    throw inputError(
+      "token",
+      "is empty",
+      "Give a token that may write releases (contents: write); the default is the workflow token"
+    );
   ctx.env.secret(token);
   const repo = repoFromEnv(env);
   const tag = inputs.string("tag");
@@ -107304,10 +107451,13 @@ async function runPublish(inputs, ctx, env, secondMs = 1e3) {
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
   for (const pattern of inputs.list("report")) {
     const files = await matchFiles(pattern, cwd);
-    if (files.length === 0) ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
+    if (files.length === 0)
+      ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
     for (const file of files) {
       const archs = await archsFromReport(file).catch((error2) => {
-        ctx.log.warning(`report: ${file} could not be read (${error2.message}); the release notes show no archs from it`);
+        ctx.log.warning(
+          `report: ${file} could not be read (${error2.message}); the release notes show no archs from it`
+        );
         return /* @__PURE__ */ new Map();
       });
       for (const [wheel, list] of archs) reported.set(wheel, list);
@@ -107316,13 +107466,22 @@ async function runPublish(inputs, ctx, env, secondMs = 1e3) {
   for (const wheel of wheels) wheel.archs = reported.get(wheel.name) ?? splitArchs(inputs.string("archs"));
   const apiUrl = inputs.optional("github-api-url") ?? env.GITHUB_API_URL ?? "https://api.github.com";
   const api = gitHubClient({ token, apiUrl, retryAfterBaseValue: secondMs, log: { warn: (m) => ctx.log.warning(m) } });
-  const transfers = new Transfers(gitHubClient({ token, apiUrl, bare: true }), repo, { retries: 4, secondMs, log: ctx.log });
+  const transfers = new Transfers(gitHubClient({ token, apiUrl, bare: true }), repo, {
+    retries: 4,
+    secondMs,
+    log: ctx.log
+  });
   const artifacts = inputs.boolean("artifact") ? workflowArtifacts(env, ctx.log) : void 0;
   const dryRun = inputs.boolean("dry-run");
   const result = await publish(
     {
       wheels,
-      release: { tag, draft: inputs.boolean("draft"), prerelease: inputs.boolean("prerelease"), target: env.GITHUB_SHA },
+      release: {
+        tag,
+        draft: inputs.boolean("draft"),
+        prerelease: inputs.boolean("prerelease"),
+        target: env.GITHUB_SHA
+      },
       onConflict,
       checksums: inputs.boolean("checksums"),
       indexPage: inputs.boolean("index-page"),
@@ -107351,7 +107510,11 @@ async function runPublish(inputs, ctx, env, secondMs = 1e3) {
     }
   );
   if (result.artifacts.length > 0) {
-    ctx.summary.push({ kind: "table", header: ["workflow artifact", "action"], rows: result.artifacts.map((a) => [a.name, a.action]) });
+    ctx.summary.push({
+      kind: "table",
+      header: ["workflow artifact", "action"],
+      rows: result.artifacts.map((a) => [a.name, a.action])
+    });
   }
   return { "release-url": result.releaseUrl, assets: JSON.stringify(result.assets) };
 }

@@ -25787,8 +25787,10 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed)
+      for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack)
+      debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
@@ -25935,7 +25937,10 @@ var COMPONENT_SETS = ["torch-extension", "compiler", "full"];
 var COMPILER = ["cuda_nvcc", "cuda_cudart", "cuda_cccl"];
 var COMPILER_SPLIT_IN_13 = ["cuda_crt", "libnvvm"];
 var TORCH_LIBRARY_HEADERS = ["libcublas", "libcusparse", "libcusolver", "libcurand"];
-var compilerComponents = (major) => [...COMPILER, ...major >= 13 ? COMPILER_SPLIT_IN_13 : []];
+var compilerComponents = (major) => [
+  ...COMPILER,
+  ...major >= 13 ? COMPILER_SPLIT_IN_13 : []
+];
 function torchExtensionComponents(major, platform2) {
   return [...compilerComponents(major), ...isWindows(platform2) ? TORCH_LIBRARY_HEADERS : []];
 }
@@ -25944,11 +25949,19 @@ function fullComponents(manifest, platform2) {
 }
 function checkComponentsInput(requested) {
   if (requested.length === 0) {
-    throw inputError("components", "is empty", `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names (cuda_nvcc, libcublas, ...)`);
+    throw inputError(
+      "components",
+      "is empty",
+      `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names (cuda_nvcc, libcublas, ...)`
+    );
   }
   const bad = requested.filter((name) => !COMPONENT_SETS.includes(name) && !/^[a-z][a-z0-9_]*$/.test(name));
   if (bad.length > 0) {
-    throw inputError("components", `${bad.map((b) => `"${b}"`).join(", ")} is not a set or a component name`, `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names such as cuda_nvcc`);
+    throw inputError(
+      "components",
+      `${bad.map((b) => `"${b}"`).join(", ")} is not a set or a component name`,
+      `Allowed: ${COMPONENT_SETS.join(", ")}, or redist component names such as cuda_nvcc`
+    );
   }
 }
 var needsManifest = (requested) => requested.includes("full");
@@ -25989,9 +26002,15 @@ function candidates(majorMinor, platform2, env) {
   if (env[versionVar]) found.push({ from: versionVar, nvcc: toolkitLayout(env[versionVar], platform2).nvcc });
   if (isWindows(platform2)) {
     const programFiles = env.ProgramFiles ?? "C:\\Program Files";
-    found.push({ from: "the default install folder", nvcc: toolkitLayout(defaultWindowsRoot(majorMinor, programFiles), platform2).nvcc });
+    found.push({
+      from: "the default install folder",
+      nvcc: toolkitLayout(defaultWindowsRoot(majorMinor, programFiles), platform2).nvcc
+    });
   } else {
-    found.push({ from: `/usr/local/cuda-${majorMinor}`, nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor}`, platform2).nvcc });
+    found.push({
+      from: `/usr/local/cuda-${majorMinor}`,
+      nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor}`, platform2).nvcc
+    });
   }
   const pathVar = env.PATH ?? env.Path ?? "";
   for (const dir of pathVar.split(p.delimiter).filter(Boolean)) found.push({ from: "PATH", nvcc: p.join(dir, exe) });
@@ -26019,7 +26038,9 @@ ${dryrun?.stderr ?? ""}`)?.[1]?.trim();
 async function readVersions(versionJson) {
   try {
     const json = JSON.parse(await readFile(versionJson, "utf8"));
-    return new Map(Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : []));
+    return new Map(
+      Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : [])
+    );
   } catch {
     return /* @__PURE__ */ new Map();
   }
@@ -26043,7 +26064,9 @@ async function confirmNvcc(root, platform2, majorMinor, run) {
   const nvcc = toolkitLayout(root, platform2).nvcc;
   const toolkit = await probe(nvcc, platform2, run);
   if (!toolkit || toolkit.majorMinor !== majorMinor) {
-    throw new Error(`the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : "does not run"}`);
+    throw new Error(
+      `the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : "does not run"}`
+    );
   }
   return toolkit;
 }
@@ -26055,7 +26078,9 @@ async function findExisting(majorMinor, exact, platform2, env, run = runProcess)
     if (!toolkit || probed.has(toolkit.root)) continue;
     probed.add(toolkit.root);
     if (toolkit.majorMinor === majorMinor && (!exact || toolkit.release === exact)) return { toolkit, seen };
-    seen.push(`${toolkit.release ?? toolkit.majorMinor} (nvcc ${toolkit.nvccVersion}) at ${toolkit.root} (from ${candidate.from})`);
+    seen.push(
+      `${toolkit.release ?? toolkit.majorMinor} (nvcc ${toolkit.nvccVersion}) at ${toolkit.root} (from ${candidate.from})`
+    );
   }
   return { seen };
 }
@@ -26272,7 +26297,11 @@ async function download(url, dest) {
   } catch (error2) {
     const status = error2 instanceof HTTPError ? error2.httpStatusCode : void 0;
     const retried = status === void 0 || status >= 500 || status === 408 || status === 429;
-    throw new DownloadError(url, status, `download of ${url} failed${retried ? " after 3 attempts" : ""}: ${errorMessage(error2)}`);
+    throw new DownloadError(
+      url,
+      status,
+      `download of ${url} failed${retried ? " after 3 attempts" : ""}: ${errorMessage(error2)}`
+    );
   }
 }
 var DownloadError = class extends Error {
@@ -26297,7 +26326,9 @@ async function fileDigest(file, algorithm) {
 async function verifyDownload(file, expected, label) {
   const size = (await stat2(file)).size;
   if (expected.size !== void 0 && size !== expected.size) {
-    throw new Error(`${label}: ${size} bytes arrived, the manifest says ${expected.size}: the download is truncated or a different file`);
+    throw new Error(
+      `${label}: ${size} bytes arrived, the manifest says ${expected.size}: the download is truncated or a different file`
+    );
   }
   const actual = await fileDigest(file, expected.algorithm);
   if (actual !== expected.digest.toLowerCase()) {
@@ -26362,7 +26393,10 @@ async function withLock(lockDir, body, options2 = {}) {
     waiting = true;
     await sleep(pollMs);
   }
-  await writeFile2(owner, JSON.stringify({ token, pid: process.pid, host: os6.hostname(), since: (/* @__PURE__ */ new Date()).toISOString() }));
+  await writeFile2(
+    owner,
+    JSON.stringify({ token, pid: process.pid, host: os6.hostname(), since: (/* @__PURE__ */ new Date()).toISOString() })
+  );
   const heartbeat = setInterval(() => {
     const now = /* @__PURE__ */ new Date();
     utimes(lockDir, now, now).catch(() => void 0);
@@ -26381,7 +26415,12 @@ async function withLock(lockDir, body, options2 = {}) {
 var isComplete = (dir) => existsSync4(dir) && existsSync4(`${dir}.complete`);
 function toolkitDir(installDir, toolCache, key) {
   if (installDir) return path10.resolve(installDir);
-  if (!toolCache) throw inputError("install-dir", "is empty and RUNNER_TOOL_CACHE is not set", "Give install-dir, or run on an Actions runner");
+  if (!toolCache)
+    throw inputError(
+      "install-dir",
+      "is empty and RUNNER_TOOL_CACHE is not set",
+      "Give install-dir, or run on an Actions runner"
+    );
   return path10.join(toolCache, key.tool, key.version, key.arch);
 }
 async function fillOnce(dir, install, options2 = {}) {
@@ -26412,7 +26451,11 @@ async function fillOnce(dir, install, options2 = {}) {
 }
 async function removeLeftovers(dir, userDir) {
   if (userDir && (await readdir2(dir).catch(() => [])).length > 0) {
-    throw inputError("install-dir", `${dir} already holds files, and no toolkit that sagewheels finished`, "Choose a new or empty folder");
+    throw inputError(
+      "install-dir",
+      `${dir} already holds files, and no toolkit that sagewheels finished`,
+      "Choose a new or empty folder"
+    );
   }
   await rm3(dir, { recursive: true, force: true });
   const parent = path10.dirname(dir);
@@ -26437,7 +26480,11 @@ function compareVersions(a, b) {
 function parseVersionRequest(given) {
   const match = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(given.trim());
   if (!match) {
-    throw inputError("cuda-version", `"${given}" is not a CUDA version`, "Allowed: major.minor (12.8, the newest 12.8.x) or major.minor.patch (12.8.1)");
+    throw inputError(
+      "cuda-version",
+      `"${given}" is not a CUDA version`,
+      "Allowed: major.minor (12.8, the newest 12.8.x) or major.minor.patch (12.8.1)"
+    );
   }
   const [, major, minor, patch] = match;
   return {
@@ -26491,7 +26538,11 @@ function chooseInstaller(sums, release, platform2) {
   const name = [...sums.keys()].find((file) => pattern.test(file));
   if (!name) {
     const installers = [...sums.keys()].filter((f) => f.endsWith(".run") || f.endsWith(".exe"));
-    throw inputError("method", `installer: NVIDIA lists no CUDA ${release} installer for ${platform2}`, `Installers listed: ${installers.join(", ") || "none"}`);
+    throw inputError(
+      "method",
+      `installer: NVIDIA lists no CUDA ${release} installer for ${platform2}`,
+      `Installers listed: ${installers.join(", ") || "none"}`
+    );
   }
   return { name, md5: sums.get(name) };
 }
@@ -26549,7 +26600,10 @@ var windowsToolkitComponents = (major) => Object.keys(WINDOWS_SUBPACKAGES).filte
 async function installWithInstaller(ctx) {
   const { request, version, release, platform: platform2, run, options: options2 } = ctx;
   const majorMinor = majorMinorOf(version);
-  const runInstaller = (command, args) => options2.log.group(`${command} ${args.join(" ")}`, () => runChecked(command, args, { onLine: (l) => options2.log.info(l) }, run));
+  const runInstaller = (command, args) => options2.log.group(
+    `${command} ${args.join(" ")}`,
+    () => runChecked(command, args, { onLine: (l) => options2.log.info(l) }, run)
+  );
   if (isWindows(platform2)) {
     const names = request.components.includes("full") ? windowsToolkitComponents(version.major) : expandComponents(request.components, version.major, platform2);
     const args = windowsInstallerArgs(names, majorMinor);
@@ -26562,7 +26616,11 @@ async function installWithInstaller(ctx) {
   if (request.components.join(",") !== "torch-extension") {
     options2.log.notice("method installer: NVIDIA's Linux runfile installs the whole toolkit; components is not used");
   }
-  const dir = toolkitDir(request.installDir, request.toolCache, { tool: "cuda-installer", version: release, arch: platform2 });
+  const dir = toolkitDir(request.installDir, request.toolCache, {
+    tool: "cuda-installer",
+    version: release,
+    arch: platform2
+  });
   let downloadedBytes = 0;
   const outcome = await fillOnce(
     dir,
@@ -26581,12 +26639,18 @@ async function installWithInstaller(ctx) {
 }
 async function fetchInstaller(ctx, dir) {
   const urls = installerUrls(ctx.mirror, ctx.release);
-  const installer = chooseInstaller(parseMd5sums(await downloadText(urls.md5sums, path11.join(dir, "md5sum.txt"))), ctx.release, ctx.platform);
+  const installer = chooseInstaller(
+    parseMd5sums(await downloadText(urls.md5sums, path11.join(dir, "md5sum.txt"))),
+    ctx.release,
+    ctx.platform
+  );
   const file = path11.join(dir, installer.name);
   ctx.options.log.info(`Downloading ${urls.file(installer.name)}`);
   await download(urls.file(installer.name), file);
   await verifyDownload(file, { digest: installer.md5, algorithm: "md5" }, installer.name);
-  ctx.options.log.info(`${installer.name}: md5 matches NVIDIA's md5sum.txt (NVIDIA publishes no sha256 for installers)`);
+  ctx.options.log.info(
+    `${installer.name}: md5 matches NVIDIA's md5sum.txt (NVIDIA publishes no sha256 for installers)`
+  );
   return { file, bytes: (await stat3(file)).size };
 }
 
@@ -26801,7 +26865,8 @@ async function extractTar(chunks, root) {
         break;
       }
       case "1": {
-        if (escapes(entry.linkname)) throw new Error(`hard link "${entry.name}" -> "${entry.linkname}" points outside the extraction folder`);
+        if (escapes(entry.linkname))
+          throw new Error(`hard link "${entry.name}" -> "${entry.linkname}" points outside the extraction folder`);
         const source = path13.posix.normalize(entry.linkname);
         if (symlinks.has(source) || ancestors(source).some((a) => symlinks.has(a))) {
           throw new Error(`hard link "${entry.name}" points through a symlink`);
@@ -26811,7 +26876,9 @@ async function extractTar(chunks, root) {
         break;
       }
       default:
-        throw new Error(`entry "${entry.name}" has tar type "${entry.type}", which is not extracted (only files, folders and links)`);
+        throw new Error(
+          `entry "${entry.name}" has tar type "${entry.type}", which is not extracted (only files, folders and links)`
+        );
     }
     await reader.read(padded);
   }
@@ -26842,7 +26909,9 @@ async function extractTarXz(file, root) {
   const exited = new Promise((resolve2, reject) => {
     xz.on(
       "error",
-      (error2) => reject(error2.code === "ENOENT" ? new Error("xz is not installed: install xz-utils to unpack NVIDIA .tar.xz archives") : error2)
+      (error2) => reject(
+        error2.code === "ENOENT" ? new Error("xz is not installed: install xz-utils to unpack NVIDIA .tar.xz archives") : error2
+      )
     );
     xz.on("close", (code2) => resolve2(code2 ?? 1));
   });
@@ -26919,7 +26988,11 @@ function checkMirror(given) {
     url = void 0;
   }
   if (!url || url.protocol !== "https:" && url.protocol !== "http:") {
-    throw inputError("mirror-url", `"${given}" is not an http(s) URL`, `Allowed: the base URL of a CUDA redist tree, like ${NVIDIA_REDIST}`);
+    throw inputError(
+      "mirror-url",
+      `"${given}" is not an http(s) URL`,
+      `Allowed: the base URL of a CUDA redist tree, like ${NVIDIA_REDIST}`
+    );
   }
   return url.href.endsWith("/") ? url.href : `${url.href}/`;
 }
@@ -26934,7 +27007,8 @@ async function fetchManifest(version, release, mirror, temp) {
   try {
     return parseManifest(await downloadText(url, path15.join(temp, `redistrib_${release}.json`)), url);
   } catch (error2) {
-    if (error2 instanceof DownloadError && error2.status === 404) resolveVersion(version, await treeVersions(mirror, temp), mirror);
+    if (error2 instanceof DownloadError && error2.status === 404)
+      resolveVersion(version, await treeVersions(mirror, temp), mirror);
     throw error2;
   }
 }
@@ -26948,7 +27022,12 @@ async function installFromRedist(ctx) {
   const { request, version, release, mirror, platform: platform2, temp, options: options2 } = ctx;
   let manifest;
   const loadManifest = async () => manifest ??= await fetchManifest(version, release, mirror, temp);
-  const names = expandComponents(request.components, version.major, platform2, needsManifest(request.components) ? await loadManifest() : void 0);
+  const names = expandComponents(
+    request.components,
+    version.major,
+    platform2,
+    needsManifest(request.components) ? await loadManifest() : void 0
+  );
   const dir = toolkitDir(request.installDir, request.toolCache, toolCacheKey(release, platform2, names));
   const withNvcc = names.includes("cuda_nvcc");
   let downloadedBytes = 0;
@@ -27007,7 +27086,9 @@ async function buildFromRedist(archives, mirrorUrl, release, platform2, staging,
     }
     await verifyDownload(file, { size: archive.size, digest: archive.sha256, algorithm: "sha256" }, archive.name);
     const seconds = ((performance2.now() - started) / 1e3).toFixed(1);
-    log.info(`${archive.component} ${archive.version}: ${megabytes(archive.size)} in ${seconds} s, size and sha256 verified`);
+    log.info(
+      `${archive.component} ${archive.version}: ${megabytes(archive.size)} in ${seconds} s, size and sha256 verified`
+    );
     unpacked.set(archive.component, await unpackComponent(file, path16.join(staging, "unpack", archive.component)));
     await rm6(file);
   };
@@ -27028,7 +27109,8 @@ async function buildFromRedist(archives, mirrorUrl, release, platform2, staging,
   const prefix = path16.join(staging, "toolkit");
   for (const archive of [...archives].sort((a, b) => a.component.localeCompare(b.component))) {
     const replaced = await mergeComponent(unpacked.get(archive.component), prefix, archive.component);
-    if (replaced.length > 0) log.debug(`${archive.component} replaced ${replaced.length} files: ${replaced.join(", ")}`);
+    if (replaced.length > 0)
+      log.debug(`${archive.component} replaced ${replaced.length} files: ${replaced.join(", ")}`);
   }
   await finishPrefix(prefix, platform2, release, archives);
   return archives.reduce((sum, a) => sum + a.size, 0);
@@ -27044,10 +27126,18 @@ async function setupCuda(request, options2) {
   const platform2 = request.platform ?? hostPlatform();
   const run = options2.run ?? runProcess;
   if (request.installDir && request.method === "existing") {
-    throw inputError("install-dir", "is given, but method existing installs nothing", "Leave install-dir empty, or use method auto, redist or installer");
+    throw inputError(
+      "install-dir",
+      "is given, but method existing installs nothing",
+      "Leave install-dir empty, or use method auto, redist or installer"
+    );
   }
   if (request.installDir && request.method === "installer" && isWindows(platform2)) {
-    throw inputError("install-dir", "is given, but NVIDIA's Windows installer always installs into Program Files", "Leave install-dir empty, or use method redist");
+    throw inputError(
+      "install-dir",
+      "is given, but NVIDIA's Windows installer always installs into Program Files",
+      "Leave install-dir empty, or use method redist"
+    );
   }
   if (request.method === "auto" || request.method === "existing") {
     const search = await findExisting(majorMinorOf(version), version.exact, platform2, request.env ?? process.env, run);
@@ -27066,7 +27156,10 @@ async function setupCuda(request, options2) {
   try {
     const release = await resolveRelease(version, mirror, temp);
     const install = request.method === "installer" ? installWithInstaller : installFromRedist;
-    return { ...await install({ request, version, release, mirror, platform: platform2, temp, run, options: options2 }), seconds: seconds() };
+    return {
+      ...await install({ request, version, release, mirror, platform: platform2, temp, run, options: options2 }),
+      seconds: seconds()
+    };
   } finally {
     await rm7(temp, { recursive: true, force: true });
   }
@@ -27101,11 +27194,15 @@ var step = defineStep({
       }
     },
     outputs: {
-      "cuda-version": { description: "The toolkit release (x.y.z); for a runner toolkit without version.json, nvcc's version." },
+      "cuda-version": {
+        description: "The toolkit release (x.y.z); for a runner toolkit without version.json, nvcc's version."
+      },
       "cuda-path": { description: "The toolkit root (also exported as CUDA_PATH and CUDA_HOME)." },
       "nvcc-path": { description: "Path of nvcc; empty when the components include no nvcc." },
       source: { description: "existing (already on the runner), cache (installed by an earlier job) or download." },
-      "cache-hit": { description: "true when the toolkit came from the tool cache or install-dir without downloading." }
+      "cache-hit": {
+        description: "true when the toolkit came from the tool cache or install-dir without downloading."
+      }
     }
   },
   run: async (inputs, ctx) => {

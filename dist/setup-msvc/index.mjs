@@ -20604,8 +20604,10 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed)
+      for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack)
+      debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
@@ -20739,7 +20741,11 @@ function mscVer(toolset) {
 }
 function parseToolsetInput(value) {
   if (!TOOLSET_INPUT.test(value)) {
-    throw inputError("toolset", `"${value}" is not an MSVC toolset version`, "Allowed: 14.NN or 14.NN.BBBBB, e.g. 14.44 or 14.44.35207");
+    throw inputError(
+      "toolset",
+      `"${value}" is not an MSVC toolset version`,
+      "Allowed: 14.NN or 14.NN.BBBBB, e.g. 14.44 or 14.44.35207"
+    );
   }
   return value;
 }
@@ -20753,7 +20759,10 @@ function newestShippedToolset(min, max) {
 // src/msvc/installs.ts
 var win = path5.win32;
 var nodeDirReader = {
-  exists: (file) => access2(file).then(() => true, () => false),
+  exists: (file) => access2(file).then(
+    () => true,
+    () => false
+  ),
   list: (dir) => readdir2(dir).catch(() => [])
 };
 var PRODUCT_LINES = [
@@ -20765,7 +20774,8 @@ var PRODUCT_LINES = [
 var VS_VERSION = /^(?:latest|\d{4}|\d{2}(?:\.\d+){0,3})$/;
 var VS_VERSION_ALLOWED = `Allowed: latest, a year (${PRODUCT_LINES.map((l) => l.year).join(", ")}) or a version prefix such as 17 or 17.14`;
 function parseVsVersion(value) {
-  if (!VS_VERSION.test(value)) throw inputError("vs-version", `"${value}" is not a Visual Studio version`, VS_VERSION_ALLOWED);
+  if (!VS_VERSION.test(value))
+    throw inputError("vs-version", `"${value}" is not a Visual Studio version`, VS_VERSION_ALLOWED);
   if (/^\d{4}$/.test(value) && !PRODUCT_LINES.some((l) => l.year === value)) {
     throw inputError("vs-version", `"${value}" is not a Visual Studio year`, VS_VERSION_ALLOWED);
   }
@@ -20802,13 +20812,21 @@ async function fromVswhere(host, log) {
   }
 }
 async function fromFolders(host) {
-  const roots = [host.env.ProgramFiles ?? "C:\\Program Files", host.env["ProgramFiles(x86)"] ?? "C:\\Program Files (x86)"];
+  const roots = [
+    host.env.ProgramFiles ?? "C:\\Program Files",
+    host.env["ProgramFiles(x86)"] ?? "C:\\Program Files (x86)"
+  ];
   const found = [];
   for (const root of roots) {
     for (const line of PRODUCT_LINES) {
       const lineDir = win.join(root, "Microsoft Visual Studio", line.folder);
       for (const edition of await host.fs.list(lineDir)) {
-        const install = { path: win.join(lineDir, edition), version: line.major, name: `Visual Studio ${edition} ${line.year}`, prerelease: false };
+        const install = {
+          path: win.join(lineDir, edition),
+          version: line.major,
+          name: `Visual Studio ${edition} ${line.year}`,
+          prerelease: false
+        };
         if (await host.fs.exists(vcvarsallPath(install))) found.push(install);
       }
     }
@@ -20825,7 +20843,8 @@ async function installedToolsets(install, compilerDir2, fs3) {
   const msvc = win.join(install.path, "VC", "Tools", "MSVC");
   const toolsets = [];
   for (const name of await fs3.list(msvc)) {
-    if (TOOLSET_FOLDER.test(name) && await fs3.exists(win.join(msvc, name, compilerDir2, "cl.exe"))) toolsets.push(name);
+    if (TOOLSET_FOLDER.test(name) && await fs3.exists(win.join(msvc, name, compilerDir2, "cl.exe")))
+      toolsets.push(name);
   }
   return toolsets.sort(newestFirst);
 }
@@ -20846,7 +20865,11 @@ var HOST_MSVC = [
 var CUDA_VERSION = /^\d+\.\d+(?:\.\d+)?$/;
 function parseCudaVersion(value) {
   if (!CUDA_VERSION.test(value)) {
-    throw inputError("cuda-version", `"${value}" is not a CUDA version`, "Allowed: major.minor or major.minor.patch, e.g. 12.8 or 12.8.1");
+    throw inputError(
+      "cuda-version",
+      `"${value}" is not a CUDA version`,
+      "Allowed: major.minor or major.minor.patch, e.g. 12.8 or 12.8.1"
+    );
   }
   return value;
 }
@@ -20875,33 +20898,65 @@ function chooseToolset(found, request, archText) {
   }
   const candidates = installs.flatMap(({ install, toolsets }) => toolsets.map((toolset) => ({ install, toolset }))).sort((a, b) => mscVer(b.toolset) - mscVer(a.toolset));
   if (candidates.length === 0) {
-    throw inputError("arch", `no MSVC toolset of ${installs.map(({ install }) => install.name).join(", ")} has the ${archText}`, "Install the C++ build tools for that architecture, or choose another arch");
+    throw inputError(
+      "arch",
+      `no MSVC toolset of ${installs.map(({ install }) => install.name).join(", ")} has the ${archText}`,
+      "Install the C++ build tools for that architecture, or choose another arch"
+    );
   }
   const foundText = candidates.map(label).join(", ");
   const wanted = request.toolset;
   const pool = wanted ? candidates.filter((c) => toolsetMatches(c.toolset, wanted)) : candidates;
   if (wanted && pool.length === 0) {
     const shipped = newestShippedToolset(mscVer(wanted), mscVer(wanted));
-    throw inputError("toolset", `"${wanted}" is not installed (found ${foundText})`, `Install it${shipped ? ` with the Visual Studio Installer component ${shipped.component}` : ""}, or leave toolset empty`);
+    throw inputError(
+      "toolset",
+      `"${wanted}" is not installed (found ${foundText})`,
+      `Install it${shipped ? ` with the Visual Studio Installer component ${shipped.component}` : ""}, or leave toolset empty`
+    );
   }
   if (!request.cudaVersion) {
-    if (wanted) return { install: pool[0].install, toolset: pool[0].toolset, unsupported: false, reason: `toolset ${wanted} as asked` };
+    if (wanted)
+      return {
+        install: pool[0].install,
+        toolset: pool[0].toolset,
+        unsupported: false,
+        reason: `toolset ${wanted} as asked`
+      };
     const install = installs.find(({ toolsets }) => toolsets.length > 0).install;
-    return { install, unsupported: false, reason: `the default toolset of the preferred Visual Studio (no cuda-version given)` };
+    return {
+      install,
+      unsupported: false,
+      reason: `the default toolset of the preferred Visual Studio (no cuda-version given)`
+    };
   }
   const cuda = request.cudaVersion;
   const range = nvccMsvcRange(cuda);
   const accepted = pool.filter((c) => inRange(mscVer(c.toolset), range));
   if (accepted.length > 0) {
     const choice = accepted[0];
-    return { ...choice, range, unsupported: false, reason: `the newest ${wanted ? `${wanted} ` : ""}toolset CUDA ${cuda}'s nvcc accepts (${rangeText(range)})` };
+    return {
+      ...choice,
+      range,
+      unsupported: false,
+      reason: `the newest ${wanted ? `${wanted} ` : ""}toolset CUDA ${cuda}'s nvcc accepts (${rangeText(range)})`
+    };
   }
   if (request.allowUnsupportedCompiler) {
     const choice = pool[0];
-    return { ...choice, range, unsupported: true, reason: `allow-unsupported-compiler: CUDA ${cuda}'s nvcc accepts ${rangeText(range)} and no installed toolset is in it` };
+    return {
+      ...choice,
+      range,
+      unsupported: true,
+      reason: `allow-unsupported-compiler: CUDA ${cuda}'s nvcc accepts ${rangeText(range)} and no installed toolset is in it`
+    };
   }
   if (wanted) {
-    throw inputError("toolset", `${label(pool[0])} has _MSC_VER ${mscVer(pool[0].toolset)}, which CUDA ${cuda}'s nvcc rejects: it accepts ${rangeText(range)}`, "Choose a toolset in that range, or set allow-unsupported-compiler: true");
+    throw inputError(
+      "toolset",
+      `${label(pool[0])} has _MSC_VER ${mscVer(pool[0].toolset)}, which CUDA ${cuda}'s nvcc rejects: it accepts ${rangeText(range)}`,
+      "Choose a toolset in that range, or set allow-unsupported-compiler: true"
+    );
   }
   const suggested = newestShippedToolset(range.min, range.max);
   throw inputError(
@@ -20912,11 +20967,27 @@ function chooseToolset(found, request, archText) {
 }
 
 // src/msvc/vcvars.ts
-var VCVARS_ARCHS = ["x64", "x86", "arm64", "x64_x86", "x64_arm", "x64_arm64", "x86_x64", "x86_arm", "x86_arm64", "arm64_x64", "arm64_x86"];
+var VCVARS_ARCHS = [
+  "x64",
+  "x86",
+  "arm64",
+  "x64_x86",
+  "x64_arm",
+  "x64_arm64",
+  "x86_x64",
+  "x86_arm",
+  "x86_arm64",
+  "arm64_x64",
+  "arm64_x86"
+];
 function parseArch(value) {
   const name = value.toLowerCase().replace(/amd64/g, "x64");
   if (!VCVARS_ARCHS.includes(name)) {
-    throw inputError("arch", `"${value}" is not a vcvarsall architecture`, `Allowed: ${VCVARS_ARCHS.join(", ")} (amd64 for x64 too)`);
+    throw inputError(
+      "arch",
+      `"${value}" is not a vcvarsall architecture`,
+      `Allowed: ${VCVARS_ARCHS.join(", ")} (amd64 for x64 too)`
+    );
   }
   const [host, target = host] = name.split("_");
   return { host, target, name };
@@ -20926,9 +20997,12 @@ var BEGIN = "SAGEWHEELS-VCVARSALL-BEGIN";
 var END = "SAGEWHEELS-VCVARSALL-END";
 var CMD_SAFE_PATH = /^[^"%^!\r\n]+$/;
 function vcvarsCommandLine(vcvarsall, arch2, toolset) {
-  if (!CMD_SAFE_PATH.test(vcvarsall)) throw new Error(`${vcvarsall}: the path holds a character cmd.exe would interpret (" % ^ !)`);
-  if (!VCVARS_ARCHS.includes(arch2.name)) throw new Error(`vcvarsall architecture "${arch2.name}" is not one of ${VCVARS_ARCHS.join(", ")}`);
-  if (toolset !== void 0 && !TOOLSET_FOLDER.test(toolset)) throw new Error(`toolset "${toolset}" is not a 14.NN.BBBBB folder name`);
+  if (!CMD_SAFE_PATH.test(vcvarsall))
+    throw new Error(`${vcvarsall}: the path holds a character cmd.exe would interpret (" % ^ !)`);
+  if (!VCVARS_ARCHS.includes(arch2.name))
+    throw new Error(`vcvarsall architecture "${arch2.name}" is not one of ${VCVARS_ARCHS.join(", ")}`);
+  if (toolset !== void 0 && !TOOLSET_FOLDER.test(toolset))
+    throw new Error(`toolset "${toolset}" is not a 14.NN.BBBBB folder name`);
   const args = [arch2.name, ...toolset ? [`-vcvars_ver=${toolset}`] : []].join(" ");
   return `set && echo ${BEGIN} && call "${vcvarsall}" ${args} && echo ${END} && set`;
 }
@@ -20937,7 +21011,9 @@ function readVcvarsOutput(stdout, stderr, code, command) {
   const lines = stdout.split(/\r?\n/);
   const begin = lines.findIndex((line) => line.trim() === BEGIN);
   const end = lines.findIndex((line) => line.trim() === END);
-  const messages = [...lines.slice(begin + 1, end < 0 ? void 0 : end), ...stderr.split(/\r?\n/)].filter((l) => l.trim() !== "");
+  const messages = [...lines.slice(begin + 1, end < 0 ? void 0 : end), ...stderr.split(/\r?\n/)].filter(
+    (l) => l.trim() !== ""
+  );
   const failures = messages.filter((line) => FAILURE.test(line));
   if (begin < 0 || end < 0 || failures.length > 0 || code !== 0) {
     const why = failures.length > 0 ? failures : messages.slice(-20);
@@ -20951,7 +21027,10 @@ async function runVcvarsall(vcvarsall, arch2, toolset, host, log) {
   const command = `vcvarsall.bat ${arch2.name}${toolset ? ` -vcvars_ver=${toolset}` : ""}`;
   return log.group(command, async () => {
     const cmd = host.env.ComSpec ?? "cmd.exe";
-    const result = await host.runner(cmd, ["/d", "/v:off", "/s", "/c", `"${line}"`], { env: host.env, windowsVerbatimArguments: true });
+    const result = await host.runner(cmd, ["/d", "/v:off", "/s", "/c", `"${line}"`], {
+      env: host.env,
+      windowsVerbatimArguments: true
+    });
     const run = readVcvarsOutput(result.stdout, result.stderr, result.code, command);
     for (const message of run.messages) log.info(message);
     return run;
@@ -20976,7 +21055,9 @@ async function setupMsvc({ arch: arch2, request }, host, log) {
     const result = [];
     for (const install of await findVisualStudio(host, log)) {
       const toolsets = await installedToolsets(install, compilerDir(arch2), host.fs);
-      log.info(`${install.name} (${install.version}) at ${install.path}: ${toolsets.length > 0 ? toolsets.join(", ") : `no toolset with the ${archText}`}`);
+      log.info(
+        `${install.name} (${install.version}) at ${install.path}: ${toolsets.length > 0 ? toolsets.join(", ") : `no toolset with the ${archText}`}`
+      );
       result.push({ install, toolsets });
     }
     return result;
@@ -20986,7 +21067,9 @@ async function setupMsvc({ arch: arch2, request }, host, log) {
   const run = await runVcvarsall(vcvarsallPath(choice.install), arch2, choice.toolset, host, log);
   const toolsetVersion = run.after.get("VCTOOLSVERSION")?.value ?? "";
   if (!toolsetVersion || choice.toolset && toolsetVersion !== choice.toolset) {
-    throw new Error(`vcvarsall.bat set VCToolsVersion to "${toolsetVersion}", not the toolset ${choice.toolset ?? "it was asked for"}`);
+    throw new Error(
+      `vcvarsall.bat set VCToolsVersion to "${toolsetVersion}", not the toolset ${choice.toolset ?? "it was asked for"}`
+    );
   }
   const changes = environmentChanges(run.before, run.after, host.env);
   changes.set.DISTUTILS_USE_SDK = "1";
@@ -21018,7 +21101,9 @@ function summaryBlocks(setup, { arch: arch2, request }) {
     {
       kind: "details",
       label: `Environment: ${Object.keys(setup.changes.set).length} variables set, ${setup.changes.path.length} folders put first on PATH`,
-      body: [...Object.keys(setup.changes.set).sort(), ...setup.changes.path.map((folder) => `PATH += ${folder}`)].join("\n")
+      body: [...Object.keys(setup.changes.set).sort(), ...setup.changes.path.map((folder) => `PATH += ${folder}`)].join(
+        "\n"
+      )
     }
   ];
 }
@@ -21064,7 +21149,9 @@ var step = defineStep({
       allowUnsupportedCompiler: inputs.boolean("allow-unsupported-compiler")
     });
     if (process.platform !== "win32") {
-      ctx.log.notice(`setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged`);
+      ctx.log.notice(
+        `setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged`
+      );
       return { "vs-path": "", "toolset-version": "", "msc-ver": "" };
     }
     const setup = await setupMsvc(options, { runner: runProcess, fs: nodeDirReader, env: process.env }, ctx.log);

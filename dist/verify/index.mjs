@@ -22895,8 +22895,10 @@ async function runAction(step2) {
     const outputs = await step2.run(new Inputs(step2.spec, raw), ctx);
     for (const [name, value] of Object.entries(outputs)) setOutput(name, value);
   } catch (error2) {
-    if (error2 instanceof StepFailed) for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
-    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack) debug(error2.stack);
+    if (error2 instanceof StepFailed)
+      for (const [name, value] of Object.entries(error2.outputs)) setOutput(name, value);
+    if (!(error2 instanceof ConfigurationError || error2 instanceof StepFailed) && error2 instanceof Error && error2.stack)
+      debug(error2.stack);
     setFailed(errorMessage(error2));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
@@ -23014,7 +23016,15 @@ var PROFILES = {
   sageattention: {
     name: "sageattention",
     minCuda: "12.0",
-    archs: { "8.0": "12.0", "8.6": "12.0", "8.9": "12.4", "9.0": "12.3", "10.0": "12.8", "12.0": "12.8", "12.1": "12.9" },
+    archs: {
+      "8.0": "12.0",
+      "8.6": "12.0",
+      "8.9": "12.4",
+      "9.0": "12.3",
+      "10.0": "12.8",
+      "12.0": "12.8",
+      "12.1": "12.9"
+    },
     importName: "sageattention",
     defaultSource: "https://github.com/thu-ml/SageAttention.git",
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
@@ -23245,7 +23255,11 @@ async function findWheels(spec, cwd = process.cwd()) {
     try {
       items = JSON.parse(spec).map(String);
     } catch {
-      throw inputError("wheels", `"${spec}" is not a JSON list`, "Give a JSON list of paths, or paths and globs by line");
+      throw inputError(
+        "wheels",
+        `"${spec}" is not a JSON list`,
+        "Give a JSON list of paths, or paths and globs by line"
+      );
     }
   } else {
     items = spec.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
@@ -23253,7 +23267,8 @@ async function findWheels(spec, cwd = process.cwd()) {
   const found = /* @__PURE__ */ new Set();
   for (const item of items) {
     if (/[*?[{]/.test(item)) {
-      for await (const match of fsp.glob(item, { cwd })) if (match.endsWith(".whl")) found.add(path7.resolve(cwd, match));
+      for await (const match of fsp.glob(item, { cwd }))
+        if (match.endsWith(".whl")) found.add(path7.resolve(cwd, match));
       continue;
     }
     const full = path7.resolve(cwd, item);
@@ -23263,15 +23278,28 @@ async function findWheels(spec, cwd = process.cwd()) {
     } else if (info2 && item.endsWith(".whl")) {
       found.add(full);
     } else {
-      throw inputError("wheels", `"${item}" is ${info2 ? "not a .whl file" : "not there"}`, "Give wheel files, a folder of them, or a glob like dist/*.whl");
+      throw inputError(
+        "wheels",
+        `"${item}" is ${info2 ? "not a .whl file" : "not there"}`,
+        "Give wheel files, a folder of them, or a glob like dist/*.whl"
+      );
     }
   }
-  if (found.size === 0) throw inputError("wheels", `"${spec}" matched no wheel file`, "Give wheel files, a folder of them, or a glob like dist/*.whl");
+  if (found.size === 0)
+    throw inputError(
+      "wheels",
+      `"${spec}" matched no wheel file`,
+      "Give wheel files, a folder of them, or a glob like dist/*.whl"
+    );
   return [...found].sort();
 }
 async function planWheels(options2) {
   if (options2.runtimeTest === "always" && options2.torch === "none") {
-    throw inputError("runtime-test", '"always" needs torch in the test venv, and torch is "none"', "Use torch: install or preinstalled, or runtime-test: auto");
+    throw inputError(
+      "runtime-test",
+      '"always" needs torch in the test venv, and torch is "none"',
+      "Use torch: install or preinstalled, or runtime-test: auto"
+    );
   }
   const runner = options2.runner ?? runProcess;
   const pythons = /* @__PURE__ */ new Map();
@@ -23289,11 +23317,19 @@ async function planWheels(options2) {
     }
     const cp = /^cp(\d)(\d+)$/.exec(name.python.split(".")[0]);
     if (!options2.python && !cp) {
-      throw inputError("python", `not given, and ${path7.basename(file)} names no CPython version (${name.python})`, "Give an interpreter path or a version like 3.12");
+      throw inputError(
+        "python",
+        `not given, and ${path7.basename(file)} names no CPython version (${name.python})`,
+        "Give an interpreter path or a version like 3.12"
+      );
     }
     const base = await python(options2.python ?? `${cp[1]}.${cp[2]}`);
     if (cp && name.abi !== "abi3" && !base.version.startsWith(`${cp[1]}.${cp[2]}.`)) {
-      throw inputError("python", `Python ${base.version} cannot install ${path7.basename(file)}, which is for ${name.python}`, "Leave python empty to use each wheel's own Python, or give a matching one");
+      throw inputError(
+        "python",
+        `Python ${base.version} cannot install ${path7.basename(file)}, which is for ${name.python}`,
+        "Leave python empty to use each wheel's own Python, or give a matching one"
+      );
     }
     plans.push({ file, name, base, torch: torchWanted(options2, name, file) });
   }
@@ -23305,13 +23341,26 @@ function labelOf(name) {
 }
 function torchWanted(options2, name, file) {
   const label = labelOf(name);
-  const wanted = { rule: options2.torch, version: options2.torchVersion ?? label.torch, cuda: label.cuda ?? "", indexUrl: options2.torchIndexUrl };
+  const wanted = {
+    rule: options2.torch,
+    version: options2.torchVersion ?? label.torch,
+    cuda: label.cuda ?? "",
+    indexUrl: options2.torchIndexUrl
+  };
   if (options2.torch === "install") {
     if (!wanted.version) {
-      throw inputError("torch-version", `not given, and ${path7.basename(file)} names no torch in its version`, "Give torch-version (like 2.7.1) with torch: install");
+      throw inputError(
+        "torch-version",
+        `not given, and ${path7.basename(file)} names no torch in its version`,
+        "Give torch-version (like 2.7.1) with torch: install"
+      );
     }
     if (!wanted.indexUrl && !wanted.cuda) {
-      throw inputError("torch-index-url", `not given, and ${path7.basename(file)} names no CUDA in its version`, "Give torch-index-url (like https://download.pytorch.org/whl/cu128)");
+      throw inputError(
+        "torch-index-url",
+        `not given, and ${path7.basename(file)} names no CUDA in its version`,
+        "Give torch-index-url (like https://download.pytorch.org/whl/cu128)"
+      );
     }
   }
   return wanted;
@@ -23432,7 +23481,9 @@ function readEntry(data, p, payload) {
     try {
       body = compression === "zstd" ? zlib.zstdDecompressSync(compressed) : lz4BlockDecode(compressed, size);
     } catch (error2) {
-      throw new Error(`${where}: ${compression} data does not decompress (${error2.message})`, { cause: error2 });
+      throw new Error(`${where}: ${compression} data does not decompress (${error2.message})`, {
+        cause: error2
+      });
     }
     if (body.length !== size) throw new Error(`${where}: decompressed to ${body.length} bytes, header says ${size}`);
   }
@@ -23460,11 +23511,17 @@ function readGpuCode(data) {
 }
 function findFatbins(data) {
   if (data.length >= 4 && data.readUInt32BE(0) === 2135247942) {
-    return { format: "elf", sections: elfSections(data).filter((s) => s.name === ".nv_fatbin").map((s) => slice(data, s)) };
+    return {
+      format: "elf",
+      sections: elfSections(data).filter((s) => s.name === ".nv_fatbin").map((s) => slice(data, s))
+    };
   }
   if (data.length >= 64 && data.toString("latin1", 0, 2) === "MZ") return peFatbins(data);
   if (data.length >= 20 && COFF_MACHINES.has(data.readUInt16LE(0))) {
-    return { format: "coff", sections: coffSections(data, 0).filter(isFatbinSection).map((s) => slice(data, s)) };
+    return {
+      format: "coff",
+      sections: coffSections(data, 0).filter(isFatbinSection).map((s) => slice(data, s))
+    };
   }
   throw new Error("neither an ELF nor a PE/COFF file");
 }
@@ -23485,7 +23542,8 @@ function elfSections(data) {
   if (shoff === 0) throw new Error("the ELF file has no section table");
   const header = (i) => {
     const at = shoff + i * shentsize;
-    if (at + shentsize > data.length) throw new Error("the ELF section table runs past the end of the file (truncated?)");
+    if (at + shentsize > data.length)
+      throw new Error("the ELF section table runs past the end of the file (truncated?)");
     return {
       name: data.readUInt32LE(at),
       type: data.readUInt32LE(at + 4),
@@ -23506,7 +23564,8 @@ var COFF_MACHINES = /* @__PURE__ */ new Set([34404, 43620, 332]);
 var isFatbinSection = (s) => s.name.startsWith(".nv_fatb");
 function peFatbins(data) {
   const pe = data.readUInt32LE(60);
-  if (pe + 24 > data.length || data.toString("latin1", pe, pe + 4) !== "PE\0\0") throw new Error("an MZ file without a PE header");
+  if (pe + 24 > data.length || data.toString("latin1", pe, pe + 4) !== "PE\0\0")
+    throw new Error("an MZ file without a PE header");
   const coff = pe + 4;
   const sections = coffSections(data, coff);
   const fatbins = sections.filter(isFatbinSection);
@@ -23521,7 +23580,8 @@ function coffSections(data, coff) {
   const symbolCount = data.readUInt32LE(coff + 12);
   const table = coff + 20 + data.readUInt16LE(coff + 16);
   const strings = symbols + symbolCount * 18;
-  if (table + count * 40 > data.length) throw new Error("the PE section table runs past the end of the file (truncated?)");
+  if (table + count * 40 > data.length)
+    throw new Error("the PE section table runs past the end of the file (truncated?)");
   return Array.from({ length: count }, (_, i) => {
     const at = table + i * 40;
     let name = cString(data, at, 8);
@@ -23551,7 +23611,9 @@ function wrappedContainers(data, sections, imageBase) {
       if (offset + 16 > data.length || data.readUInt32LE(offset) !== FATBIN_MAGIC) {
         throw new Error(`a fatbin wrapper points at RVA 0x${rva.toString(16)}, where there is no fatbin`);
       }
-      containers.push(data.subarray(offset, offset + data.readUInt16LE(offset + 6) + Number(data.readBigUInt64LE(offset + 8))));
+      containers.push(
+        data.subarray(offset, offset + data.readUInt16LE(offset + 6) + Number(data.readBigUInt64LE(offset + 8)))
+      );
       at += 16;
     }
   }
@@ -23595,14 +23657,19 @@ function coverage(profile, requested, modules) {
       const served = servedBy(module.code, arch2);
       if (!satisfies(served, arch2)) {
         const has = module.code.length ? module.code.map(codeName).join(", ") : "no GPU code";
-        gaps.push(`${name} has no ${served === "sass" ? "PTX" : "GPU code"} for ${formatArch(arch2)} (it carries ${has})`);
+        gaps.push(
+          `${name} has no ${served === "sass" ? "PTX" : "GPU code"} for ${formatArch(arch2)} (it carries ${has})`
+        );
       }
     }
   }
   const table = modules.map((m) => ({
     module: m.module,
     archs: Object.fromEntries(
-      requested.map((arch2) => [formatArch(arch2), { served: servedBy(m.code, arch2), required: required.get(m.module)?.has(formatArch(arch2)) ?? false }])
+      requested.map((arch2) => [
+        formatArch(arch2),
+        { served: servedBy(m.code, arch2), required: required.get(m.module)?.has(formatArch(arch2)) ?? false }
+      ])
     )
   }));
   return { table, gaps, gpus: gpusServed(profile, modules) };
@@ -23779,7 +23846,12 @@ ${tail}`);
 async function prepareEnvironment(base, wheel, torch, dir, runner = runProcess) {
   const python = await createVenv(base, path8.join(dir, "venv"), { inherit: torch.rule === "preinstalled", runner });
   const torchInfo2 = await provideTorch(python.executable, torch.rule, torch, runner);
-  await runChecked(python.executable, ["-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check", wheel], { cwd: dir }, runner);
+  await runChecked(
+    python.executable,
+    ["-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check", wheel],
+    { cwd: dir },
+    runner
+  );
   return { python, torch: torchInfo2, dir };
 }
 async function runProbe(env, script, args, runner = runProcess) {
@@ -23875,7 +23947,9 @@ async function readWheel(file) {
   }
   const distInfo = [...new Set(files.map((f) => f.name.split("/")[0]).filter((top) => top.endsWith(".dist-info")))];
   if (distInfo.length !== 1) {
-    throw new Error(`${path10.basename(file)}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(", ") : "none"}`);
+    throw new Error(
+      `${path10.basename(file)}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(", ") : "none"}`
+    );
   }
   const info2 = distInfo[0];
   const text = (leaf) => {
@@ -23890,7 +23964,9 @@ async function readWheel(file) {
     problems.push(`the file name says project "${name.distribution}", METADATA says "${project}"`);
   }
   if (normalizeVersion(version) !== normalizeVersion(name.version)) {
-    problems.push(`the file name says version ${name.version}, METADATA says ${version || "nothing"} (pip and uv refuse the wheel)`);
+    problems.push(
+      `the file name says version ${name.version}, METADATA says ${version || "nothing"} (pip and uv refuse the wheel)`
+    );
   }
   const stem = info2.slice(0, -".dist-info".length);
   const [infoProject, infoVersion] = [stem.slice(0, stem.lastIndexOf("-")), stem.slice(stem.lastIndexOf("-") + 1)];
@@ -23914,7 +23990,8 @@ function recordProblems(recordPath, record, byPath) {
   const listed = /* @__PURE__ */ new Set();
   for (const row of parseRecord(record)) {
     listed.add(row.path);
-    if (row.path === recordPath || row.path.endsWith(".dist-info/RECORD.jws") || row.path.endsWith(".dist-info/RECORD.p7s")) continue;
+    if (row.path === recordPath || row.path.endsWith(".dist-info/RECORD.jws") || row.path.endsWith(".dist-info/RECORD.p7s"))
+      continue;
     const item = byPath.get(row.path);
     if (!item) {
       problems.push(`RECORD lists ${row.path}, which is not in the archive`);
@@ -24086,14 +24163,26 @@ var WheelCheck = class {
   }
   async testImport(env, archive) {
     const { importName } = this.options.profile;
-    const names = [...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())];
+    const names = [
+      ...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())
+    ];
     this.report.import = { status: "failed", python: env.python.version, torch: env.torch?.version, modules: [] };
-    const results = await runProbe(env, IMPORT_PROBE, [JSON.stringify(names)], this.options.runner);
+    const results = await runProbe(
+      env,
+      IMPORT_PROBE,
+      [JSON.stringify(names)],
+      this.options.runner
+    );
     const failed = results.filter((r) => r.error);
-    this.report.import.modules = results.map((r) => r.error ? { module: r.module, error: r.error } : { module: r.module });
+    this.report.import.modules = results.map(
+      (r) => r.error ? { module: r.module, error: r.error } : { module: r.module }
+    );
     this.report.import.status = failed.length ? "failed" : "passed";
     for (const r of failed) this.problem(`import ${r.module} failed: ${r.error}`);
-    if (!failed.length) this.log.info(`import: ${names.join(", ")} (Python ${env.python.version}, torch ${env.torch?.version ?? "none"})`);
+    if (!failed.length)
+      this.log.info(
+        `import: ${names.join(", ")} (Python ${env.python.version}, torch ${env.torch?.version ?? "none"})`
+      );
   }
   /** With torch reporting each requested GPU, the modules the dispatcher loads must carry its code. */
   async testDispatch(env) {
@@ -24103,13 +24192,16 @@ var WheelCheck = class {
     for (const result of await runProbe(env, DISPATCH_PROBE, args, this.options.runner)) {
       const gpu = parseArch(result.capability);
       const reached = result.modules ?? [];
-      const lacking = reached.filter((name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === "missing");
+      const lacking = reached.filter(
+        (name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === "missing"
+      );
       result.passed = !result.error && reached.length > 0 && lacking.length === 0;
       this.report.dispatch.push(result);
       const picked = `with compute capability ${result.capability}, ${dispatcher} picks ${result.function}`;
       if (result.error) this.problem(`the dispatch check on ${result.capability} failed: ${result.error}`);
       else if (reached.length === 0) this.problem(`${picked}, which loads no extension module`);
-      else if (lacking.length) this.problem(`${picked}, which loads ${lacking.join(", ")} without GPU code for ${result.capability}`);
+      else if (lacking.length)
+        this.problem(`${picked}, which loads ${lacking.join(", ")} without GPU code for ${result.capability}`);
       else this.log.info(`dispatch: ${picked} -> ${reached.join(", ")}`);
     }
   }
@@ -24128,18 +24220,31 @@ var WheelCheck = class {
     const missing = !result.gpu ? "torch sees no GPU" : !served.includes(result.capability) ? `the wheel has no code for this GPU (${result.gpu}, ${result.capability})` : void 0;
     if (missing) {
       if (this.options.runtimeTest === "auto") return skip(missing);
-      this.report.runtime = { status: "failed", gpu: result.gpu ?? void 0, capability: result.capability, error: missing };
+      this.report.runtime = {
+        status: "failed",
+        gpu: result.gpu ?? void 0,
+        capability: result.capability,
+        error: missing
+      };
       return this.problem(`runtime-test is always, and ${missing}`);
     }
     const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu }, dispatcher);
     this.report.runtime = runtime;
     if (failure) this.problem(failure);
-    this.log.info(`runtime: ${result.gpu} (${result.capability})${result.cosine === void 0 ? "" : `, cosine ${result.cosine.toFixed(4)}`}`);
+    this.log.info(
+      `runtime: ${result.gpu} (${result.capability})${result.cosine === void 0 ? "" : `, cosine ${result.cosine.toFixed(4)}`}`
+    );
   }
 };
 function judgeRuntime(result, dispatcher) {
   const failure = result.error ? `${dispatcher} failed on ${result.gpu}: ${result.error}` : result.cosine !== void 0 && (!result.finite || !(result.cosine >= MIN_COSINE)) ? `${dispatcher} on ${result.gpu} matches PyTorch SDPA with cosine similarity ${result.cosine.toFixed(4)} (needs >= ${MIN_COSINE}${result.finite ? "" : "; its output is not finite"})` : void 0;
-  const runtime = { status: failure ? "failed" : "passed", gpu: result.gpu, capability: result.capability, cosine: result.cosine, error: result.error };
+  const runtime = {
+    status: failure ? "failed" : "passed",
+    gpu: result.gpu,
+    capability: result.capability,
+    cosine: result.cosine,
+    error: result.error
+  };
   return { runtime, failure };
 }
 
@@ -24187,7 +24292,9 @@ var step = defineStep({
       report: {
         description: "Path of the JSON report (schema 1, see README): per wheel, the module x arch table, import, dispatch and runtime results"
       },
-      archs: { description: "GPU architectures every wheel runs on (SASS or PTX JIT), ;-separated, like 8.0;8.9;9.0;12.0" }
+      archs: {
+        description: "GPU architectures every wheel runs on (SASS or PTX JIT), ;-separated, like 8.0;8.9;9.0;12.0"
+      }
     }
   },
   run: async (inputs, ctx) => {
@@ -24223,8 +24330,11 @@ var step = defineStep({
     const outputs = { report: file, archs: report.archs.join(";") };
     if (!report.passed) {
       const failures = report.wheels.flatMap((w) => w.problems.map((p) => `${w.name}: ${p}`));
-      throw new StepFailed(failures.length === 1 ? failures[0] : `${failures.length} problems:
-${failures.join("\n")}`, outputs);
+      throw new StepFailed(
+        failures.length === 1 ? failures[0] : `${failures.length} problems:
+${failures.join("\n")}`,
+        outputs
+      );
     }
     return outputs;
   }

@@ -110,7 +110,8 @@ export function archProblem(arch: Arch, cuda: string): string | undefined {
   if (!known) return `${formatArch(arch)} is not a known architecture`;
   const min = arch.variant ? known[arch.variant] : known.min;
   if (min && !atLeast(cuda, min)) return `${formatArch(arch)} needs CUDA >= ${min}`;
-  if (known.max && compareVersions(cuda, known.max) > 0) return `${formatArch(arch)} was dropped after CUDA ${known.max}`;
+  if (known.max && compareVersions(cuda, known.max) > 0)
+    return `${formatArch(arch)} was dropped after CUDA ${known.max}`;
   return undefined;
 }
 

@@ -10,7 +10,8 @@ import { defaultArchs, packageArchProblem, type PackageProfile } from '../packag
 export function resolveArchs(input: string, cuda: string, profile: PackageProfile): Arch[] {
   if (input === 'auto') {
     const archs = defaultArchs(profile, cuda);
-    if (archs.length === 0) throw inputError('arch-list', `"auto" knows no archs for ${profile.name} with CUDA ${cuda}`, 'Give the archs');
+    if (archs.length === 0)
+      throw inputError('arch-list', `"auto" knows no archs for ${profile.name} with CUDA ${cuda}`, 'Give the archs');
     return archs;
   }
   let archs: Arch[];
@@ -19,10 +20,16 @@ export function resolveArchs(input: string, cuda: string, profile: PackageProfil
   } catch (error) {
     throw error instanceof ConfigurationError ? new ConfigurationError(`arch-list: ${error.message}`) : error;
   }
-  const problems = archs.map((arch) => packageArchProblem(profile, arch, cuda)).filter((p): p is string => p !== undefined);
+  const problems = archs
+    .map((arch) => packageArchProblem(profile, arch, cuda))
+    .filter((p): p is string => p !== undefined);
   if (problems.length > 0) {
     const allowed = formatArchList(defaultArchs(profile, cuda));
-    throw inputError('arch-list', `${problems.join('; ')} (CUDA ${cuda})`, allowed ? `${profile.name} with CUDA ${cuda} builds ${allowed}` : 'Give archs this CUDA compiles');
+    throw inputError(
+      'arch-list',
+      `${problems.join('; ')} (CUDA ${cuda})`,
+      allowed ? `${profile.name} with CUDA ${cuda} builds ${allowed}` : 'Give archs this CUDA compiles',
+    );
   }
   return archs;
 }

@@ -9,7 +9,14 @@ import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
 import type { PackageProfile } from '../packages/profiles';
 import { findPython } from '../python/interpreter';
-import { createVenv, nvidiaIncludeDirs, provideTorch, type TorchInfo, type TorchRule, venvExecutable } from '../python/venv';
+import {
+  createVenv,
+  nvidiaIncludeDirs,
+  provideTorch,
+  type TorchInfo,
+  type TorchRule,
+  venvExecutable,
+} from '../python/venv';
 import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/releases';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
@@ -98,13 +105,26 @@ export function torchPin(torchVersion: string): string {
 function checkInputs(options: BuildOptions): string {
   const source = options.source || options.profile.defaultSource;
   if (!source) throw inputError('source', 'is required for package generic', 'Give a git URL or a path to the package');
-  if (options.versionSuffix !== 'auto' && options.versionSuffix !== 'none' && !normalizeLocalLabel(options.versionSuffix)) {
-    throw inputError('version-suffix', `"${options.versionSuffix}" is not a PEP 440 local label`, 'Allowed: auto, none, or letters and digits separated by ".", e.g. +cu128torch2.7.1');
+  if (
+    options.versionSuffix !== 'auto' &&
+    options.versionSuffix !== 'none' &&
+    !normalizeLocalLabel(options.versionSuffix)
+  ) {
+    throw inputError(
+      'version-suffix',
+      `"${options.versionSuffix}" is not a PEP 440 local label`,
+      'Allowed: auto, none, or letters and digits separated by ".", e.g. +cu128torch2.7.1',
+    );
   }
   if (options.torch === 'install') {
-    if (!options.torchVersion) throw inputError('torch-version', 'is required when torch is "install"', 'Give the exact version, e.g. 2.7.1');
+    if (!options.torchVersion)
+      throw inputError('torch-version', 'is required when torch is "install"', 'Give the exact version, e.g. 2.7.1');
     if (!/^\d+\.\d+\.\d+$/.test(options.torchVersion)) {
-      throw inputError('torch-version', `"${options.torchVersion}" is not an exact release`, 'torch: install takes an exact version like 2.7.1');
+      throw inputError(
+        'torch-version',
+        `"${options.torchVersion}" is not an exact release`,
+        'torch: install takes an exact version like 2.7.1',
+      );
     }
     try {
       torchRelease(options.torchVersion);
@@ -124,7 +144,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const baseEnv = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const pathSep = platform === 'win32' ? ';' : ':';
-  const run: ProcessRunner = (command, args, opts = {}) => runProcess(command, args, { ...opts, env: opts.env ?? baseEnv });
+  const run: ProcessRunner = (command, args, opts = {}) =>
+    runProcess(command, args, { ...opts, env: opts.env ?? baseEnv });
   const sourceSpec = checkInputs(options);
 
   const toolkit = await findToolkit(options.cudaVersion, baseEnv, platform, run);
@@ -132,16 +153,30 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const archs = resolveArchs(options.archList, cuda, options.profile);
   const archList = formatArchList(archs);
   const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version);
-  if (options.torch === 'install' && !options.torchIndexUrl && !torchRelease(options.torchVersion!).cuda.includes(cuda)) {
+  if (
+    options.torch === 'install' &&
+    !options.torchIndexUrl &&
+    !torchRelease(options.torchVersion!).cuda.includes(cuda)
+  ) {
     const release = torchRelease(options.torchVersion!);
-    throw inputError('torch-version', `torch ${options.torchVersion} has no CUDA ${cuda} build`, `It is built for CUDA ${release.cuda.join(', ')}; pick another cuda-version or torch-version`);
+    throw inputError(
+      'torch-version',
+      `torch ${options.torchVersion} has no CUDA ${cuda} build`,
+      `It is built for CUDA ${release.cuda.join(', ')}; pick another cuda-version or torch-version`,
+    );
   }
   const base = await findPython(options.python, run, baseEnv);
   if (options.torch === 'install' && !torchSupportsPython(torchRelease(options.torchVersion!), base.version)) {
     const { python } = torchRelease(options.torchVersion!);
-    throw inputError('python', `torch ${options.torchVersion} has no wheels for Python ${base.version}`, `It supports Python ${python.min}-${python.max}`);
+    throw inputError(
+      'python',
+      `torch ${options.torchVersion} has no wheels for Python ${base.version}`,
+      `It supports Python ${python.min}-${python.max}`,
+    );
   }
-  log.info(`CUDA ${toolkit.version} (${toolkit.home}), Python ${base.version} (${base.executable}), TORCH_CUDA_ARCH_LIST=${archList}`);
+  log.info(
+    `CUDA ${toolkit.version} (${toolkit.home}), Python ${base.version} (${base.executable}), TORCH_CUDA_ARCH_LIST=${archList}`,
+  );
 
   const work = await mkdtemp(path.join(baseEnv.RUNNER_TEMP || os.tmpdir(), 'sagewheels-build-'));
   try {
@@ -156,30 +191,69 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 
     const venvDir = path.join(work, 'venv');
     // With torch: preinstalled the venv sees the base's packages; their commands (ninja) must be found too.
-    const binDirs = [path.dirname(venvExecutable(venvDir, platform)), ...(options.torch === 'preinstalled' ? [path.dirname(base.executable)] : [])];
-    const { python, torch, includeDirs } = await log.group(`Python ${base.version} venv, torch: ${options.torch}`, async () => {
-      const venv = await createVenv(base, venvDir, { inherit: options.torch === 'preinstalled', runner: run });
-      const torch = await provideTorch(venv.executable, options.torch, { version: options.torchVersion, cuda, indexUrl: options.torchIndexUrl }, run);
-      if (torch) log.info(`torch ${torch.version} (CUDA ${torch.cuda ?? 'none'})`);
-      checkTorch(torch, options, toolkit.version);
-      // PyTorch compiles one file at a time without ninja.
-      const extra = torch && !which('ninja', { PATH: [...binDirs, baseEnv.PATH ?? ''].join(pathSep) }, platform) ? ['ninja'] : [];
-      await provideBuildRequirements(venv.executable, await readBuildRequirements(venv.executable, source.dir, extra, run), log, run);
-      const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
-      if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
-      return { python: venv.executable, torch, includeDirs };
-    });
+    const binDirs = [
+      path.dirname(venvExecutable(venvDir, platform)),
+      ...(options.torch === 'preinstalled' ? [path.dirname(base.executable)] : []),
+    ];
+    const { python, torch, includeDirs } = await log.group(
+      `Python ${base.version} venv, torch: ${options.torch}`,
+      async () => {
+        const venv = await createVenv(base, venvDir, { inherit: options.torch === 'preinstalled', runner: run });
+        const torch = await provideTorch(
+          venv.executable,
+          options.torch,
+          { version: options.torchVersion, cuda, indexUrl: options.torchIndexUrl },
+          run,
+        );
+        if (torch) log.info(`torch ${torch.version} (CUDA ${torch.cuda ?? 'none'})`);
+        checkTorch(torch, options, toolkit.version);
+        // PyTorch compiles one file at a time without ninja.
+        const extra =
+          torch && !which('ninja', { PATH: [...binDirs, baseEnv.PATH ?? ''].join(pathSep) }, platform) ? ['ninja'] : [];
+        await provideBuildRequirements(
+          venv.executable,
+          await readBuildRequirements(venv.executable, source.dir, extra, run),
+          log,
+          run,
+        );
+        const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
+        if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
+        return { python: venv.executable, torch, includeDirs };
+      },
+    );
 
-    let env = buildEnvironment({ base: baseEnv, platform, cudaHome: toolkit.home, binDirs, archList, plan, torchVersion: torch?.version.split('+')[0], includeDirs });
+    let env = buildEnvironment({
+      base: baseEnv,
+      platform,
+      cudaHome: toolkit.home,
+      binDirs,
+      archList,
+      plan,
+      torchVersion: torch?.version.split('+')[0],
+      includeDirs,
+    });
     const { wiring, note } = await setUpCache(options.compileCache, env, work, toolkit.nvcc, platform, run);
-    if (wiring) env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
-    log.info(`jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ''}`);
+    if (wiring)
+      env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
+    log.info(
+      `jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ''}`,
+    );
     if (options.compileCache !== 'off' && !wiring) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
 
     const built = path.join(work, 'wheels');
     await mkdir(built);
-    const args = ['-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps', '--verbose', '--wheel-dir', built, source.dir];
+    const args = [
+      '-m',
+      'pip',
+      'wheel',
+      '--no-build-isolation',
+      '--no-deps',
+      '--verbose',
+      '--wheel-dir',
+      built,
+      source.dir,
+    ];
     const lines: string[] = [];
     const started = Date.now();
     const result = await log.group(`Build log: pip wheel --no-build-isolation (${archList})`, () =>
@@ -212,7 +286,20 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       wheels.push(await relabelWheel(path.join(built, file), { label, requires }, outputDir));
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
-    return { wheels, wheelDir: outputDir, seconds, source: source.label, python: base.version, torch, cuda: toolkit.version, archList, plan, cache, cacheNote: note, slowest };
+    return {
+      wheels,
+      wheelDir: outputDir,
+      seconds,
+      source: source.label,
+      python: base.version,
+      torch,
+      cuda: toolkit.version,
+      archList,
+      plan,
+      cache,
+      cacheNote: note,
+      slowest,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -222,7 +309,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 function checkTorch(torch: TorchInfo | undefined, options: BuildOptions, nvcc: string): void {
   if (!torch) return;
   if (!torch.cuda) {
-    throw inputError('torch', `torch ${torch.version} is a CPU build`, 'CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)');
+    throw inputError(
+      'torch',
+      `torch ${torch.version} is a CPU build`,
+      'CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)',
+    );
   }
   if (torch.cuda.split('.')[0] !== nvcc.split('.')[0]) {
     throw inputError(
@@ -231,8 +322,16 @@ function checkTorch(torch: TorchInfo | undefined, options: BuildOptions, nvcc: s
       `PyTorch refuses to build extensions across CUDA major versions: set up CUDA ${torch.cuda.split('.')[0]}.x, or use torch built for CUDA ${nvcc.split('.')[0]}`,
     );
   }
-  if (options.torch === 'preinstalled' && options.torchVersion && torch.version.split('+')[0] !== options.torchVersion) {
-    throw inputError('torch-version', `"${options.torchVersion}" was asked, but the interpreter has torch ${torch.version}`, 'Leave torch-version empty with torch: preinstalled, or use torch: install');
+  if (
+    options.torch === 'preinstalled' &&
+    options.torchVersion &&
+    torch.version.split('+')[0] !== options.torchVersion
+  ) {
+    throw inputError(
+      'torch-version',
+      `"${options.torchVersion}" was asked, but the interpreter has torch ${torch.version}`,
+      'Leave torch-version empty with torch: preinstalled, or use torch: install',
+    );
   }
 }
 
@@ -246,14 +345,16 @@ async function setUpCache(
 ): Promise<{ wiring?: CacheWiring; note: string }> {
   if (input === 'off') return { note: 'off (compile-cache: off)' };
   const ccache = await findCcache(env, run);
-  if (typeof ccache === 'string') return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
+  if (typeof ccache === 'string')
+    return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
   await mkdir(dir, { recursive: true });
   const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform }, run);
   return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join('; ')}` };
 }
 
-export const formatObjectTimes = (times: readonly ObjectTime[]): string => times.map((t) => `${t.object} ${t.seconds.toFixed(0)} s`).join(', ');
+export const formatObjectTimes = (times: readonly ObjectTime[]): string =>
+  times.map((t) => `${t.object} ${t.seconds.toFixed(0)} s`).join(', ');
 
 /** Size of a file in MiB with one decimal, for the summary. */
 export async function sizeMiB(file: string): Promise<string> {

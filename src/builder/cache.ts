@@ -84,7 +84,9 @@ export async function wireCcache(
   };
   const notes: string[] = [];
   if (base.PYTORCH_NVCC) {
-    notes.push(`PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`);
+    notes.push(
+      `PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`,
+    );
   } else {
     env.PYTORCH_NVCC = `${quoteIfSpaced(ccache.path)} ${quoteIfSpaced(options.nvcc)}`;
     notes.push(`nvcc through ${ccache.path}`);
@@ -110,11 +112,17 @@ export async function wireCcache(
     notes.push('host C/C++ compiles through ccache (gcc, g++, cc, c++)');
   }
   const nvccHost = env.NVCC_CCBIN ?? base.NVCC_CCBIN ?? hostCompiler ?? '';
-  const hostVersion = nvccHost ? ((await runner(nvccHost, ['--version']).catch(() => undefined))?.stdout.split('\n')[0] ?? '') : '';
+  const hostVersion = nvccHost
+    ? ((await runner(nvccHost, ['--version']).catch(() => undefined))?.stdout.split('\n')[0] ?? '')
+    : '';
   const fingerprint = path.join(options.workRoot, 'ccache-env.txt');
   await writeFile(
     fingerprint,
-    [`NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ''}`, `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ''}`, `host=${nvccHost} ${hostVersion}`].join('\n') + '\n',
+    [
+      `NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ''}`,
+      `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ''}`,
+      `host=${nvccHost} ${hostVersion}`,
+    ].join('\n') + '\n',
   );
   env.CCACHE_EXTRAFILES = fingerprint;
   return { env, binDir, notes };
@@ -138,7 +146,11 @@ const HIT = new Set(['direct_cache_hit', 'preprocessed_cache_hit']);
 export function parseStatsLog(text: string): CacheStats {
   const stats: CacheStats = { hits: 0, misses: 0, uncached: 0, reasons: {} };
   for (const entry of text.split(/^# /m).slice(1)) {
-    const counters = entry.split('\n').slice(1).map((line) => line.trim()).filter(Boolean);
+    const counters = entry
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim())
+      .filter(Boolean);
     if (counters.some((c) => HIT.has(c))) stats.hits++;
     else if (counters.includes('cache_miss')) stats.misses++;
     else {

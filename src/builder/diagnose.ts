@@ -7,9 +7,10 @@ interface KnownFailure {
 // Ordered: a log can show several symptoms; the first listed is the root cause.
 const KNOWN: readonly KnownFailure[] = [
   {
-    pattern: /(?:'(cicc|ptxas|cudafe\+\+|nvlink)' died due to signal 9|(?:fatal error: )?Killed signal terminated program (cc1plus|cc1)|virtual memory exhausted|std::bad_alloc|out of memory allocating)/i,
+    pattern:
+      /(?:'(cicc|ptxas|cudafe\+\+|nvlink)' died due to signal 9|(?:fatal error: )?Killed signal terminated program (cc1plus|cc1)|virtual memory exhausted|std::bad_alloc|out of memory allocating)/i,
     explain: (m) =>
-      `the compiler${m[1] ?? m[2] ? ` (${m[1] ?? m[2]})` : ''} was killed for lack of memory. Lower the input jobs (each nvcc job can take several GB), or build on a runner with more memory`,
+      `the compiler${(m[1] ?? m[2]) ? ` (${m[1] ?? m[2]})` : ''} was killed for lack of memory. Lower the input jobs (each nvcc job can take several GB), or build on a runner with more memory`,
   },
   {
     pattern: /Instruction '(wgmma[.\w]*)' not supported on \.target '(sm_\w+)'/,
@@ -24,7 +25,7 @@ const KNOWN: readonly KnownFailure[] = [
   {
     pattern: /unsupported Microsoft Visual Studio version/i,
     explain: () =>
-      "nvcc does not accept this MSVC (it checks _MSC_VER: CUDA <= 12.3 takes VS 2017-2022 17.9, 12.4-12.9 up to 17.x, 13.0-13.1 not VS 2026). Run setup-msvc with the cuda-version before build, so it picks a toolset this nvcc accepts",
+      'nvcc does not accept this MSVC (it checks _MSC_VER: CUDA <= 12.3 takes VS 2017-2022 17.9, 12.4-12.9 up to 17.x, 13.0-13.1 not VS 2026). Run setup-msvc with the cuda-version before build, so it picks a toolset this nvcc accepts',
   },
   {
     pattern: /(?:ModuleNotFoundError|ImportError): No module named 'torch'/,
@@ -42,7 +43,8 @@ const KNOWN: readonly KnownFailure[] = [
       "sageattn3's setup.py chooses its arch from the GPU in this machine and ignores TORCH_CUDA_ARCH_LIST: it builds only on a runner with a Blackwell GPU (sm_100 or sm_120) present, and it clones CUTLASS from GitHub during the build",
   },
   {
-    pattern: /(CUDA_HOME environment variable is not set|Cannot find CUDA_HOME|CUDA was not found on the system|nvcc not found at|nvcc: (?:command )?not found|No such file or directory: '[^']*nvcc[^']*'|CUDA_HOME is not set)/,
+    pattern:
+      /(CUDA_HOME environment variable is not set|Cannot find CUDA_HOME|CUDA was not found on the system|nvcc not found at|nvcc: (?:command )?not found|No such file or directory: '[^']*nvcc[^']*'|CUDA_HOME is not set)/,
     explain: (m) =>
       `the build could not find nvcc ("${m[1]}"). Run setup-cuda before build, or give cuda-version of a toolkit installed on the runner`,
   },
@@ -58,7 +60,8 @@ export function diagnose(log: string): string | undefined {
 }
 
 // pip's own epilogue around a failed build: it names no cause.
-const PIP_EPILOGUE = /subprocess-exited-with-error|metadata-generation-failed|Encountered error|Failed to build|Failed building wheel|^\s*(×|╰─>|│|note:|hint:)/;
+const PIP_EPILOGUE =
+  /subprocess-exited-with-error|metadata-generation-failed|Encountered error|Failed to build|Failed building wheel|^\s*(×|╰─>|│|note:|hint:)/;
 
 // A compiler's "file:line: error" (gcc, nvcc) or "file(line): error" (MSVC, nvcc).
 const COMPILER_ERROR = /^\s*\S+?(?::\d+(?::\d+)?:|\(\d+\):)\s*(?:fatal )?error\b/i;
@@ -71,6 +74,8 @@ export function errorLine(log: string): string | undefined {
   const lines = log.split(/\r?\n/);
   const line =
     lines.find((l) => COMPILER_ERROR.test(l)) ??
-    lines.reverse().find((l) => /\berror\b|fatal|Traceback/i.test(l) && !/^\s*(warning|note)\b/i.test(l) && !PIP_EPILOGUE.test(l));
+    lines
+      .reverse()
+      .find((l) => /\berror\b|fatal|Traceback/i.test(l) && !/^\s*(warning|note)\b/i.test(l) && !PIP_EPILOGUE.test(l));
   return line?.trim();
 }

@@ -50,7 +50,9 @@ export async function readBuildRequirements(
   runner: ProcessRunner = runProcess,
 ): Promise<BuildRequirement[]> {
   const result = await runChecked(python, ['-c', PROBE, sourceDir, ...extra], {}, runner);
-  const rows = JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]') as (BuildRequirement & { installed: string | null })[];
+  const rows = JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]') as (BuildRequirement & {
+    installed: string | null;
+  })[];
   return rows.map((row) => ({ ...row, installed: row.installed ?? undefined }));
 }
 
@@ -71,11 +73,16 @@ export async function provideBuildRequirements(
   for (const req of requirements) {
     if (req.satisfied) continue;
     if (normalizeProject(req.name) === 'torch') {
-      if (req.installed) log.warning(`pyproject.toml asks for ${req.requirement}; building with torch ${req.installed}, as the torch input says`);
+      if (req.installed)
+        log.warning(
+          `pyproject.toml asks for ${req.requirement}; building with torch ${req.installed}, as the torch input says`,
+        );
       continue;
     }
     if (req.installed) {
-      log.warning(`build requirement ${req.requirement}: ${req.name} ${req.installed} is installed and is used as it is`);
+      log.warning(
+        `build requirement ${req.requirement}: ${req.name} ${req.installed} is installed and is used as it is`,
+      );
     } else {
       missing.push(req.requirement);
     }
@@ -84,9 +91,22 @@ export async function provideBuildRequirements(
   for (const requirement of missing) {
     log.info(`installing build requirement ${requirement}`);
     // Few retries: on a runner without network each one only delays the build.
-    const result = await runner(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--retries', '1', requirement]);
+    const result = await runner(python, [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--retries',
+      '1',
+      requirement,
+    ]);
     if (result.code !== 0) {
-      const why = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /error/i.test(line)).pop()?.trim() ?? `pip exited with ${result.code}`;
+      const why =
+        `${result.stdout}\n${result.stderr}`
+          .split('\n')
+          .filter((line) => /error/i.test(line))
+          .pop()
+          ?.trim() ?? `pip exited with ${result.code}`;
       log.warning(`could not install build requirement ${requirement} (${why}); building without it`);
     }
   }

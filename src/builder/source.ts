@@ -21,14 +21,33 @@ const isStale = (name: string): boolean => STALE.has(name) || name.endsWith('.eg
  * The source in `dest`, fresh: a git URL shallow-cloned at `ref` (a branch, tag or commit), or a
  * local folder copied without earlier build outputs (whose objects setuptools would reuse).
  */
-export async function fetchSource(source: string, ref: string | undefined, dest: string, runner: ProcessRunner = runProcess): Promise<Source> {
+export async function fetchSource(
+  source: string,
+  ref: string | undefined,
+  dest: string,
+  runner: ProcessRunner = runProcess,
+): Promise<Source> {
   if (isGitUrl(source)) return cloneSource(source, ref, dest, runner);
-  if (ref) throw inputError('ref', `"${ref}" was given with a local source`, 'ref applies to git URLs; check the folder out at that ref instead');
+  if (ref)
+    throw inputError(
+      'ref',
+      `"${ref}" was given with a local source`,
+      'ref applies to git URLs; check the folder out at that ref instead',
+    );
   const dir = path.resolve(source);
   const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) throw inputError('source', `"${source}" is neither a git URL nor a folder`, 'Give https://... or a path to the package');
+  if (!info?.isDirectory())
+    throw inputError(
+      'source',
+      `"${source}" is neither a git URL nor a folder`,
+      'Give https://... or a path to the package',
+    );
   if (!existsSync(path.join(dir, 'setup.py')) && !existsSync(path.join(dir, 'pyproject.toml'))) {
-    throw inputError('source', `"${source}" has no setup.py or pyproject.toml`, 'Give the folder of the Python package');
+    throw inputError(
+      'source',
+      `"${source}" has no setup.py or pyproject.toml`,
+      'Give the folder of the Python package',
+    );
   }
   await cp(dir, dest, {
     recursive: true,

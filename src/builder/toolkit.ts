@@ -17,7 +17,11 @@ export interface CudaToolkit {
  * then CUDA_HOME, CUDA_PATH, nvcc on PATH, /usr/local/cuda, and the other /usr/local/cuda-<x.y>
  * newest first.
  */
-export function nvccCandidates(wanted: string | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+export function nvccCandidates(
+  wanted: string | undefined,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+): string[] {
   const redist = hostPlatform(platform, 'x64');
   const p = pathFor(redist);
   const nvccIn = (root: string) => toolkitLayout(root, redist).nvcc;
@@ -26,7 +30,9 @@ export function nvccCandidates(wanted: string | undefined, env: NodeJS.ProcessEn
   const exe = p.basename(nvccIn('/'));
   for (const dir of (env.PATH ?? env.Path ?? '').split(p.delimiter).filter(Boolean)) found.push(p.join(dir, exe));
   if (platform !== 'win32') {
-    const versions = existsSync('/usr/local') ? readdirSync('/usr/local').filter((name) => /^cuda-\d+\.\d+$/.test(name)) : [];
+    const versions = existsSync('/usr/local')
+      ? readdirSync('/usr/local').filter((name) => /^cuda-\d+\.\d+$/.test(name))
+      : [];
     versions.sort((a, b) => compareVersions(b.slice(5), a.slice(5)));
     found.push(...['cuda', ...versions].map((name) => nvccIn(`/usr/local/${name}`)));
   }
@@ -49,10 +55,12 @@ export async function findToolkit(
     const real = toolkit && realpathSync(toolkit.root);
     if (!toolkit || !real || probed.has(real)) continue;
     probed.add(real);
-    if (!wanted || toolkit.majorMinor === majorMinor(wanted)) return { home: toolkit.root, nvcc: toolkit.nvcc, version: toolkit.nvccVersion };
+    if (!wanted || toolkit.majorMinor === majorMinor(wanted))
+      return { home: toolkit.root, nvcc: toolkit.nvcc, version: toolkit.nvccVersion };
     seen.push(`${toolkit.nvccVersion} in ${toolkit.root}`);
   }
-  const found = seen.length > 0 ? `found only ${seen.join(', ')}` : 'found no nvcc (CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda)';
+  const found =
+    seen.length > 0 ? `found only ${seen.join(', ')}` : 'found no nvcc (CUDA_HOME, CUDA_PATH, PATH, /usr/local/cuda)';
   throw new ConfigurationError(
     `cuda-version: ${wanted ? `no CUDA ${wanted} toolkit on this runner` : 'no CUDA toolkit on this runner'}: ${found}. Run setup-cuda before build`,
   );

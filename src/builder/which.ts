@@ -2,7 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** `name` itself when it is a path, else the first `name` on the PATH of `env` (with Windows' extensions); undefined when missing. */
-export function which(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+export function which(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   const windows = platform === 'win32';
   if (/[\\/]/.test(name)) return existsSync(name) ? name : undefined;
   const join = windows ? path.win32.join : path.posix.join;

@@ -32,7 +32,11 @@ function usage(steps: readonly Step[]): string {
 }
 
 function stepHelp(spec: StepSpec): string {
-  const rows = Object.entries(spec.inputs).map(([name, input]) => [`--${name}`, input.required ? '(required)' : (input.default ?? ''), input.description]);
+  const rows = Object.entries(spec.inputs).map(([name, input]) => [
+    `--${name}`,
+    input.required ? '(required)' : (input.default ?? ''),
+    input.description,
+  ]);
   const outputs = Object.entries(spec.outputs).map(([name, output]) => [name, output.description]);
   return `sagewheels ${spec.name}: ${spec.description}\n\n${summaryText([
     { kind: 'table', header: ['input', 'default', 'description'], rows },
@@ -61,18 +65,26 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   io.env.RUNNER_TEMP ??= path.join(tmpdir(), 'sagewheels');
   mkdirSync(io.env.RUNNER_TEMP, { recursive: true });
 
-  const ctx = consoleContext({ write: io.err, verbose: io.env.SAGEWHEELS_DEBUG === '1' || io.env.SAGEWHEELS_VERBOSE === '1' });
+  const ctx = consoleContext({
+    write: io.err,
+    verbose: io.env.SAGEWHEELS_DEBUG === '1' || io.env.SAGEWHEELS_VERBOSE === '1',
+  });
   try {
     const values = inputsFor(step.spec, parseInputFlags(rest, [step.spec]));
     const inputs = new Inputs(step.spec, values, io.env);
-    for (const [input, spec] of Object.entries(step.spec.inputs)) if (spec.secret && inputs.string(input)) ctx.env.secret(inputs.string(input));
+    for (const [input, spec] of Object.entries(step.spec.inputs))
+      if (spec.secret && inputs.string(input)) ctx.env.secret(inputs.string(input));
     const outputs = await step.run(inputs, ctx);
     finish(ctx.summary, outputs);
     return 0;
   } catch (error) {
     finish(ctx.summary, error instanceof StepFailed ? error.outputs : {});
     io.err(`error: ${errorMessage(error)}\n`);
-    if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && io.env.SAGEWHEELS_DEBUG === '1') {
+    if (
+      !(error instanceof ConfigurationError || error instanceof StepFailed) &&
+      error instanceof Error &&
+      io.env.SAGEWHEELS_DEBUG === '1'
+    ) {
       io.err(`${error.stack}\n`);
     }
     return 1;

@@ -34,9 +34,11 @@ export async function runAction<I extends string, O extends string>(step: Step<I
     const outputs = await step.run(new Inputs(step.spec, raw), ctx);
     for (const [name, value] of Object.entries<string>(outputs)) core.setOutput(name, value);
   } catch (error) {
-    if (error instanceof StepFailed) for (const [name, value] of Object.entries(error.outputs)) core.setOutput(name, value);
+    if (error instanceof StepFailed)
+      for (const [name, value] of Object.entries(error.outputs)) core.setOutput(name, value);
     // A user error is one line; anything else keeps its stack in the debug log.
-    if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && error.stack) core.debug(error.stack);
+    if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && error.stack)
+      core.debug(error.stack);
     core.setFailed(errorMessage(error));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {

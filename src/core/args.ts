@@ -7,11 +7,14 @@ export function parseInputFlags(argv: readonly string[], specs: readonly StepSpe
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigurationError(`"${arg}" is not a flag: inputs are given as --<input> <value>`);
+    if (!arg.startsWith('--'))
+      throw new ConfigurationError(`"${arg}" is not a flag: inputs are given as --<input> <value>`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     if (!known.has(name)) {
-      throw new ConfigurationError(`--${name} is not an input of ${specs.map((s) => s.name).join(', ')}. Inputs: ${[...known].join(', ')}`);
+      throw new ConfigurationError(
+        `--${name} is not an input of ${specs.map((s) => s.name).join(', ')}. Inputs: ${[...known].join(', ')}`,
+      );
     }
     const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined) throw new ConfigurationError(`--${name} needs a value`);

@@ -35,7 +35,11 @@ export function summaryText(blocks: readonly SummaryBlock[]): string {
         case 'table': {
           const rows = [block.header, ...block.rows];
           const widths = block.header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-          const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+          const line = (row: string[]) =>
+            row
+              .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+              .join('  ')
+              .trimEnd();
           return [line(block.header), widths.map((w) => '-'.repeat(w)).join('  '), ...block.rows.map(line)].join('\n');
         }
         case 'details':

@@ -16,7 +16,10 @@ const COMPILER_SPLIT_IN_13 = ['cuda_crt', 'libnvvm'];
 const TORCH_LIBRARY_HEADERS = ['libcublas', 'libcusparse', 'libcusolver', 'libcurand'];
 
 /** `compiler`: nvcc and what it needs to compile and link CUDA code, on any platform. */
-export const compilerComponents = (major: number): string[] => [...COMPILER, ...(major >= 13 ? COMPILER_SPLIT_IN_13 : [])];
+export const compilerComponents = (major: number): string[] => [
+  ...COMPILER,
+  ...(major >= 13 ? COMPILER_SPLIT_IN_13 : []),
+];
 
 /** What building a PyTorch CUDA extension needs from the toolkit on this platform and CUDA major. */
 export function torchExtensionComponents(major: number, platform: RedistPlatform): string[] {
@@ -28,17 +31,27 @@ export function torchExtensionComponents(major: number, platform: RedistPlatform
  * leaves out the driver, Nsight and fabric management that a toolkit install does not need.
  */
 export function fullComponents(manifest: Manifest, platform: RedistPlatform): string[] {
-  return [...archivesFor(manifest, platform).values()].filter((a) => a.license === 'CUDA Toolkit').map((a) => a.component);
+  return [...archivesFor(manifest, platform).values()]
+    .filter((a) => a.license === 'CUDA Toolkit')
+    .map((a) => a.component);
 }
 
 /** Checks the `components` input's spelling before anything is downloaded. */
 export function checkComponentsInput(requested: readonly string[]): void {
   if (requested.length === 0) {
-    throw inputError('components', 'is empty', `Allowed: ${COMPONENT_SETS.join(', ')}, or redist component names (cuda_nvcc, libcublas, ...)`);
+    throw inputError(
+      'components',
+      'is empty',
+      `Allowed: ${COMPONENT_SETS.join(', ')}, or redist component names (cuda_nvcc, libcublas, ...)`,
+    );
   }
   const bad = requested.filter((name) => !COMPONENT_SETS.includes(name as never) && !/^[a-z][a-z0-9_]*$/.test(name));
   if (bad.length > 0) {
-    throw inputError('components', `${bad.map((b) => `"${b}"`).join(', ')} is not a set or a component name`, `Allowed: ${COMPONENT_SETS.join(', ')}, or redist component names such as cuda_nvcc`);
+    throw inputError(
+      'components',
+      `${bad.map((b) => `"${b}"`).join(', ')} is not a set or a component name`,
+      `Allowed: ${COMPONENT_SETS.join(', ')}, or redist component names such as cuda_nvcc`,
+    );
   }
 }
 

@@ -16,7 +16,11 @@ export async function download(url: string, dest: string): Promise<void> {
   } catch (error) {
     const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
     const retried = status === undefined || status >= 500 || status === 408 || status === 429;
-    throw new DownloadError(url, status, `download of ${url} failed${retried ? ' after 3 attempts' : ''}: ${errorMessage(error)}`);
+    throw new DownloadError(
+      url,
+      status,
+      `download of ${url} failed${retried ? ' after 3 attempts' : ''}: ${errorMessage(error)}`,
+    );
   }
 }
 
@@ -50,7 +54,9 @@ export async function verifyDownload(
 ): Promise<void> {
   const size = (await stat(file)).size;
   if (expected.size !== undefined && size !== expected.size) {
-    throw new Error(`${label}: ${size} bytes arrived, the manifest says ${expected.size}: the download is truncated or a different file`);
+    throw new Error(
+      `${label}: ${size} bytes arrived, the manifest says ${expected.size}: the download is truncated or a different file`,
+    );
   }
   const actual = await fileDigest(file, expected.algorithm);
   if (actual !== expected.digest.toLowerCase()) {

@@ -8,7 +8,12 @@ export interface ToolkitEnv {
 }
 
 /** What builds look for: CUDA_PATH (Windows, CMake), CUDA_HOME (PyTorch), CUDA_PATH_Vx_y (MSBuild). */
-export function toolkitEnv(root: string, majorMinor: string, platform: RedistPlatform, env: NodeJS.ProcessEnv): ToolkitEnv {
+export function toolkitEnv(
+  root: string,
+  majorMinor: string,
+  platform: RedistPlatform,
+  env: NodeJS.ProcessEnv,
+): ToolkitEnv {
   const layout = toolkitLayout(root, platform);
   const vars: Record<string, string> = {
     CUDA_PATH: root,
@@ -16,7 +21,9 @@ export function toolkitEnv(root: string, majorMinor: string, platform: RedistPla
     [`CUDA_PATH_V${majorMinor.replace('.', '_')}`]: root,
   };
   if (!isWindows(platform)) {
-    const rest = (env.LD_LIBRARY_PATH ?? '').split(pathFor(platform).delimiter).filter((dir) => dir && dir !== layout.lib);
+    const rest = (env.LD_LIBRARY_PATH ?? '')
+      .split(pathFor(platform).delimiter)
+      .filter((dir) => dir && dir !== layout.lib);
     vars.LD_LIBRARY_PATH = [layout.lib, ...rest].join(pathFor(platform).delimiter);
   }
   return { vars, path: layout.bin };

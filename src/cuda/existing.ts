@@ -20,9 +20,15 @@ export function candidates(majorMinor: string, platform: RedistPlatform, env: No
   if (env[versionVar]) found.push({ from: versionVar, nvcc: toolkitLayout(env[versionVar]!, platform).nvcc });
   if (isWindows(platform)) {
     const programFiles = env.ProgramFiles ?? 'C:\\Program Files';
-    found.push({ from: 'the default install folder', nvcc: toolkitLayout(defaultWindowsRoot(majorMinor, programFiles), platform).nvcc });
+    found.push({
+      from: 'the default install folder',
+      nvcc: toolkitLayout(defaultWindowsRoot(majorMinor, programFiles), platform).nvcc,
+    });
   } else {
-    found.push({ from: `/usr/local/cuda-${majorMinor}`, nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor}`, platform).nvcc });
+    found.push({
+      from: `/usr/local/cuda-${majorMinor}`,
+      nvcc: toolkitLayout(`/usr/local/cuda-${majorMinor}`, platform).nvcc,
+    });
   }
   const pathVar = env.PATH ?? env.Path ?? '';
   for (const dir of pathVar.split(p.delimiter).filter(Boolean)) found.push({ from: 'PATH', nvcc: p.join(dir, exe) });
@@ -45,7 +51,11 @@ export interface Toolkit {
 }
 
 /** Runs nvcc to learn what it is and where its toolkit really lives (through wrapper scripts). */
-export async function probe(nvcc: string, platform: RedistPlatform, run: ProcessRunner = runProcess): Promise<Toolkit | undefined> {
+export async function probe(
+  nvcc: string,
+  platform: RedistPlatform,
+  run: ProcessRunner = runProcess,
+): Promise<Toolkit | undefined> {
   if (!existsSync(nvcc)) return undefined;
   const version = await run(nvcc, ['--version']).catch(() => undefined);
   const match = /release (\d+\.\d+), V(\d+\.\d+\.\d+)/.exec(version?.stdout ?? '');
@@ -68,7 +78,9 @@ export async function probe(nvcc: string, platform: RedistPlatform, run: Process
 export async function readVersions(versionJson: string): Promise<Map<string, string>> {
   try {
     const json = JSON.parse(await readFile(versionJson, 'utf8')) as Record<string, { version?: unknown }>;
-    return new Map(Object.entries(json).flatMap(([name, e]) => (typeof e?.version === 'string' ? [[name, e.version] as const] : [])));
+    return new Map(
+      Object.entries(json).flatMap(([name, e]) => (typeof e?.version === 'string' ? [[name, e.version] as const] : [])),
+    );
   } catch {
     return new Map();
   }
@@ -93,11 +105,18 @@ export async function toolkitResult(toolkit: Toolkit, platform: RedistPlatform):
 }
 
 /** A new toolkit's nvcc must run and be the version asked for, before the toolkit is kept. */
-export async function confirmNvcc(root: string, platform: RedistPlatform, majorMinor: string, run: ProcessRunner): Promise<Toolkit> {
+export async function confirmNvcc(
+  root: string,
+  platform: RedistPlatform,
+  majorMinor: string,
+  run: ProcessRunner,
+): Promise<Toolkit> {
   const nvcc = toolkitLayout(root, platform).nvcc;
   const toolkit = await probe(nvcc, platform, run);
   if (!toolkit || toolkit.majorMinor !== majorMinor) {
-    throw new Error(`the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : 'does not run'}`);
+    throw new Error(
+      `the installed nvcc (${nvcc}) ${toolkit ? `is CUDA ${toolkit.majorMinor}, not ${majorMinor}` : 'does not run'}`,
+    );
   }
   return toolkit;
 }
@@ -126,7 +145,9 @@ export async function findExisting(
     if (!toolkit || probed.has(toolkit.root)) continue;
     probed.add(toolkit.root);
     if (toolkit.majorMinor === majorMinor && (!exact || toolkit.release === exact)) return { toolkit, seen };
-    seen.push(`${toolkit.release ?? toolkit.majorMinor} (nvcc ${toolkit.nvccVersion}) at ${toolkit.root} (from ${candidate.from})`);
+    seen.push(
+      `${toolkit.release ?? toolkit.majorMinor} (nvcc ${toolkit.nvccVersion}) at ${toolkit.root} (from ${candidate.from})`,
+    );
   }
   return { seen };
 }

@@ -35,7 +35,11 @@ export function parseMd5sums(text: string): Map<string, string> {
 }
 
 /** The installer of a release for a platform, chosen from md5sum.txt's file names. */
-export function chooseInstaller(sums: Map<string, string>, release: string, platform: RedistPlatform): { name: string; md5: string } {
+export function chooseInstaller(
+  sums: Map<string, string>,
+  release: string,
+  platform: RedistPlatform,
+): { name: string; md5: string } {
   const v = release.replace(/\./g, '\\.');
   const pattern = {
     'linux-x86_64': new RegExp(`^cuda_${v}_[\\d.]+_linux\\.run$`),
@@ -45,7 +49,11 @@ export function chooseInstaller(sums: Map<string, string>, release: string, plat
   const name = [...sums.keys()].find((file) => pattern.test(file));
   if (!name) {
     const installers = [...sums.keys()].filter((f) => f.endsWith('.run') || f.endsWith('.exe'));
-    throw inputError('method', `installer: NVIDIA lists no CUDA ${release} installer for ${platform}`, `Installers listed: ${installers.join(', ') || 'none'}`);
+    throw inputError(
+      'method',
+      `installer: NVIDIA lists no CUDA ${release} installer for ${platform}`,
+      `Installers listed: ${installers.join(', ') || 'none'}`,
+    );
   }
   return { name, md5: sums.get(name)! };
 }
@@ -127,10 +135,14 @@ export async function installWithInstaller(ctx: InstallContext): Promise<Install
   const { request, version, release, platform, run, options } = ctx;
   const majorMinor = majorMinorOf(version);
   const runInstaller = (command: string, args: string[]) =>
-    options.log.group(`${command} ${args.join(' ')}`, () => runChecked(command, args, { onLine: (l) => options.log.info(l) }, run));
+    options.log.group(`${command} ${args.join(' ')}`, () =>
+      runChecked(command, args, { onLine: (l) => options.log.info(l) }, run),
+    );
 
   if (isWindows(platform)) {
-    const names = request.components.includes('full') ? windowsToolkitComponents(version.major) : expandComponents(request.components, version.major, platform);
+    const names = request.components.includes('full')
+      ? windowsToolkitComponents(version.major)
+      : expandComponents(request.components, version.major, platform);
     const args = windowsInstallerArgs(names, majorMinor);
     const { file, bytes } = await fetchInstaller(ctx, ctx.temp);
     await runInstaller(file, args);
@@ -142,7 +154,11 @@ export async function installWithInstaller(ctx: InstallContext): Promise<Install
   if (request.components.join(',') !== 'torch-extension') {
     options.log.notice("method installer: NVIDIA's Linux runfile installs the whole toolkit; components is not used");
   }
-  const dir = toolkitDir(request.installDir, request.toolCache, { tool: 'cuda-installer', version: release, arch: platform });
+  const dir = toolkitDir(request.installDir, request.toolCache, {
+    tool: 'cuda-installer',
+    version: release,
+    arch: platform,
+  });
   let downloadedBytes = 0;
   const outcome = await fillOnce(
     dir,
@@ -163,11 +179,17 @@ export async function installWithInstaller(ctx: InstallContext): Promise<Install
 /** The release's installer as md5sum.txt names it, checked against its MD5 (NVIDIA publishes no SHA-256 for installers). */
 async function fetchInstaller(ctx: InstallContext, dir: string): Promise<{ file: string; bytes: number }> {
   const urls = installerUrls(ctx.mirror, ctx.release);
-  const installer = chooseInstaller(parseMd5sums(await downloadText(urls.md5sums, path.join(dir, 'md5sum.txt'))), ctx.release, ctx.platform);
+  const installer = chooseInstaller(
+    parseMd5sums(await downloadText(urls.md5sums, path.join(dir, 'md5sum.txt'))),
+    ctx.release,
+    ctx.platform,
+  );
   const file = path.join(dir, installer.name);
   ctx.options.log.info(`Downloading ${urls.file(installer.name)}`);
   await download(urls.file(installer.name), file);
   await verifyDownload(file, { digest: installer.md5, algorithm: 'md5' }, installer.name);
-  ctx.options.log.info(`${installer.name}: md5 matches NVIDIA's md5sum.txt (NVIDIA publishes no sha256 for installers)`);
+  ctx.options.log.info(
+    `${installer.name}: md5 matches NVIDIA's md5sum.txt (NVIDIA publishes no sha256 for installers)`,
+  );
   return { file, bytes: (await stat(file)).size };
 }

@@ -45,7 +45,10 @@ export async function withLock<T>(lockDir: string, body: () => Promise<T>, optio
     waiting = true;
     await sleep(pollMs);
   }
-  await writeFile(owner, JSON.stringify({ token, pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+  await writeFile(
+    owner,
+    JSON.stringify({ token, pid: process.pid, host: os.hostname(), since: new Date().toISOString() }),
+  );
   const heartbeat = setInterval(() => {
     const now = new Date();
     utimes(lockDir, now, now).catch(() => undefined);

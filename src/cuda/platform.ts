@@ -3,7 +3,10 @@ import path from 'node:path';
 /** The platform keys of NVIDIA's redist manifests that a build host can be. */
 export type RedistPlatform = 'linux-x86_64' | 'linux-sbsa' | 'windows-x86_64';
 
-export function hostPlatform(platform: NodeJS.Platform = process.platform, arch: string = process.arch): RedistPlatform {
+export function hostPlatform(
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): RedistPlatform {
   if (platform === 'linux' && arch === 'x64') return 'linux-x86_64';
   if (platform === 'linux' && arch === 'arm64') return 'linux-sbsa';
   if (platform === 'win32' && arch === 'x64') return 'windows-x86_64';

@@ -48,7 +48,12 @@ export async function mergeComponent(componentDir: string, prefix: string, compo
  * Completes a merged prefix: Linux redist archives put libraries in lib/, where PyTorch and CMake
  * look in lib64/; version.json records the release and components the way NVIDIA's installer does.
  */
-export async function finishPrefix(prefix: string, platform: RedistPlatform, release: string, archives: readonly Archive[]): Promise<void> {
+export async function finishPrefix(
+  prefix: string,
+  platform: RedistPlatform,
+  release: string,
+  archives: readonly Archive[],
+): Promise<void> {
   if (!isWindows(platform)) {
     const lib = await lstat(path.join(prefix, 'lib')).catch(() => undefined);
     const lib64 = await lstat(path.join(prefix, 'lib64')).catch(() => undefined);

@@ -16,7 +16,10 @@ import { majorMinorOf } from './versions';
 
 /** One key for lookup and save: the release, the platform and exactly these components. */
 export function toolCacheKey(release: string, platform: RedistPlatform, names: readonly string[]) {
-  const components = createHash('sha256').update([...names].sort().join(',')).digest('hex').slice(0, 10);
+  const components = createHash('sha256')
+    .update([...names].sort().join(','))
+    .digest('hex')
+    .slice(0, 10);
   return { tool: 'cuda', version: release, arch: `${platform}-${components}` };
 }
 
@@ -28,7 +31,12 @@ export async function installFromRedist(ctx: InstallContext): Promise<Installed>
   const { request, version, release, mirror, platform, temp, options } = ctx;
   let manifest: Manifest | undefined;
   const loadManifest = async () => (manifest ??= await fetchManifest(version, release, mirror, temp));
-  const names = expandComponents(request.components, version.major, platform, needsManifest(request.components) ? await loadManifest() : undefined);
+  const names = expandComponents(
+    request.components,
+    version.major,
+    platform,
+    needsManifest(request.components) ? await loadManifest() : undefined,
+  );
   const dir = toolkitDir(request.installDir, request.toolCache, toolCacheKey(release, platform, names));
   const withNvcc = names.includes('cuda_nvcc');
 
@@ -103,7 +111,9 @@ async function buildFromRedist(
     }
     await verifyDownload(file, { size: archive.size, digest: archive.sha256, algorithm: 'sha256' }, archive.name);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    log.info(`${archive.component} ${archive.version}: ${megabytes(archive.size)} in ${seconds} s, size and sha256 verified`);
+    log.info(
+      `${archive.component} ${archive.version}: ${megabytes(archive.size)} in ${seconds} s, size and sha256 verified`,
+    );
     unpacked.set(archive.component, await unpackComponent(file, path.join(staging, 'unpack', archive.component)));
     await rm(file);
   };
@@ -126,7 +136,8 @@ async function buildFromRedist(
   const prefix = path.join(staging, 'toolkit');
   for (const archive of [...archives].sort((a, b) => a.component.localeCompare(b.component))) {
     const replaced = await mergeComponent(unpacked.get(archive.component)!, prefix, archive.component);
-    if (replaced.length > 0) log.debug(`${archive.component} replaced ${replaced.length} files: ${replaced.join(', ')}`);
+    if (replaced.length > 0)
+      log.debug(`${archive.component} replaced ${replaced.length} files: ${replaced.join(', ')}`);
   }
   await finishPrefix(prefix, platform, release, archives);
   return archives.reduce((sum, a) => sum + a.size, 0);

@@ -29,10 +29,18 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
   const platform = request.platform ?? hostPlatform();
   const run = options.run ?? runProcess;
   if (request.installDir && request.method === 'existing') {
-    throw inputError('install-dir', 'is given, but method existing installs nothing', 'Leave install-dir empty, or use method auto, redist or installer');
+    throw inputError(
+      'install-dir',
+      'is given, but method existing installs nothing',
+      'Leave install-dir empty, or use method auto, redist or installer',
+    );
   }
   if (request.installDir && request.method === 'installer' && isWindows(platform)) {
-    throw inputError('install-dir', "is given, but NVIDIA's Windows installer always installs into Program Files", 'Leave install-dir empty, or use method redist');
+    throw inputError(
+      'install-dir',
+      "is given, but NVIDIA's Windows installer always installs into Program Files",
+      'Leave install-dir empty, or use method redist',
+    );
   }
 
   if (request.method === 'auto' || request.method === 'existing') {
@@ -53,7 +61,10 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
   try {
     const release = await resolveRelease(version, mirror, temp);
     const install = request.method === 'installer' ? installWithInstaller : installFromRedist;
-    return { ...(await install({ request, version, release, mirror, platform, temp, run, options })), seconds: seconds() };
+    return {
+      ...(await install({ request, version, release, mirror, platform, temp, run, options })),
+      seconds: seconds(),
+    };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }

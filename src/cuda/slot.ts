@@ -13,9 +13,18 @@ import { withLock, type LockOptions } from './lock';
 export const isComplete = (dir: string): boolean => existsSync(dir) && existsSync(`${dir}.complete`);
 
 /** Where a toolkit goes: install-dir when given, else <tool cache>/<tool>/<version>/<arch>. */
-export function toolkitDir(installDir: string | undefined, toolCache: string | undefined, key: { tool: string; version: string; arch: string }): string {
+export function toolkitDir(
+  installDir: string | undefined,
+  toolCache: string | undefined,
+  key: { tool: string; version: string; arch: string },
+): string {
   if (installDir) return path.resolve(installDir);
-  if (!toolCache) throw inputError('install-dir', 'is empty and RUNNER_TOOL_CACHE is not set', 'Give install-dir, or run on an Actions runner');
+  if (!toolCache)
+    throw inputError(
+      'install-dir',
+      'is empty and RUNNER_TOOL_CACHE is not set',
+      'Give install-dir, or run on an Actions runner',
+    );
   return path.join(toolCache, key.tool, key.version, key.arch);
 }
 
@@ -66,7 +75,11 @@ export interface FillOptions {
 /** What a killed job left: an unmarked folder and its staging folders (the lock says none is running). */
 async function removeLeftovers(dir: string, userDir: boolean): Promise<void> {
   if (userDir && (await readdir(dir).catch(() => [])).length > 0) {
-    throw inputError('install-dir', `${dir} already holds files, and no toolkit that sagewheels finished`, 'Choose a new or empty folder');
+    throw inputError(
+      'install-dir',
+      `${dir} already holds files, and no toolkit that sagewheels finished`,
+      'Choose a new or empty folder',
+    );
   }
   await rm(dir, { recursive: true, force: true });
   const parent = path.dirname(dir);

@@ -124,7 +124,8 @@ export async function extractTar(chunks: AsyncIterable<Buffer>, root: string): P
     const prefix = ustar ? text(header.subarray(345, 500)) : '';
     const entry: Entry = {
       type: String.fromCharCode(header[156]!) || '0',
-      name: pax.path ?? longName ?? (prefix ? `${prefix}/${text(header.subarray(0, 100))}` : text(header.subarray(0, 100))),
+      name:
+        pax.path ?? longName ?? (prefix ? `${prefix}/${text(header.subarray(0, 100))}` : text(header.subarray(0, 100))),
       linkname: pax.linkpath ?? longLink ?? text(header.subarray(157, 257)),
       size: pax.size !== undefined ? Number(pax.size) : number(header.subarray(124, 136)),
       mode: number(header.subarray(100, 108)),
@@ -172,7 +173,10 @@ export async function extractTar(chunks: AsyncIterable<Buffer>, root: string): P
         if (rel !== '.') await mkdir(target, { recursive: true });
         break;
       case '2': {
-        if (path.posix.isAbsolute(entry.linkname) || escapes(path.posix.join(path.posix.dirname(rel), entry.linkname))) {
+        if (
+          path.posix.isAbsolute(entry.linkname) ||
+          escapes(path.posix.join(path.posix.dirname(rel), entry.linkname))
+        ) {
           throw new Error(`symlink "${entry.name}" -> "${entry.linkname}" points outside the extraction folder`);
         }
         await rm(target, { force: true });
@@ -181,7 +185,8 @@ export async function extractTar(chunks: AsyncIterable<Buffer>, root: string): P
         break;
       }
       case '1': {
-        if (escapes(entry.linkname)) throw new Error(`hard link "${entry.name}" -> "${entry.linkname}" points outside the extraction folder`);
+        if (escapes(entry.linkname))
+          throw new Error(`hard link "${entry.name}" -> "${entry.linkname}" points outside the extraction folder`);
         const source = path.posix.normalize(entry.linkname);
         if (symlinks.has(source) || ancestors(source).some((a) => symlinks.has(a))) {
           throw new Error(`hard link "${entry.name}" points through a symlink`);
@@ -191,7 +196,9 @@ export async function extractTar(chunks: AsyncIterable<Buffer>, root: string): P
         break;
       }
       default:
-        throw new Error(`entry "${entry.name}" has tar type "${entry.type}", which is not extracted (only files, folders and links)`);
+        throw new Error(
+          `entry "${entry.name}" has tar type "${entry.type}", which is not extracted (only files, folders and links)`,
+        );
     }
     await reader.read(padded);
   }
@@ -200,7 +207,11 @@ export async function extractTar(chunks: AsyncIterable<Buffer>, root: string): P
 }
 
 /** "a/b/c" -> ["a", "a/b"] */
-const ancestors = (rel: string): string[] => rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+const ancestors = (rel: string): string[] =>
+  rel
+    .split('/')
+    .slice(0, -1)
+    .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
 
 async function checkSymlinks(root: string): Promise<void> {
   const realRoot = await realpath(root);
@@ -226,7 +237,11 @@ export async function extractTarXz(file: string, root: string): Promise<void> {
   xz.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   const exited = new Promise<number>((resolve, reject) => {
     xz.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error('xz is not installed: install xz-utils to unpack NVIDIA .tar.xz archives') : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('xz is not installed: install xz-utils to unpack NVIDIA .tar.xz archives')
+          : error,
+      ),
     );
     xz.on('close', (code) => resolve(code ?? 1));
   });

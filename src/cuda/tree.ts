@@ -14,7 +14,11 @@ export function checkMirror(given: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw inputError('mirror-url', `"${given}" is not an http(s) URL`, `Allowed: the base URL of a CUDA redist tree, like ${NVIDIA_REDIST}`);
+    throw inputError(
+      'mirror-url',
+      `"${given}" is not an http(s) URL`,
+      `Allowed: the base URL of a CUDA redist tree, like ${NVIDIA_REDIST}`,
+    );
   }
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
@@ -28,13 +32,19 @@ async function treeVersions(mirror: string, temp: string): Promise<string[]> {
   return listedVersions(await downloadText(mirror, path.join(temp, `index-${Date.now()}.html`)));
 }
 
-export async function fetchManifest(version: VersionRequest, release: string, mirror: string, temp: string): Promise<Manifest> {
+export async function fetchManifest(
+  version: VersionRequest,
+  release: string,
+  mirror: string,
+  temp: string,
+): Promise<Manifest> {
   const url = new URL(`redistrib_${release}.json`, mirror).href;
   try {
     return parseManifest(await downloadText(url, path.join(temp, `redistrib_${release}.json`)), url);
   } catch (error) {
     // An exact version the tree lacks: the error lists what it has.
-    if (error instanceof DownloadError && error.status === 404) resolveVersion(version, await treeVersions(mirror, temp), mirror);
+    if (error instanceof DownloadError && error.status === 404)
+      resolveVersion(version, await treeVersions(mirror, temp), mirror);
     throw error;
   }
 }

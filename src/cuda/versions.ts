@@ -13,7 +13,11 @@ export interface VersionRequest {
 export function parseVersionRequest(given: string): VersionRequest {
   const match = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(given.trim());
   if (!match) {
-    throw inputError('cuda-version', `"${given}" is not a CUDA version`, 'Allowed: major.minor (12.8, the newest 12.8.x) or major.minor.patch (12.8.1)');
+    throw inputError(
+      'cuda-version',
+      `"${given}" is not a CUDA version`,
+      'Allowed: major.minor (12.8, the newest 12.8.x) or major.minor.patch (12.8.1)',
+    );
   }
   const [, major, minor, patch] = match;
   return {
@@ -36,12 +40,16 @@ export function listedVersions(indexHtml: string): string[] {
 /** The release a request means among those the tree lists; one clear error when there is none. */
 export function resolveVersion(request: VersionRequest, available: readonly string[], treeUrl: string): string {
   const prefix = `${majorMinorOf(request)}.`;
-  const matching = request.exact ? available.filter((v) => v === request.exact) : available.filter((v) => v.startsWith(prefix));
+  const matching = request.exact
+    ? available.filter((v) => v === request.exact)
+    : available.filter((v) => v.startsWith(prefix));
   const chosen = matching.at(-1);
   if (chosen) return chosen;
   throw inputError(
     'cuda-version',
     `${request.given} is not in the redist tree ${treeUrl}`,
-    available.length > 0 ? `Versions there: ${available.join(', ')}` : 'The tree lists no redistrib_<version>.json at all',
+    available.length > 0
+      ? `Versions there: ${available.join(', ')}`
+      : 'The tree lists no redistrib_<version>.json at all',
   );
 }

@@ -15,7 +15,8 @@ export interface Repo {
 /** GITHUB_REPOSITORY ("owner/name") of the running workflow. */
 export function repoFromEnv(env: NodeJS.ProcessEnv = process.env): Repo {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  if (!owner || !repo) throw new ConfigurationError('GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name');
+  if (!owner || !repo)
+    throw new ConfigurationError('GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name');
   return { owner, repo };
 }
 

@@ -58,17 +58,36 @@ export function planMatrix(options: MatrixOptions): Plan {
   const platforms = parsePlatforms(options.platforms);
   const cudas = parseVersionSelection('cuda-versions', options.cudaVersions, /^\d+\.\d+(?:\.\d+)?$/, '12.8, 12.6-13.0');
   const pythons = parseVersionSelection('python-versions', options.pythonVersions, /^\d+\.\d+$/, '3.12, 3.10-3.13');
-  const archs = options.archList.trim() === 'auto' ? undefined : withInput('arch-list', () => parseArchList(options.archList));
+  const archs =
+    options.archList.trim() === 'auto' ? undefined : withInput('arch-list', () => parseArchList(options.archList));
   const exclude = parseRules('exclude', options.exclude);
   const include = parseRules('include', options.include);
 
-  requirePicked('cuda-versions', cudas, torches, (t) => t.release.cuda, (who, what) => `PyTorch published no CUDA ${what} build of ${who}`);
-  requirePicked('python-versions', pythons, torches, (t) => torchPythons(t.release), (who, what) =>
-    what === '3.1' ? `${who} supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it)` : `${who} supports no Python ${what}`,
+  requirePicked(
+    'cuda-versions',
+    cudas,
+    torches,
+    (t) => t.release.cuda,
+    (who, what) => `PyTorch published no CUDA ${what} build of ${who}`,
+  );
+  requirePicked(
+    'python-versions',
+    pythons,
+    torches,
+    (t) => torchPythons(t.release),
+    (who, what) =>
+      what === '3.1'
+        ? `${who} supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it)`
+        : `${who} supports no Python ${what}`,
   );
   for (const item of cudas === 'auto' ? [] : cudas) {
     const problem = 'version' in item ? cudaProblem(profile, item.version) : undefined;
-    if (problem) throw inputError('cuda-versions', `${describeItem(item)}: ${problem}`, `Allowed: CUDA >= ${profile.minCuda}, or auto`);
+    if (problem)
+      throw inputError(
+        'cuda-versions',
+        `${describeItem(item)}: ${problem}`,
+        `Allowed: CUDA >= ${profile.minCuda}, or auto`,
+      );
   }
 
   const leftOut: string[] = [];
@@ -76,10 +95,14 @@ export function planMatrix(options: MatrixOptions): Plan {
   for (const torch of torches) {
     const supported = torchPythons(torch.release);
     for (const cuda of unpicked(cudas, torch.release.cuda)) {
-      leftOut.push(`torch ${torch.version} has no CUDA ${cuda} build (PyTorch published ${torch.release.cuda.join(', ')})`);
+      leftOut.push(
+        `torch ${torch.version} has no CUDA ${cuda} build (PyTorch published ${torch.release.cuda.join(', ')})`,
+      );
     }
     for (const python of unpicked(pythons, supported)) {
-      leftOut.push(`torch ${torch.version} does not support Python ${python} (${torch.release.python.min}-${torch.release.python.max})`);
+      leftOut.push(
+        `torch ${torch.version} does not support Python ${python} (${torch.release.python.min}-${torch.release.python.max})`,
+      );
     }
     for (const cuda of pick(cudas, torch.release.cuda)) {
       const problem = cudaProblem(profile, cuda);
@@ -88,7 +111,8 @@ export function planMatrix(options: MatrixOptions): Plan {
         continue;
       }
       for (const python of pick(pythons, supported)) {
-        for (const platform of platforms) planned.push(entry(profile, { python, torch: torch.version, cuda, platform }, archs));
+        for (const platform of platforms)
+          planned.push(entry(profile, { python, torch: torch.version, cuda, platform }, archs));
       }
     }
   }
@@ -101,7 +125,13 @@ export function planMatrix(options: MatrixOptions): Plan {
     create: (rule) => newEntry(rule, profile, archs),
   });
   // Checked where it lands (an include may have replaced it): a wheel silently short of an arch is the bug this prevents.
-  if (archs) checkArchs('arch-list', profile, archs, entries.filter((e) => e['arch-list'] === formatArchList(archs)).map((e) => e.cuda));
+  if (archs)
+    checkArchs(
+      'arch-list',
+      profile,
+      archs,
+      entries.filter((e) => e['arch-list'] === formatArchList(archs)).map((e) => e.cuda),
+    );
   if (entries.length === 0) {
     throw new ConfigurationError(
       `no combination is left to build${leftOut.length > 0 ? ` (${leftOut.join('; ')})` : ''}. Widen torch-versions, cuda-versions or python-versions, or narrow exclude`,
@@ -131,10 +161,18 @@ function withInput<T>(input: string, body: () => T): T {
 function parseTorches(text: string): Torch[] {
   const versions = [...new Set(splitList(text))];
   if (versions.length === 0) {
-    throw inputError('torch-versions', 'is empty', `Allowed: PyTorch versions like 2.7.1, 2.8.0 (known: ${TORCH_RELEASES.map((r) => r.minor).join(', ')})`);
+    throw inputError(
+      'torch-versions',
+      'is empty',
+      `Allowed: PyTorch versions like 2.7.1, 2.8.0 (known: ${TORCH_RELEASES.map((r) => r.minor).join(', ')})`,
+    );
   }
   if (versions.includes('2.1')) {
-    throw inputError('torch-versions', 'torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it)', 'Write full versions like 2.10.0');
+    throw inputError(
+      'torch-versions',
+      'torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it)',
+      'Write full versions like 2.10.0',
+    );
   }
   return versions.map((version) => ({ version, release: withInput('torch-versions', () => torchRelease(version)) }));
 }
@@ -144,7 +182,8 @@ function parsePlatforms(text: string): MatrixPlatform[] {
   const allowed = `Allowed: ${MATRIX_PLATFORMS.join(', ')}`;
   if (names.length === 0) throw inputError('platforms', 'is empty', allowed);
   for (const name of names) {
-    if (!isMatrixPlatform(name)) throw inputError('platforms', `"${name}" is not a platform sagewheels builds for`, allowed);
+    if (!isMatrixPlatform(name))
+      throw inputError('platforms', `"${name}" is not a platform sagewheels builds for`, allowed);
   }
   return names as MatrixPlatform[];
 }
@@ -160,18 +199,28 @@ function requirePicked(
   for (const item of selection === 'auto' ? [] : selection) {
     if (torches.some((torch) => pickItem(item, table(torch)).length > 0)) continue;
     const who = `torch ${torches.map((t) => t.version).join(', ')}`;
-    throw inputError(input, problem(who, describeItem(item)), `Allowed: ${torches.map((t) => `torch ${t.version}: ${table(t).join(', ')}`).join('; ')}`);
+    throw inputError(
+      input,
+      problem(who, describeItem(item)),
+      `Allowed: ${torches.map((t) => `torch ${t.version}: ${table(t).join(', ')}`).join('; ')}`,
+    );
   }
 }
 
 /** Versions the user listed one by one that this torch's row lacks. */
 const unpicked = (selection: VersionSelection, table: readonly string[]): string[] =>
-  selection === 'auto' ? [] : selection.flatMap((item) => ('version' in item && pickItem(item, table).length === 0 ? [item.version] : []));
+  selection === 'auto'
+    ? []
+    : selection.flatMap((item) => ('version' in item && pickItem(item, table).length === 0 ? [item.version] : []));
 
 const cudaProblem = (profile: PackageProfile, cuda: string): string | undefined =>
   profile.minCuda && !atLeast(cuda, profile.minCuda) ? `${profile.name} needs CUDA >= ${profile.minCuda}` : undefined;
 
-function entry(profile: PackageProfile, job: Pick<MatrixEntry, (typeof DIMENSIONS)[number]>, archs: readonly Arch[] | undefined): MatrixEntry {
+function entry(
+  profile: PackageProfile,
+  job: Pick<MatrixEntry, (typeof DIMENSIONS)[number]>,
+  archs: readonly Arch[] | undefined,
+): MatrixEntry {
   return {
     ...job,
     'arch-list': formatArchList(archs ?? defaultArchs(profile, job.cuda)),
@@ -215,8 +264,16 @@ function newEntry(rule: MatrixRule, profile: PackageProfile, archs: readonly Arc
       : !isMatrixPlatform(platform)
         ? `"${platform}" is not a platform sagewheels builds for (${MATRIX_PLATFORMS.join(', ')})`
         : cudaProblem(profile, cuda);
-  if (problem) throw inputError('include', `${JSON.stringify(rule)}: ${problem}`, 'Include only what PyTorch published and the package builds');
-  return { ...entry(profile, { python, torch, cuda, platform: platform as MatrixPlatform }, archs), ...checkedRule(rule, profile, cuda) };
+  if (problem)
+    throw inputError(
+      'include',
+      `${JSON.stringify(rule)}: ${problem}`,
+      'Include only what PyTorch published and the package builds',
+    );
+  return {
+    ...entry(profile, { python, torch, cuda, platform: platform as MatrixPlatform }, archs),
+    ...checkedRule(rule, profile, cuda),
+  };
 }
 
 /** The rule with its arch-list normalized and checked against the CUDA of the entry it lands on. */

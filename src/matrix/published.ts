@@ -11,13 +11,26 @@ import type { MatrixEntry, Plan } from './plan';
 export async function releaseWheels(client: GitHubClient, repo: Repo, tag: string): Promise<string[] | undefined> {
   try {
     const release = await client.rest.repos.getReleaseByTag({ ...repo, tag });
-    const assets = await client.paginate(client.rest.repos.listReleaseAssets, { ...repo, release_id: release.data.id, per_page: 100 });
-    return assets.filter((asset) => asset.state === 'uploaded' && asset.name.endsWith('.whl')).map((asset) => asset.name);
+    const assets = await client.paginate(client.rest.repos.listReleaseAssets, {
+      ...repo,
+      release_id: release.data.id,
+      per_page: 100,
+    });
+    return assets
+      .filter((asset) => asset.state === 'uploaded' && asset.name.endsWith('.whl'))
+      .map((asset) => asset.name);
   } catch (error) {
     const status = (error as { status?: number }).status;
     if (status === 404) return undefined;
-    if (status === 401) throw inputError('token', `GitHub refused it (401 ${errorMessage(error)})`, 'Give a token that can read the releases of this repository');
-    throw new Error(`reading release ${tag} of ${repo.owner}/${repo.repo} failed: ${errorMessage(error)}`, { cause: error });
+    if (status === 401)
+      throw inputError(
+        'token',
+        `GitHub refused it (401 ${errorMessage(error)})`,
+        'Give a token that can read the releases of this repository',
+      );
+    throw new Error(`reading release ${tag} of ${repo.owner}/${repo.repo} failed: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -39,5 +52,9 @@ function wheelOfEntry(wheel: WheelName, entry: MatrixEntry): boolean {
 export function skipPublished(plan: Plan, wheelNames: readonly string[]): Plan {
   const wheels = wheelNames.map(parsed).filter((wheel): wheel is WheelName => wheel !== undefined);
   const done = (entry: MatrixEntry) => wheels.some((wheel) => wheelOfEntry(wheel, entry));
-  return { ...plan, entries: plan.entries.filter((e) => !done(e)), published: [...plan.published, ...plan.entries.filter(done)] };
+  return {
+    ...plan,
+    entries: plan.entries.filter((e) => !done(e)),
+    published: [...plan.published, ...plan.entries.filter(done)],
+  };
 }

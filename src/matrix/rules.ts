@@ -26,7 +26,11 @@ export function parseRules(input: 'include' | 'exclude', text: string): MatrixRu
     for (const key of ENTRY_KEYS) {
       const given = (rule as Record<string, unknown>)[key];
       if (key in rule && typeof given !== 'string') {
-        throw inputError(input, `"${key}" is ${JSON.stringify(given)}, not a string`, 'Quote the values of matrix keys: "3.10", not 3.10 (which JSON reads as 3.1)');
+        throw inputError(
+          input,
+          `"${key}" is ${JSON.stringify(given)}, not a string`,
+          'Quote the values of matrix keys: "3.10", not 3.10 (which JSON reads as 3.1)',
+        );
       }
     }
   }
@@ -40,7 +44,10 @@ const ruleMatches = (rule: MatrixRule, combination: Combination): boolean =>
   Object.entries(rule).every(([key, value]) => key in combination && combination[key] === value);
 
 /** GitHub's exclude: drops every combination some rule matches; `unused` are rules that matched none. */
-export function applyExclude<C extends Combination>(combinations: readonly C[], rules: readonly MatrixRule[]): { kept: C[]; unused: MatrixRule[] } {
+export function applyExclude<C extends Combination>(
+  combinations: readonly C[],
+  rules: readonly MatrixRule[],
+): { kept: C[]; unused: MatrixRule[] } {
   return {
     kept: combinations.filter((c) => !rules.some((rule) => ruleMatches(rule, c))),
     unused: rules.filter((rule) => !combinations.some((c) => ruleMatches(rule, c))),
@@ -68,7 +75,9 @@ export function applyInclude<C extends Combination>(
   const originals = combinations.map((c) => ({ ...c }));
   const added: C[] = [];
   for (const rule of rules) {
-    const targets = originals.filter((c) => dimensions.every((key) => !(key in rule) || !(key in c) || rule[key] === c[key]));
+    const targets = originals.filter((c) =>
+      dimensions.every((key) => !(key in rule) || !(key in c) || rule[key] === c[key]),
+    );
     for (const target of targets) Object.assign(target, hooks.extend(rule, target));
     if (targets.length === 0) added.push(hooks.create(rule));
   }

@@ -17,10 +17,15 @@ export function parseVersionSelection(input: string, text: string, version: RegE
   return tokens.map((token) => {
     const [from = '', to, extra] = token.split('-');
     if (extra !== undefined || !version.test(from) || (to !== undefined && !version.test(to))) {
-      throw inputError(input, `"${token}" is not a version or a range`, `Allowed: auto, or versions and ranges like ${example}`);
+      throw inputError(
+        input,
+        `"${token}" is not a version or a range`,
+        `Allowed: auto, or versions and ranges like ${example}`,
+      );
     }
     if (to === undefined) return { version: from };
-    if (compareVersions(from, to) > 0) throw inputError(input, `the range "${token}" runs backwards`, `Write the lower version first, like ${example}`);
+    if (compareVersions(from, to) > 0)
+      throw inputError(input, `the range "${token}" runs backwards`, `Write the lower version first, like ${example}`);
     return { from, to };
   });
 }
@@ -28,7 +33,9 @@ export function parseVersionSelection(input: string, text: string, version: RegE
 /** The table versions an item picks; a listed version keeps the form it was given in ("12.8.1"). */
 export function pickItem(item: VersionItem, table: readonly string[]): string[] {
   if ('version' in item) return table.includes(majorMinor(item.version)) ? [item.version] : [];
-  return table.filter((v) => compareVersions(v, majorMinor(item.from)) >= 0 && compareVersions(v, majorMinor(item.to)) <= 0);
+  return table.filter(
+    (v) => compareVersions(v, majorMinor(item.from)) >= 0 && compareVersions(v, majorMinor(item.to)) <= 0,
+  );
 }
 
 /** The versions a selection picks from one table row, one per major.minor, oldest first. */
@@ -44,4 +51,5 @@ export function pick(selection: VersionSelection, table: readonly string[]): str
   return [...picked.values()].sort(compareVersions);
 }
 
-export const describeItem = (item: VersionItem): string => ('version' in item ? item.version : `${item.from}-${item.to}`);
+export const describeItem = (item: VersionItem): string =>
+  'version' in item ? item.version : `${item.from}-${item.to}`;

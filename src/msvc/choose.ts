@@ -57,20 +57,38 @@ export function chooseToolset(found: readonly InstallToolsets[], request: MsvcRe
     // Highest _MSC_VER first; the sort is stable, so among equals the preferred install, then the newer build, stays first.
     .sort((a, b) => mscVer(b.toolset) - mscVer(a.toolset));
   if (candidates.length === 0) {
-    throw inputError('arch', `no MSVC toolset of ${installs.map(({ install }) => install.name).join(', ')} has the ${archText}`, 'Install the C++ build tools for that architecture, or choose another arch');
+    throw inputError(
+      'arch',
+      `no MSVC toolset of ${installs.map(({ install }) => install.name).join(', ')} has the ${archText}`,
+      'Install the C++ build tools for that architecture, or choose another arch',
+    );
   }
   const foundText = candidates.map(label).join(', ');
   const wanted = request.toolset;
   const pool = wanted ? candidates.filter((c) => toolsetMatches(c.toolset, wanted)) : candidates;
   if (wanted && pool.length === 0) {
     const shipped = newestShippedToolset(mscVer(wanted), mscVer(wanted));
-    throw inputError('toolset', `"${wanted}" is not installed (found ${foundText})`, `Install it${shipped ? ` with the Visual Studio Installer component ${shipped.component}` : ''}, or leave toolset empty`);
+    throw inputError(
+      'toolset',
+      `"${wanted}" is not installed (found ${foundText})`,
+      `Install it${shipped ? ` with the Visual Studio Installer component ${shipped.component}` : ''}, or leave toolset empty`,
+    );
   }
 
   if (!request.cudaVersion) {
-    if (wanted) return { install: pool[0]!.install, toolset: pool[0]!.toolset, unsupported: false, reason: `toolset ${wanted} as asked` };
+    if (wanted)
+      return {
+        install: pool[0]!.install,
+        toolset: pool[0]!.toolset,
+        unsupported: false,
+        reason: `toolset ${wanted} as asked`,
+      };
     const install = installs.find(({ toolsets }) => toolsets.length > 0)!.install;
-    return { install, unsupported: false, reason: `the default toolset of the preferred Visual Studio (no cuda-version given)` };
+    return {
+      install,
+      unsupported: false,
+      reason: `the default toolset of the preferred Visual Studio (no cuda-version given)`,
+    };
   }
 
   const cuda = request.cudaVersion;
@@ -78,14 +96,28 @@ export function chooseToolset(found: readonly InstallToolsets[], request: MsvcRe
   const accepted = pool.filter((c) => inRange(mscVer(c.toolset), range));
   if (accepted.length > 0) {
     const choice = accepted[0]!;
-    return { ...choice, range, unsupported: false, reason: `the newest ${wanted ? `${wanted} ` : ''}toolset CUDA ${cuda}'s nvcc accepts (${rangeText(range)})` };
+    return {
+      ...choice,
+      range,
+      unsupported: false,
+      reason: `the newest ${wanted ? `${wanted} ` : ''}toolset CUDA ${cuda}'s nvcc accepts (${rangeText(range)})`,
+    };
   }
   if (request.allowUnsupportedCompiler) {
     const choice = pool[0]!;
-    return { ...choice, range, unsupported: true, reason: `allow-unsupported-compiler: CUDA ${cuda}'s nvcc accepts ${rangeText(range)} and no installed toolset is in it` };
+    return {
+      ...choice,
+      range,
+      unsupported: true,
+      reason: `allow-unsupported-compiler: CUDA ${cuda}'s nvcc accepts ${rangeText(range)} and no installed toolset is in it`,
+    };
   }
   if (wanted) {
-    throw inputError('toolset', `${label(pool[0]!)} has _MSC_VER ${mscVer(pool[0]!.toolset)}, which CUDA ${cuda}'s nvcc rejects: it accepts ${rangeText(range)}`, 'Choose a toolset in that range, or set allow-unsupported-compiler: true');
+    throw inputError(
+      'toolset',
+      `${label(pool[0]!)} has _MSC_VER ${mscVer(pool[0]!.toolset)}, which CUDA ${cuda}'s nvcc rejects: it accepts ${rangeText(range)}`,
+      'Choose a toolset in that range, or set allow-unsupported-compiler: true',
+    );
   }
   const suggested = newestShippedToolset(range.min, range.max);
   throw inputError(

@@ -17,7 +17,11 @@ export interface DirReader {
 }
 
 export const nodeDirReader: DirReader = {
-  exists: (file) => access(file).then(() => true, () => false),
+  exists: (file) =>
+    access(file).then(
+      () => true,
+      () => false,
+    ),
   list: (dir) => readdir(dir).catch(() => []),
 };
 
@@ -51,7 +55,8 @@ export const VS_VERSION_ALLOWED = `Allowed: latest, a year (${PRODUCT_LINES.map(
 
 /** `vs-version`: latest, a year (2022), or a version prefix (17, 17.14). */
 export function parseVsVersion(value: string): string {
-  if (!VS_VERSION.test(value)) throw inputError('vs-version', `"${value}" is not a Visual Studio version`, VS_VERSION_ALLOWED);
+  if (!VS_VERSION.test(value))
+    throw inputError('vs-version', `"${value}" is not a Visual Studio version`, VS_VERSION_ALLOWED);
   if (/^\d{4}$/.test(value) && !PRODUCT_LINES.some((l) => l.year === value)) {
     throw inputError('vs-version', `"${value}" is not a Visual Studio year`, VS_VERSION_ALLOWED);
   }
@@ -69,7 +74,8 @@ export const byPreference = (a: VsInstall, b: VsInstall): number =>
 
 export const VC_TOOLS_COMPONENT = 'Microsoft.VisualStudio.Component.VC.Tools.x86.x64';
 
-export const vcvarsallPath = (install: VsInstall): string => win.join(install.path, 'VC', 'Auxiliary', 'Build', 'vcvarsall.bat');
+export const vcvarsallPath = (install: VsInstall): string =>
+  win.join(install.path, 'VC', 'Auxiliary', 'Build', 'vcvarsall.bat');
 
 interface VswhereInstance {
   installationPath: string;
@@ -106,13 +112,21 @@ async function fromVswhere(host: WindowsHost, log: Log): Promise<VsInstall[] | u
 
 /** Program Files\Microsoft Visual Studio\<2022|18|...>\<edition> folders that hold vcvarsall.bat. */
 async function fromFolders(host: WindowsHost): Promise<VsInstall[]> {
-  const roots = [host.env.ProgramFiles ?? 'C:\\Program Files', host.env['ProgramFiles(x86)'] ?? 'C:\\Program Files (x86)'];
+  const roots = [
+    host.env.ProgramFiles ?? 'C:\\Program Files',
+    host.env['ProgramFiles(x86)'] ?? 'C:\\Program Files (x86)',
+  ];
   const found: VsInstall[] = [];
   for (const root of roots) {
     for (const line of PRODUCT_LINES) {
       const lineDir = win.join(root, 'Microsoft Visual Studio', line.folder);
       for (const edition of await host.fs.list(lineDir)) {
-        const install = { path: win.join(lineDir, edition), version: line.major, name: `Visual Studio ${edition} ${line.year}`, prerelease: false };
+        const install = {
+          path: win.join(lineDir, edition),
+          version: line.major,
+          name: `Visual Studio ${edition} ${line.year}`,
+          prerelease: false,
+        };
         if (await host.fs.exists(vcvarsallPath(install))) found.push(install);
       }
     }
@@ -134,7 +148,8 @@ export async function installedToolsets(install: VsInstall, compilerDir: string,
   const toolsets: string[] = [];
   for (const name of await fs.list(msvc)) {
     // A folder left by an uninstalled toolset, or one without this arch's compiler, cannot serve.
-    if (TOOLSET_FOLDER.test(name) && (await fs.exists(win.join(msvc, name, compilerDir, 'cl.exe')))) toolsets.push(name);
+    if (TOOLSET_FOLDER.test(name) && (await fs.exists(win.join(msvc, name, compilerDir, 'cl.exe'))))
+      toolsets.push(name);
   }
   return toolsets.sort(newestFirst);
 }

@@ -23,7 +23,11 @@ const CUDA_VERSION = /^\d+\.\d+(?:\.\d+)?$/;
 
 export function parseCudaVersion(value: string): string {
   if (!CUDA_VERSION.test(value)) {
-    throw inputError('cuda-version', `"${value}" is not a CUDA version`, 'Allowed: major.minor or major.minor.patch, e.g. 12.8 or 12.8.1');
+    throw inputError(
+      'cuda-version',
+      `"${value}" is not a CUDA version`,
+      'Allowed: major.minor or major.minor.patch, e.g. 12.8 or 12.8.1',
+    );
   }
   return value;
 }

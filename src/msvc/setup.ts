@@ -2,7 +2,14 @@ import type { Log, SummaryBlock } from '../core/context';
 import { appendFlags } from '../core/flags';
 import { chooseToolset, type InstallToolsets, type MsvcChoice, type MsvcRequest } from './choose';
 import { environmentChanges, lookup, type EnvChanges } from './environment';
-import { findVisualStudio, installedToolsets, parseVsVersion, vcvarsallPath, type VsInstall, type WindowsHost } from './installs';
+import {
+  findVisualStudio,
+  installedToolsets,
+  parseVsVersion,
+  vcvarsallPath,
+  type VsInstall,
+  type WindowsHost,
+} from './installs';
 import { parseCudaVersion, UNSUPPORTED_COMPILER_FLAGS } from './nvcc';
 import { mscVer, parseToolsetInput } from './toolsets';
 import { compilerDir, parseArch, runVcvarsall, type VcArch } from './vcvars';
@@ -50,7 +57,9 @@ export async function setupMsvc({ arch, request }: MsvcOptions, host: WindowsHos
     const result: InstallToolsets[] = [];
     for (const install of await findVisualStudio(host, log)) {
       const toolsets = await installedToolsets(install, compilerDir(arch), host.fs);
-      log.info(`${install.name} (${install.version}) at ${install.path}: ${toolsets.length > 0 ? toolsets.join(', ') : `no toolset with the ${archText}`}`);
+      log.info(
+        `${install.name} (${install.version}) at ${install.path}: ${toolsets.length > 0 ? toolsets.join(', ') : `no toolset with the ${archText}`}`,
+      );
       result.push({ install, toolsets });
     }
     return result;
@@ -61,7 +70,9 @@ export async function setupMsvc({ arch, request }: MsvcOptions, host: WindowsHos
   const run = await runVcvarsall(vcvarsallPath(choice.install), arch, choice.toolset, host, log);
   const toolsetVersion = run.after.get('VCTOOLSVERSION')?.value ?? '';
   if (!toolsetVersion || (choice.toolset && toolsetVersion !== choice.toolset)) {
-    throw new Error(`vcvarsall.bat set VCToolsVersion to "${toolsetVersion}", not the toolset ${choice.toolset ?? 'it was asked for'}`);
+    throw new Error(
+      `vcvarsall.bat set VCToolsVersion to "${toolsetVersion}", not the toolset ${choice.toolset ?? 'it was asked for'}`,
+    );
   }
   const changes = environmentChanges(run.before, run.after, host.env);
   // PyTorch's cpp_extension refuses to build on Windows with vcvars set up unless told so.
@@ -79,7 +90,9 @@ export async function setupMsvc({ arch, request }: MsvcOptions, host: WindowsHos
 /** The job summary: what was chosen and why, and what the job's later steps now have. */
 export function summaryBlocks(setup: MsvcSetup, { arch, request }: MsvcOptions): SummaryBlock[] {
   const { range, unsupported, reason } = setup.choice;
-  const cuda = range ? `${request.cudaVersion}: nvcc accepts _MSC_VER ${range.min}-${range.max}${unsupported ? ', unsupported toolset allowed' : ''}` : 'not given';
+  const cuda = range
+    ? `${request.cudaVersion}: nvcc accepts _MSC_VER ${range.min}-${range.max}${unsupported ? ', unsupported toolset allowed' : ''}`
+    : 'not given';
   return [
     { kind: 'heading', text: 'setup-msvc' },
     {
@@ -97,7 +110,9 @@ export function summaryBlocks(setup: MsvcSetup, { arch, request }: MsvcOptions):
     {
       kind: 'details',
       label: `Environment: ${Object.keys(setup.changes.set).length} variables set, ${setup.changes.path.length} folders put first on PATH`,
-      body: [...Object.keys(setup.changes.set).sort(), ...setup.changes.path.map((folder) => `PATH += ${folder}`)].join('\n'),
+      body: [...Object.keys(setup.changes.set).sort(), ...setup.changes.path.map((folder) => `PATH += ${folder}`)].join(
+        '\n',
+      ),
     },
   ];
 }

@@ -65,12 +65,17 @@ export function mscVer(toolset: string): number {
 /** The `toolset` input: 14.NN (the newest 14.NN.x installed) or a full 14.NN.BBBBB folder name. */
 export function parseToolsetInput(value: string): string {
   if (!TOOLSET_INPUT.test(value)) {
-    throw inputError('toolset', `"${value}" is not an MSVC toolset version`, 'Allowed: 14.NN or 14.NN.BBBBB, e.g. 14.44 or 14.44.35207');
+    throw inputError(
+      'toolset',
+      `"${value}" is not an MSVC toolset version`,
+      'Allowed: 14.NN or 14.NN.BBBBB, e.g. 14.44 or 14.44.35207',
+    );
   }
   return value;
 }
 
-export const toolsetMatches = (folder: string, wanted: string): boolean => folder === wanted || toolsetMinor(folder) === wanted;
+export const toolsetMatches = (folder: string, wanted: string): boolean =>
+  folder === wanted || toolsetMinor(folder) === wanted;
 
 export const newestFirst = (a: string, b: string): number => compareVersions(b, a);
 
@@ -80,5 +85,7 @@ export const newestFirst = (a: string, b: string): number => compareVersions(b, 
  */
 export function newestShippedToolset(min: number, max: number): { toolset: string; component: string } | undefined {
   const row = TOOLSETS.filter((r) => r.mscVer >= min && r.mscVer <= max).at(-1);
-  return row && { toolset: row.toolset, component: `Microsoft.VisualStudio.Component.VC.${row.toolset}.${row.vs}.x86.x64` };
+  return (
+    row && { toolset: row.toolset, component: `Microsoft.VisualStudio.Component.VC.${row.toolset}.${row.vs}.x86.x64` }
+  );
 }

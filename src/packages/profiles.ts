@@ -40,7 +40,15 @@ export const PROFILES: Readonly<Record<PackageName, PackageProfile>> = {
   sageattention: {
     name: 'sageattention',
     minCuda: '12.0',
-    archs: { '8.0': '12.0', '8.6': '12.0', '8.9': '12.4', '9.0': '12.3', '10.0': '12.8', '12.0': '12.8', '12.1': '12.9' },
+    archs: {
+      '8.0': '12.0',
+      '8.6': '12.0',
+      '8.9': '12.4',
+      '9.0': '12.3',
+      '10.0': '12.8',
+      '12.0': '12.8',
+      '12.1': '12.9',
+    },
     importName: 'sageattention',
     defaultSource: 'https://github.com/thu-ml/SageAttention.git',
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.

@@ -45,7 +45,10 @@ export function pipelineStep(steps: readonly Step[]) {
     title: 'The whole pipeline',
     description: `The whole pipeline in one step (${names.join(' -> ')}); \`steps\` picks a subset`,
     inputs: {
-      steps: { description: `Steps to run, in this order whatever the order given: ${names.join(', ')}`, default: names.join(',') },
+      steps: {
+        description: `Steps to run, in this order whatever the order given: ${names.join(', ')}`,
+        default: names.join(','),
+      },
       ...mergeInputs(steps),
     },
     outputs: Object.assign({}, ...steps.map((step) => step.spec.outputs)) as Record<string, OutputSpec>,
@@ -56,10 +59,12 @@ export function pipelineStep(steps: readonly Step[]) {
     async run(inputs, ctx: Context) {
       const chosen = new Set(inputs.list('steps'));
       for (const name of chosen) {
-        if (!names.includes(name)) throw inputError('steps', `"${name}" is not a pipeline step`, `Allowed: ${names.join(', ')}`);
+        if (!names.includes(name))
+          throw inputError('steps', `"${name}" is not a pipeline step`, `Allowed: ${names.join(', ')}`);
       }
       const selected = steps.filter((step) => chosen.has(step.spec.name));
-      const given = (step: Step) => Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
+      const given = (step: Step) =>
+        Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
       const order = (name: string) => names.indexOf(name);
       const wiredFor = (step: Step) =>
         WIRES.filter(
@@ -72,7 +77,10 @@ export function pipelineStep(steps: readonly Step[]) {
 
       // Every selected step's inputs are checked before the first one runs; wired ones get a stand-in.
       for (const step of selected) {
-        new Inputs(step.spec, { ...given(step), ...Object.fromEntries(wiredFor(step).map((w) => [w.input, `<${w.from} ${w.output}>`])) });
+        new Inputs(step.spec, {
+          ...given(step),
+          ...Object.fromEntries(wiredFor(step).map((w) => [w.input, `<${w.from} ${w.output}>`])),
+        });
       }
 
       const outputs: Record<string, string> = {};

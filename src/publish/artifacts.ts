@@ -26,11 +26,15 @@ export interface Artifacts {
  */
 export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log): Artifacts | undefined {
   if (isEnterpriseServer(env.GITHUB_SERVER_URL)) {
-    log.warning('artifact: workflow artifacts are skipped on GitHub Enterprise Server, where @actions/artifact v2+ does not run; the wheels are on the release');
+    log.warning(
+      'artifact: workflow artifacts are skipped on GitHub Enterprise Server, where @actions/artifact v2+ does not run; the wheels are on the release',
+    );
     return undefined;
   }
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-    log.warning('artifact: no artifact service here (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are set only inside a workflow run); skipped');
+    log.warning(
+      'artifact: no artifact service here (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are set only inside a workflow run); skipped',
+    );
     return undefined;
   }
   const client = new DefaultArtifactClient();
@@ -39,9 +43,16 @@ export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log): Artifacts |
       const existing = new Set((await client.listArtifacts()).artifacts.map((a) => a.name));
       const taken = wheels.filter((w) => existing.has(w.name)).map((w) => w.name);
       if (taken.length > 0 && policy === 'fail') {
-        throw inputError('on-conflict', `fail, and this workflow run already has artifact(s) ${taken.join(', ')}`, 'Use overwrite to replace them or skip to keep them');
+        throw inputError(
+          'on-conflict',
+          `fail, and this workflow run already has artifact(s) ${taken.join(', ')}`,
+          'Use overwrite to replace them or skip to keep them',
+        );
       }
-      return wheels.map((w) => ({ name: w.name, action: !existing.has(w.name) ? 'create' : policy === 'overwrite' ? 'replace' : 'skip' }));
+      return wheels.map((w) => ({
+        name: w.name,
+        action: !existing.has(w.name) ? 'create' : policy === 'overwrite' ? 'replace' : 'skip',
+      }));
     },
     async upload(plan, wheels) {
       const results: ArtifactResult[] = [];
@@ -54,7 +65,9 @@ export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log): Artifacts |
         }
         if (item.action === 'replace') await client.deleteArtifact(item.name);
         // Wheels are zip files already: storing them uncompressed saves time and nothing else.
-        const { id } = await client.uploadArtifact(item.name, [wheel.path], path.dirname(wheel.path), { compressionLevel: 0 });
+        const { id } = await client.uploadArtifact(item.name, [wheel.path], path.dirname(wheel.path), {
+          compressionLevel: 0,
+        });
         log.info(`artifact ${item.name}: ${item.action === 'replace' ? 'replaced' : 'uploaded'} (id ${id})`);
         results.push({ ...item, id });
       }

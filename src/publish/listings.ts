@@ -4,7 +4,17 @@ import type { GitHubClient, Repo } from '../github/client';
 import { eachLimit } from './pool';
 import type { Asset, Release } from './release';
 import { httpStatus, isAlreadyExists, textUpload, type Transfers } from './transfer';
-import { INDEX_NAME, indexPage, mergeNotes, notesSection, parseSidecar, sha256Sums, sidecarName, SUMS_NAME, type ReleasedWheel } from './views';
+import {
+  INDEX_NAME,
+  indexPage,
+  mergeNotes,
+  notesSection,
+  parseSidecar,
+  sha256Sums,
+  sidecarName,
+  SUMS_NAME,
+  type ReleasedWheel,
+} from './views';
 
 const MAX_ROUNDS = 8;
 
@@ -37,7 +47,9 @@ async function assetText(c: ListingsContext, asset: Asset): Promise<string | und
 /** Every finished wheel of the release, with its digest (GitHub's, else its sidecar's) and archs. */
 async function releasedWheels(c: ListingsContext, release: Release, assets: Asset[]): Promise<ReleasedWheel[]> {
   const byName = new Map(assets.filter(uploaded).map((a) => [a.name, a]));
-  const wheels = assets.filter((a) => uploaded(a) && a.name.endsWith('.whl')).sort((a, b) => a.name.localeCompare(b.name));
+  const wheels = assets
+    .filter((a) => uploaded(a) && a.name.endsWith('.whl'))
+    .sort((a, b) => a.name.localeCompare(b.name));
   const sidecars = new Map<string, ReturnType<typeof parseSidecar>>();
   await eachLimit(wheels, c.concurrency, async (wheel) => {
     const sidecar = byName.get(sidecarName(wheel.name));
@@ -48,13 +60,23 @@ async function releasedWheels(c: ListingsContext, release: Release, assets: Asse
     const sidecar = sidecars.get(asset.name);
     const digest = asset.digest?.startsWith('sha256:') ? asset.digest.slice('sha256:'.length) : undefined;
     // A draft's download URLs carry a placeholder for the tag until it is published; list the lasting ones.
-    const url = asset.browser_download_url.replace(/\/releases\/download\/[^/]+\//, `/releases/download/${encodeURIComponent(release.tag_name)}/`);
+    const url = asset.browser_download_url.replace(
+      /\/releases\/download\/[^/]+\//,
+      `/releases/download/${encodeURIComponent(release.tag_name)}/`,
+    );
     return { name: asset.name, size: asset.size, url, sha256: digest ?? sidecar?.sha256, archs: sidecar?.archs ?? [] };
   });
 }
 
 /** Replaces a small text asset; one that another job wrote first is left for the next round to judge. */
-async function writeText(c: ListingsContext, release: Release, name: string, contentType: string, text: string, current?: Asset): Promise<void> {
+async function writeText(
+  c: ListingsContext,
+  release: Release,
+  name: string,
+  contentType: string,
+  text: string,
+  current?: Asset,
+): Promise<void> {
   if (current) await c.transfers.remove(current);
   if (text === '') return;
   try {
@@ -72,17 +94,24 @@ async function writeText(c: ListingsContext, release: Release, name: string, con
  * the same content, and the last job to stop has just seen it stored.
  */
 /** Returns what this job rewrote (SHA256SUMS, index.html, release notes). */
-export async function syncListings(c: ListingsContext, release: Release, options: { checksums: boolean; indexPage: boolean }): Promise<string[]> {
+export async function syncListings(
+  c: ListingsContext,
+  release: Release,
+  options: { checksums: boolean; indexPage: boolean },
+): Promise<string[]> {
   const changed = new Set<string>();
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const assets = await c.transfers.assets(release);
     const wheels = await releasedWheels(c, release, assets);
     const missing = wheels.filter((w) => !w.sha256).map((w) => w.name);
-    if (missing.length > 0 && round === 1) c.log.info(`no sha256 known yet for ${missing.join(', ')} (no digest and no .sha256 asset)`);
+    if (missing.length > 0 && round === 1)
+      c.log.info(`no sha256 known yet for ${missing.join(', ')} (no digest and no .sha256 asset)`);
 
     const files = [
       ...(options.checksums ? [{ name: SUMS_NAME, type: 'text/plain; charset=utf-8', text: sha256Sums(wheels) }] : []),
-      ...(options.indexPage ? [{ name: INDEX_NAME, type: 'text/html; charset=utf-8', text: indexPage(release.tag_name, wheels) }] : []),
+      ...(options.indexPage
+        ? [{ name: INDEX_NAME, type: 'text/html; charset=utf-8', text: indexPage(release.tag_name, wheels) }]
+        : []),
     ];
     let wrote = false;
     for (const file of files) {
@@ -105,6 +134,8 @@ export async function syncListings(c: ListingsContext, release: Release, options
     // Give racing jobs' writes time to land; the jitter keeps two jobs from taking turns forever.
     await sleep((0.5 + Math.random()) * c.secondMs);
   }
-  c.log.warning(`the release listings were still changing after ${MAX_ROUNDS} rounds; the job publishing last brings them up to date`);
+  c.log.warning(
+    `the release listings were still changing after ${MAX_ROUNDS} rounds; the job publishing last brings them up to date`,
+  );
   return [...changed];
 }

@@ -2,7 +2,11 @@
  * Runs `task` over `items` with at most `limit` running at once. After the first failure no new
  * task starts; the ones running are awaited, then that first error is thrown.
  */
-export async function eachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function eachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {

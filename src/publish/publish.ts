@@ -58,17 +58,27 @@ interface Planned {
 }
 
 /** What to do with a wheel given the release's asset of that name, if any. */
-async function decide(wheel: LocalWheel, existing: Asset | undefined, policy: ConflictPolicy, sha256: () => Promise<string>): Promise<Planned> {
+async function decide(
+  wheel: LocalWheel,
+  existing: Asset | undefined,
+  policy: ConflictPolicy,
+  sha256: () => Promise<string>,
+): Promise<Planned> {
   // A `starter` asset is what a failed upload leaves behind: never a conflict.
   if (!existing || existing.state !== 'uploaded') return { wheel, action: 'create', existing };
-  if (existing.digest && existing.digest === `sha256:${await sha256()}`) return { wheel, action: 'unchanged', existing };
+  if (existing.digest && existing.digest === `sha256:${await sha256()}`)
+    return { wheel, action: 'unchanged', existing };
   return { wheel, action: policy === 'overwrite' ? 'replace' : policy === 'skip' ? 'skip' : 'conflict', existing };
 }
 
 function refuseConflicts(planned: Planned[], tag: string): void {
   const conflicts = planned.filter((p) => p.action === 'conflict').map((p) => p.wheel.name);
   if (conflicts.length > 0) {
-    throw inputError('on-conflict', `fail, and release ${tag} already has a different ${conflicts.join(', ')}`, 'Use overwrite to replace them or skip to keep them');
+    throw inputError(
+      'on-conflict',
+      `fail, and release ${tag} already has a different ${conflicts.join(', ')}`,
+      'Use overwrite to replace them or skip to keep them',
+    );
   }
 }
 
@@ -83,7 +93,9 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   const planFor = async (release: Release | undefined) => {
     const assets = release ? await transfers.assets(release) : [];
     const byName = new Map(assets.map((a) => [a.name, a]));
-    const planned = await Promise.all(request.wheels.map((w) => decide(w, byName.get(w.name), request.onConflict, sha256Of(w))));
+    const planned = await Promise.all(
+      request.wheels.map((w) => decide(w, byName.get(w.name), request.onConflict, sha256Of(w))),
+    );
     refuseConflicts(planned, tag);
     return { planned, byName };
   };
@@ -94,15 +106,28 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   const artifactPlan = deps.artifacts ? await deps.artifacts.plan(request.wheels, request.onConflict) : [];
 
   if (request.dryRun) {
-    if (!existing) log.info(`would create release ${tag}${request.release.draft ? ' (draft)' : ''}${request.release.target ? ` at ${request.release.target}` : ''}`);
-    for (const p of planned) log.info(`${p.action === 'unchanged' ? 'unchanged' : `would ${p.action}`}: ${p.wheel.name} (${formatSize(p.wheel.size)})`);
-    const listings = [request.checksums && 'SHA256SUMS', request.indexPage && 'index.html', 'release notes'].filter(Boolean);
+    if (!existing)
+      log.info(
+        `would create release ${tag}${request.release.draft ? ' (draft)' : ''}${request.release.target ? ` at ${request.release.target}` : ''}`,
+      );
+    for (const p of planned)
+      log.info(
+        `${p.action === 'unchanged' ? 'unchanged' : `would ${p.action}`}: ${p.wheel.name} (${formatSize(p.wheel.size)})`,
+      );
+    const listings = [request.checksums && 'SHA256SUMS', request.indexPage && 'index.html', 'release notes'].filter(
+      Boolean,
+    );
     log.info(`would rebuild ${listings.join(', ')}`);
     for (const a of artifactPlan) log.info(`would ${a.action} workflow artifact ${a.name}`);
     return {
       releaseUrl: existing?.html_url ?? '',
       releaseCreated: !existing,
-      assets: planned.map((p) => ({ name: p.wheel.name, action: p.action as AssetAction, size: p.wheel.size, url: p.existing?.browser_download_url })),
+      assets: planned.map((p) => ({
+        name: p.wheel.name,
+        action: p.action as AssetAction,
+        size: p.wheel.size,
+        url: p.existing?.browser_download_url,
+      })),
       listings: [],
       artifacts: artifactPlan,
     };
@@ -115,7 +140,15 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   log.info(`${created ? 'created' : 'using'} release ${tag}${release.draft ? ' (draft)' : ''}: ${release.html_url}`);
 
   const texts = new Map<number, string>();
-  const listingsContext = { api, transfers, repo, log, secondMs: deps.secondMs, concurrency: request.concurrency, texts };
+  const listingsContext = {
+    api,
+    transfers,
+    repo,
+    log,
+    secondMs: deps.secondMs,
+    concurrency: request.concurrency,
+    texts,
+  };
   const added: Asset[] = [];
   const results = new Map<string, AssetResult>();
 
@@ -146,7 +179,10 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
     const current = byName.get(sidecarName(wheel.name));
     if (current?.state === 'uploaded' && (await transfers.download(current)).toString() === text) return;
     if (current) await transfers.remove(current);
-    const sidecar = await transfers.upload(release, textUpload(sidecarName(wheel.name), 'text/plain; charset=utf-8', text));
+    const sidecar = await transfers.upload(
+      release,
+      textUpload(sidecarName(wheel.name), 'text/plain; charset=utf-8', text),
+    );
     texts.set(sidecar.id, text);
     if (isNew) added.push(sidecar);
   };
@@ -160,12 +196,26 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
         if (p.action === 'create' || p.action === 'replace' || p.action === 'unchanged') {
           sha256 = await sha256Of(p.wheel)();
           if (p.action !== 'unchanged') done = await uploadWheel(p, sha256);
-          if (request.checksums && done.action !== 'skip') await writeSidecar(p.wheel, sha256, done.action === 'create');
+          if (request.checksums && done.action !== 'skip')
+            await writeSidecar(p.wheel, sha256, done.action === 'create');
         }
         const action = done.action as AssetAction;
-        results.set(p.wheel.name, { name: p.wheel.name, action, size: p.wheel.size, sha256, url: done.existing?.browser_download_url });
-        const what = { create: 'created', replace: 'replaced', unchanged: 'unchanged (identical file already published)', skip: 'skipped (a different file of that name is published; on-conflict: skip)' }[action];
-        log.info(`${what}: ${p.wheel.name} (${formatSize(p.wheel.size)})${action === 'create' || action === 'replace' ? ` in ${((Date.now() - started) / 1000).toFixed(1)} s` : ''}`);
+        results.set(p.wheel.name, {
+          name: p.wheel.name,
+          action,
+          size: p.wheel.size,
+          sha256,
+          url: done.existing?.browser_download_url,
+        });
+        const what = {
+          create: 'created',
+          replace: 'replaced',
+          unchanged: 'unchanged (identical file already published)',
+          skip: 'skipped (a different file of that name is published; on-conflict: skip)',
+        }[action];
+        log.info(
+          `${what}: ${p.wheel.name} (${formatSize(p.wheel.size)})${action === 'create' || action === 'replace' ? ` in ${((Date.now() - started) / 1000).toFixed(1)} s` : ''}`,
+        );
       }),
     );
   } catch (error) {
@@ -174,7 +224,9 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   }
 
   const listings = await log.group('Release listings', () => syncListings(listingsContext, release, request));
-  const artifacts = deps.artifacts ? await log.group('Workflow artifacts', () => deps.artifacts!.upload(artifactPlan, request.wheels)) : [];
+  const artifacts = deps.artifacts
+    ? await log.group('Workflow artifacts', () => deps.artifacts!.upload(artifactPlan, request.wheels))
+    : [];
   return {
     releaseUrl: release.html_url,
     releaseCreated: created,
@@ -185,14 +237,22 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
 }
 
 /** Undoes what a failed run added (wheels new to the release, sidecars, a release left empty), so nothing half-done stays. */
-async function rollBack(deps: PublishDeps, release: Release, created: boolean, added: Asset[], resync: () => Promise<unknown>): Promise<void> {
+async function rollBack(
+  deps: PublishDeps,
+  release: Release,
+  created: boolean,
+  added: Asset[],
+  resync: () => Promise<unknown>,
+): Promise<void> {
   const { transfers, log } = deps;
   try {
     for (const asset of added) await transfers.remove(asset);
     const left = await transfers.assets(release);
     if (created && left.length === 0) await deps.api.rest.repos.deleteRelease({ ...deps.repo, release_id: release.id });
     else if (added.length > 0) await resync();
-    log.warning(`publishing failed; removed the ${added.length} asset(s) this run added${created && left.length === 0 ? ' and the release it created' : ''}`);
+    log.warning(
+      `publishing failed; removed the ${added.length} asset(s) this run added${created && left.length === 0 ? ' and the release it created' : ''}`,
+    );
   } catch (error) {
     log.warning(`publishing failed, and removing what this run added failed too: ${(error as Error).message}`);
   }

@@ -55,7 +55,12 @@ export async function findRelease(api: GitHubClient, repo: Repo, tag: string): P
  * winner's. Drafts may share a tag, so each job that created a draft keeps the oldest release
  * with the tag and deletes the empty newer ones (its own included).
  */
-export async function ensureRelease(api: GitHubClient, repo: Repo, spec: ReleaseSpec, log: Log): Promise<{ release: Release; created: boolean }> {
+export async function ensureRelease(
+  api: GitHubClient,
+  repo: Repo,
+  spec: ReleaseSpec,
+  log: Log,
+): Promise<{ release: Release; created: boolean }> {
   const found = await findRelease(api, repo, spec.tag);
   if (found) return { release: found, created: false };
   let created: Release;
@@ -73,9 +78,17 @@ export async function ensureRelease(api: GitHubClient, repo: Repo, spec: Release
   } catch (error) {
     if (isAlreadyExists(error)) {
       log.info(`release ${spec.tag} was created by another job meanwhile; using it`);
-      return { release: (await api.rest.repos.getReleaseByTag({ ...repo, tag: spec.tag })).data as Release, created: false };
+      return {
+        release: (await api.rest.repos.getReleaseByTag({ ...repo, tag: spec.tag })).data as Release,
+        created: false,
+      };
     }
-    if (httpStatus(error) === 422) throw inputError('tag', `GitHub refused to create a release for "${spec.tag}" (${(error as Error).message})`, 'Give a valid tag name');
+    if (httpStatus(error) === 422)
+      throw inputError(
+        'tag',
+        `GitHub refused to create a release for "${spec.tag}" (${(error as Error).message})`,
+        'Give a valid tag name',
+      );
     throw error;
   }
   if (!created.draft) return { release: created, created: true };

@@ -8,7 +8,11 @@ import type { Asset, Release } from './release';
 /** What an HTTP failure says, in one line, without request headers (they carry the token). */
 export function describeError(error: unknown): string {
   const e = error as { name?: string; status?: number; response?: unknown; message?: string };
-  const message = (e.message ?? String(error)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const message = (e.message ?? String(error))
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
   if (e.name !== 'HttpError') return message;
   return e.response ? `HTTP ${e.status}: ${message}` : `network error: ${message}`;
 }
@@ -46,7 +50,12 @@ function retryAfterSeconds(value: string | undefined): number | undefined {
 /** How long to wait before trying again, or undefined when trying again cannot help. */
 function retryDelay(error: unknown, attempt: number): Delay | undefined {
   const backoff = { seconds: 2 ** attempt * (0.75 + Math.random() / 2), rateLimited: false };
-  const e = error as { name?: string; status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
+  const e = error as {
+    name?: string;
+    status?: number;
+    message?: string;
+    response?: { headers?: Record<string, string | undefined> };
+  };
   if (e.name !== 'HttpError') return undefined;
   if (!e.response) return backoff; // reset, refused, timed out: no answer at all
   const headers = e.response.headers ?? {};
@@ -84,7 +93,13 @@ export interface Upload {
 /** A small text asset (a listing or a sidecar). */
 export function textUpload(name: string, contentType: string, text: string): Upload {
   const data = Buffer.from(text);
-  return { name, contentType, size: data.length, sha256: createHash('sha256').update(data).digest('hex'), body: () => data };
+  return {
+    name,
+    contentType,
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    body: () => data,
+  };
 }
 
 /** The upload endpoint of a release, from its upload_url (right on GitHub Enterprise Server too). */
@@ -120,7 +135,9 @@ export class Transfers {
         }
         const ms = delay.seconds * this.options.secondMs;
         if (delay.rateLimited) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
-        this.options.log.warning(`${what}: ${describeError(error)}; retry ${attempt + 1} of ${this.options.retries} in ${delay.seconds.toFixed(1)} s`);
+        this.options.log.warning(
+          `${what}: ${describeError(error)}; retry ${attempt + 1} of ${this.options.retries} in ${delay.seconds.toFixed(1)} s`,
+        );
         await sleep(ms);
       }
     }
@@ -165,8 +182,14 @@ export class Transfers {
   }
 
   async assets(release: Release): Promise<Asset[]> {
-    return this.retrying(`list the assets of ${release.tag_name}`, () =>
-      this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, { ...this.repo, release_id: release.id, per_page: 100 }) as Promise<Asset[]>,
+    return this.retrying(
+      `list the assets of ${release.tag_name}`,
+      () =>
+        this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, {
+          ...this.repo,
+          release_id: release.id,
+          per_page: 100,
+        }) as Promise<Asset[]>,
     );
   }
 

@@ -42,7 +42,9 @@ const escapeHtml = (text: string): string =>
 /** A PEP 503 style page of links with #sha256= fragments, for `pip install --find-links`. */
 export function indexPage(tag: string, wheels: readonly ReleasedWheel[]): string {
   const title = escapeHtml(`Wheels of ${tag}`);
-  const links = wheels.map((w) => `    <a href="${escapeHtml(w.url + (w.sha256 ? `#sha256=${w.sha256}` : ''))}">${escapeHtml(w.name)}</a><br>`);
+  const links = wheels.map(
+    (w) => `    <a href="${escapeHtml(w.url + (w.sha256 ? `#sha256=${w.sha256}` : ''))}">${escapeHtml(w.name)}</a><br>`,
+  );
   return [
     '<!DOCTYPE html>',
     '<html>',
@@ -56,7 +58,8 @@ export function indexPage(tag: string, wheels: readonly ReleasedWheel[]): string
   ].join('\n');
 }
 
-const NOTES_BEGIN = '<!-- sagewheels: wheels (rebuilt from the assets on every publish; write outside these markers) -->';
+const NOTES_BEGIN =
+  '<!-- sagewheels: wheels (rebuilt from the assets on every publish; write outside these markers) -->';
 const NOTES_END = '<!-- /sagewheels: wheels -->';
 
 export const formatSize = (bytes: number): string =>

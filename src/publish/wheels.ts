@@ -25,7 +25,11 @@ export function wheelPatterns(value: string): string[] {
     } catch {
       // fall through to the error below
     }
-    throw inputError('wheels', `${trimmed.slice(0, 80)} is not a JSON list of paths`, 'Give paths or globs, one per line, or a JSON list of paths');
+    throw inputError(
+      'wheels',
+      `${trimmed.slice(0, 80)} is not a JSON list of paths`,
+      'Give paths or globs, one per line, or a JSON list of paths',
+    );
   }
   return trimmed
     .split(/[\n,]/)
@@ -53,7 +57,8 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
   const files: string[] = [];
   for (const pattern of patterns) {
     const found = await matchFiles(pattern, cwd);
-    if (found.length === 0) throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
+    if (found.length === 0)
+      throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
     files.push(...found);
   }
   const wheels = new Map<string, LocalWheel>();
@@ -62,13 +67,26 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
     try {
       parseWheelName(name);
     } catch {
-      throw inputError('wheels', `"${name}" is not a wheel file name`, 'Give .whl files named name-version-python-abi-platform.whl');
+      throw inputError(
+        'wheels',
+        `"${name}" is not a wheel file name`,
+        'Give .whl files named name-version-python-abi-platform.whl',
+      );
     }
     if (!/^[A-Za-z0-9._+-]+$/.test(name)) {
-      throw inputError('wheels', `"${name}" has characters GitHub renames in asset names`, 'Wheel names use letters, digits and . _ + -');
+      throw inputError(
+        'wheels',
+        `"${name}" has characters GitHub renames in asset names`,
+        'Wheel names use letters, digits and . _ + -',
+      );
     }
     const other = wheels.get(name);
-    if (other) throw inputError('wheels', `two files are named ${name} (${other.path}, ${file})`, 'Each asset name can be published once');
+    if (other)
+      throw inputError(
+        'wheels',
+        `two files are named ${name} (${other.path}, ${file})`,
+        'Each asset name can be published once',
+      );
     wheels.set(name, { path: file, name, size: (await stat(file)).size, archs: [] });
   }
   return [...wheels.values()];
@@ -93,7 +111,10 @@ export async function archsFromReport(file: string): Promise<Map<string, string[
     throw new Error(`not a verify report of schema ${REPORT_SCHEMA}`);
   }
   return new Map(
-    report.wheels.map((wheel) => [wheel.name, Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => (how === 'ptx' ? `${gpu} (PTX)` : gpu))]),
+    report.wheels.map((wheel) => [
+      wheel.name,
+      Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => (how === 'ptx' ? `${gpu} (PTX)` : gpu)),
+    ]),
   );
 }
 

@@ -23,7 +23,10 @@ const PROBE = [
 ].join('\n');
 
 /** What an interpreter says of itself, or undefined when it does not run (a pyenv shim without that version). */
-export async function inspectPython(executable: string, runner: ProcessRunner = runProcess): Promise<PythonInfo | undefined> {
+export async function inspectPython(
+  executable: string,
+  runner: ProcessRunner = runProcess,
+): Promise<PythonInfo | undefined> {
   try {
     const result = await runner(executable, ['-c', PROBE]);
     return result.code === 0 ? (JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as PythonInfo) : undefined;
@@ -67,7 +70,11 @@ export async function pythonCandidates(
 const looksLikePath = (spec: string): boolean => /[\\/]/.test(spec) || spec.endsWith('.exe');
 
 /** `python` as a path to an interpreter, or a version ("3.12") found on the runner. */
-export async function findPython(spec: string, runner: ProcessRunner = runProcess, env = process.env): Promise<PythonInfo> {
+export async function findPython(
+  spec: string,
+  runner: ProcessRunner = runProcess,
+  env = process.env,
+): Promise<PythonInfo> {
   if (looksLikePath(spec)) {
     const info = await inspectPython(spec, runner);
     if (!info) throw new ConfigurationError(`python: "${spec}" does not run as a Python interpreter`);
@@ -80,7 +87,8 @@ export async function findPython(spec: string, runner: ProcessRunner = runProces
   for (const [command, ...args] of await pythonCandidates(spec, env)) {
     tried.push([command, ...args].join(' '));
     // The launcher form runs the probe itself; the others are inspected directly.
-    const info = args.length > 0 ? await inspectLauncher(command!, args, runner) : await inspectPython(command!, runner);
+    const info =
+      args.length > 0 ? await inspectLauncher(command!, args, runner) : await inspectPython(command!, runner);
     if (info && info.version.startsWith(`${spec}.`)) return info;
   }
   throw new ConfigurationError(
@@ -88,7 +96,11 @@ export async function findPython(spec: string, runner: ProcessRunner = runProces
   );
 }
 
-async function inspectLauncher(command: string, args: string[], runner: ProcessRunner): Promise<PythonInfo | undefined> {
+async function inspectLauncher(
+  command: string,
+  args: string[],
+  runner: ProcessRunner,
+): Promise<PythonInfo | undefined> {
   try {
     const result = await runner(command, [...args, '-c', 'import sys; print(sys.executable)']);
     return result.code === 0 ? inspectPython(result.stdout.trim(), runner) : undefined;

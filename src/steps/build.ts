@@ -6,37 +6,73 @@ import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 
 const cacheCell = (stats: CacheStats | undefined): string =>
-  stats ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}` : 'uncached';
+  stats
+    ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}`
+    : 'uncached';
 
 export const step = defineStep({
   spec: {
     name: 'build',
     title: 'Build',
-    description: 'Build a PyTorch CUDA extension (SageAttention by default) into a wheel labelled with its CUDA and torch, without build isolation, with a compile cache',
+    description:
+      'Build a PyTorch CUDA extension (SageAttention by default) into a wheel labelled with its CUDA and torch, without build isolation, with a compile cache',
     inputs: {
-      package: { description: 'What is known of the package: sageattention, or generic (nothing beyond PyTorch and CUDA)', default: 'sageattention', choices: PACKAGE_NAMES },
-      source: { description: 'A git URL, or a path to the package; empty: the package\'s own repository (sageattention: thu-ml/SageAttention)' },
+      package: {
+        description: 'What is known of the package: sageattention, or generic (nothing beyond PyTorch and CUDA)',
+        default: 'sageattention',
+        choices: PACKAGE_NAMES,
+      },
+      source: {
+        description:
+          "A git URL, or a path to the package; empty: the package's own repository (sageattention: thu-ml/SageAttention)",
+      },
       ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
-      python: { description: 'An interpreter path, or a version (3.12) found in the runner tool cache, pyenv, py -3.12 or python3.12 on PATH', default: '3.12' },
+      python: {
+        description:
+          'An interpreter path, or a version (3.12) found in the runner tool cache, pyenv, py -3.12 or python3.12 on PATH',
+        default: '3.12',
+      },
       'torch-version': { description: 'The exact torch to build against (2.7.1); required with torch: install' },
       torch: {
-        description: 'install: torch==torch-version from the CUDA index into the build venv; preinstalled: the torch the interpreter has; none: a package that does not use torch',
+        description:
+          'install: torch==torch-version from the CUDA index into the build venv; preinstalled: the torch the interpreter has; none: a package that does not use torch',
         default: 'install',
         choices: TORCH_RULES,
       },
-      'torch-index-url': { description: 'Where torch: install gets torch; empty: https://download.pytorch.org/whl/cu<XY> of the CUDA toolkit' },
-      'cuda-version': { description: 'The CUDA toolkit to build with (12.8); empty: the one CUDA_HOME, CUDA_PATH or PATH has' },
-      'arch-list': { description: 'GPU archs in any separator ("8.0;8.6;8.9;9.0;12.0", "9.0 12.0", "sm_120a"), or auto: the package\'s archs, else PyTorch\'s for that CUDA', default: 'auto' },
-      'version-suffix': { description: 'The wheel\'s local version label: auto (+cu128torch2.7.1, +cu130 without torch), none, or a literal label', default: 'auto' },
-      jobs: { description: 'Compiler processes at once: auto (cores, no more than free memory at 4 GiB each) or a number', default: 'auto' },
-      'compile-cache': { description: 'ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off', default: 'auto' },
+      'torch-index-url': {
+        description:
+          'Where torch: install gets torch; empty: https://download.pytorch.org/whl/cu<XY> of the CUDA toolkit',
+      },
+      'cuda-version': {
+        description: 'The CUDA toolkit to build with (12.8); empty: the one CUDA_HOME, CUDA_PATH or PATH has',
+      },
+      'arch-list': {
+        description:
+          'GPU archs in any separator ("8.0;8.6;8.9;9.0;12.0", "9.0 12.0", "sm_120a"), or auto: the package\'s archs, else PyTorch\'s for that CUDA',
+        default: 'auto',
+      },
+      'version-suffix': {
+        description:
+          "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch), none, or a literal label",
+        default: 'auto',
+      },
+      jobs: {
+        description: 'Compiler processes at once: auto (cores, no more than free memory at 4 GiB each) or a number',
+        default: 'auto',
+      },
+      'compile-cache': {
+        description: 'ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off',
+        default: 'auto',
+      },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
     },
     outputs: {
-      wheels: { description: 'JSON list of the built wheels\' paths' },
+      wheels: { description: "JSON list of the built wheels' paths" },
       'wheel-dir': { description: 'The folder the wheels are in' },
       'build-seconds': { description: 'Seconds the build (pip wheel) took' },
-      'arch-list': { description: 'The TORCH_CUDA_ARCH_LIST the wheel was built with, ;-separated (what auto resolved to)' },
+      'arch-list': {
+        description: 'The TORCH_CUDA_ARCH_LIST the wheel was built with, ;-separated (what auto resolved to)',
+      },
     },
   },
   async run(inputs, ctx) {
@@ -66,7 +102,14 @@ export const step = defineStep({
         {
           kind: 'table',
           header: ['wheel', 'size', 'seconds', 'compile cache'],
-          rows: await Promise.all(result.wheels.map(async (wheel) => [path.basename(wheel), await sizeMiB(wheel), String(seconds), cacheCell(result.cache)])),
+          rows: await Promise.all(
+            result.wheels.map(async (wheel) => [
+              path.basename(wheel),
+              await sizeMiB(wheel),
+              String(seconds),
+              cacheCell(result.cache),
+            ]),
+          ),
         },
         ...[
           `source ${result.source}`,
@@ -75,10 +118,19 @@ export const step = defineStep({
           ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
         ].map((text) => ({ kind: 'text' as const, text })),
       );
-      return { wheels: JSON.stringify(result.wheels), 'wheel-dir': result.wheelDir, 'build-seconds': String(seconds), 'arch-list': result.archList };
+      return {
+        wheels: JSON.stringify(result.wheels),
+        'wheel-dir': result.wheelDir,
+        'build-seconds': String(seconds),
+        'arch-list': result.archList,
+      };
     } catch (error) {
       if (error instanceof BuildFailure) {
-        ctx.summary.push({ kind: 'heading', text: `build: ${profile.name} failed` }, { kind: 'text', text: error.message }, { kind: 'details', label: 'End of the build log', body: error.logTail });
+        ctx.summary.push(
+          { kind: 'heading', text: `build: ${profile.name} failed` },
+          { kind: 'text', text: error.message },
+          { kind: 'details', label: 'End of the build log', body: error.logTail },
+        );
       }
       throw error;
     }

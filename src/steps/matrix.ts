@@ -9,10 +9,12 @@ export const step = defineStep({
   spec: {
     name: 'matrix',
     title: 'Plan the build matrix',
-    description: "Plans the strategy.matrix of a wheel release from PyTorch's release table and what the package can build",
+    description:
+      "Plans the strategy.matrix of a wheel release from PyTorch's release table and what the package can build",
     inputs: {
       package: {
-        description: 'What is known of the package: sageattention (its CUDA and GPU limits), or generic (PyTorch and CUDA only)',
+        description:
+          'What is known of the package: sageattention (its CUDA and GPU limits), or generic (PyTorch and CUDA only)',
         default: 'sageattention',
         choices: PACKAGE_NAMES,
       },
@@ -21,7 +23,8 @@ export const step = defineStep({
         required: true,
       },
       'cuda-versions': {
-        description: 'CUDA versions and ranges (12.8, 12.6-13.0), or auto: every CUDA build PyTorch published of each torch',
+        description:
+          'CUDA versions and ranges (12.8, 12.6-13.0), or auto: every CUDA build PyTorch published of each torch',
         default: 'auto',
       },
       'python-versions': {
@@ -44,7 +47,8 @@ export const step = defineStep({
         description: "JSON list of objects, as GitHub's matrix exclude: drop every planned job that matches one",
       },
       'skip-published': {
-        description: 'A release tag: drop the jobs whose wheel is already on that release, so a rerun builds only what is missing',
+        description:
+          'A release tag: drop the jobs whose wheel is already on that release, so a rerun builds only what is missing',
       },
       token: {
         description: 'GitHub token that can read the repository releases (for skip-published)',
@@ -56,7 +60,10 @@ export const step = defineStep({
       },
     },
     outputs: {
-      matrix: { description: 'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}' },
+      matrix: {
+        description:
+          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}',
+      },
       count: { description: 'Number of jobs in the matrix (0 when everything is already published)' },
     },
   },
@@ -77,10 +84,17 @@ export const step = defineStep({
     const tag = inputs.optional('skip-published');
     if (tag) {
       const repo = repoFromEnv();
-      const client = gitHubClient({ token: inputs.string('token'), apiUrl: inputs.optional('github-api-url'), log: { warn: (message) => ctx.log.warning(message) } });
+      const client = gitHubClient({
+        token: inputs.string('token'),
+        apiUrl: inputs.optional('github-api-url'),
+        log: { warn: (message) => ctx.log.warning(message) },
+      });
       const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
         const names = await releaseWheels(client, repo, tag);
-        if (names === undefined) ctx.log.info(`No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`);
+        if (names === undefined)
+          ctx.log.info(
+            `No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`,
+          );
         else ctx.log.info([`${names.length} wheels:`, ...names].join('\n'));
         return names ?? [];
       });

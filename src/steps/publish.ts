@@ -8,35 +8,65 @@ import { describeError, httpStatus, Transfers } from '../publish/transfer';
 import { formatSize } from '../publish/views';
 import { archsFromReport, findWheels, matchFiles, splitArchs, wheelPatterns } from '../publish/wheels';
 
-
 const spec = {
   name: 'publish',
   title: 'Publish wheels',
   description:
     'Uploads wheels to a GitHub release (created when missing) with sha256 checksums and a wheel table in the release notes, and optionally as workflow artifacts; safe when matrix jobs publish to one release at once.',
   inputs: {
-    wheels: { description: "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output).", required: true },
+    wheels: {
+      description:
+        "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output).",
+      required: true,
+    },
     tag: { description: 'Tag of the release; the release is created when missing.', required: true },
     'on-conflict': {
-      description: 'When the release already has a different file of a wheel\'s name: overwrite it, skip the wheel, or fail before changing anything. An identical file (same sha256) counts as published.',
+      description:
+        "When the release already has a different file of a wheel's name: overwrite it, skip the wheel, or fail before changing anything. An identical file (same sha256) counts as published.",
       default: 'fail',
       choices: ['overwrite', 'skip', 'fail'],
     },
-    token: { description: 'GitHub token that may write the repository\'s contents (releases).', default: WORKFLOW_TOKEN, secret: true },
-    'github-api-url': { description: "REST API base URL; on GitHub Enterprise Server https://HOST/api/v3. Empty: the workflow's (GITHUB_API_URL)." },
+    token: {
+      description: "GitHub token that may write the repository's contents (releases).",
+      default: WORKFLOW_TOKEN,
+      secret: true,
+    },
+    'github-api-url': {
+      description:
+        "REST API base URL; on GitHub Enterprise Server https://HOST/api/v3. Empty: the workflow's (GITHUB_API_URL).",
+    },
     draft: { description: 'Create the release as a draft (when it does not exist yet).', default: 'false' },
     prerelease: { description: 'Mark a release this step creates as a prerelease.', default: 'false' },
-    checksums: { description: 'Publish <wheel>.sha256 for each wheel and SHA256SUMS listing every wheel of the release.', default: 'true' },
-    'index-page': { description: 'Publish index.html, a PEP 503 style page of the release\'s wheels with #sha256= links, for pip --find-links.', default: 'false' },
-    artifact: { description: 'Also upload each wheel as a workflow artifact named after the wheel (skipped with a warning on GitHub Enterprise Server).', default: 'false' },
-    'dry-run': { description: 'Print what would be created, replaced and skipped, and change nothing.', default: 'false' },
+    checksums: {
+      description: 'Publish <wheel>.sha256 for each wheel and SHA256SUMS listing every wheel of the release.',
+      default: 'true',
+    },
+    'index-page': {
+      description:
+        "Publish index.html, a PEP 503 style page of the release's wheels with #sha256= links, for pip --find-links.",
+      default: 'false',
+    },
+    artifact: {
+      description:
+        'Also upload each wheel as a workflow artifact named after the wheel (skipped with a warning on GitHub Enterprise Server).',
+      default: 'false',
+    },
+    'dry-run': {
+      description: 'Print what would be created, replaced and skipped, and change nothing.',
+      default: 'false',
+    },
     archs: { description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output." },
-    report: { description: "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them." },
+    report: {
+      description:
+        "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them.",
+    },
     concurrency: { description: 'Uploads at once; GitHub advises against many concurrent requests.', default: '4' },
   },
   outputs: {
     'release-url': { description: 'Web page of the release (empty in a dry run when it does not exist yet).' },
-    assets: { description: 'JSON list of the wheels: name, action (create, replace, skip, unchanged), size, sha256, url.' },
+    assets: {
+      description: 'JSON list of the wheels: name, action (create, replace, skip, unchanged), size, sha256, url.',
+    },
   },
 } as const;
 
@@ -46,10 +76,15 @@ type Input = keyof typeof spec.inputs;
 function explain(error: unknown, apiUrl: string, repo: string): unknown {
   const status = httpStatus(error);
   const message = (error as Error).message;
-  if ((error as Error).name === 'HttpError' && status === undefined) return new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error)}`);
+  if ((error as Error).name === 'HttpError' && status === undefined)
+    return new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error)}`);
   if (status === 401) return inputError('token', 'GitHub refused it (401 Bad credentials)', 'Give a valid token');
   if ((status === 403 && !/rate limit/i.test(message)) || status === 404) {
-    return inputError('token', `GitHub answered ${status} for ${repo} (${message})`, "Give a token that may write this repository's releases (permissions: contents: write)");
+    return inputError(
+      'token',
+      `GitHub answered ${status} for ${repo} (${message})`,
+      "Give a token that may write this repository's releases (permissions: contents: write)",
+    );
   }
   return error;
 }
@@ -57,7 +92,12 @@ function explain(error: unknown, apiUrl: string, repo: string): unknown {
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
   const token = inputs.string('token');
-  if (token === '') throw inputError('token', 'is empty', 'Give a token that may write releases (contents: write); the default is the workflow token');
+  if (token === '')
+    throw inputError(
+      'token',
+      'is empty',
+      'Give a token that may write releases (contents: write); the default is the workflow token',
+    );
   ctx.env.secret(token);
 
   const repo = repoFromEnv(env);
@@ -70,10 +110,13 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
   for (const pattern of inputs.list('report')) {
     const files = await matchFiles(pattern, cwd);
-    if (files.length === 0) ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
+    if (files.length === 0)
+      ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
     for (const file of files) {
       const archs = await archsFromReport(file).catch((error: Error) => {
-        ctx.log.warning(`report: ${file} could not be read (${error.message}); the release notes show no archs from it`);
+        ctx.log.warning(
+          `report: ${file} could not be read (${error.message}); the release notes show no archs from it`,
+        );
         return new Map<string, string[]>();
       });
       for (const [wheel, list] of archs) reported.set(wheel, list);
@@ -83,14 +126,23 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
 
   const apiUrl = inputs.optional('github-api-url') ?? env.GITHUB_API_URL ?? 'https://api.github.com';
   const api = gitHubClient({ token, apiUrl, retryAfterBaseValue: secondMs, log: { warn: (m) => ctx.log.warning(m) } });
-  const transfers = new Transfers(gitHubClient({ token, apiUrl, bare: true }), repo, { retries: 4, secondMs, log: ctx.log });
+  const transfers = new Transfers(gitHubClient({ token, apiUrl, bare: true }), repo, {
+    retries: 4,
+    secondMs,
+    log: ctx.log,
+  });
   const artifacts = inputs.boolean('artifact') ? workflowArtifacts(env, ctx.log) : undefined;
   const dryRun = inputs.boolean('dry-run');
 
   const result = await publish(
     {
       wheels,
-      release: { tag, draft: inputs.boolean('draft'), prerelease: inputs.boolean('prerelease'), target: env.GITHUB_SHA },
+      release: {
+        tag,
+        draft: inputs.boolean('draft'),
+        prerelease: inputs.boolean('prerelease'),
+        target: env.GITHUB_SHA,
+      },
       onConflict,
       checksums: inputs.boolean('checksums'),
       indexPage: inputs.boolean('index-page'),
@@ -108,7 +160,9 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
     {
       kind: 'text',
       text: [
-        result.releaseUrl ? `Release: ${result.releaseUrl}${result.releaseCreated ? ' (created)' : ''}` : `Release ${tag} would be created`,
+        result.releaseUrl
+          ? `Release: ${result.releaseUrl}${result.releaseCreated ? ' (created)' : ''}`
+          : `Release ${tag} would be created`,
         `${dryRun ? 'would create' : 'created'} ${count('create')}, ${dryRun ? 'would replace' : 'replaced'} ${count('replace')}, skipped ${count('skip')}, unchanged ${count('unchanged')}`,
         result.listings.length > 0 ? `rewrote ${result.listings.join(', ')}` : '',
       ]
@@ -122,7 +176,11 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
     },
   );
   if (result.artifacts.length > 0) {
-    ctx.summary.push({ kind: 'table', header: ['workflow artifact', 'action'], rows: result.artifacts.map((a) => [a.name, a.action]) });
+    ctx.summary.push({
+      kind: 'table',
+      header: ['workflow artifact', 'action'],
+      rows: result.artifacts.map((a) => [a.name, a.action]),
+    });
   }
   return { 'release-url': result.releaseUrl, assets: JSON.stringify(result.assets) };
 }

@@ -12,7 +12,8 @@ export const step = defineStep({
       "Puts a CUDA toolkit on the runner: one already there, or just the parts a PyTorch extension build needs from NVIDIA's redistributables, checked and cached.",
     inputs: {
       'cuda-version': {
-        description: 'CUDA version: major.minor (12.8, the newest 12.8.x in the redist tree) or an exact release (12.8.1).',
+        description:
+          'CUDA version: major.minor (12.8, the newest 12.8.x in the redist tree) or an exact release (12.8.1).',
         required: true,
       },
       method: {
@@ -27,7 +28,8 @@ export const step = defineStep({
         default: 'torch-extension',
       },
       'mirror-url': {
-        description: "Base URL of the CUDA redist tree (NVIDIA's, or a mirror of it); installers are looked up beside it.",
+        description:
+          "Base URL of the CUDA redist tree (NVIDIA's, or a mirror of it); installers are looked up beside it.",
         default: NVIDIA_REDIST,
       },
       'install-dir': {
@@ -35,11 +37,15 @@ export const step = defineStep({
       },
     },
     outputs: {
-      'cuda-version': { description: 'The toolkit release (x.y.z); for a runner toolkit without version.json, nvcc\'s version.' },
+      'cuda-version': {
+        description: "The toolkit release (x.y.z); for a runner toolkit without version.json, nvcc's version.",
+      },
       'cuda-path': { description: 'The toolkit root (also exported as CUDA_PATH and CUDA_HOME).' },
       'nvcc-path': { description: 'Path of nvcc; empty when the components include no nvcc.' },
       source: { description: 'existing (already on the runner), cache (installed by an earlier job) or download.' },
-      'cache-hit': { description: 'true when the toolkit came from the tool cache or install-dir without downloading.' },
+      'cache-hit': {
+        description: 'true when the toolkit came from the tool cache or install-dir without downloading.',
+      },
     },
   },
   run: async (inputs, ctx) => {

@@ -9,14 +9,16 @@ export const step = defineStep({
     name: 'setup-msvc',
     title: 'Set up MSVC',
     description:
-      'Puts the MSVC compiler environment (vcvarsall.bat) into the job on Windows, with a toolset that the given CUDA version\'s nvcc accepts. A notice and nothing else on Linux and macOS.',
+      "Puts the MSVC compiler environment (vcvarsall.bat) into the job on Windows, with a toolset that the given CUDA version's nvcc accepts. A notice and nothing else on Linux and macOS.",
     inputs: {
       arch: {
-        description: 'vcvarsall architecture, host_target or one for both: x64, x86, arm64, x64_x86, x64_arm64, x86_x64, arm64_x64, ... (amd64 means x64)',
+        description:
+          'vcvarsall architecture, host_target or one for both: x64, x86, arm64, x64_x86, x64_arm64, x86_x64, arm64_x64, ... (amd64 means x64)',
         default: 'x64',
       },
       'vs-version': {
-        description: 'Which Visual Studio when several are installed: latest, a year (2019, 2022, 2026) or a version prefix (17, 17.14, 18)',
+        description:
+          'Which Visual Studio when several are installed: latest, a year (2019, 2022, 2026) or a version prefix (17, 17.14, 18)',
         default: 'latest',
       },
       toolset: {
@@ -24,11 +26,12 @@ export const step = defineStep({
           'MSVC toolset, 14.NN or 14.NN.BBBBB (a VC\\Tools\\MSVC folder). Default: with cuda-version, the newest installed one its nvcc accepts; without, the Visual Studio default',
       },
       'cuda-version': {
-        description: 'CUDA version (12.8, 12.8.1) whose nvcc will use this MSVC; the toolset is picked from the _MSC_VER range that nvcc accepts',
+        description:
+          'CUDA version (12.8, 12.8.1) whose nvcc will use this MSVC; the toolset is picked from the _MSC_VER range that nvcc accepts',
       },
       'allow-unsupported-compiler': {
         description:
-          'When no installed toolset is in nvcc\'s range, use the newest anyway, with a warning, and add -allow-unsupported-compiler -D_ALLOW_COMPILER_AND_STL_VERSION_MISMATCH to NVCC_APPEND_FLAGS',
+          "When no installed toolset is in nvcc's range, use the newest anyway, with a warning, and add -allow-unsupported-compiler -D_ALLOW_COMPILER_AND_STL_VERSION_MISMATCH to NVCC_APPEND_FLAGS",
         default: 'false',
       },
     },
@@ -47,7 +50,9 @@ export const step = defineStep({
       allowUnsupportedCompiler: inputs.boolean('allow-unsupported-compiler'),
     });
     if (process.platform !== 'win32') {
-      ctx.log.notice(`setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged`);
+      ctx.log.notice(
+        `setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged`,
+      );
       return { 'vs-path': '', 'toolset-version': '', 'msc-ver': '' };
     }
     const setup = await setupMsvc(options, { runner: runProcess, fs: nodeDirReader, env: process.env }, ctx.log);

@@ -24,18 +24,22 @@ export const step = defineStep({
         choices: PACKAGE_NAMES,
       },
       wheels: {
-        description: "Wheels to verify: a JSON list (build's wheels output), or files, folders and globs like dist/*.whl, one per line",
+        description:
+          "Wheels to verify: a JSON list (build's wheels output), or files, folders and globs like dist/*.whl, one per line",
         required: true,
       },
       'arch-list': {
-        description: 'GPU architectures every wheel must run on, in any spelling (8.0;8.6, 9.0 12.0, sm_90a); 12.0+PTX asks for PTX too',
+        description:
+          'GPU architectures every wheel must run on, in any spelling (8.0;8.6, 9.0 12.0, sm_90a); 12.0+PTX asks for PTX too',
         required: true,
       },
       python: {
-        description: "Interpreter path or version (3.12) for the import test; default: each wheel's own Python (cp312: 3.12)",
+        description:
+          "Interpreter path or version (3.12) for the import test; default: each wheel's own Python (cp312: 3.12)",
       },
       torch: {
-        description: 'Torch in the test venv, as build had it: install (torch-version from the index), preinstalled (the interpreter has it), none',
+        description:
+          'Torch in the test venv, as build had it: install (torch-version from the index), preinstalled (the interpreter has it), none',
         default: 'install',
         choices: TORCH_RULES,
       },
@@ -43,7 +47,8 @@ export const step = defineStep({
         description: "Torch version to install; default: the one in the wheel's version (+cu128torch2.7.1)",
       },
       'torch-index-url': {
-        description: "Index to install torch from; default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
+        description:
+          "Index to install torch from; default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
       },
       'runtime-test': {
         description:
@@ -54,9 +59,12 @@ export const step = defineStep({
     },
     outputs: {
       report: {
-        description: 'Path of the JSON report (schema 1, see README): per wheel, the module x arch table, import, dispatch and runtime results',
+        description:
+          'Path of the JSON report (schema 1, see README): per wheel, the module x arch table, import, dispatch and runtime results',
       },
-      archs: { description: 'GPU architectures every wheel runs on (SASS or PTX JIT), ;-separated, like 8.0;8.9;9.0;12.0' },
+      archs: {
+        description: 'GPU architectures every wheel runs on (SASS or PTX JIT), ;-separated, like 8.0;8.9;9.0;12.0',
+      },
     },
   },
   run: async (inputs, ctx) => {
@@ -93,7 +101,10 @@ export const step = defineStep({
     const outputs = { report: file, archs: report.archs.join(';') };
     if (!report.passed) {
       const failures = report.wheels.flatMap((w) => w.problems.map((p) => `${w.name}: ${p}`));
-      throw new StepFailed(failures.length === 1 ? failures[0]! : `${failures.length} problems:\n${failures.join('\n')}`, outputs);
+      throw new StepFailed(
+        failures.length === 1 ? failures[0]! : `${failures.length} problems:\n${failures.join('\n')}`,
+        outputs,
+      );
     }
     return outputs;
   },

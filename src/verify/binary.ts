@@ -24,11 +24,21 @@ export function readGpuCode(data: Buffer): { format: FatbinSections['format']; e
 /** The fatbin sections of an ELF shared object or a PE/COFF DLL or object file. */
 export function findFatbins(data: Buffer): FatbinSections {
   if (data.length >= 4 && data.readUInt32BE(0) === 0x7f454c46) {
-    return { format: 'elf', sections: elfSections(data).filter((s) => s.name === '.nv_fatbin').map((s) => slice(data, s)) };
+    return {
+      format: 'elf',
+      sections: elfSections(data)
+        .filter((s) => s.name === '.nv_fatbin')
+        .map((s) => slice(data, s)),
+    };
   }
   if (data.length >= 64 && data.toString('latin1', 0, 2) === 'MZ') return peFatbins(data);
   if (data.length >= 20 && COFF_MACHINES.has(data.readUInt16LE(0))) {
-    return { format: 'coff', sections: coffSections(data, 0).filter(isFatbinSection).map((s) => slice(data, s)) };
+    return {
+      format: 'coff',
+      sections: coffSections(data, 0)
+        .filter(isFatbinSection)
+        .map((s) => slice(data, s)),
+    };
   }
   throw new Error('neither an ELF nor a PE/COFF file');
 }
@@ -51,7 +61,8 @@ function elfSections(data: Buffer): Section[] {
   if (shoff === 0) throw new Error('the ELF file has no section table');
   const header = (i: number) => {
     const at = shoff + i * shentsize;
-    if (at + shentsize > data.length) throw new Error('the ELF section table runs past the end of the file (truncated?)');
+    if (at + shentsize > data.length)
+      throw new Error('the ELF section table runs past the end of the file (truncated?)');
     return {
       name: data.readUInt32LE(at),
       type: data.readUInt32LE(at + 4),
@@ -79,14 +90,18 @@ const isFatbinSection = (s: Section): boolean => s.name.startsWith('.nv_fatb');
 
 function peFatbins(data: Buffer): FatbinSections {
   const pe = data.readUInt32LE(0x3c);
-  if (pe + 24 > data.length || data.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('an MZ file without a PE header');
+  if (pe + 24 > data.length || data.toString('latin1', pe, pe + 4) !== 'PE\0\0')
+    throw new Error('an MZ file without a PE header');
   const coff = pe + 4;
   const sections = coffSections(data, coff);
   const fatbins = sections.filter(isFatbinSection);
   if (fatbins.length > 0) return { format: 'pe', sections: fatbins.map((s) => slice(data, s)) };
   // A linker that merged .nv_fatbin elsewhere still leaves the registration wrappers.
   const optional = coff + 20;
-  const imageBase = data.readUInt16LE(optional) === 0x20b ? data.readBigUInt64LE(optional + 24) : BigInt(data.readUInt32LE(optional + 28));
+  const imageBase =
+    data.readUInt16LE(optional) === 0x20b
+      ? data.readBigUInt64LE(optional + 24)
+      : BigInt(data.readUInt32LE(optional + 28));
   return { format: 'pe', sections: wrappedContainers(data, sections, imageBase) };
 }
 
@@ -97,7 +112,8 @@ function coffSections(data: Buffer, coff: number): Section[] {
   const symbolCount = data.readUInt32LE(coff + 12);
   const table = coff + 20 + data.readUInt16LE(coff + 16);
   const strings = symbols + symbolCount * 18;
-  if (table + count * 40 > data.length) throw new Error('the PE section table runs past the end of the file (truncated?)');
+  if (table + count * 40 > data.length)
+    throw new Error('the PE section table runs past the end of the file (truncated?)');
   return Array.from({ length: count }, (_, i) => {
     const at = table + i * 40;
     let name = cString(data, at, 8);
@@ -135,7 +151,9 @@ function wrappedContainers(data: Buffer, sections: Section[], imageBase: bigint)
         throw new Error(`a fatbin wrapper points at RVA 0x${rva.toString(16)}, where there is no fatbin`);
       }
       // readContainer checks the size against what is there.
-      containers.push(data.subarray(offset, offset + data.readUInt16LE(offset + 6) + Number(data.readBigUInt64LE(offset + 8))));
+      containers.push(
+        data.subarray(offset, offset + data.readUInt16LE(offset + 6) + Number(data.readBigUInt64LE(offset + 8))),
+      );
       at += 16;
     }
   }

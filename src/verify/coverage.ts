@@ -39,7 +39,11 @@ export interface Coverage {
   gpus: Record<string, 'sass' | 'ptx'>;
 }
 
-export function coverage(profile: PackageProfile, requested: readonly Arch[], modules: readonly ModuleCode[]): Coverage {
+export function coverage(
+  profile: PackageProfile,
+  requested: readonly Arch[],
+  modules: readonly ModuleCode[],
+): Coverage {
   const byName = new Map(modules.map((m) => [m.module, m]));
   const gaps: string[] = [];
   const required = new Map<string, Set<string>>();
@@ -58,14 +62,19 @@ export function coverage(profile: PackageProfile, requested: readonly Arch[], mo
       const served = servedBy(module.code, arch);
       if (!satisfies(served, arch)) {
         const has = module.code.length ? module.code.map(codeName).join(', ') : 'no GPU code';
-        gaps.push(`${name} has no ${served === 'sass' ? 'PTX' : 'GPU code'} for ${formatArch(arch)} (it carries ${has})`);
+        gaps.push(
+          `${name} has no ${served === 'sass' ? 'PTX' : 'GPU code'} for ${formatArch(arch)} (it carries ${has})`,
+        );
       }
     }
   }
   const table = modules.map((m) => ({
     module: m.module,
     archs: Object.fromEntries(
-      requested.map((arch) => [formatArch(arch), { served: servedBy(m.code, arch), required: required.get(m.module)?.has(formatArch(arch)) ?? false }]),
+      requested.map((arch) => [
+        formatArch(arch),
+        { served: servedBy(m.code, arch), required: required.get(m.module)?.has(formatArch(arch)) ?? false },
+      ]),
     ),
   }));
   return { table, gaps, gpus: gpusServed(profile, modules) };

@@ -28,7 +28,12 @@ export async function prepareEnvironment(
   const python = await createVenv(base, path.join(dir, 'venv'), { inherit: torch.rule === 'preinstalled', runner });
   const torchInfo = await provideTorch(python.executable, torch.rule, torch, runner);
   // --no-deps: what is tested is this wheel against this torch, not what an index has today.
-  await runChecked(python.executable, ['-m', 'pip', 'install', '--no-deps', '--no-input', '--disable-pip-version-check', wheel], { cwd: dir }, runner);
+  await runChecked(
+    python.executable,
+    ['-m', 'pip', 'install', '--no-deps', '--no-input', '--disable-pip-version-check', wheel],
+    { cwd: dir },
+    runner,
+  );
   return { python, torch: torchInfo, dir };
 }
 
@@ -36,7 +41,12 @@ export async function prepareEnvironment(
  * Runs a probe isolated from the caller: `-I` drops PYTHONPATH, the user site and the
  * current folder from sys.path, and the folder is the venv's own, outside any source tree.
  */
-export async function runProbe<T>(env: TestEnvironment, script: string, args: readonly string[], runner: ProcessRunner = runProcess): Promise<T> {
+export async function runProbe<T>(
+  env: TestEnvironment,
+  script: string,
+  args: readonly string[],
+  runner: ProcessRunner = runProcess,
+): Promise<T> {
   const result = await runner(env.python.executable, ['-I', '-c', script, ...args], { cwd: env.dir });
   return probeResult<T>(result.stdout, result.stderr);
 }

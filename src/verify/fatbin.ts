@@ -99,7 +99,9 @@ function readEntry(data: Buffer, p: number, payload: Buffer): FatbinEntry {
     try {
       body = compression === 'zstd' ? zlib.zstdDecompressSync(compressed) : lz4BlockDecode(compressed, size);
     } catch (error) {
-      throw new Error(`${where}: ${compression} data does not decompress (${(error as Error).message})`, { cause: error });
+      throw new Error(`${where}: ${compression} data does not decompress (${(error as Error).message})`, {
+        cause: error,
+      });
     }
     if (body.length !== size) throw new Error(`${where}: decompressed to ${body.length} bytes, header says ${size}`);
   }

@@ -34,15 +34,23 @@ export async function findWheels(spec: string, cwd = process.cwd()): Promise<str
     try {
       items = (JSON.parse(spec) as unknown[]).map(String);
     } catch {
-      throw inputError('wheels', `"${spec}" is not a JSON list`, 'Give a JSON list of paths, or paths and globs by line');
+      throw inputError(
+        'wheels',
+        `"${spec}" is not a JSON list`,
+        'Give a JSON list of paths, or paths and globs by line',
+      );
     }
   } else {
-    items = spec.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+    items = spec
+      .split(/[\n,]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   const found = new Set<string>();
   for (const item of items) {
     if (/[*?[{]/.test(item)) {
-      for await (const match of fsp.glob(item, { cwd })) if (match.endsWith('.whl')) found.add(path.resolve(cwd, match));
+      for await (const match of fsp.glob(item, { cwd }))
+        if (match.endsWith('.whl')) found.add(path.resolve(cwd, match));
       continue;
     }
     const full = path.resolve(cwd, item);
@@ -52,10 +60,19 @@ export async function findWheels(spec: string, cwd = process.cwd()): Promise<str
     } else if (info && item.endsWith('.whl')) {
       found.add(full);
     } else {
-      throw inputError('wheels', `"${item}" is ${info ? 'not a .whl file' : 'not there'}`, 'Give wheel files, a folder of them, or a glob like dist/*.whl');
+      throw inputError(
+        'wheels',
+        `"${item}" is ${info ? 'not a .whl file' : 'not there'}`,
+        'Give wheel files, a folder of them, or a glob like dist/*.whl',
+      );
     }
   }
-  if (found.size === 0) throw inputError('wheels', `"${spec}" matched no wheel file`, 'Give wheel files, a folder of them, or a glob like dist/*.whl');
+  if (found.size === 0)
+    throw inputError(
+      'wheels',
+      `"${spec}" matched no wheel file`,
+      'Give wheel files, a folder of them, or a glob like dist/*.whl',
+    );
   return [...found].sort();
 }
 
@@ -69,7 +86,11 @@ export interface WheelPlan {
 /** Everything a user can get wrong, checked for every wheel before any venv is made. */
 export async function planWheels(options: VerifyOptions): Promise<WheelPlan[]> {
   if (options.runtimeTest === 'always' && options.torch === 'none') {
-    throw inputError('runtime-test', '"always" needs torch in the test venv, and torch is "none"', 'Use torch: install or preinstalled, or runtime-test: auto');
+    throw inputError(
+      'runtime-test',
+      '"always" needs torch in the test venv, and torch is "none"',
+      'Use torch: install or preinstalled, or runtime-test: auto',
+    );
   }
   const runner = options.runner ?? runProcess;
   const pythons = new Map<string, Promise<PythonInfo>>();
@@ -87,11 +108,19 @@ export async function planWheels(options: VerifyOptions): Promise<WheelPlan[]> {
     }
     const cp = /^cp(\d)(\d+)$/.exec(name.python.split('.')[0]!);
     if (!options.python && !cp) {
-      throw inputError('python', `not given, and ${path.basename(file)} names no CPython version (${name.python})`, 'Give an interpreter path or a version like 3.12');
+      throw inputError(
+        'python',
+        `not given, and ${path.basename(file)} names no CPython version (${name.python})`,
+        'Give an interpreter path or a version like 3.12',
+      );
     }
     const base = await python(options.python ?? `${cp![1]}.${cp![2]}`);
     if (cp && name.abi !== 'abi3' && !base.version.startsWith(`${cp[1]}.${cp[2]}.`)) {
-      throw inputError('python', `Python ${base.version} cannot install ${path.basename(file)}, which is for ${name.python}`, 'Leave python empty to use each wheel\'s own Python, or give a matching one');
+      throw inputError(
+        'python',
+        `Python ${base.version} cannot install ${path.basename(file)}, which is for ${name.python}`,
+        "Leave python empty to use each wheel's own Python, or give a matching one",
+      );
     }
     plans.push({ file, name, base, torch: torchWanted(options, name, file) });
   }
@@ -106,13 +135,26 @@ function labelOf(name: WheelName): { cuda?: string; torch?: string } {
 
 function torchWanted(options: VerifyOptions, name: WheelName, file: string): TorchWanted {
   const label = labelOf(name);
-  const wanted: TorchWanted = { rule: options.torch, version: options.torchVersion ?? label.torch, cuda: label.cuda ?? '', indexUrl: options.torchIndexUrl };
+  const wanted: TorchWanted = {
+    rule: options.torch,
+    version: options.torchVersion ?? label.torch,
+    cuda: label.cuda ?? '',
+    indexUrl: options.torchIndexUrl,
+  };
   if (options.torch === 'install') {
     if (!wanted.version) {
-      throw inputError('torch-version', `not given, and ${path.basename(file)} names no torch in its version`, 'Give torch-version (like 2.7.1) with torch: install');
+      throw inputError(
+        'torch-version',
+        `not given, and ${path.basename(file)} names no torch in its version`,
+        'Give torch-version (like 2.7.1) with torch: install',
+      );
     }
     if (!wanted.indexUrl && !wanted.cuda) {
-      throw inputError('torch-index-url', `not given, and ${path.basename(file)} names no CUDA in its version`, 'Give torch-index-url (like https://download.pytorch.org/whl/cu128)');
+      throw inputError(
+        'torch-index-url',
+        `not given, and ${path.basename(file)} names no CUDA in its version`,
+        'Give torch-index-url (like https://download.pytorch.org/whl/cu128)',
+      );
     }
   }
   return wanted;

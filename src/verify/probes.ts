@@ -164,7 +164,10 @@ emit(result)
 
 /** The JSON a probe printed, or an error that quotes the end of its output. */
 export function probeResult<T>(stdout: string, stderr: string): T {
-  const line = stdout.split(/\r?\n/).reverse().find((l) => l.startsWith(RESULT_MARKER));
+  const line = stdout
+    .split(/\r?\n/)
+    .reverse()
+    .find((l) => l.startsWith(RESULT_MARKER));
   if (!line) {
     const tail = `${stdout}\n${stderr}`.trim().split(/\r?\n/).slice(-15).join('\n');
     throw new Error(`the probe printed no result:\n${tail}`);

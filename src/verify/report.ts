@@ -130,10 +130,14 @@ function checkRows(wheel: WheelReport): string[][] {
     rows.push([`dispatch on ${d.capability}`, `${mark(d.passed)} ${path ?? ''}`]);
   }
   const rt = wheel.runtime;
-  const ran = rt.gpu && `${rt.gpu} (${rt.capability})${rt.cosine === undefined ? '' : `, cosine ${rt.cosine.toFixed(4)} against SDPA`}`;
+  const ran =
+    rt.gpu &&
+    `${rt.gpu} (${rt.capability})${rt.cosine === undefined ? '' : `, cosine ${rt.cosine.toFixed(4)} against SDPA`}`;
   rows.push([
     'runtime',
-    rt.status === 'skipped' ? `skipped: ${rt.reason}` : `${mark(rt.status === 'passed')} ${[ran, rt.error].filter(Boolean).join(': ')}`,
+    rt.status === 'skipped'
+      ? `skipped: ${rt.reason}`
+      : `${mark(rt.status === 'passed')} ${[ran, rt.error].filter(Boolean).join(': ')}`,
   ]);
   return rows;
 }

@@ -10,7 +10,14 @@ import { prepareEnvironment, runProbe, type TestEnvironment } from './environmen
 import { codeName } from './fatbin';
 import { planWheels, type VerifyOptions, type WheelPlan } from './plan';
 import { DISPATCH_PROBE, IMPORT_PROBE, RUNTIME_PROBE } from './probes';
-import { REPORT_SCHEMA, type DispatchReport, type ModuleReport, type Report, type RuntimeReport, type WheelReport } from './report';
+import {
+  REPORT_SCHEMA,
+  type DispatchReport,
+  type ModuleReport,
+  type Report,
+  type RuntimeReport,
+  type WheelReport,
+} from './report';
 import { extensionModules, readWheel, topLevelNames, type WheelArchive } from './wheel';
 
 /** SageAttention must match PyTorch's SDPA at least this well (DESIGN: 0.9993 measured on an H100). */
@@ -140,14 +147,26 @@ class WheelCheck {
 
   private async testImport(env: TestEnvironment, archive: WheelArchive): Promise<void> {
     const { importName } = this.options.profile;
-    const names = [...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())];
+    const names = [
+      ...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat()),
+    ];
     this.report.import = { status: 'failed', python: env.python.version, torch: env.torch?.version, modules: [] };
-    const results = await runProbe<{ module: string; error?: string }[]>(env, IMPORT_PROBE, [JSON.stringify(names)], this.options.runner);
+    const results = await runProbe<{ module: string; error?: string }[]>(
+      env,
+      IMPORT_PROBE,
+      [JSON.stringify(names)],
+      this.options.runner,
+    );
     const failed = results.filter((r) => r.error);
-    this.report.import.modules = results.map((r) => (r.error ? { module: r.module, error: r.error } : { module: r.module }));
+    this.report.import.modules = results.map((r) =>
+      r.error ? { module: r.module, error: r.error } : { module: r.module },
+    );
     this.report.import.status = failed.length ? 'failed' : 'passed';
     for (const r of failed) this.problem(`import ${r.module} failed: ${r.error}`);
-    if (!failed.length) this.log.info(`import: ${names.join(', ')} (Python ${env.python.version}, torch ${env.torch?.version ?? 'none'})`);
+    if (!failed.length)
+      this.log.info(
+        `import: ${names.join(', ')} (Python ${env.python.version}, torch ${env.torch?.version ?? 'none'})`,
+      );
   }
 
   /** With torch reporting each requested GPU, the modules the dispatcher loads must carry its code. */
@@ -158,13 +177,16 @@ class WheelCheck {
     for (const result of await runProbe<DispatchReport[]>(env, DISPATCH_PROBE, args, this.options.runner)) {
       const gpu = parseArch(result.capability);
       const reached = result.modules ?? [];
-      const lacking = reached.filter((name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === 'missing');
+      const lacking = reached.filter(
+        (name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === 'missing',
+      );
       result.passed = !result.error && reached.length > 0 && lacking.length === 0;
       this.report.dispatch.push(result);
       const picked = `with compute capability ${result.capability}, ${dispatcher} picks ${result.function}`;
       if (result.error) this.problem(`the dispatch check on ${result.capability} failed: ${result.error}`);
       else if (reached.length === 0) this.problem(`${picked}, which loads no extension module`);
-      else if (lacking.length) this.problem(`${picked}, which loads ${lacking.join(', ')} without GPU code for ${result.capability}`);
+      else if (lacking.length)
+        this.problem(`${picked}, which loads ${lacking.join(', ')} without GPU code for ${result.capability}`);
       else this.log.info(`dispatch: ${picked} -> ${reached.join(', ')}`);
     }
   }
@@ -181,16 +203,27 @@ class WheelCheck {
     const served = Object.keys(this.report.gpus);
     const args = [importName ?? '', dispatcher ?? '', JSON.stringify(served)];
     const result = await runProbe<RuntimeProbeResult>(env, RUNTIME_PROBE, args, this.options.runner);
-    const missing = !result.gpu ? 'torch sees no GPU' : !served.includes(result.capability!) ? `the wheel has no code for this GPU (${result.gpu}, ${result.capability})` : undefined;
+    const missing = !result.gpu
+      ? 'torch sees no GPU'
+      : !served.includes(result.capability!)
+        ? `the wheel has no code for this GPU (${result.gpu}, ${result.capability})`
+        : undefined;
     if (missing) {
       if (this.options.runtimeTest === 'auto') return skip(missing);
-      this.report.runtime = { status: 'failed', gpu: result.gpu ?? undefined, capability: result.capability, error: missing };
+      this.report.runtime = {
+        status: 'failed',
+        gpu: result.gpu ?? undefined,
+        capability: result.capability,
+        error: missing,
+      };
       return this.problem(`runtime-test is always, and ${missing}`);
     }
     const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu! }, dispatcher);
     this.report.runtime = runtime;
     if (failure) this.problem(failure);
-    this.log.info(`runtime: ${result.gpu} (${result.capability})${result.cosine === undefined ? '' : `, cosine ${result.cosine.toFixed(4)}`}`);
+    this.log.info(
+      `runtime: ${result.gpu} (${result.capability})${result.cosine === undefined ? '' : `, cosine ${result.cosine.toFixed(4)}`}`,
+    );
   }
 }
 
@@ -204,12 +237,21 @@ export interface RuntimeProbeResult {
 }
 
 /** A run on a GPU passes when the dispatcher did not raise and matches SDPA, finite and close enough. */
-export function judgeRuntime(result: RuntimeProbeResult & { gpu: string }, dispatcher?: string): { runtime: RuntimeReport; failure?: string } {
+export function judgeRuntime(
+  result: RuntimeProbeResult & { gpu: string },
+  dispatcher?: string,
+): { runtime: RuntimeReport; failure?: string } {
   const failure = result.error
     ? `${dispatcher} failed on ${result.gpu}: ${result.error}`
     : result.cosine !== undefined && (!result.finite || !(result.cosine >= MIN_COSINE))
       ? `${dispatcher} on ${result.gpu} matches PyTorch SDPA with cosine similarity ${result.cosine.toFixed(4)} (needs >= ${MIN_COSINE}${result.finite ? '' : '; its output is not finite'})`
       : undefined;
-  const runtime: RuntimeReport = { status: failure ? 'failed' : 'passed', gpu: result.gpu, capability: result.capability, cosine: result.cosine, error: result.error };
+  const runtime: RuntimeReport = {
+    status: failure ? 'failed' : 'passed',
+    gpu: result.gpu,
+    capability: result.capability,
+    cosine: result.cosine,
+    error: result.error,
+  };
   return { runtime, failure };
 }

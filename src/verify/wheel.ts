@@ -38,7 +38,9 @@ export async function readWheel(file: string): Promise<WheelArchive> {
 
   const distInfo = [...new Set(files.map((f) => f.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')))];
   if (distInfo.length !== 1) {
-    throw new Error(`${path.basename(file)}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(', ') : 'none'}`);
+    throw new Error(
+      `${path.basename(file)}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(', ') : 'none'}`,
+    );
   }
   const info = distInfo[0]!;
   const text = (leaf: string): string => {
@@ -54,11 +56,16 @@ export async function readWheel(file: string): Promise<WheelArchive> {
     problems.push(`the file name says project "${name.distribution}", METADATA says "${project}"`);
   }
   if (normalizeVersion(version) !== normalizeVersion(name.version)) {
-    problems.push(`the file name says version ${name.version}, METADATA says ${version || 'nothing'} (pip and uv refuse the wheel)`);
+    problems.push(
+      `the file name says version ${name.version}, METADATA says ${version || 'nothing'} (pip and uv refuse the wheel)`,
+    );
   }
   const stem = info.slice(0, -'.dist-info'.length);
   const [infoProject, infoVersion] = [stem.slice(0, stem.lastIndexOf('-')), stem.slice(stem.lastIndexOf('-') + 1)];
-  if (normalizeProject(infoProject) !== normalizeProject(name.distribution) || normalizeVersion(infoVersion) !== normalizeVersion(name.version)) {
+  if (
+    normalizeProject(infoProject) !== normalizeProject(name.distribution) ||
+    normalizeVersion(infoVersion) !== normalizeVersion(name.version)
+  ) {
     problems.push(`the metadata folder ${info} does not match the file name`);
   }
 
@@ -81,7 +88,12 @@ function recordProblems(recordPath: string, record: string, byPath: Map<string, 
   const listed = new Set<string>();
   for (const row of parseRecord(record)) {
     listed.add(row.path);
-    if (row.path === recordPath || row.path.endsWith('.dist-info/RECORD.jws') || row.path.endsWith('.dist-info/RECORD.p7s')) continue;
+    if (
+      row.path === recordPath ||
+      row.path.endsWith('.dist-info/RECORD.jws') ||
+      row.path.endsWith('.dist-info/RECORD.p7s')
+    )
+      continue;
     const item = byPath.get(row.path);
     if (!item) {
       problems.push(`RECORD lists ${row.path}, which is not in the archive`);
@@ -114,13 +126,19 @@ export function parseHeaders(text: string): Map<string, string[]> {
 
 /** cp312-cp312-linux_x86_64 for each combination of compressed tag sets (py2.py3). */
 export function expandTags(name: WheelName): string[] {
-  return name.python.split('.').flatMap((py) =>
-    name.abi.split('.').flatMap((abi) => name.platform.split('.').map((platform) => `${py}-${abi}-${platform}`)),
-  );
+  return name.python
+    .split('.')
+    .flatMap((py) =>
+      name.abi.split('.').flatMap((abi) => name.platform.split('.').map((platform) => `${py}-${abi}-${platform}`)),
+    );
 }
 
 /** Enough of PEP 440 for comparing what tools write: case, and `-`/`_` in local labels. */
-const normalizeVersion = (version: string): string => version.trim().toLowerCase().replace(/(\+.*)$/, (local) => local.replace(/[-_]/g, '.'));
+const normalizeVersion = (version: string): string =>
+  version
+    .trim()
+    .toLowerCase()
+    .replace(/(\+.*)$/, (local) => local.replace(/[-_]/g, '.'));
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

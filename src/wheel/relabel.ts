@@ -21,7 +21,8 @@ export function normalizeLocalLabel(text: string): string | undefined {
   return LOCAL_LABEL.test(label) ? label.toLowerCase().replace(/[-_]/g, '.') : undefined;
 }
 
-const requirementName = (requirement: string): string => normalizeProject(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(requirement)?.[1] ?? '');
+const requirementName = (requirement: string): string =>
+  normalizeProject(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(requirement)?.[1] ?? '');
 
 /** METADATA with a new Version and requirements; the body after the headers is kept byte for byte. */
 export function editMetadata(text: string, version: string, requires: readonly string[]): string {
@@ -61,7 +62,8 @@ export async function relabelWheel(file: string, relabel: Relabel, outDir: strin
   const newPrefix = `${distribution}-${version}`;
   const rename = (entry: string): string => {
     const [top, ...rest] = entry.split('/');
-    if (top === `${oldPrefix}.dist-info` || top === `${oldPrefix}.data`) return [top.replace(oldPrefix, newPrefix), ...rest].join('/');
+    if (top === `${oldPrefix}.dist-info` || top === `${oldPrefix}.data`)
+      return [top.replace(oldPrefix, newPrefix), ...rest].join('/');
     return entry;
   };
 
@@ -71,11 +73,14 @@ export async function relabelWheel(file: string, relabel: Relabel, outDir: strin
     const renamed = rename(item.name);
     // Signatures of the old RECORD cannot hold for the new one.
     if (renamed === recordName || /\.dist-info\/RECORD\.(jws|p7s)$/.test(renamed)) continue;
-    const data = item === metadataItem ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : item.data;
+    const data =
+      item === metadataItem ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : item.data;
     kept.push({ name: renamed, data, mode: item.mode });
   }
   const oldRecord = items.find((item) => item.name === `${oldInfo}/RECORD`);
-  const order = new Map((oldRecord ? parseRecord(oldRecord.data.toString('utf8')) : []).map((row, i) => [rename(row.path), i]));
+  const order = new Map(
+    (oldRecord ? parseRecord(oldRecord.data.toString('utf8')) : []).map((row, i) => [rename(row.path), i]),
+  );
   const rows = kept
     .map((item) => ({ path: item.name, hash: recordHash(item.data), size: String(item.data.length) }))
     .sort((a, b) => (order.get(a.path) ?? order.size) - (order.get(b.path) ?? order.size));

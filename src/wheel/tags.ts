@@ -11,7 +11,8 @@ const PLATFORM_TAG: Record<MatrixPlatform, RegExp> = {
   'windows-x86_64': /^win_amd64$/,
 };
 
-export const isMatrixPlatform = (name: string): name is MatrixPlatform => (MATRIX_PLATFORMS as readonly string[]).includes(name);
+export const isMatrixPlatform = (name: string): name is MatrixPlatform =>
+  (MATRIX_PLATFORMS as readonly string[]).includes(name);
 
 /** The CPython tag of a Python version: "3.12" -> "cp312". */
 export const pythonTag = (python: string): string => `cp${majorMinor(python).replace('.', '')}`;
@@ -33,7 +34,11 @@ export function wheelFits(wheel: WheelName, python: string, platform: MatrixPlat
     (wheel.abi.split('.').includes('abi3') &&
       pythonTags.some((tag) => {
         const version = cpythonVersion(tag);
-        return version !== undefined && version.split('.')[0] === python.split('.')[0] && compareVersions(version, majorMinor(python)) <= 0;
+        return (
+          version !== undefined &&
+          version.split('.')[0] === python.split('.')[0] &&
+          compareVersions(version, majorMinor(python)) <= 0
+        );
       }));
   return fitsPython && wheel.platform.split('.').some((tag) => platformTagFits(tag, platform));
 }

@@ -80,7 +80,10 @@ export async function extractZip(file: string, dest: string): Promise<void> {
 export async function writeZip(file: string, items: Iterable<ZipItem>): Promise<void> {
   const zip = new yazl.ZipFile();
   for (const item of items) {
-    zip.addBuffer(item.data, item.name, { mtime: new Date('1980-01-02T00:00:00Z'), mode: 0o100000 | (item.mode || 0o644) });
+    zip.addBuffer(item.data, item.name, {
+      mtime: new Date('1980-01-02T00:00:00Z'),
+      mode: 0o100000 | (item.mode || 0o644),
+    });
   }
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(file));

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Arch, formatArch, formatArchList, KNOWN_ARCHS, normalizeArchList, parseArch, parseArchList } from '../../src/arch/arch';
+import {
+  type Arch,
+  formatArch,
+  formatArchList,
+  KNOWN_ARCHS,
+  normalizeArchList,
+  parseArch,
+  parseArchList,
+} from '../../src/arch/arch';
 import { ConfigurationError } from '../../src/core/errors';
 
 // Every (arch, variant) the parser accepts, found by asking it: the properties below then
@@ -40,7 +48,12 @@ const separator = fc.constantFrom(';', ',', ' ', '  ', '\t', '\n', ' ; ', ', ', 
 const writtenList = fc
   .array(fc.constantFrom(...validArchs), { minLength: 1, maxLength: 8 })
   .chain((archs) =>
-    fc.tuple(fc.constant(archs), fc.tuple(...archs.map(spelling)), fc.array(separator, { minLength: archs.length, maxLength: archs.length }), separator),
+    fc.tuple(
+      fc.constant(archs),
+      fc.tuple(...archs.map(spelling)),
+      fc.array(separator, { minLength: archs.length, maxLength: archs.length }),
+      separator,
+    ),
   )
   .map(([archs, spellings, separators, lead]) => ({
     archs,
@@ -86,7 +99,9 @@ describe('arch list parser (properties)', () => {
     fc.assert(
       fc.property(writtenList, fc.func(fc.integer()), ({ archs }, rank) => {
         const shuffled = [...archs].sort((a, b) => rank(formatArch(a)) - rank(formatArch(b)));
-        expect(normalizeArchList(shuffled.map(formatArch).join(' '))).toBe(normalizeArchList(archs.map(formatArch).join(';')));
+        expect(normalizeArchList(shuffled.map(formatArch).join(' '))).toBe(
+          normalizeArchList(archs.map(formatArch).join(';')),
+        );
       }),
     );
   });
@@ -102,16 +117,47 @@ describe('arch list parser (properties)', () => {
   });
 
   it('never crashes: any string is a list or one ConfigurationError line', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => userErrorOnly(() => parseArchList(text))), {
-      numRuns: 2000,
-    });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => userErrorOnly(() => parseArchList(text))),
+      {
+        numRuns: 2000,
+      },
+    );
     // Near misses of the real grammar crash nothing either.
     const nearMiss = fc
-      .array(fc.constantFrom('sm_', 'sm', 'compute_', '1', '2', '9', '0', '.', '..', 'a', 'f', 'A', '+PTX', '+', 'ptx', ';', ',', ' ', '-', '\u00a0', '__proto__'), {
-        maxLength: 12,
-      })
+      .array(
+        fc.constantFrom(
+          'sm_',
+          'sm',
+          'compute_',
+          '1',
+          '2',
+          '9',
+          '0',
+          '.',
+          '..',
+          'a',
+          'f',
+          'A',
+          '+PTX',
+          '+',
+          'ptx',
+          ';',
+          ',',
+          ' ',
+          '-',
+          '\u00a0',
+          '__proto__',
+        ),
+        {
+          maxLength: 12,
+        },
+      )
       .map((parts) => parts.join(''));
-    fc.assert(fc.property(nearMiss, (text) => userErrorOnly(() => parseArchList(text))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(nearMiss, (text) => userErrorOnly(() => parseArchList(text))),
+      { numRuns: 3000 },
+    );
   });
 
   it('refuses every token outside the grammar or the known archs, naming it', () => {

@@ -34,7 +34,12 @@ describe('arch lists', () => {
 });
 
 describe('serves', () => {
-  const code = (kind: 'sass' | 'ptx', major: number, minor: number, variant: '' | 'a' | 'f' = '') => ({ kind, major, minor, variant });
+  const code = (kind: 'sass' | 'ptx', major: number, minor: number, variant: '' | 'a' | 'f' = '') => ({
+    kind,
+    major,
+    minor,
+    variant,
+  });
   it('runs SASS on the same major at an equal or newer minor only', () => {
     expect(serves(code('sass', 8, 0), { major: 8, minor: 6 })).toBe('sass');
     expect(serves(code('sass', 8, 6), { major: 8, minor: 0 })).toBeUndefined();

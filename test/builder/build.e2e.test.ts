@@ -27,7 +27,12 @@ beforeAll(async () => {
 });
 
 /** Installs wheels into a fresh venv with pip, offline, and runs `code` there. */
-async function installAndRun(python: string, wheels: string[], findLinks: string[], code: string): Promise<{ version: string; output: string }> {
+async function installAndRun(
+  python: string,
+  wheels: string[],
+  findLinks: string[],
+  code: string,
+): Promise<{ version: string; output: string }> {
   const venv = await createVenv(await findPython(python), await mkdtemp(path.join(root, 'consumer-')));
   const env = { ...process.env, ...offline, PIP_FIND_LINKS: [...findLinks, offline.PIP_FIND_LINKS].join(' ') };
   await runChecked(venv.executable, ['-m', 'pip', 'install', '-q', ...wheels], { env });
@@ -74,13 +79,20 @@ describe('the build step on the cudapkg fixture', () => {
 
   it('labels the wheel +cu130 (no torch), and pip installs it under that version and imports it', async () => {
     const [wheel] = JSON.parse(outputs.wheels!) as string[];
-    const { version, output } = await installAndRun('3.12', [wheel!], [], 'import cudapkg; print(cudapkg.runtime_version())');
+    const { version, output } = await installAndRun(
+      '3.12',
+      [wheel!],
+      [],
+      'import cudapkg; print(cudapkg.runtime_version())',
+    );
     expect(version).toBe('0.1.0+cu130');
     expect(output).toBe('13000');
   });
 
   it('puts the log in a group and wheel, size, seconds and cache counts in the summary', () => {
-    expect(ctx.lines.find((l) => l.level === 'group' && l.message.startsWith('Build log: pip wheel --no-build-isolation'))).toBeDefined();
+    expect(
+      ctx.lines.find((l) => l.level === 'group' && l.message.startsWith('Build log: pip wheel --no-build-isolation')),
+    ).toBeDefined();
     expect(ctx.text()).toMatch(/nvcc .*-gencode arch=compute_90a,code=sm_90a -gencode arch=compute_120a,code=sm_120a/);
     const table = ctx.summary.find((b) => b.kind === 'table');
     expect(table).toMatchObject({ header: ['wheel', 'size', 'seconds', 'compile cache'] });
@@ -95,10 +107,21 @@ describe('the build step on the cudapkg fixture', () => {
     await mkdir(source);
     await writeFile(path.join(source, 'setup.py'), 'import torch\n');
     const failed = recordingContext();
-    const inputs = new Inputs(step.spec, { package: 'generic', source, python: '3.11', torch: 'none', 'arch-list': '8.0', 'compile-cache': 'off' });
+    const inputs = new Inputs(step.spec, {
+      package: 'generic',
+      source,
+      python: '3.11',
+      torch: 'none',
+      'arch-list': '8.0',
+      'compile-cache': 'off',
+    });
     await expect(step.run(inputs, failed)).rejects.toThrow(/^build failed: setup\.py imports torch/);
     expect(failed.summary.map((b) => b.kind)).toEqual(['heading', 'text', 'details']);
-    expect(failed.summary[2]).toMatchObject({ kind: 'details', label: 'End of the build log', body: expect.stringContaining("No module named 'torch'") });
+    expect(failed.summary[2]).toMatchObject({
+      kind: 'details',
+      label: 'End of the build log',
+      body: expect.stringContaining("No module named 'torch'"),
+    });
   });
 });
 
@@ -118,12 +141,18 @@ describe('several Pythons sharing one compile cache', () => {
 
   it('builds 3.10-3.13 in one run; the kernel object is compiled once and hit after', async () => {
     const results = [];
-    for (const python of ['3.10', '3.11', '3.12', '3.13']) results.push(await buildWheel(options(python), recordingContext().log));
+    for (const python of ['3.10', '3.11', '3.12', '3.13'])
+      results.push(await buildWheel(options(python), recordingContext().log));
     expect(results.map((r) => path.basename(r.wheels[0]!))).toEqual(
       ['310', '311', '312', '313'].map((v) => `cudapkg-0.1.0-cp${v}-cp${v}-linux_x86_64.whl`),
     );
     // kernels.cu does not see Python; module.c includes Python.h, so it differs per version.
-    expect(results.map((r) => [r.cache?.hits, r.cache?.misses])).toEqual([[0, 2], [1, 1], [1, 1], [1, 1]]);
+    expect(results.map((r) => [r.cache?.hits, r.cache?.misses])).toEqual([
+      [0, 2],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
     const again = await buildWheel(options('3.12'), recordingContext().log);
     expect([again.cache?.hits, again.cache?.misses]).toEqual([2, 0]);
   });
@@ -135,7 +164,10 @@ describe('torch: install from an index', () => {
   beforeAll(async () => {
     torchDir = path.join(root, 'torch-wheels');
     await mkdir(torchDir);
-    index = await simpleIndex([await fakeTorchWheel(torchDir, '2.9.1+cu130', '13.0'), await fakeTorchWheel(torchDir, '2.7.1+cu128', '12.8')]);
+    index = await simpleIndex([
+      await fakeTorchWheel(torchDir, '2.9.1+cu130', '13.0'),
+      await fakeTorchWheel(torchDir, '2.7.1+cu128', '12.8'),
+    ]);
   });
   afterAll(() => index.close());
 
@@ -160,9 +192,16 @@ describe('torch: install from an index', () => {
     expect(index.requests).toContain('/simple/torch/');
     expect(result.torch).toEqual({ version: '2.9.1+cu130', cuda: '13.0' });
     expect(path.basename(result.wheels[0]!)).toBe('cudapkg-0.1.0+cu130torch2.9.1-cp311-cp311-linux_x86_64.whl');
-    const metadata = (await wheelFiles(result.wheels[0]!)).get('cudapkg-0.1.0+cu130torch2.9.1.dist-info/METADATA')!.toString();
+    const metadata = (await wheelFiles(result.wheels[0]!))
+      .get('cudapkg-0.1.0+cu130torch2.9.1.dist-info/METADATA')!
+      .toString();
     expect(metadata).toMatch(/^Requires-Dist: torch>=2\.9,<2\.10$/m);
-    const { version } = await installAndRun('3.11', [result.wheels[0]!], [torchDir], 'import torch, cudapkg; print(torch.__version__)');
+    const { version } = await installAndRun(
+      '3.11',
+      [result.wheels[0]!],
+      [torchDir],
+      'import torch, cudapkg; print(torch.__version__)',
+    );
     expect(version).toBe('0.1.0+cu130torch2.9.1');
   });
 
@@ -199,10 +238,15 @@ describe('failures', () => {
   }
 
   it('turns a known failure in the log into one line of cause and remedy, with the end of the log', async () => {
-    const source = await pkg('needs-torch', 'import torch\nfrom setuptools import setup\nsetup(name="needs-torch", version="1")\n');
+    const source = await pkg(
+      'needs-torch',
+      'import torch\nfrom setuptools import setup\nsetup(name="needs-torch", version="1")\n',
+    );
     const error = await buildWheel(base(source), recordingContext().log).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BuildFailure);
-    expect((error as BuildFailure).message).toMatch(/^build failed: setup\.py imports torch, but the build environment has none\. Use torch: install/);
+    expect((error as BuildFailure).message).toMatch(
+      /^build failed: setup\.py imports torch, but the build environment has none\. Use torch: install/,
+    );
     expect((error as BuildFailure).logTail).toContain("No module named 'torch'");
     expect(existsSync(path.join(root, 'failed-out'))).toBe(false);
   });
@@ -221,16 +265,29 @@ describe('failures', () => {
 
   it('refuses bad inputs before fetching anything', async () => {
     const ctx = recordingContext();
-    const refuse = (overrides: Partial<BuildOptions>) => buildWheel(base('https://example.invalid/never-fetched.git', overrides), ctx.log);
-    await expect(refuse({ versionSuffix: 'cu 128' })).rejects.toThrow('version-suffix: "cu 128" is not a PEP 440 local label');
+    const refuse = (overrides: Partial<BuildOptions>) =>
+      buildWheel(base('https://example.invalid/never-fetched.git', overrides), ctx.log);
+    await expect(refuse({ versionSuffix: 'cu 128' })).rejects.toThrow(
+      'version-suffix: "cu 128" is not a PEP 440 local label',
+    );
     await expect(refuse({ torch: 'install' })).rejects.toThrow('torch-version: is required when torch is "install"');
-    await expect(refuse({ torch: 'install', torchVersion: '2.7' })).rejects.toThrow('torch-version: "2.7" is not an exact release');
-    await expect(refuse({ torch: 'install', torchVersion: '2.4.1' })).rejects.toThrow('torch-version: torch "2.4.1" is not in the release table.');
-    await expect(refuse({ torch: 'install', torchVersion: '2.7.1' })).rejects.toThrow('torch-version: torch 2.7.1 has no CUDA 13.0 build. It is built for CUDA 11.8, 12.6, 12.8');
-    await expect(refuse({ cudaVersion: '12.8' })).rejects.toThrow(/^cuda-version: no CUDA 12\.8 toolkit on this runner: found only 13\.0\.\d+ in /);
+    await expect(refuse({ torch: 'install', torchVersion: '2.7' })).rejects.toThrow(
+      'torch-version: "2.7" is not an exact release',
+    );
+    await expect(refuse({ torch: 'install', torchVersion: '2.4.1' })).rejects.toThrow(
+      'torch-version: torch "2.4.1" is not in the release table.',
+    );
+    await expect(refuse({ torch: 'install', torchVersion: '2.7.1' })).rejects.toThrow(
+      'torch-version: torch 2.7.1 has no CUDA 13.0 build. It is built for CUDA 11.8, 12.6, 12.8',
+    );
+    await expect(refuse({ cudaVersion: '12.8' })).rejects.toThrow(
+      /^cuda-version: no CUDA 12\.8 toolkit on this runner: found only 13\.0\.\d+ in /,
+    );
     await expect(refuse({ archList: '9.0 sm_12' })).rejects.toThrow(/^arch-list: "sm_12" is not a GPU architecture/);
     await expect(refuse({ jobs: 'lots' })).rejects.toThrow('jobs: "lots" is not allowed');
-    await expect(refuse({ source: '', profile: PROFILES.generic })).rejects.toThrow('source: is required for package generic');
+    await expect(refuse({ source: '', profile: PROFILES.generic })).rejects.toThrow(
+      'source: is required for package generic',
+    );
     expect(ctx.lines).toEqual([]);
     expect((await runProcess('ls', [root])).stdout).not.toMatch(/sagewheels-build-/);
   });

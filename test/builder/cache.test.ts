@@ -7,7 +7,8 @@ import { runChecked } from '../../src/core/exec';
 import { findToolkit } from '../../src/builder/toolkit';
 
 const NVCC = (await findToolkit(undefined)).nvcc;
-const KERNEL = '#ifdef FLAVOUR_B\n__global__ void flavour_b(float *x) { x[0] = 2; }\n#else\n__global__ void flavour_a(float *x) { x[0] = 1; }\n#endif\n';
+const KERNEL =
+  '#ifdef FLAVOUR_B\n__global__ void flavour_b(float *x) { x[0] = 2; }\n#else\n__global__ void flavour_a(float *x) { x[0] = 1; }\n#endif\n';
 
 describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {
   let root: string;
@@ -31,7 +32,11 @@ describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {
     const env = { ...buildEnv, ...wiring.env, PATH: `${wiring.binDir}:${buildEnv.PATH}` };
     const [nvcc, ...nvccArgs] = wiring.env.PYTORCH_NVCC!.split(' ');
     const cwd = path.join(src, 'build');
-    await runChecked(nvcc!, [...nvccArgs, '-c', path.join(src, 'kernel.cu'), '-o', 'kernel.o', '-gencode', 'arch=compute_80,code=sm_80'], { cwd, env });
+    await runChecked(
+      nvcc!,
+      [...nvccArgs, '-c', path.join(src, 'kernel.cu'), '-o', 'kernel.o', '-gencode', 'arch=compute_80,code=sm_80'],
+      { cwd, env },
+    );
     // What a build finds first on PATH as gcc (exec resolves a bare name against this process's PATH).
     const gcc = path.join(wiring.binDir!, 'gcc');
     await runChecked(gcc, ['-O2', '-g', '-c', path.join(src, 'host.c'), '-o', 'host.o'], { cwd, env });
@@ -66,7 +71,10 @@ describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {
       const wiring = await wireCcache(ccache, { dir: path.join(root, 'cache'), workRoot: work, nvcc: NVCC, buildEnv });
       expect(wiring.binDir).toBeUndefined();
       expect(wiring.env.CXX).toBe(path.join(work, 'ccache-cxx', 'g++'));
-      await runChecked(wiring.env.CXX!, ['-O2', '-c', 'ext.cpp', '-o', 'ext.o'], { cwd: path.join(work, 'src'), env: { ...buildEnv, ...wiring.env } });
+      await runChecked(wiring.env.CXX!, ['-O2', '-c', 'ext.cpp', '-o', 'ext.o'], {
+        cwd: path.join(work, 'src'),
+        env: { ...buildEnv, ...wiring.env },
+      });
       const stats = await readCacheStats(wiring);
       expect(stats).toMatchObject(name === 'cxx-one' ? { hits: 0, misses: 1 } : { hits: 1, misses: 0 });
     }
@@ -75,17 +83,36 @@ describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {
   it('leaves CC alone when CXX is not set, and quotes paths with spaces on Windows', async () => {
     const work = path.join(root, 'win');
     await mkdir(work);
-    const custom = await wireCcache(ccache, { dir: root, workRoot: work, nvcc: NVCC, buildEnv: { ...process.env, CC: '/usr/bin/gcc' } });
+    const custom = await wireCcache(ccache, {
+      dir: root,
+      workRoot: work,
+      nvcc: NVCC,
+      buildEnv: { ...process.env, CC: '/usr/bin/gcc' },
+    });
     expect(custom.binDir).toBeUndefined();
     expect(custom.env.CXX).toBeUndefined();
     expect(custom.notes).toContain('CC/CXX are set: host compiles use them as given, uncached');
     const windows = await wireCcache(
       { path: 'C:\\Tools\\ccache.exe', version: '4.10' },
-      { dir: root, workRoot: work, nvcc: 'C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v12.8\\bin\\nvcc.exe', buildEnv: {}, platform: 'win32' },
+      {
+        dir: root,
+        workRoot: work,
+        nvcc: 'C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v12.8\\bin\\nvcc.exe',
+        buildEnv: {},
+        platform: 'win32',
+      },
     );
-    expect(windows.env.PYTORCH_NVCC).toBe('C:\\Tools\\ccache.exe "C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v12.8\\bin\\nvcc.exe"');
+    expect(windows.env.PYTORCH_NVCC).toBe(
+      'C:\\Tools\\ccache.exe "C:\\Program Files\\NVIDIA GPU Computing Toolkit\\CUDA\\v12.8\\bin\\nvcc.exe"',
+    );
     expect(windows.binDir).toBeUndefined();
-    const preset = await wireCcache(ccache, { dir: root, workRoot: work, nvcc: NVCC, buildEnv: { PYTORCH_NVCC: 'sccache nvcc' }, platform: 'win32' });
+    const preset = await wireCcache(ccache, {
+      dir: root,
+      workRoot: work,
+      nvcc: NVCC,
+      buildEnv: { PYTORCH_NVCC: 'sccache nvcc' },
+      platform: 'win32',
+    });
     expect(preset.env.PYTORCH_NVCC).toBeUndefined();
   });
 });
@@ -108,8 +135,25 @@ describe('finding ccache', () => {
 
 describe('parseStatsLog', () => {
   it('counts each call once: hit, miss, or the reasons it was not cacheable', () => {
-    const log = ['# a.cu', 'direct_cache_hit', 'local_storage_hit', '# b.cu', 'cache_miss', 'direct_cache_miss', '# ', 'called_for_link', '# c.cu', 'unsupported_compiler_option', ''].join('\n');
-    expect(parseStatsLog(log)).toEqual({ hits: 1, misses: 1, uncached: 2, reasons: { called_for_link: 1, unsupported_compiler_option: 1 } });
+    const log = [
+      '# a.cu',
+      'direct_cache_hit',
+      'local_storage_hit',
+      '# b.cu',
+      'cache_miss',
+      'direct_cache_miss',
+      '# ',
+      'called_for_link',
+      '# c.cu',
+      'unsupported_compiler_option',
+      '',
+    ].join('\n');
+    expect(parseStatsLog(log)).toEqual({
+      hits: 1,
+      misses: 1,
+      uncached: 2,
+      reasons: { called_for_link: 1, unsupported_compiler_option: 1 },
+    });
     expect(parseStatsLog('')).toEqual({ hits: 0, misses: 0, uncached: 0, reasons: {} });
   });
 });

@@ -14,10 +14,22 @@ import { readZip, writeZip } from '../../src/wheel/zip';
 export async function fakeTorchWheel(dir: string, version: string, cuda: string): Promise<string> {
   const info = `torch-${version}.dist-info`;
   const items = [
-    { name: 'torch/__init__.py', data: Buffer.from(`__version__ = "${version}"\nfrom . import version\n`), mode: 0o644 },
+    {
+      name: 'torch/__init__.py',
+      data: Buffer.from(`__version__ = "${version}"\nfrom . import version\n`),
+      mode: 0o644,
+    },
     { name: 'torch/version.py', data: Buffer.from(`cuda = "${cuda}"\n`), mode: 0o644 },
-    { name: `${info}/METADATA`, data: Buffer.from(`Metadata-Version: 2.1\nName: torch\nVersion: ${version}\n`), mode: 0o644 },
-    { name: `${info}/WHEEL`, data: Buffer.from('Wheel-Version: 1.0\nGenerator: sagewheels-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'), mode: 0o644 },
+    {
+      name: `${info}/METADATA`,
+      data: Buffer.from(`Metadata-Version: 2.1\nName: torch\nVersion: ${version}\n`),
+      mode: 0o644,
+    },
+    {
+      name: `${info}/WHEEL`,
+      data: Buffer.from('Wheel-Version: 1.0\nGenerator: sagewheels-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'),
+      mode: 0o644,
+    },
   ];
   const rows = items.map((i) => ({ path: i.name, hash: recordHash(i.data), size: String(i.data.length) }));
   const record = Buffer.from(formatRecord([...rows, { path: `${info}/RECORD`, hash: '', size: '' }]));
@@ -30,7 +42,9 @@ export async function fakeTorchWheel(dir: string, version: string, cuda: string)
  * A PEP 503 simple index on loopback serving `files` (project name from the wheel name); every
  * other project is 404, as on a real index. Records the paths asked for.
  */
-export async function simpleIndex(files: readonly string[]): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+export async function simpleIndex(
+  files: readonly string[],
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
   const byName = new Map(files.map((file) => [path.basename(file), file]));
   const server = createServer((req, res) => {
@@ -40,13 +54,19 @@ export async function simpleIndex(files: readonly string[]): Promise<{ url: stri
       const project = /^\/simple\/([^/]+)\/?$/.exec(url)?.[1];
       if (project) {
         const links = await Promise.all(
-          [...byName].filter(([name]) => name.split('-')[0] === project).map(async ([name, file]) => {
-            const sha = createHash('sha256').update(await readFile(file)).digest('hex');
-            return `<a href="/files/${encodeURIComponent(name)}#sha256=${sha}">${name}</a>`;
-          }),
+          [...byName]
+            .filter(([name]) => name.split('-')[0] === project)
+            .map(async ([name, file]) => {
+              const sha = createHash('sha256')
+                .update(await readFile(file))
+                .digest('hex');
+              return `<a href="/files/${encodeURIComponent(name)}#sha256=${sha}">${name}</a>`;
+            }),
         );
         if (links.length === 0) return void res.writeHead(404).end();
-        return void res.writeHead(200, { 'content-type': 'text/html' }).end(`<!DOCTYPE html><html><body>${links.join('\n')}</body></html>`);
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<!DOCTYPE html><html><body>${links.join('\n')}</body></html>`);
       }
       const file = byName.get(decodeURIComponent(/^\/files\/(.+)$/.exec(url)?.[1] ?? ''));
       if (!file) return void res.writeHead(404).end();
@@ -55,7 +75,11 @@ export async function simpleIndex(files: readonly string[]): Promise<{ url: stri
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/simple`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/simple`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /**

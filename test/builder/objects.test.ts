@@ -8,7 +8,10 @@ import { runChecked } from '../../src/core/exec';
 it('finds the slowest objects in the .ninja_log files a build leaves, slowest first', async () => {
   const build = await mkdtemp(path.join(tmpdir(), 'objects-'));
   // Two extensions, each with its own ninja build folder, as SageAttention's setup.py makes them.
-  for (const [ext, edges] of [['ext_a', { 'slow.o': 1.2, 'quick.o': 0.1 }], ['ext_b', { 'middle.o': 0.6 }]] as const) {
+  for (const [ext, edges] of [
+    ['ext_a', { 'slow.o': 1.2, 'quick.o': 0.1 }],
+    ['ext_b', { 'middle.o': 0.6 }],
+  ] as const) {
     const dir = path.join(build, 'temp.linux-x86_64-cpython-312', ext);
     await mkdir(dir, { recursive: true });
     const rules = 'rule work\n  command = sleep $secs && touch $out\n';

@@ -47,14 +47,21 @@ describe('build requirements, the same rule offline and online', () => {
     expect(after.find((r) => r.name === 'torch')?.installed).toBeUndefined();
     const warnings = ctx.lines.filter((l) => l.level === 'warning').map((l) => l.message);
     expect(warnings).toEqual([
-      expect.stringMatching(/^build requirement setuptools>=40,<41: setuptools \d[\d.]* is installed and is used as it is$/),
-      expect.stringMatching(/^could not install build requirement no-such-build-helper>=1 \(ERROR: .*\); building without it$/),
+      expect.stringMatching(
+        /^build requirement setuptools>=40,<41: setuptools \d[\d.]* is installed and is used as it is$/,
+      ),
+      expect.stringMatching(
+        /^could not install build requirement no-such-build-helper>=1 \(ERROR: .*\); building without it$/,
+      ),
     ]);
     expect(ctx.text()).not.toMatch(/installing build requirement torch/);
   });
 
   it('falls back to setuptools and wheel without a pyproject.toml', async () => {
     const bare = await mkdtemp(path.join(tmpdir(), 'reqs-bare-'));
-    expect((await readBuildRequirements(python, bare, [], run)).map((r) => r.requirement)).toEqual(['setuptools>=40.8.0', 'wheel']);
+    expect((await readBuildRequirements(python, bare, [], run)).map((r) => r.requirement)).toEqual([
+      'setuptools>=40.8.0',
+      'wheel',
+    ]);
   });
 });

@@ -14,7 +14,8 @@ describe('fetchSource', () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'source-'));
     repo = path.join(root, 'repo');
-    const git = (...args: string[]) => runChecked('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
+    const git = (...args: string[]) =>
+      runChecked('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
     await mkdir(repo);
     await git('init', '-q', '-b', 'main');
     await writeFile(path.join(repo, 'setup.py'), 'print("one")\n');
@@ -47,7 +48,8 @@ describe('fetchSource', () => {
 
   it('copies a local folder without the outputs of earlier builds', async () => {
     const local = path.join(root, 'local');
-    for (const dir of ['build/temp', 'pkg.egg-info', 'dist', 'pkg/build']) await mkdir(path.join(local, dir), { recursive: true });
+    for (const dir of ['build/temp', 'pkg.egg-info', 'dist', 'pkg/build'])
+      await mkdir(path.join(local, dir), { recursive: true });
     await writeFile(path.join(local, 'setup.py'), '');
     await writeFile(path.join(local, 'build/temp/kernels.o'), 'stale');
     await writeFile(path.join(local, 'pkg/build/keep.txt'), 'a package folder named build');
@@ -59,14 +61,26 @@ describe('fetchSource', () => {
   });
 
   it('refuses a ref with a local folder, a missing folder, and a folder that is no package', async () => {
-    await expect(fetchSource(repo, 'v1', path.join(root, 'x'))).rejects.toThrow('ref: "v1" was given with a local source');
-    await expect(fetchSource(path.join(root, 'nope'), undefined, path.join(root, 'y'))).rejects.toThrow(/^source: ".*nope" is neither a git URL nor a folder/);
+    await expect(fetchSource(repo, 'v1', path.join(root, 'x'))).rejects.toThrow(
+      'ref: "v1" was given with a local source',
+    );
+    await expect(fetchSource(path.join(root, 'nope'), undefined, path.join(root, 'y'))).rejects.toThrow(
+      /^source: ".*nope" is neither a git URL nor a folder/,
+    );
     await mkdir(path.join(root, 'empty'));
-    await expect(fetchSource(path.join(root, 'empty'), undefined, path.join(root, 'z'))).rejects.toThrow(/has no setup.py or pyproject.toml/);
+    await expect(fetchSource(path.join(root, 'empty'), undefined, path.join(root, 'z'))).rejects.toThrow(
+      /has no setup.py or pyproject.toml/,
+    );
   });
 
   it('tells git URLs from paths', () => {
-    for (const url of ['https://github.com/thu-ml/SageAttention.git', 'git@github.com:a/b.git', 'ssh://git@h/x', 'file:///srv/x']) expect(isGitUrl(url)).toBe(true);
+    for (const url of [
+      'https://github.com/thu-ml/SageAttention.git',
+      'git@github.com:a/b.git',
+      'ssh://git@h/x',
+      'file:///srv/x',
+    ])
+      expect(isGitUrl(url)).toBe(true);
     for (const p of ['./SageAttention', '/work/src', 'C:\\src\\pkg', 'pkg']) expect(isGitUrl(p)).toBe(false);
   });
 });

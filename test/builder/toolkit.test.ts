@@ -11,7 +11,10 @@ async function fakeToolkit(root: string, name: string, version: string): Promise
   await mkdir(path.join(home, 'include'), { recursive: true });
   await writeFile(path.join(home, 'include', 'cuda_runtime.h'), '');
   const nvcc = path.join(home, 'bin', 'nvcc');
-  await writeFile(nvcc, `#!/bin/sh\necho "Cuda compilation tools, release ${version.split('.').slice(0, 2).join('.')}, V${version}"\n`);
+  await writeFile(
+    nvcc,
+    `#!/bin/sh\necho "Cuda compilation tools, release ${version.split('.').slice(0, 2).join('.')}, V${version}"\n`,
+  );
   await chmod(nvcc, 0o755);
   return home;
 }
@@ -25,8 +28,15 @@ it('looks where a wanted version lives first, then CUDA_HOME, CUDA_PATH, nvcc on
     'C:\\CUDA\\v13.0\\bin\\nvcc.exe',
   ]);
   // Then /usr/local/cuda and whatever /usr/local/cuda-<x.y> this machine has.
-  expect(nvccCandidates(undefined, { CUDA_HOME: '/opt/cuda', PATH: '/usr/bin' }, 'linux').slice(0, 3)).toEqual(['/opt/cuda/bin/nvcc', '/usr/bin/nvcc', '/usr/local/cuda/bin/nvcc']);
-  expect(nvccCandidates('12.8', { PATH: '' }, 'linux').slice(0, 2)).toEqual(['/usr/local/cuda-12.8/bin/nvcc', '/usr/local/cuda/bin/nvcc']);
+  expect(nvccCandidates(undefined, { CUDA_HOME: '/opt/cuda', PATH: '/usr/bin' }, 'linux').slice(0, 3)).toEqual([
+    '/opt/cuda/bin/nvcc',
+    '/usr/bin/nvcc',
+    '/usr/local/cuda/bin/nvcc',
+  ]);
+  expect(nvccCandidates('12.8', { PATH: '' }, 'linux').slice(0, 2)).toEqual([
+    '/usr/local/cuda-12.8/bin/nvcc',
+    '/usr/local/cuda/bin/nvcc',
+  ]);
 });
 
 it('finds the toolkit of the wanted version, follows a linked nvcc, and says what it found instead', async () => {
@@ -36,9 +46,15 @@ it('finds the toolkit of the wanted version, follows a linked nvcc, and says wha
   const bin = path.join(root, 'bin');
   await mkdir(bin);
   await symlink(path.join(wanted, 'bin', 'nvcc'), path.join(bin, 'nvcc'));
-  expect(await findToolkit('12.8', { CUDA_HOME: old, PATH: bin }, 'linux')).toEqual({ home: wanted, nvcc: path.join(wanted, 'bin', 'nvcc'), version: '12.8.93' });
+  expect(await findToolkit('12.8', { CUDA_HOME: old, PATH: bin }, 'linux')).toEqual({
+    home: wanted,
+    nvcc: path.join(wanted, 'bin', 'nvcc'),
+    version: '12.8.93',
+  });
   expect((await findToolkit(undefined, { CUDA_HOME: old, PATH: bin }, 'linux')).version).toBe('12.6.3');
   await expect(findToolkit('12.9', { CUDA_HOME: old, PATH: '' }, 'linux')).rejects.toThrow(
-    new RegExp(`^cuda-version: no CUDA 12\\.9 toolkit on this runner: found only 12\\.6\\.3 in ${old}, 13\\.0\\.\\d+ in /usr/local/cuda(-13\\.0)?\\. Run setup-cuda before build$`),
+    new RegExp(
+      `^cuda-version: no CUDA 12\\.9 toolkit on this runner: found only 12\\.6\\.3 in ${old}, 13\\.0\\.\\d+ in /usr/local/cuda(-13\\.0)?\\. Run setup-cuda before build$`,
+    ),
   );
 });

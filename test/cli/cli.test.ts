@@ -10,7 +10,11 @@ const all = [...STEPS, PIPELINE];
 const cli = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
   let out = '';
   let err = '';
-  const code = await runCli(argv, all, { out: (t) => void (out += t), err: (t) => void (err += t), env: { RUNNER_TEMP: '/tmp', ...env } });
+  const code = await runCli(argv, all, {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    env: { RUNNER_TEMP: '/tmp', ...env },
+  });
   return { code, out, err };
 };
 
@@ -18,11 +22,28 @@ describe('sagewheels CLI', () => {
   afterEach(() => void vi.unstubAllEnvs());
 
   it('runs a step from flags: the plan table on stderr, outputs as name=value on stdout', async () => {
-    const { code, out, err } = await cli(['matrix', '--torch-versions', '2.7.1', '--python-versions=3.12', '--cuda-versions', '12.8']);
+    const { code, out, err } = await cli([
+      'matrix',
+      '--torch-versions',
+      '2.7.1',
+      '--python-versions=3.12',
+      '--cuda-versions',
+      '12.8',
+    ]);
     expect(code).toBe(0);
     expect(out.split('\n')).toContain('count=1');
-    const matrix = JSON.parse(out.split('\n').find((l) => l.startsWith('matrix='))!.slice('matrix='.length));
-    expect(matrix.include[0]).toMatchObject({ python: '3.12', torch: '2.7.1', cuda: '12.8', 'version-suffix': '+cu128torch2.7.1' });
+    const matrix = JSON.parse(
+      out
+        .split('\n')
+        .find((l) => l.startsWith('matrix='))!
+        .slice('matrix='.length),
+    );
+    expect(matrix.include[0]).toMatchObject({
+      python: '3.12',
+      torch: '2.7.1',
+      cuda: '12.8',
+      'version-suffix': '+cu128torch2.7.1',
+    });
     expect(err).toMatch(/python\s+torch\s+cuda/);
   });
 
@@ -36,7 +57,9 @@ describe('sagewheels CLI', () => {
     expect(unknown.err).toMatch(/^error: "bulid" is not a step/);
     const bad = await cli(['matrix', '--torch-versions', '9.9']);
     expect(bad.code).toBe(1);
-    expect(bad.err).toBe('error: torch-versions: torch "9.9" is not in the release table. Known: 2.5, 2.6, 2.7, 2.8, 2.9, 2.10, 2.11 (patch versions like 2.7.1 are accepted)\n');
+    expect(bad.err).toBe(
+      'error: torch-versions: torch "9.9" is not in the release table. Known: 2.5, 2.6, 2.7, 2.8, 2.9, 2.10, 2.11 (patch versions like 2.7.1 are accepted)\n',
+    );
     expect((await cli(['matrix', '--torch', '2.7.1'])).err).toMatch(/^error: --torch is not an input of matrix/);
   });
 
@@ -48,7 +71,10 @@ describe('sagewheels CLI', () => {
       vi.stubEnv('GITHUB_TOKEN', 'ghs_cli_secret_token');
       vi.stubEnv('GITHUB_REPOSITORY', 'o/r');
       const env = { ...process.env, SAGEWHEELS_DEBUG: '1' };
-      const { code, out, err } = await cli(['matrix', '--torch-versions', '2.7.1', '--skip-published', 'v1', '--github-api-url', fake.url], env);
+      const { code, out, err } = await cli(
+        ['matrix', '--torch-versions', '2.7.1', '--skip-published', 'v1', '--github-api-url', fake.url],
+        env,
+      );
       expect(err).not.toMatch(/^error/m);
       expect(code).toBe(0);
       expect(fake.requests.some((r) => r.headers.authorization === 'token ghs_cli_secret_token')).toBe(true);
@@ -60,7 +86,16 @@ describe('sagewheels CLI', () => {
 
   it('works as the bundled bin that npx runs', async () => {
     const bin = path.resolve(import.meta.dirname, '../../dist/cli/index.mjs');
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'matrix', '--torch-versions', '2.9.1', '--python-versions', '3.13', '--cuda-versions', '13.0']);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      bin,
+      'matrix',
+      '--torch-versions',
+      '2.9.1',
+      '--python-versions',
+      '3.13',
+      '--cuda-versions',
+      '13.0',
+    ]);
     expect(stdout).toContain('count=1');
   });
 });

@@ -21,7 +21,13 @@ it('sets the outputs of a step that fails with StepFailed, then fails the job wi
   process.env.GITHUB_OUTPUT = outputs;
   process.env.INPUT_WHAT = 'x';
   const step = defineStep({
-    spec: { name: 'demo', title: 'Demo', description: 'fails', inputs: { what: { description: 'w' } }, outputs: { report: { description: 'r' } } },
+    spec: {
+      name: 'demo',
+      title: 'Demo',
+      description: 'fails',
+      inputs: { what: { description: 'w' } },
+      outputs: { report: { description: 'r' } },
+    },
     run: async () => {
       throw new StepFailed('demo: 1 problem', { report: '/tmp/report.json' });
     },

@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { inputsFor, parseInputFlags } from '../../src/core/args';
 import type { StepSpec } from '../../src/core/step';
 
-const a: StepSpec = { name: 'a', title: 'A', description: '', inputs: { 'cuda-version': { description: '' }, x: { description: '' } }, outputs: {} };
-const b: StepSpec = { name: 'b', title: 'B', description: '', inputs: { wheels: { description: '' }, x: { description: '' } }, outputs: {} };
+const a: StepSpec = {
+  name: 'a',
+  title: 'A',
+  description: '',
+  inputs: { 'cuda-version': { description: '' }, x: { description: '' } },
+  outputs: {},
+};
+const b: StepSpec = {
+  name: 'b',
+  title: 'B',
+  description: '',
+  inputs: { wheels: { description: '' }, x: { description: '' } },
+  outputs: {},
+};
 
 describe('parseInputFlags', () => {
   it('reads both flag forms, values with spaces and "=" intact', () => {
@@ -14,7 +26,9 @@ describe('parseInputFlags', () => {
     });
   });
   it('refuses unknown flags, stray words and a missing value', () => {
-    expect(() => parseInputFlags(['--cuda', '13.0'], [a])).toThrow('--cuda is not an input of a. Inputs: cuda-version, x');
+    expect(() => parseInputFlags(['--cuda', '13.0'], [a])).toThrow(
+      '--cuda is not an input of a. Inputs: cuda-version, x',
+    );
     expect(() => parseInputFlags(['13.0'], [a])).toThrow(/is not a flag/);
     expect(() => parseInputFlags(['--x'], [a])).toThrow('--x needs a value');
   });

@@ -46,7 +46,9 @@ describe('Inputs', () => {
     expect(inputs.boolean('flag')).toBe(true);
     expect(inputs.list('items')).toEqual(['a', 'b', 'c']);
     expect(() => inputs.integer('count')).toThrow(/count: "-1" is not a whole number/);
-    expect(() => new Inputs(spec, { needed: 'x', flag: 'yes' }).boolean('flag')).toThrow(/flag: "yes" is not a boolean/);
+    expect(() => new Inputs(spec, { needed: 'x', flag: 'yes' }).boolean('flag')).toThrow(
+      /flag: "yes" is not a boolean/,
+    );
   });
 });
 
@@ -69,7 +71,10 @@ describe('defaults that are workflow expressions', () => {
       name: 't',
       title: 'T',
       description: '',
-      inputs: { token: { description: 'a token', default: WORKFLOW_TOKEN }, other: { description: 'x', default: '${{ github.sha }}' } },
+      inputs: {
+        token: { description: 'a token', default: WORKFLOW_TOKEN },
+        other: { description: 'x', default: '${{ github.sha }}' },
+      },
       outputs: {},
     },
     run: async () => ({}),

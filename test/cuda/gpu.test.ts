@@ -64,7 +64,10 @@ describe.runIf(hasGpu)('a toolkit from setup-cuda on a GPU', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it.each([['static', []], ['shared', ['-cudart', 'shared']]] as const)('runs a kernel with cudart %s', async (linkage, flags) => {
+  it.each([
+    ['static', []],
+    ['shared', ['-cudart', 'shared']],
+  ] as const)('runs a kernel with cudart %s', async (linkage, flags) => {
     const source = path.join(scratch, 'square.cu');
     const binary = path.join(scratch, `square-${linkage}`);
     await writeFile(source, kernel);

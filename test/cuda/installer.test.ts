@@ -31,7 +31,10 @@ describe('the installer method: finding and checking the installer', () => {
 
   it('picks the local installer for each platform from md5sum.txt, with its md5', () => {
     const sums = parseMd5sums(md5sums);
-    expect(chooseInstaller(sums, '12.8.1', 'linux-x86_64')).toEqual({ name: 'cuda_12.8.1_570.124.06_linux.run', md5: '0f2c5dd0ba3bd5b3e4bd1e5d8ae2f2b1' });
+    expect(chooseInstaller(sums, '12.8.1', 'linux-x86_64')).toEqual({
+      name: 'cuda_12.8.1_570.124.06_linux.run',
+      md5: '0f2c5dd0ba3bd5b3e4bd1e5d8ae2f2b1',
+    });
     expect(chooseInstaller(sums, '12.8.1', 'linux-sbsa').name).toBe('cuda_12.8.1_570.124.06_linux_sbsa.run');
     expect(chooseInstaller(sums, '12.8.1', 'windows-x86_64').name).toBe('cuda_12.8.1_572.61_windows.exe');
   });
@@ -59,9 +62,17 @@ describe('the installer method: command lines', () => {
   it('names the Windows sub-packages of 12.x: nvcc carries crt and nvvm there', () => {
     expect(windowsInstallerArgs(torchExtensionComponents(12, 'windows-x86_64'), '12.8')).toEqual([
       '-s',
-      'nvcc_12.8', 'cudart_12.8', 'thrust_12.8',
-      'cublas_12.8', 'cublas_dev_12.8', 'cusparse_12.8', 'cusparse_dev_12.8',
-      'cusolver_12.8', 'cusolver_dev_12.8', 'curand_12.8', 'curand_dev_12.8',
+      'nvcc_12.8',
+      'cudart_12.8',
+      'thrust_12.8',
+      'cublas_12.8',
+      'cublas_dev_12.8',
+      'cusparse_12.8',
+      'cusparse_dev_12.8',
+      'cusolver_12.8',
+      'cusolver_dev_12.8',
+      'curand_12.8',
+      'curand_dev_12.8',
     ]);
   });
 
@@ -74,6 +85,8 @@ describe('the installer method: command lines', () => {
   });
 
   it('refuses components the Windows installer cannot select', () => {
-    expect(() => windowsInstallerArgs(['cuda_nvcc', 'nsight_systems'], '12.8')).toThrow(/^components: nsight_systems cannot be chosen in NVIDIA's Windows installer/);
+    expect(() => windowsInstallerArgs(['cuda_nvcc', 'nsight_systems'], '12.8')).toThrow(
+      /^components: nsight_systems cannot be chosen in NVIDIA's Windows installer/,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkComponentsInput, expandComponents, fullComponents, selectArchives, torchExtensionComponents } from '../../src/cuda/components';
+import {
+  checkComponentsInput,
+  expandComponents,
+  fullComponents,
+  selectArchives,
+  torchExtensionComponents,
+} from '../../src/cuda/components';
 import { archivesFor, parseManifest, type Manifest } from '../../src/cuda/manifest';
 import { NVIDIA_REDIST, toolCacheKey } from '../../src/cuda/setup';
 import { listedVersions, parseVersionRequest, resolveVersion } from '../../src/cuda/versions';
@@ -26,7 +32,11 @@ describe('the torch-extension set on the real manifests', () => {
       'https://developer.download.nvidia.com/compute/cuda/redist/cuda_nvcc/linux-x86_64/cuda_nvcc-linux-x86_64-12.8.93-archive.tar.xz',
     ]);
     const nvcc = archives.find((a) => a.component === 'cuda_nvcc')!;
-    expect(nvcc).toMatchObject({ version: '12.8.93', size: 79015464, sha256: '9961b3484b6b71314063709a4f9529654f96782ad39e72bf1e00f070db8210d3' });
+    expect(nvcc).toMatchObject({
+      version: '12.8.93',
+      size: 79015464,
+      sha256: '9961b3484b6b71314063709a4f9529654f96782ad39e72bf1e00f070db8210d3',
+    });
   });
 
   it('adds crt and nvvm for CUDA 13, where NVIDIA split them out of nvcc', () => {
@@ -51,9 +61,19 @@ describe('the torch-extension set on the real manifests', () => {
   it('adds the cuBLAS, cuSPARSE, cuSOLVER and cuRAND headers on Windows, as zips', () => {
     const archives = torchExtension('12.6.3', 'windows-x86_64');
     expect(archives.map((a) => a.component)).toEqual([
-      'cuda_cccl', 'cuda_cudart', 'cuda_nvcc', 'libcublas', 'libcurand', 'libcusolver', 'libcusparse',
+      'cuda_cccl',
+      'cuda_cudart',
+      'cuda_nvcc',
+      'libcublas',
+      'libcurand',
+      'libcusolver',
+      'libcusparse',
     ]);
-    expect(archives.every((a) => a.relativePath.startsWith(`${a.component}/windows-x86_64/`) && a.name.endsWith('-archive.zip'))).toBe(true);
+    expect(
+      archives.every(
+        (a) => a.relativePath.startsWith(`${a.component}/windows-x86_64/`) && a.name.endsWith('-archive.zip'),
+      ),
+    ).toBe(true);
     const win13 = torchExtension('13.0.2', 'windows-x86_64');
     expect(win13.map((a) => a.component)).toEqual(expect.arrayContaining(['cuda_crt', 'libnvvm', 'libcublas']));
     expect(win13.find((a) => a.component === 'cuda_nvcc')).toMatchObject({
@@ -73,7 +93,14 @@ describe('the full set and explicit lists', () => {
   it('full is the CUDA Toolkit: libraries and tools, not the driver, Nsight or fabric tools', () => {
     const names = fullComponents(manifest('12.8.1'), 'linux-x86_64');
     expect(names).toEqual(expect.arrayContaining(['cuda_nvcc', 'libcublas', 'libcufft', 'cuda_nvrtc', 'cuda_gdb']));
-    for (const absent of ['nvidia_driver', 'fabricmanager', 'nsight_systems', 'nsight_compute', 'imex', 'libnvidia_nscq']) {
+    for (const absent of [
+      'nvidia_driver',
+      'fabricmanager',
+      'nsight_systems',
+      'nsight_compute',
+      'imex',
+      'libnvidia_nscq',
+    ]) {
       expect(names).not.toContain(absent);
     }
     expect(fullComponents(manifest('13.0.2'), 'windows-x86_64')).toContain('visual_studio_integration');
@@ -81,7 +108,8 @@ describe('the full set and explicit lists', () => {
 
   it('keys full, torch-extension and explicit lists apart in the tool cache, whatever the order', () => {
     const m = manifest('13.0.2');
-    const key = (requested: string[]) => toolCacheKey('13.0.2', 'linux-x86_64', expandComponents(requested, 13, 'linux-x86_64', m)).arch;
+    const key = (requested: string[]) =>
+      toolCacheKey('13.0.2', 'linux-x86_64', expandComponents(requested, 13, 'linux-x86_64', m)).arch;
     expect(key(['full'])).not.toBe(key(['torch-extension']));
     expect(key(['torch-extension', 'libcublas'])).not.toBe(key(['torch-extension']));
     expect(key(['libnvvm', 'cuda_nvcc', 'cuda_cudart', 'cuda_crt', 'cuda_cccl'])).toBe(key(['torch-extension']));
@@ -95,7 +123,9 @@ describe('the full set and explicit lists', () => {
   });
 
   it('refuses misspelt input before any download', () => {
-    expect(() => checkComponentsInput(['torch_extension', 'cuda nvcc'])).toThrow(/^components: "cuda nvcc" is not a set or a component name/);
+    expect(() => checkComponentsInput(['torch_extension', 'cuda nvcc'])).toThrow(
+      /^components: "cuda nvcc" is not a set or a component name/,
+    );
     expect(() => checkComponentsInput([])).toThrow(/^components: is empty/);
     expect(() => checkComponentsInput(['torch-extension', 'libcublas'])).not.toThrow();
   });
@@ -103,19 +133,28 @@ describe('the full set and explicit lists', () => {
 
 describe('parseManifest', () => {
   const withEntry = (entry: Record<string, unknown>) =>
-    JSON.stringify({ release_label: '12.8.1', cuda_nvcc: { name: 'CUDA NVCC', version: '12.8.93', 'linux-x86_64': entry } });
+    JSON.stringify({
+      release_label: '12.8.1',
+      cuda_nvcc: { name: 'CUDA NVCC', version: '12.8.93', 'linux-x86_64': entry },
+    });
   const good = { relative_path: 'cuda_nvcc/linux-x86_64/x.tar.xz', sha256: 'a'.repeat(64), size: '10' };
 
   it('reads every component and platform of a real manifest', () => {
     const m = manifest('12.9.1');
     expect(m.release).toBe('12.9.1');
     expect(archivesFor(m, 'linux-x86_64').size).toBeGreaterThan(30);
-    expect(m.components.get('cuda_nvcc')!.archives['linux-sbsa']!.name).toBe('cuda_nvcc-linux-sbsa-12.9.86-archive.tar.xz');
+    expect(m.components.get('cuda_nvcc')!.archives['linux-sbsa']!.name).toBe(
+      'cuda_nvcc-linux-sbsa-12.9.86-archive.tar.xz',
+    );
   });
 
   it('refuses entries that point outside the tree or carry no usable checksum', () => {
-    expect(() => parseManifest(withEntry({ ...good, relative_path: '../../etc/passwd' }), 'm.json')).toThrow('is not a path inside the tree');
-    expect(() => parseManifest(withEntry({ ...good, relative_path: '/abs.tar.xz' }), 'm.json')).toThrow('is not a path inside the tree');
+    expect(() => parseManifest(withEntry({ ...good, relative_path: '../../etc/passwd' }), 'm.json')).toThrow(
+      'is not a path inside the tree',
+    );
+    expect(() => parseManifest(withEntry({ ...good, relative_path: '/abs.tar.xz' }), 'm.json')).toThrow(
+      'is not a path inside the tree',
+    );
     expect(() => parseManifest(withEntry({ ...good, sha256: 'abc' }), 'm.json')).toThrow('is not a SHA-256 digest');
     expect(() => parseManifest(withEntry({ ...good, size: '-1' }), 'm.json')).toThrow('is not a byte count');
     expect(() => parseManifest('<html>', 'm.json')).toThrow('m.json is not JSON');
@@ -150,7 +189,9 @@ describe('versions', () => {
 
   it('refuses what is not a version before anything else', () => {
     for (const bad of ['12', 'cu128', '12.8.1.2', 'latest', '']) {
-      expect(() => parseVersionRequest(bad)).toThrow(/^cuda-version: ".*" is not a CUDA version\. Allowed: major\.minor/);
+      expect(() => parseVersionRequest(bad)).toThrow(
+        /^cuda-version: ".*" is not a CUDA version\. Allowed: major\.minor/,
+      );
     }
     expect(parseVersionRequest('12.08.1')).toMatchObject({ major: 12, minor: 8, exact: '12.8.1' });
   });

@@ -46,12 +46,22 @@ describe('a Windows toolkit from redist zips', () => {
       ],
     };
     const prefix = path.join(work, 'toolkit');
-    const archives = [archive('cuda_cudart', '12.8.90', 'CUDA Runtime (cudart)'), archive('cuda_nvcc', '12.8.93', 'CUDA NVCC')];
+    const archives = [
+      archive('cuda_cudart', '12.8.90', 'CUDA Runtime (cudart)'),
+      archive('cuda_nvcc', '12.8.93', 'CUDA NVCC'),
+    ];
     const replaced: string[] = [];
     for (const a of archives) {
       const file = path.join(work, a.name);
       const top = a.name.replace(/\.zip$/, '');
-      await writeZip(file, zips[a.component as keyof typeof zips].map(([name, data]) => ({ name: `${top}/${name}`, data: Buffer.from(data!), mode: 0 })));
+      await writeZip(
+        file,
+        zips[a.component as keyof typeof zips].map(([name, data]) => ({
+          name: `${top}/${name}`,
+          data: Buffer.from(data!),
+          mode: 0,
+        })),
+      );
       const unpacked = await unpackComponent(file, path.join(work, 'unpack', a.component));
       expect(path.basename(unpacked)).toBe(top);
       replaced.push(...(await mergeComponent(unpacked, prefix, a.component)));
@@ -59,11 +69,24 @@ describe('a Windows toolkit from redist zips', () => {
     await finishPrefix(prefix, 'windows-x86_64', '12.8.1', archives);
 
     expect(await listTree(prefix)).toEqual([
-      'bin/', 'bin/cudart64_12.dll', 'bin/nvcc.exe',
-      'include/', 'include/crt/', 'include/crt/host_config.h', 'include/cuda_runtime.h',
-      'lib/', 'lib/x64/', 'lib/x64/cudart.lib',
-      'licenses/', 'licenses/cuda_cudart/', 'licenses/cuda_cudart/LICENSE', 'licenses/cuda_nvcc/', 'licenses/cuda_nvcc/LICENSE',
-      'nvvm/', 'nvvm/bin/', 'nvvm/bin/cicc.exe',
+      'bin/',
+      'bin/cudart64_12.dll',
+      'bin/nvcc.exe',
+      'include/',
+      'include/crt/',
+      'include/crt/host_config.h',
+      'include/cuda_runtime.h',
+      'lib/',
+      'lib/x64/',
+      'lib/x64/cudart.lib',
+      'licenses/',
+      'licenses/cuda_cudart/',
+      'licenses/cuda_cudart/LICENSE',
+      'licenses/cuda_nvcc/',
+      'licenses/cuda_nvcc/LICENSE',
+      'nvvm/',
+      'nvvm/bin/',
+      'nvvm/bin/cicc.exe',
       'version.json',
     ]);
     // Where two components ship one file, the later one is kept and the replacement reported.

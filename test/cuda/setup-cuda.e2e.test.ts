@@ -47,11 +47,14 @@ beforeEach(() => {
 
 const newCache = () => mkdtemp(path.join(scratch, 'toolcache-'));
 
-const request = (toolCache: string, fields: Partial<SetupRequest> = {}): SetupRequest => server.request(toolCache, scratch, fields);
+const request = (toolCache: string, fields: Partial<SetupRequest> = {}): SetupRequest =>
+  server.request(toolCache, scratch, fields);
 
 /** What a tool cache holds: <tool>/<version>/<entry> (toolkits, markers, locks, staging folders). */
 async function leftovers(cache: string): Promise<string[]> {
-  return (await listTree(cache)).filter((entry) => entry.split('/').filter(Boolean).length === 3).map((e) => e.replace(/\/$/, ''));
+  return (await listTree(cache))
+    .filter((entry) => entry.split('/').filter(Boolean).length === 3)
+    .map((e) => e.replace(/\/$/, ''));
 }
 
 async function runStep(raw: Record<string, string>, toolCache: string) {
@@ -72,7 +75,10 @@ describe('setup-cuda from a loopback redist tree', () => {
 
   it('installs the torch-extension set; the cached nvcc prints its version and compiles a kernel', async () => {
     cache = await newCache();
-    const { outputs, ctx } = await runStep({ 'cuda-version': '13.0', method: 'redist', 'mirror-url': server.mirrorUrl }, cache);
+    const { outputs, ctx } = await runStep(
+      { 'cuda-version': '13.0', method: 'redist', 'mirror-url': server.mirrorUrl },
+      cache,
+    );
     root = outputs['cuda-path'];
 
     const key = toolCacheKey('13.0.2', 'linux-x86_64', torchExtensionComponents(13, 'linux-x86_64'));
@@ -90,12 +96,20 @@ describe('setup-cuda from a loopback redist tree', () => {
 
     // "13.0" was resolved through the tree's index; each archive was fetched once.
     expect(server.requests.map((r) => r.path)).toContain('/compute/cuda/redist/');
-    expect(server.archiveRequests().map((r) => path.basename(r.path)).sort()).toEqual(tree.archives.map((a) => path.basename(a.relativePath)).sort());
+    expect(
+      server
+        .archiveRequests()
+        .map((r) => path.basename(r.path))
+        .sort(),
+    ).toEqual(tree.archives.map((a) => path.basename(a.relativePath)).sort());
 
     const version = await run(outputs['nvcc-path'], ['--version']);
     expect(version.stdout).toMatch(/release 13\.0, V13\.0\.88/);
     const source = path.join(scratch, 'kernel.cu');
-    await writeFile(source, '#include <cuda_runtime.h>\n#include <cuda/std/type_traits>\n__global__ void twice(float* x) { x[threadIdx.x] *= 2; }\n');
+    await writeFile(
+      source,
+      '#include <cuda_runtime.h>\n#include <cuda/std/type_traits>\n__global__ void twice(float* x) { x[threadIdx.x] *= 2; }\n',
+    );
     await run(outputs['nvcc-path'], ['-arch=sm_90', '-c', source, '-o', path.join(scratch, 'kernel.o')]);
     expect(existsSync(path.join(scratch, 'kernel.o'))).toBe(true);
 
@@ -122,7 +136,12 @@ describe('setup-cuda from a loopback redist tree', () => {
 
   it('finds it again without downloading anything: an exact version asks the tree for nothing at all', async () => {
     const exact = await runStep({ 'cuda-version': '13.0.2', method: 'redist', 'mirror-url': server.mirrorUrl }, cache);
-    expect(exact.outputs).toMatchObject({ 'cuda-path': root, source: 'cache', 'cache-hit': 'true', 'cuda-version': '13.0.2' });
+    expect(exact.outputs).toMatchObject({
+      'cuda-path': root,
+      source: 'cache',
+      'cache-hit': 'true',
+      'cuda-version': '13.0.2',
+    });
     expect(server.requests).toEqual([]);
 
     const newest = await runStep({ 'cuda-version': '13.0', method: 'redist', 'mirror-url': server.mirrorUrl }, cache);
@@ -136,7 +155,9 @@ describe('setup-cuda from a loopback redist tree', () => {
     expect(result.source).toBe('download');
     expect(result.root).not.toBe(root);
     expect(result.nvcc).toBe('');
-    expect(server.archiveRequests().map((r) => path.basename(r.path))).toEqual(['cuda_crt-linux-x86_64-13.0.88-archive.tar.xz']);
+    expect(server.archiveRequests().map((r) => path.basename(r.path))).toEqual([
+      'cuda_crt-linux-x86_64-13.0.88-archive.tar.xz',
+    ]);
   });
 });
 
@@ -203,7 +224,10 @@ describe('setup-cuda with other jobs and inputs', () => {
     expect(a.root).toBe(b.root);
     expect([a.source, b.source].sort()).toEqual(['cache', 'download']);
     expect(server.archiveRequests()).toHaveLength(2);
-    expect(await leftovers(cache)).toEqual([`cuda/13.0.2/${path.basename(a.root)}`, `cuda/13.0.2/${path.basename(a.root)}.complete`]);
+    expect(await leftovers(cache)).toEqual([
+      `cuda/13.0.2/${path.basename(a.root)}`,
+      `cuda/13.0.2/${path.basename(a.root)}.complete`,
+    ]);
   });
 
   it('lists the versions the tree has when it lacks the one asked for', async () => {
@@ -212,13 +236,17 @@ describe('setup-cuda with other jobs and inputs', () => {
     await expect(setupCuda(request(cache, { cudaVersion: '12.7' }), { log: recordingContext().log })).rejects.toThrow(
       `cuda-version: 12.7 is not in the redist tree ${server.mirrorUrl}. ${listing}`,
     );
-    await expect(setupCuda(request(cache, { cudaVersion: '13.0.9' }), { log: recordingContext().log })).rejects.toThrow(listing);
+    await expect(setupCuda(request(cache, { cudaVersion: '13.0.9' }), { log: recordingContext().log })).rejects.toThrow(
+      listing,
+    );
     expect(server.archiveRequests()).toEqual([]);
   });
 
   it('refuses unknown components, naming those there, before downloading an archive', async () => {
     const cache = await newCache();
-    await expect(setupCuda(request(cache, { components: ['cuda_nvcc', 'cuda_foo'] }), { log: recordingContext().log })).rejects.toThrow(
+    await expect(
+      setupCuda(request(cache, { components: ['cuda_nvcc', 'cuda_foo'] }), { log: recordingContext().log }),
+    ).rejects.toThrow(
       'components: CUDA 13.0.2 has no cuda_foo for linux-x86_64. Components there: cuda_cccl, cuda_crt, cuda_cudart, cuda_nvcc, libnvvm',
     );
     expect(server.archiveRequests()).toEqual([]);
@@ -227,16 +255,22 @@ describe('setup-cuda with other jobs and inputs', () => {
 
   it('installs into install-dir, reuses it, and refuses to reuse it for something else', async () => {
     const dir = path.join(await newCache(), 'my-cuda');
-    const first = await setupCuda(request('', { components: ['cuda_crt'], installDir: dir, toolCache: undefined }), { log: recordingContext().log });
+    const first = await setupCuda(request('', { components: ['cuda_crt'], installDir: dir, toolCache: undefined }), {
+      log: recordingContext().log,
+    });
     expect(first).toMatchObject({ root: dir, source: 'download' });
-    const again = await setupCuda(request('', { components: ['cuda_crt'], installDir: dir, toolCache: undefined }), { log: recordingContext().log });
+    const again = await setupCuda(request('', { components: ['cuda_crt'], installDir: dir, toolCache: undefined }), {
+      log: recordingContext().log,
+    });
     expect(again).toMatchObject({ root: dir, source: 'cache', cacheHit: true });
     await expect(
-      setupCuda(request('', { components: ['cuda_cccl'], installDir: dir, toolCache: undefined }), { log: recordingContext().log }),
+      setupCuda(request('', { components: ['cuda_cccl'], installDir: dir, toolCache: undefined }), {
+        log: recordingContext().log,
+      }),
     ).rejects.toThrow(`install-dir: ${dir} holds CUDA 13.0.2 with cuda_crt, not CUDA 13.0.2 with cuda_cccl`);
   });
 
-  it('installs with a runfile from NVIDIA\'s installer folder, checked against md5sum.txt, and caches it', async () => {
+  it("installs with a runfile from NVIDIA's installer folder, checked against md5sum.txt, and caches it", async () => {
     const cache = await newCache();
     // Stands in for cuda_13.0.2_580.95.05_linux.run: accepts only the flags a root-less toolkit install uses.
     const runfile = [
@@ -262,12 +296,19 @@ describe('setup-cuda with other jobs and inputs', () => {
 
     const ctx = recordingContext();
     const result = await setupCuda(request(cache, { cudaVersion: '13.0', method: 'installer' }), { log: ctx.log });
-    expect(result).toMatchObject({ version: '13.0.2', source: 'download', method: 'installer', root: path.join(cache, 'cuda-installer', '13.0.2', 'linux-x86_64') });
+    expect(result).toMatchObject({
+      version: '13.0.2',
+      source: 'download',
+      method: 'installer',
+      root: path.join(cache, 'cuda-installer', '13.0.2', 'linux-x86_64'),
+    });
     expect((await run(result.nvcc, ['--version'])).stdout).toMatch(/release 13\.0/);
     expect(ctx.text()).toContain('Toolkit: Installed in');
     expect(ctx.text()).toContain("md5 matches NVIDIA's md5sum.txt");
 
-    const again = await setupCuda(request(cache, { cudaVersion: '13.0.2', method: 'installer' }), { log: recordingContext().log });
+    const again = await setupCuda(request(cache, { cudaVersion: '13.0.2', method: 'installer' }), {
+      log: recordingContext().log,
+    });
     expect(again).toMatchObject({ root: result.root, source: 'cache' });
 
     server.files.set('/compute/cuda/13.0.2/local_installers/cuda_13.0.2_580.95.05_linux.run', `${runfile}# altered\n`);

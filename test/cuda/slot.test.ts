@@ -72,8 +72,12 @@ describe('fillOnce', () => {
     await mkdir(path.join(dir, 'bin'), { recursive: true }); // renamed into place, marker never written
 
     const waits: string[] = [];
-    expect(await fillOnce(dir, writeToolkit('fresh'), { lock: { ...fast, onWait: (m) => waits.push(m) } })).toBe('installed');
-    expect(waits.join('\n')).toMatch(/breaking the lock .*x\.lock: untouched for \d+ s \(\{"pid": 999999, "host": "gone"\}\)/);
+    expect(await fillOnce(dir, writeToolkit('fresh'), { lock: { ...fast, onWait: (m) => waits.push(m) } })).toBe(
+      'installed',
+    );
+    expect(waits.join('\n')).toMatch(
+      /breaking the lock .*x\.lock: untouched for \d+ s \(\{"pid": 999999, "host": "gone"\}\)/,
+    );
     expect(await readdir(path.dirname(dir))).toEqual(['x', 'x.complete']);
     expect(await readFile(path.join(dir, 'bin', 'nvcc'), 'utf8')).toBe('fresh');
   });
@@ -90,14 +94,18 @@ describe('fillOnce', () => {
 });
 
 describe('withLock', () => {
-  it('keeps a live holder\'s lock fresh, so a long install is not taken for a dead one', async () => {
+  it("keeps a live holder's lock fresh, so a long install is not taken for a dead one", async () => {
     const lock = path.join(root, 'live.lock');
     const order: string[] = [];
-    const holder = withLock(lock, async () => {
-      order.push('first in');
-      await new Promise((resolve) => setTimeout(resolve, 400)); // longer than staleMs below
-      order.push('first out');
-    }, { pollMs: 20, refreshMs: 30, staleMs: 150 });
+    const holder = withLock(
+      lock,
+      async () => {
+        order.push('first in');
+        await new Promise((resolve) => setTimeout(resolve, 400)); // longer than staleMs below
+        order.push('first out');
+      },
+      { pollMs: 20, refreshMs: 30, staleMs: 150 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     await withLock(lock, async () => void order.push('second'), { pollMs: 20, refreshMs: 30, staleMs: 150 });
     await holder;

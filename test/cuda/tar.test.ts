@@ -45,7 +45,9 @@ with tarfile.open(sys.argv[1], "w", format=getattr(tarfile, sys.argv[2])) as out
 `;
   const child = execFile('python3', ['-c', script, tar, format]);
   child.stdin!.end(JSON.stringify(members));
-  await new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(code) : reject(new Error(`python3 exited ${code}`)))));
+  await new Promise((resolve, reject) =>
+    child.on('close', (code) => (code === 0 ? resolve(code) : reject(new Error(`python3 exited ${code}`)))),
+  );
   await run('xz', ['-0', '-f', tar]);
   return `${tar}.xz`;
 }
@@ -68,7 +70,10 @@ describe('extractTarXz', () => {
     await writeFile(path.join(src, 'pkg-archive', 'lib', 'libx.so.1'), 'library');
     await symlink('libx.so.1', path.join(src, 'pkg-archive', 'lib', 'libx.so'));
     await writeFile(path.join(src, 'pkg-archive', 'lib', long, 'deep.txt'), 'deep');
-    await run('ln', [path.join(src, 'pkg-archive', 'lib', 'libx.so.1'), path.join(src, 'pkg-archive', 'lib', 'libx-hard.so.1')]);
+    await run('ln', [
+      path.join(src, 'pkg-archive', 'lib', 'libx.so.1'),
+      path.join(src, 'pkg-archive', 'lib', 'libx-hard.so.1'),
+    ]);
     const archive = path.join(work, 'gnu.tar.xz');
     await run('sh', ['-c', `tar -C "${src}" -cf - pkg-archive | xz -0 > "${archive}"`]);
 
@@ -90,11 +95,31 @@ describe('extractTarXz', () => {
   });
 
   const refused: [string, Member[], RegExp][] = [
-    ['a name that climbs out', [{ name: '../escape.txt', type: 'file', data: 'x' }], /entry "\.\.\/escape\.txt" escapes the extraction folder/],
-    ['a name hidden behind a folder', [{ name: 'a/../../escape.txt', type: 'file', data: 'x' }], /escapes the extraction folder/],
-    ['an absolute name', [{ name: '/tmp/sagewheels-absolute.txt', type: 'file', data: 'x' }], /escapes the extraction folder/],
-    ['a symlink out of the folder', [{ name: 'link', type: 'symlink', linkname: '../../escape' }], /symlink "link" -> "\.\.\/\.\.\/escape" points outside the extraction folder/],
-    ['a symlink to an absolute path', [{ name: 'etc', type: 'symlink', linkname: '/etc' }], /symlink "etc" -> "\/etc" points outside the extraction folder/],
+    [
+      'a name that climbs out',
+      [{ name: '../escape.txt', type: 'file', data: 'x' }],
+      /entry "\.\.\/escape\.txt" escapes the extraction folder/,
+    ],
+    [
+      'a name hidden behind a folder',
+      [{ name: 'a/../../escape.txt', type: 'file', data: 'x' }],
+      /escapes the extraction folder/,
+    ],
+    [
+      'an absolute name',
+      [{ name: '/tmp/sagewheels-absolute.txt', type: 'file', data: 'x' }],
+      /escapes the extraction folder/,
+    ],
+    [
+      'a symlink out of the folder',
+      [{ name: 'link', type: 'symlink', linkname: '../../escape' }],
+      /symlink "link" -> "\.\.\/\.\.\/escape" points outside the extraction folder/,
+    ],
+    [
+      'a symlink to an absolute path',
+      [{ name: 'etc', type: 'symlink', linkname: '/etc' }],
+      /symlink "etc" -> "\/etc" points outside the extraction folder/,
+    ],
     [
       'a file written through a symlink',
       [
@@ -112,7 +137,11 @@ describe('extractTarXz', () => {
       ],
       /symlink "up" resolves outside the extraction folder/,
     ],
-    ['a hard link out of the folder', [{ name: 'hard', type: 'hardlink', linkname: '../outside.txt' }], /hard link "hard" -> "\.\.\/outside\.txt" points outside the extraction folder/],
+    [
+      'a hard link out of the folder',
+      [{ name: 'hard', type: 'hardlink', linkname: '../outside.txt' }],
+      /hard link "hard" -> "\.\.\/outside\.txt" points outside the extraction folder/,
+    ],
     ['a device node', [{ name: 'dev', type: 'chr' }], /entry "dev" has tar type "3", which is not extracted/],
   ];
 
@@ -133,11 +162,15 @@ describe('extractTarXz', () => {
     const damaged = path.join(work, 'damaged.tar.xz');
     const good = await readFile(await craft('good', [{ name: 'a.txt', type: 'file', data: 'a'.repeat(5000) }]));
     await writeFile(damaged, Buffer.concat([good.subarray(0, 40), Buffer.alloc(200, 7), good.subarray(240)]));
-    await expect(extractTarXz(damaged, dest)).rejects.toThrow(/xz could not decompress damaged\.tar\.xz: .*(Compressed data is corrupt|Unexpected end|File format not recognized)/);
+    await expect(extractTarXz(damaged, dest)).rejects.toThrow(
+      /xz could not decompress damaged\.tar\.xz: .*(Compressed data is corrupt|Unexpected end|File format not recognized)/,
+    );
 
     const notTar = path.join(work, 'plain.txt');
     await writeFile(notTar, 'this is not a tar archive, only text '.repeat(40));
     await run('xz', ['-0', '-f', notTar]);
-    await expect(extractTarXz(`${notTar}.xz`, await destination('plain').then((d) => d.dest))).rejects.toThrow('not a tar archive, or a corrupt header');
+    await expect(extractTarXz(`${notTar}.xz`, await destination('plain').then((d) => d.dest))).rejects.toThrow(
+      'not a tar archive, or a corrupt header',
+    );
   });
 });

@@ -65,7 +65,8 @@ export class FakeArtifactService {
       res.end(JSON.stringify(data));
     };
     const error = (status: number, code: string, msg: string) => reply(status, { code, msg });
-    if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, 'unauthenticated', 'invalid runtime token');
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return error(401, 'unauthenticated', 'invalid runtime token');
     const method = /^\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(pathname)?.[1];
     const input = JSON.parse(body.toString() || '{}') as Record<string, string | undefined>;
     if (input.workflow_run_backend_id !== this.runId || input.workflow_job_run_backend_id !== this.jobId) {
@@ -75,19 +76,33 @@ export class FakeArtifactService {
     switch (method) {
       case 'CreateArtifact': {
         if (!input.name) return error(400, 'invalid_argument', 'name is required');
-        if (inRun.some((a) => a.name === input.name && a.finalized)) return error(409, 'already_exists', `an artifact named ${input.name} already exists in this run`);
+        if (inRun.some((a) => a.name === input.name && a.finalized))
+          return error(409, 'already_exists', `an artifact named ${input.name} already exists in this run`);
         const key = `${this.runId}/${this.jobId}/${encodeURIComponent(input.name)}.zip`;
         this.blocks.set(key, new Map());
         this.blobs.delete(key);
         const expiry = new Date(Date.now() + 3600_000).toISOString();
-        return reply(200, { ok: true, signed_upload_url: `${this.url}/devstoreaccount1/actions-results/${key}?sv=2023-11-03&se=${encodeURIComponent(expiry)}&sr=b&sp=cw&sig=${this.signature}` });
+        return reply(200, {
+          ok: true,
+          signed_upload_url: `${this.url}/devstoreaccount1/actions-results/${key}?sv=2023-11-03&se=${encodeURIComponent(expiry)}&sr=b&sp=cw&sig=${this.signature}`,
+        });
       }
       case 'FinalizeArtifact': {
         const blob = this.blobs.get(`${this.runId}/${this.jobId}/${encodeURIComponent(input.name ?? '')}.zip`);
         if (!blob) return error(404, 'not_found', 'no blob was committed for this artifact');
         const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-        if (String(blob.length) !== input.size || (input.hash && input.hash !== digest)) return error(400, 'invalid_argument', 'size or hash do not match the blob');
-        const artifact: FakeArtifact = { id: this.nextId++, name: input.name!, runId: this.runId, jobId: this.jobId, size: blob.length, digest, data: blob, finalized: true };
+        if (String(blob.length) !== input.size || (input.hash && input.hash !== digest))
+          return error(400, 'invalid_argument', 'size or hash do not match the blob');
+        const artifact: FakeArtifact = {
+          id: this.nextId++,
+          name: input.name!,
+          runId: this.runId,
+          jobId: this.jobId,
+          size: blob.length,
+          digest,
+          data: blob,
+          finalized: true,
+        };
         this.artifacts.push(artifact);
         return reply(200, { ok: true, artifact_id: String(artifact.id) });
       }
@@ -122,11 +137,19 @@ export class FakeArtifactService {
       res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`);
     };
     if (url.searchParams.get('sig') !== this.signature) return xmlError(403, 'AuthenticationFailed');
-    const key = decodeURIComponent(url.pathname).replace('/devstoreaccount1/actions-results/', '').replace(/[^/]+$/, (name) => encodeURIComponent(name));
+    const key = decodeURIComponent(url.pathname)
+      .replace('/devstoreaccount1/actions-results/', '')
+      .replace(/[^/]+$/, (name) => encodeURIComponent(name));
     const staged = this.blocks.get(key);
     if (req.method !== 'PUT' || !staged) return xmlError(404, 'BlobNotFound');
     const created = (extra: Record<string, string> = {}) => {
-      res.writeHead(201, { 'x-ms-request-id': randomBytes(8).toString('hex'), 'x-ms-version': '2023-11-03', 'x-ms-request-server-encrypted': 'true', date: new Date().toUTCString(), ...extra });
+      res.writeHead(201, {
+        'x-ms-request-id': randomBytes(8).toString('hex'),
+        'x-ms-version': '2023-11-03',
+        'x-ms-request-server-encrypted': 'true',
+        date: new Date().toUTCString(),
+        ...extra,
+      });
       res.end();
     };
     if (url.searchParams.get('comp') === 'block') {

@@ -64,7 +64,9 @@ export interface FakeGitHubOptions {
 }
 
 /** An HTTP server on a free loopback port; a handler that throws drops its connection. */
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; url: string }> {
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     req.on('error', () => undefined); // a client that resets mid-body is a fault under test, not a crash
     handler(req, res).catch(() => res.destroy());
@@ -153,7 +155,12 @@ export class FakeGitHub {
     this.fault((req, res) => {
       if (!match(req)) return false;
       res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfter) });
-      res.end(JSON.stringify({ message: SECONDARY_LIMIT, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }));
+      res.end(
+        JSON.stringify({
+          message: SECONDARY_LIMIT,
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+        }),
+      );
       return true;
     }, times);
   }
@@ -183,8 +190,24 @@ export class FakeGitHub {
     return this.releases.filter((r) => r.tag_name === tag);
   }
 
-  private storeAsset(release: FakeRelease, name: string, data: Buffer, size: number, sha256: string, state: FakeAsset['state']): FakeAsset {
-    const asset: FakeAsset = { id: this.nextId++, name, label: '', content_type: 'application/octet-stream', size, state, data, sha256 };
+  private storeAsset(
+    release: FakeRelease,
+    name: string,
+    data: Buffer,
+    size: number,
+    sha256: string,
+    state: FakeAsset['state'],
+  ): FakeAsset {
+    const asset: FakeAsset = {
+      id: this.nextId++,
+      name,
+      label: '',
+      content_type: 'application/octet-stream',
+      size,
+      state,
+      data,
+      sha256,
+    };
     release.assets.push(asset);
     return asset;
   }
@@ -219,7 +242,9 @@ export class FakeGitHub {
 
   /** What release URLs carry: the tag, or for a draft a placeholder that changes when it is published. */
   private urlTag(release: FakeRelease): string {
-    return release.draft ? `untagged-${release.id.toString(16).padStart(20, '0')}` : encodeURIComponent(release.tag_name);
+    return release.draft
+      ? `untagged-${release.id.toString(16).padStart(20, '0')}`
+      : encodeURIComponent(release.tag_name);
   }
 
   /** The release and the name GitHub would store an upload under, for an authorized upload request. */
@@ -239,9 +264,17 @@ export class FakeGitHub {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.alloc(0), at: Date.now() };
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.alloc(0),
+      at: Date.now(),
+    };
     this.requests.push(request);
-    const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs() : (this.options.latencyMs ?? 0);
+    const latency =
+      typeof this.options.latencyMs === 'function' ? this.options.latencyMs() : (this.options.latencyMs ?? 0);
     if (latency > 0) await sleep(latency);
 
     const target = this.uploadTarget(request);
@@ -262,7 +295,10 @@ export class FakeGitHub {
   }
 
   /** The whole body, hashed as it arrives; an upload is read no faster than uploadBytesPerSecond. */
-  private async readBody(req: IncomingMessage, upload: boolean): Promise<{ data: Buffer; size: number; sha256: string }> {
+  private async readBody(
+    req: IncomingMessage,
+    upload: boolean,
+  ): Promise<{ data: Buffer; size: number; sha256: string }> {
     const hash = createHash('sha256');
     const keep = !upload || Number(req.headers['content-length'] ?? 0) <= (this.options.keepBytesUpTo ?? Infinity);
     const chunks: Buffer[] = [];
@@ -281,7 +317,8 @@ export class FakeGitHub {
 
   private async route(req: FakeRequest, res: ServerResponse, body: { size: number; sha256: string }): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
-    if (now >= this.rateLimit.reset) Object.assign(this.rateLimit, { remaining: this.rateLimit.limit, reset: now + 3600 });
+    if (now >= this.rateLimit.reset)
+      Object.assign(this.rateLimit, { remaining: this.rateLimit.limit, reset: now + 3600 });
     const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
       if (res.headersSent) return;
       res.writeHead(status, {
@@ -327,7 +364,10 @@ export class FakeGitHub {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
     if (this.rateLimit.remaining <= 0) {
-      return send(403, { message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' });
+      return send(403, {
+        message: 'API rate limit exceeded for installation.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      });
     }
     this.rateLimit.remaining--;
 
@@ -351,12 +391,21 @@ export class FakeGitHub {
 
     if (rest === '' && req.method === 'GET') {
       const newestFirst = [...this.releases].reverse();
-      return this.paginate(req, newestFirst.map((r) => this.releaseJson(r, repo)), send);
+      return this.paginate(
+        req,
+        newestFirst.map((r) => this.releaseJson(r, repo)),
+        send,
+      );
     }
     if (rest === '' && req.method === 'POST') {
       const fields = JSON.parse(req.body.toString() || '{}') as Partial<FakeRelease>;
-      if (!fields.tag_name) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'missing_field', field: 'tag_name' }] });
-      if (!fields.draft && this.releases.some((r) => r.tag_name === fields.tag_name && !r.draft)) return invalid('Release', 'tag_name');
+      if (!fields.tag_name)
+        return send(422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Release', code: 'missing_field', field: 'tag_name' }],
+        });
+      if (!fields.draft && this.releases.some((r) => r.tag_name === fields.tag_name && !r.draft))
+        return invalid('Release', 'tag_name');
       const release = this.addRelease({ ...fields, tag_name: fields.tag_name, assets: [] });
       return send(201, this.releaseJson(release, repo));
     }
@@ -385,7 +434,11 @@ export class FakeGitHub {
     const release = byId && this.releases.find((r) => r.id === Number(byId[1]));
     if (!byId || !release) return notFound();
     if (byId[2] && req.method === 'GET') {
-      return this.paginate(req, release.assets.map((a) => this.assetJson(a, repo, release)), send);
+      return this.paginate(
+        req,
+        release.assets.map((a) => this.assetJson(a, repo, release)),
+        send,
+      );
     }
     if (req.method === 'GET') return send(200, this.releaseJson(release, repo));
     if (req.method === 'PATCH') {
@@ -399,8 +452,15 @@ export class FakeGitHub {
     return notFound();
   }
 
-  private paginate(req: FakeRequest, items: unknown[], send: (status: number, body?: unknown, headers?: Record<string, string>) => void): void {
-    const perPage = Math.min(Number(req.query.get('per_page') ?? this.pageSize) || this.pageSize, this.options.maxPerPage ?? 100);
+  private paginate(
+    req: FakeRequest,
+    items: unknown[],
+    send: (status: number, body?: unknown, headers?: Record<string, string>) => void,
+  ): void {
+    const perPage = Math.min(
+      Number(req.query.get('per_page') ?? this.pageSize) || this.pageSize,
+      this.options.maxPerPage ?? 100,
+    );
     const page = Number(req.query.get('page') ?? 1) || 1;
     const last = Math.max(1, Math.ceil(items.length / perPage));
     const link = (p: number, rel: string) => {

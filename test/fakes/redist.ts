@@ -24,7 +24,8 @@ const fixtures = path.resolve(import.meta.dirname, '../fixtures/cuda-redist');
 
 /** The pip wheel of each redist component: nvidia_cuda_runtime carries cuda_cudart, nvidia_nvvm libnvvm. */
 const componentOfWheel = (wheel: string): string =>
-  ({ nvidia_cuda_runtime: 'cuda_cudart', nvidia_nvvm: 'libnvvm', nvidia_nvtx: 'cuda_nvtx' })[wheel] ?? wheel.replace(/^nvidia_/, '');
+  ({ nvidia_cuda_runtime: 'cuda_cudart', nvidia_nvvm: 'libnvvm', nvidia_nvtx: 'cuda_nvtx' })[wheel] ??
+  wheel.replace(/^nvidia_/, '');
 
 export interface BuiltArchive {
   component: string;
@@ -48,12 +49,17 @@ export interface RedistTree {
  * Builds (once per machine: kept in the temp folder, keyed by what it is made of) the archives of
  * the given components from a pip-installed CUDA root such as /usr/local/cuda-13.0.
  */
-export async function buildRedistTree(cudaRoot: string, release: string, components: readonly string[]): Promise<RedistTree> {
+export async function buildRedistTree(
+  cudaRoot: string,
+  release: string,
+  components: readonly string[],
+): Promise<RedistTree> {
   const distInfo = path.join(cudaRoot, 'dist-info');
   const wheels = new Map<string, { version: string; record: string }>();
   for (const name of await readdir(distInfo)) {
     const match = /^(.+)-([\d.]+)\.dist-info$/.exec(name);
-    if (match) wheels.set(componentOfWheel(match[1]!), { version: match[2]!, record: path.join(distInfo, name, 'RECORD') });
+    if (match)
+      wheels.set(componentOfWheel(match[1]!), { version: match[2]!, record: path.join(distInfo, name, 'RECORD') });
   }
   const missing = components.filter((c) => !wheels.has(c));
   if (missing.length > 0) throw new Error(`${cudaRoot} has no wheel for ${missing.join(', ')}`);
@@ -68,29 +74,56 @@ export async function buildRedistTree(cudaRoot: string, release: string, compone
 
   const building = `${dir}.building-${process.pid}-${Date.now()}`;
   await mkdir(building, { recursive: true });
-  const real = JSON.parse(await readFile(path.join(fixtures, `redistrib_${release}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
-  const manifest: Record<string, unknown> = { release_date: real.release_date, release_label: release, release_product: 'cuda' };
+  const real = JSON.parse(await readFile(path.join(fixtures, `redistrib_${release}.json`), 'utf8')) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  const manifest: Record<string, unknown> = {
+    release_date: real.release_date,
+    release_label: release,
+    release_product: 'cuda',
+  };
   const built = await Promise.all(
     components.map((c) => buildArchive(cudaRoot, c, wheels.get(c)!.version, wheels.get(c)!.record, building)),
   );
   for (const archive of built) {
-    const { name, license, license_path } = real[archive.component] ?? { name: archive.component, license: 'CUDA Toolkit', license_path: '' };
+    const { name, license, license_path } = real[archive.component] ?? {
+      name: archive.component,
+      license: 'CUDA Toolkit',
+      license_path: '',
+    };
     manifest[archive.component] = {
       name,
       license,
       license_path,
       version: archive.version,
-      'linux-x86_64': { relative_path: archive.relativePath, sha256: archive.sha256, md5: archive.md5, size: String(archive.size) },
+      'linux-x86_64': {
+        relative_path: archive.relativePath,
+        sha256: archive.sha256,
+        md5: archive.md5,
+        size: String(archive.size),
+      },
     };
   }
   const archives = built.map((a) => ({ ...a, file: path.join(dir, path.relative(building, a.file)) }));
-  const tree: RedistTree = { release, platform: 'linux-x86_64', archives, manifest: `${JSON.stringify(manifest, null, 4)}\n` };
+  const tree: RedistTree = {
+    release,
+    platform: 'linux-x86_64',
+    archives,
+    manifest: `${JSON.stringify(manifest, null, 4)}\n`,
+  };
   await writeFile(path.join(building, 'tree.json'), JSON.stringify(tree));
   await rename(building, dir).catch(async () => rm(building, { recursive: true, force: true })); // another worker won
   return JSON.parse(await readFile(treeFile, 'utf8')) as RedistTree;
 }
 
-async function buildArchive(cudaRoot: string, component: string, version: string, record: string, out: string): Promise<BuiltArchive> {
+async function buildArchive(
+  cudaRoot: string,
+  component: string,
+  version: string,
+  record: string,
+  out: string,
+): Promise<BuiltArchive> {
   const top = `${component}-linux-x86_64-${version}-archive`;
   const files = (await readFile(record, 'utf8'))
     .split('\n')
@@ -105,7 +138,10 @@ async function buildArchive(cudaRoot: string, component: string, version: string
   }
   const work = path.join(out, 'work', component);
   await mkdir(work, { recursive: true });
-  await writeFile(path.join(work, 'LICENSE'), `${component}: stands in for NVIDIA's license file in sagewheels' tests\n`);
+  await writeFile(
+    path.join(work, 'LICENSE'),
+    `${component}: stands in for NVIDIA's license file in sagewheels' tests\n`,
+  );
   await writeFile(path.join(work, 'files'), `${files.join('\n')}\n`);
   // libnvvm's archive nests its parts under nvvm/, as NVIDIA's does; the wheel has them at the top.
   const moves = component === 'libnvvm' ? ['s,^lib/,nvvm/lib64/,rSH', 's,^include/,nvvm/include/,rSH'] : [];
@@ -113,12 +149,28 @@ async function buildArchive(cudaRoot: string, component: string, version: string
   const file = path.join(out, relativePath);
   await mkdir(path.dirname(file), { recursive: true });
   const tar = [
-    'tar', '-cf', '-', '--owner=0', '--group=0', '--numeric-owner', '--sort=name',
+    'tar',
+    '-cf',
+    '-',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '--sort=name',
     ...moves.flatMap((m) => ['--transform', m]),
-    '--transform', `s,^,${top}/,rSH`,
-    '-C', cudaRoot, '-T', path.join(work, 'files'), '-C', work, 'LICENSE',
+    '--transform',
+    `s,^,${top}/,rSH`,
+    '-C',
+    cudaRoot,
+    '-T',
+    path.join(work, 'files'),
+    '-C',
+    work,
+    'LICENSE',
   ];
-  await run('bash', ['-c', 'set -o pipefail; "$@" | xz -0 -T0 > "$OUT"', 'bash', ...tar], { env: { ...process.env, OUT: file }, maxBuffer: 1 << 20 });
+  await run('bash', ['-c', 'set -o pipefail; "$@" | xz -0 -T0 > "$OUT"', 'bash', ...tar], {
+    env: { ...process.env, OUT: file },
+    maxBuffer: 1 << 20,
+  });
   const data = await readFile(file);
   return {
     component,
@@ -208,7 +260,10 @@ export class FakeRedist {
       res.writeHead(500, { 'content-type': 'text/html' }).end('<html><body>500 Internal Server Error</body></html>');
       return;
     }
-    res.writeHead(200, { 'content-type': urlPath.endsWith('/') ? 'text/html' : 'application/octet-stream', 'content-length': data.length });
+    res.writeHead(200, {
+      'content-type': urlPath.endsWith('/') ? 'text/html' : 'application/octet-stream',
+      'content-length': data.length,
+    });
     const half = Math.floor(data.length / 2);
     if (fault?.kind === 'reset') {
       res.write(data.subarray(0, half), () => res.socket?.destroy());
@@ -249,9 +304,14 @@ export class FakeRedist {
 
   /** An Apache-style listing, as NVIDIA's tree serves: component folders and every manifest. */
   private async index(): Promise<string> {
-    const manifests = new Set([...(await readdir(fixtures)).filter((f) => f.startsWith('redistrib_')), ...this.trees.map((t) => `redistrib_${t.release}.json`)]);
+    const manifests = new Set([
+      ...(await readdir(fixtures)).filter((f) => f.startsWith('redistrib_')),
+      ...this.trees.map((t) => `redistrib_${t.release}.json`),
+    ]);
     const folders = [...new Set(this.trees.flatMap((t) => t.archives.map((a) => a.component)))];
-    const rows = [...folders.map((f) => `${f}/`), ...[...manifests].sort()].map((name) => `<a href="${name}">${name}</a>`);
+    const rows = [...folders.map((f) => `${f}/`), ...[...manifests].sort()].map(
+      (name) => `<a href="${name}">${name}</a>`,
+    );
     return `<html><head><title>Index of /compute/cuda/redist</title></head><body><h1>Index of /compute/cuda/redist</h1><pre>${rows.join('\n')}</pre></body></html>\n`;
   }
 }
@@ -263,7 +323,10 @@ export async function listTree(root: string): Promise<string[]> {
     for (const name of (await readdir(dir)).sort()) {
       const full = path.join(dir, name);
       const info = await lstat(full);
-      out.push(path.relative(root, full) + (info.isSymbolicLink() ? ` -> ${await readlink(full)}` : info.isDirectory() ? '/' : ''));
+      out.push(
+        path.relative(root, full) +
+          (info.isSymbolicLink() ? ` -> ${await readlink(full)}` : info.isDirectory() ? '/' : ''),
+      );
       if (info.isDirectory()) await walk(full);
     }
   };

@@ -15,13 +15,26 @@ describe('FakeGitHub through Octokit', () => {
     const repo = { owner: 'o', repo: 'r' };
     const created = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v1' });
     expect(created.status).toBe(201);
-    const dup = await gh.rest.repos.createRelease({ ...repo, tag_name: 'v1' }).catch((e: { status: number; response: { data: unknown } }) => e);
+    const dup = await gh.rest.repos
+      .createRelease({ ...repo, tag_name: 'v1' })
+      .catch((e: { status: number; response: { data: unknown } }) => e);
     expect(dup).toMatchObject({ status: 422, response: { data: { errors: [{ code: 'already_exists' }] } } });
 
     for (const name of ['a.whl', 'b.whl', 'c.whl']) {
-      await gh.rest.repos.uploadReleaseAsset({ ...repo, release_id: created.data.id, name, data: 'xy' as unknown as string, baseUrl: fake.url + '/uploads', headers: { 'content-length': 2, 'content-type': 'application/octet-stream' } });
+      await gh.rest.repos.uploadReleaseAsset({
+        ...repo,
+        release_id: created.data.id,
+        name,
+        data: 'xy' as unknown as string,
+        baseUrl: fake.url + '/uploads',
+        headers: { 'content-length': 2, 'content-type': 'application/octet-stream' },
+      });
     }
-    const assets = await gh.paginate(gh.rest.repos.listReleaseAssets, { ...repo, release_id: created.data.id, per_page: 2 });
+    const assets = await gh.paginate(gh.rest.repos.listReleaseAssets, {
+      ...repo,
+      release_id: created.data.id,
+      per_page: 2,
+    });
     expect(assets.map((a) => a.name)).toEqual(['a.whl', 'b.whl', 'c.whl']);
     expect((await gh.rest.repos.getReleaseByTag({ ...repo, tag: 'v1' })).data.id).toBe(created.data.id);
   });
@@ -29,7 +42,9 @@ describe('FakeGitHub through Octokit', () => {
   it('hides drafts from the tag lookup and refuses a bad token', async () => {
     fake.addRelease({ tag_name: 'v2', draft: true });
     const gh = gitHubClient({ token: 't0ken', apiUrl: fake.url, retries: 0, bare: true });
-    await expect(gh.rest.repos.getReleaseByTag({ owner: 'o', repo: 'r', tag: 'v2' })).rejects.toMatchObject({ status: 404 });
+    await expect(gh.rest.repos.getReleaseByTag({ owner: 'o', repo: 'r', tag: 'v2' })).rejects.toMatchObject({
+      status: 404,
+    });
     const bad = gitHubClient({ token: 'nope', apiUrl: fake.url, retries: 0, bare: true });
     await expect(bad.rest.repos.listReleases({ owner: 'o', repo: 'r' })).rejects.toMatchObject({ status: 401 });
   });
@@ -59,9 +74,15 @@ describe('FakeGitHub as GitHub documents it', () => {
     fake.addAsset(release, 'a.txt', Buffer.from('hello'));
     const gh = gitHubClient({ token: 't0ken', apiUrl: fake.url, retries: 0, bare: true });
     const [asset] = (await gh.rest.repos.listReleaseAssets({ ...repo, release_id: release.id })).data;
-    expect((asset as { digest?: string }).digest).toBe('sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
+    expect((asset as { digest?: string }).digest).toBe(
+      'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+    );
     const download = await fetch(asset!.browser_download_url);
-    expect([download.status, download.headers.get('content-type'), await download.text()]).toEqual([200, 'application/octet-stream', 'hello']);
+    expect([download.status, download.headers.get('content-type'), await download.text()]).toEqual([
+      200,
+      'application/octet-stream',
+      'hello',
+    ]);
 
     const ghes = await new FakeGitHub('t0ken', 30, { digests: false }).start();
     try {

@@ -63,7 +63,9 @@ describe('the release table', () => {
     ]);
     // The keys in the order the workflow reads them.
     expect(Object.keys(entries[0]!)).toEqual(['python', 'torch', 'cuda', 'platform', 'arch-list', 'version-suffix']);
-    expect(plan({ torchVersions: '2.8', cudaVersions: '12.9', pythonVersions: '3.12' }).entries[0]!['version-suffix']).toBe('+cu129torch2.8');
+    expect(
+      plan({ torchVersions: '2.8', cudaVersions: '12.9', pythonVersions: '3.12' }).entries[0]!['version-suffix'],
+    ).toBe('+cu129torch2.8');
   });
 
   it('orders jobs by torch as given, then CUDA, Python and platform, and merges repeats', () => {
@@ -94,7 +96,11 @@ describe('versions: lists and ranges intersected with the table', () => {
   });
 
   it('reads CUDA lists and ranges, keeping a patch version as given and its major.minor for the wheel', () => {
-    expect(distinct(plan({ torchVersions: '2.8.0', cudaVersions: '12.0-12.9' }).entries, 'cuda')).toEqual(['12.6', '12.8', '12.9']);
+    expect(distinct(plan({ torchVersions: '2.8.0', cudaVersions: '12.0-12.9' }).entries, 'cuda')).toEqual([
+      '12.6',
+      '12.8',
+      '12.9',
+    ]);
     const patched = plan({ cudaVersions: '12.6-12.8, 12.8.1', pythonVersions: '3.12' }).entries;
     expect(patched.map((e) => [e.cuda, e['version-suffix']])).toEqual([
       ['12.6', '+cu126torch2.7.1'],
@@ -147,7 +153,11 @@ describe('package constraints', () => {
   });
 
   it("generic: keeps every CUDA build and uses PyTorch's own arch list for it", () => {
-    const { entries, leftOut } = plan({ package: 'generic', torchVersions: '2.7.1, 2.8.0, 2.9.0', pythonVersions: '3.12' });
+    const { entries, leftOut } = plan({
+      package: 'generic',
+      torchVersions: '2.7.1, 2.8.0, 2.9.0',
+      pythonVersions: '3.12',
+    });
     expect(leftOut).toEqual([]);
     expect(Object.fromEntries(entries.map((e) => [e.cuda, e['arch-list']]))).toEqual({
       '11.8': '3.7;5.0;6.0;7.0;7.5;8.0;8.6;9.0',
@@ -159,7 +169,9 @@ describe('package constraints', () => {
   });
 
   it('refuses a CUDA the user listed that the package cannot build', () => {
-    expect(userError({ cudaVersions: '11.8, 12.8' })).toBe('cuda-versions: 11.8: sageattention needs CUDA >= 12.0. Allowed: CUDA >= 12.0, or auto');
+    expect(userError({ cudaVersions: '11.8, 12.8' })).toBe(
+      'cuda-versions: 11.8: sageattention needs CUDA >= 12.0. Allowed: CUDA >= 12.0, or auto',
+    );
     expect(plan({ package: 'generic', cudaVersions: '11.8' }).entries).toHaveLength(5);
   });
 });
@@ -187,38 +199,74 @@ describe('arch-list', () => {
   });
 
   it('holds to the package: sageattention has no kernels below 8.0; generic takes any arch its CUDA compiles', () => {
-    expect(userError({ cudaVersions: '12.8', archList: '7.5;8.0' })).toMatch(/^arch-list: 7\.5;8\.0 cannot be built: with CUDA 12\.8, sageattention has no kernels for 7\.5\./);
-    expect(distinct(plan({ package: 'generic', cudaVersions: '12.8', archList: '7.5;8.0' }).entries, 'arch-list')).toEqual(['7.5;8.0']);
+    expect(userError({ cudaVersions: '12.8', archList: '7.5;8.0' })).toMatch(
+      /^arch-list: 7\.5;8\.0 cannot be built: with CUDA 12\.8, sageattention has no kernels for 7\.5\./,
+    );
+    expect(
+      distinct(plan({ package: 'generic', cudaVersions: '12.8', archList: '7.5;8.0' }).entries, 'arch-list'),
+    ).toEqual(['7.5;8.0']);
   });
 
   it('refuses archs CUDA does not know, naming them', () => {
-    expect(userError({ archList: 'sm_999' })).toMatch(/^arch-list: "sm_999" is not a GPU architecture CUDA knows\. Known: 3\.5, .*12\.1$/);
+    expect(userError({ archList: 'sm_999' })).toMatch(
+      /^arch-list: "sm_999" is not a GPU architecture CUDA knows\. Known: 3\.5, .*12\.1$/,
+    );
     expect(userError({ archList: 'ampere' })).toMatch(/^arch-list: "ampere" is not a GPU architecture/);
   });
 });
 
 describe('bad input: one line that names the input and what is allowed', () => {
   it.each<[Partial<MatrixOptions>, string | RegExp]>([
-    [{ torchVersions: '2.4.1' }, 'torch-versions: torch "2.4.1" is not in the release table. Known: 2.5, 2.6, 2.7, 2.8, 2.9, 2.10, 2.11 (patch versions like 2.7.1 are accepted)'],
-    [{ torchVersions: '2.1' }, 'torch-versions: torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it). Write full versions like 2.10.0'],
+    [
+      { torchVersions: '2.4.1' },
+      'torch-versions: torch "2.4.1" is not in the release table. Known: 2.5, 2.6, 2.7, 2.8, 2.9, 2.10, 2.11 (patch versions like 2.7.1 are accepted)',
+    ],
+    [
+      { torchVersions: '2.1' },
+      'torch-versions: torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it). Write full versions like 2.10.0',
+    ],
     [{ torchVersions: 'latest' }, /^torch-versions: torch "latest" is not in the release table/],
     [{ torchVersions: ' , ' }, /^torch-versions: is empty\. Allowed: PyTorch versions like 2\.7\.1/],
-    [{ cudaVersions: '12.9' }, 'cuda-versions: PyTorch published no CUDA 12.9 build of torch 2.7.1. Allowed: torch 2.7.1: 11.8, 12.6, 12.8'],
-    [{ torchVersions: '2.7.1 2.8.0', cudaVersions: '13.0' }, 'cuda-versions: PyTorch published no CUDA 13.0 build of torch 2.7.1, 2.8.0. Allowed: torch 2.7.1: 11.8, 12.6, 12.8; torch 2.8.0: 12.6, 12.8, 12.9'],
+    [
+      { cudaVersions: '12.9' },
+      'cuda-versions: PyTorch published no CUDA 12.9 build of torch 2.7.1. Allowed: torch 2.7.1: 11.8, 12.6, 12.8',
+    ],
+    [
+      { torchVersions: '2.7.1 2.8.0', cudaVersions: '13.0' },
+      'cuda-versions: PyTorch published no CUDA 13.0 build of torch 2.7.1, 2.8.0. Allowed: torch 2.7.1: 11.8, 12.6, 12.8; torch 2.8.0: 12.6, 12.8, 12.9',
+    ],
     [{ cudaVersions: '10.0-11.0' }, /^cuda-versions: PyTorch published no CUDA 10\.0-11\.0 build of torch 2\.7\.1\./],
-    [{ cudaVersions: 'cu128' }, 'cuda-versions: "cu128" is not a version or a range. Allowed: auto, or versions and ranges like 12.8, 12.6-13.0'],
-    [{ torchVersions: '2.9.0', pythonVersions: '3.9' }, 'python-versions: torch 2.9.0 supports no Python 3.9. Allowed: torch 2.9.0: 3.10, 3.11, 3.12, 3.13, 3.14'],
-    [{ pythonVersions: '3.1' }, 'python-versions: torch 2.7.1 supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it). Allowed: torch 2.7.1: 3.9, 3.10, 3.11, 3.12, 3.13'],
+    [
+      { cudaVersions: 'cu128' },
+      'cuda-versions: "cu128" is not a version or a range. Allowed: auto, or versions and ranges like 12.8, 12.6-13.0',
+    ],
+    [
+      { torchVersions: '2.9.0', pythonVersions: '3.9' },
+      'python-versions: torch 2.9.0 supports no Python 3.9. Allowed: torch 2.9.0: 3.10, 3.11, 3.12, 3.13, 3.14',
+    ],
+    [
+      { pythonVersions: '3.1' },
+      'python-versions: torch 2.7.1 supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it). Allowed: torch 2.7.1: 3.9, 3.10, 3.11, 3.12, 3.13',
+    ],
     [{ pythonVersions: '3.14-3.15' }, /^python-versions: torch 2\.7\.1 supports no Python 3\.14-3\.15\./],
-    [{ pythonVersions: '3.13-3.10' }, 'python-versions: the range "3.13-3.10" runs backwards. Write the lower version first, like 3.12, 3.10-3.13'],
+    [
+      { pythonVersions: '3.13-3.10' },
+      'python-versions: the range "3.13-3.10" runs backwards. Write the lower version first, like 3.12, 3.10-3.13',
+    ],
     [{ pythonVersions: '3.12.1' }, /^python-versions: "3\.12\.1" is not a version or a range/],
     [{ pythonVersions: '3.10-3.11-3.12' }, /^python-versions: "3\.10-3\.11-3\.12" is not a version or a range/],
     [{ pythonVersions: '' }, /^python-versions: is empty/],
-    [{ platforms: 'linux-aarch64' }, 'platforms: "linux-aarch64" is not a platform sagewheels builds for. Allowed: linux-x86_64, windows-x86_64'],
+    [
+      { platforms: 'linux-aarch64' },
+      'platforms: "linux-aarch64" is not a platform sagewheels builds for. Allowed: linux-x86_64, windows-x86_64',
+    ],
     [{ package: 'flash-attn' }, 'package: "flash-attn" is not known. Allowed: sageattention, generic'],
     [{ include: '[{"cuda": "12.8"' }, /^include: is not valid JSON/],
     [{ exclude: 'python: 3.9' }, /^exclude: is not valid JSON/],
-    [{ exclude: '[{"torch": "2.7.1"}]' }, /^no combination is left to build \(torch 2\.7\.1 with CUDA 11\.8: sageattention needs CUDA >= 12\.0\)\. Widen/],
+    [
+      { exclude: '[{"torch": "2.7.1"}]' },
+      /^no combination is left to build \(torch 2\.7\.1 with CUDA 11\.8: sageattention needs CUDA >= 12\.0\)\. Widen/,
+    ],
   ])('%j', (options, message) => {
     const error = userError(options);
     if (typeof message === 'string') expect(error).toBe(message);
@@ -227,10 +275,18 @@ describe('bad input: one line that names the input and what is allowed', () => {
 });
 
 describe('include and exclude', () => {
-  const base = { torchVersions: '2.7.1', cudaVersions: '12.6, 12.8', pythonVersions: '3.11, 3.12', platforms: 'linux-x86_64, windows-x86_64' };
+  const base = {
+    torchVersions: '2.7.1',
+    cudaVersions: '12.6, 12.8',
+    pythonVersions: '3.11, 3.12',
+    platforms: 'linux-x86_64, windows-x86_64',
+  };
 
   it('exclude drops every job that matches all its keys, and warns about one that matches none', () => {
-    const { entries, warnings } = plan({ ...base, exclude: '[{"platform": "windows-x86_64", "cuda": "12.6"}, {"python": "3.9"}]' });
+    const { entries, warnings } = plan({
+      ...base,
+      exclude: '[{"platform": "windows-x86_64", "cuda": "12.6"}, {"python": "3.9"}]',
+    });
     expect(entries).toHaveLength(6);
     expect(jobs(entries).filter((j) => j.includes('12.6') && j.includes('windows'))).toEqual([]);
     expect(warnings).toEqual(['exclude: {"python":"3.9"} matches no planned combination']);
@@ -252,7 +308,10 @@ describe('include and exclude', () => {
   });
 
   it('include adds a job that matches none, completed and checked like a planned one', () => {
-    const { entries } = plan({ ...base, include: '[{"torch": "2.8.0", "cuda": "12.9", "python": "3.13", "platform": "linux-x86_64", "runner": "big"}]' });
+    const { entries } = plan({
+      ...base,
+      include: '[{"torch": "2.8.0", "cuda": "12.9", "python": "3.13", "platform": "linux-x86_64", "runner": "big"}]',
+    });
     expect(entries).toHaveLength(9);
     expect(entries[8]).toEqual({
       python: '3.13',
@@ -266,7 +325,11 @@ describe('include and exclude', () => {
   });
 
   it('include adds back what exclude removed', () => {
-    const { entries } = plan({ ...base, exclude: '[{"cuda": "12.6"}]', include: '[{"torch": "2.7.1", "cuda": "12.6", "python": "3.12", "platform": "linux-x86_64"}]' });
+    const { entries } = plan({
+      ...base,
+      exclude: '[{"cuda": "12.6"}]',
+      include: '[{"torch": "2.7.1", "cuda": "12.6", "python": "3.12", "platform": "linux-x86_64"}]',
+    });
     expect(jobs(entries).filter((j) => j.includes(' 12.6 '))).toEqual(['2.7.1 12.6 3.12 linux-x86_64']);
   });
 
@@ -277,22 +340,41 @@ describe('include and exclude', () => {
       'include: {"torch":"2.7.1","python":"3.12","platform":"linux-x86_64","cuda":"12.9"}: PyTorch published no CUDA 12.9 build of torch 2.7.1 (it published 11.8, 12.6, 12.8). Include only what PyTorch published and the package builds',
     );
     expect(include({ ...job, cuda: '11.8' })).toMatch(/^include: .*: sageattention needs CUDA >= 12\.0\./);
-    expect(include({ ...job, cuda: '12.8', python: '3.14' })).toMatch(/: torch 2\.7\.1 does not support Python 3\.14 \(3\.9-3\.13\)\./);
-    expect(include({ ...job, cuda: '12.8', torch: '2.4.0' })).toMatch(/^include: torch "2\.4\.0" is not in the release table/);
-    expect(include({ ...job, cuda: '12.8', platform: 'macos' })).toMatch(/: "macos" is not a platform sagewheels builds for/);
-    expect(include({ cuda: '13.0', runner: 'x' })).toMatch(/^include: \{"cuda":"13\.0","runner":"x"\} matches no planned combination, and lacks python, torch, platform to be a new one\./);
-    expect(include({ cuda: '12.6', 'arch-list': '12.0' })).toMatch(/^include: 12\.0 cannot be built: with CUDA 12\.6, 12\.0 needs CUDA >= 12\.8\./);
+    expect(include({ ...job, cuda: '12.8', python: '3.14' })).toMatch(
+      /: torch 2\.7\.1 does not support Python 3\.14 \(3\.9-3\.13\)\./,
+    );
+    expect(include({ ...job, cuda: '12.8', torch: '2.4.0' })).toMatch(
+      /^include: torch "2\.4\.0" is not in the release table/,
+    );
+    expect(include({ ...job, cuda: '12.8', platform: 'macos' })).toMatch(
+      /: "macos" is not a platform sagewheels builds for/,
+    );
+    expect(include({ cuda: '13.0', runner: 'x' })).toMatch(
+      /^include: \{"cuda":"13\.0","runner":"x"\} matches no planned combination, and lacks python, torch, platform to be a new one\./,
+    );
+    expect(include({ cuda: '12.6', 'arch-list': '12.0' })).toMatch(
+      /^include: 12\.0 cannot be built: with CUDA 12\.6, 12\.0 needs CUDA >= 12\.8\./,
+    );
     expect(include({ 'arch-list': 'sm_999' })).toMatch(/^include: "sm_999" is not a GPU architecture CUDA knows/);
     // A new job meets the explicit arch list too.
-    expect(userError({ ...base, cudaVersions: '12.8', archList: '12.0', include: JSON.stringify([{ ...job, cuda: '12.6' }]) })).toMatch(
-      /^arch-list: 12\.0 cannot be built: with CUDA 12\.6, 12\.0 needs CUDA >= 12\.8\./,
-    );
+    expect(
+      userError({
+        ...base,
+        cudaVersions: '12.8',
+        archList: '12.0',
+        include: JSON.stringify([{ ...job, cuda: '12.6' }]),
+      }),
+    ).toMatch(/^arch-list: 12\.0 cannot be built: with CUDA 12\.6, 12\.0 needs CUDA >= 12\.8\./);
   });
 });
 
 describe('job limit', () => {
   it("refuses a plan larger than GitHub's 256 jobs", () => {
-    const big = plan({ package: 'generic', torchVersions: '2.9.0 2.9.1 2.9.2 2.9.3 2.9.4 2.9.5 2.9.6 2.9.7 2.9.8', platforms: 'linux-x86_64 windows-x86_64' });
+    const big = plan({
+      package: 'generic',
+      torchVersions: '2.9.0 2.9.1 2.9.2 2.9.3 2.9.4 2.9.5 2.9.6 2.9.7 2.9.8',
+      platforms: 'linux-x86_64 windows-x86_64',
+    });
     expect(big.entries).toHaveLength(270);
     expect(() => checkJobLimit(big)).toThrow(/^the plan has 270 jobs; a GitHub matrix runs at most 256\. Narrow/);
     expect(() => checkJobLimit({ ...big, entries: big.entries.slice(0, 256) })).not.toThrow();

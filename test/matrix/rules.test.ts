@@ -8,14 +8,23 @@ const cross = (dimensions: Record<string, string[]>): Record<string, string>[] =
     [{}],
   );
 
-const plain = { extend: (rule: MatrixRule) => rule, create: (rule: MatrixRule) => ({ ...rule }) as Record<string, string> };
+const plain = {
+  extend: (rule: MatrixRule) => rule,
+  create: (rule: MatrixRule) => ({ ...rule }) as Record<string, string>,
+};
 
 // The examples of GitHub's "Running variations of jobs in a workflow", with the results it documents.
 describe("GitHub's matrix keywords", () => {
   it('include: extends combinations it does not contradict, overwrites only added values, else adds new ones', () => {
     const jobs = applyInclude(
       cross({ fruit: ['apple', 'pear'], animal: ['cat', 'dog'] }),
-      [{ color: 'green' }, { color: 'pink', animal: 'cat' }, { fruit: 'apple', shape: 'circle' }, { fruit: 'banana' }, { fruit: 'banana', animal: 'cat' }],
+      [
+        { color: 'green' },
+        { color: 'pink', animal: 'cat' },
+        { fruit: 'apple', shape: 'circle' },
+        { fruit: 'banana' },
+        { fruit: 'banana', animal: 'cat' },
+      ],
       ['fruit', 'animal'],
       plain,
     );
@@ -45,7 +54,11 @@ describe("GitHub's matrix keywords", () => {
   });
 
   it('exclude: a partial match removes every combination it matches', () => {
-    const all = cross({ os: ['macos-latest', 'windows-latest'], version: ['12', '14', '16'], environment: ['staging', 'production'] });
+    const all = cross({
+      os: ['macos-latest', 'windows-latest'],
+      version: ['12', '14', '16'],
+      environment: ['staging', 'production'],
+    });
     const rules = [
       { os: 'macos-latest', version: '12', environment: 'production' },
       { os: 'windows-latest', version: '16' },
@@ -66,7 +79,9 @@ describe("GitHub's matrix keywords", () => {
 
 describe('parseRules', () => {
   it('reads a JSON list of objects, a single object, and nothing', () => {
-    expect(parseRules('include', '[{"cuda": "12.8", "runner": ["gpu", 2]}]')).toEqual([{ cuda: '12.8', runner: ['gpu', 2] }]);
+    expect(parseRules('include', '[{"cuda": "12.8", "runner": ["gpu", 2]}]')).toEqual([
+      { cuda: '12.8', runner: ['gpu', 2] },
+    ]);
     expect(parseRules('exclude', ' {"python": "3.9"} ')).toEqual([{ python: '3.9' }]);
     expect(parseRules('exclude', '  ')).toEqual([]);
   });
@@ -76,7 +91,10 @@ describe('parseRules', () => {
       ['[{"cuda": "12.8",}]', /^include: is not valid JSON \(.+\)\. Allowed: a JSON list of objects, like \[\{"torch"/],
       ['["12.8"]', /^include: "12.8" is not an object\. Allowed: a JSON list of objects/],
       ['[{}]', /^include: \{\} would match every combination/],
-      ['[{"python": 3.10}]', /^include: "python" is 3\.1, not a string\. Quote the values of matrix keys: "3\.10", not 3\.10/],
+      [
+        '[{"python": 3.10}]',
+        /^include: "python" is 3\.1, not a string\. Quote the values of matrix keys: "3\.10", not 3\.10/,
+      ],
       ['[{"arch-list": null}]', /^include: "arch-list" is null, not a string/],
     ];
     for (const [text, message] of cases) {

@@ -30,8 +30,14 @@ async function runStep(raw: Record<string, string>) {
   return { ctx, outputs, matrix, jobs: matrix.include.map((e) => `${e.cuda} ${e.python} ${e.platform}`) };
 }
 
-const plan = { 'torch-versions': '2.7.1', 'cuda-versions': '12.6, 12.8', 'python-versions': '3.11-3.13', platforms: 'linux-x86_64, windows-x86_64' };
-const wheel = (label: string, py: string, platform: string) => `sageattention-2.2.0+${label}-${py}-${py}-${platform}.whl`;
+const plan = {
+  'torch-versions': '2.7.1',
+  'cuda-versions': '12.6, 12.8',
+  'python-versions': '3.11-3.13',
+  platforms: 'linux-x86_64, windows-x86_64',
+};
+const wheel = (label: string, py: string, platform: string) =>
+  `sageattention-2.2.0+${label}-${py}-${py}-${platform}.whl`;
 
 describe('matrix step', () => {
   it('outputs the strategy.matrix and its count, notices what it left out, and summarizes the plan', async () => {
@@ -39,11 +45,28 @@ describe('matrix step', () => {
     expect(outputs.count).toBe('2');
     expect(matrix).toEqual({
       include: [
-        { python: '3.12', torch: '2.7.1', cuda: '12.6', platform: 'linux-x86_64', 'arch-list': '8.0;8.6;8.9;9.0', 'version-suffix': '+cu126torch2.7.1' },
-        { python: '3.12', torch: '2.7.1', cuda: '12.8', platform: 'linux-x86_64', 'arch-list': '8.0;8.6;8.9;9.0;10.0;12.0', 'version-suffix': '+cu128torch2.7.1' },
+        {
+          python: '3.12',
+          torch: '2.7.1',
+          cuda: '12.6',
+          platform: 'linux-x86_64',
+          'arch-list': '8.0;8.6;8.9;9.0',
+          'version-suffix': '+cu126torch2.7.1',
+        },
+        {
+          python: '3.12',
+          torch: '2.7.1',
+          cuda: '12.8',
+          platform: 'linux-x86_64',
+          'arch-list': '8.0;8.6;8.9;9.0;10.0;12.0',
+          'version-suffix': '+cu128torch2.7.1',
+        },
       ],
     });
-    expect(ctx.lines).toContainEqual({ level: 'notice', message: 'left out: torch 2.7.1 with CUDA 11.8: sageattention needs CUDA >= 12.0' });
+    expect(ctx.lines).toContainEqual({
+      level: 'notice',
+      message: 'left out: torch 2.7.1 with CUDA 11.8: sageattention needs CUDA >= 12.0',
+    });
     expect(summaryText(ctx.summary)).toBe(
       [
         '== Build matrix: 2 jobs ==',
@@ -64,16 +87,23 @@ describe('matrix step', () => {
   });
 
   it('adds the columns an include brings to the summary table', async () => {
-    const { ctx } = await runStep({ ...plan, 'python-versions': '3.12', include: '[{"platform": "windows-x86_64", "runner": "win-gpu"}]' });
+    const { ctx } = await runStep({
+      ...plan,
+      'python-versions': '3.12',
+      include: '[{"platform": "windows-x86_64", "runner": "win-gpu"}]',
+    });
     const table = ctx.summary.find((b) => b.kind === 'table');
-    expect(table).toMatchObject({ header: ['python', 'torch', 'cuda', 'platform', 'arch-list', 'version-suffix', 'runner'] });
+    expect(table).toMatchObject({
+      header: ['python', 'torch', 'cuda', 'platform', 'arch-list', 'version-suffix', 'runner'],
+    });
     expect(table?.kind === 'table' && table.rows.map((row) => row[6])).toEqual(['', 'win-gpu', '', 'win-gpu']);
   });
 
   it('skip-published: drops the jobs whose wheel is on the release, matching label, Python tag and platform tag', async () => {
     const release = fake.addRelease({ tag_name: 'v2.2.0' });
     // 200 wheels of older builds first, so the ones that count are on the third page of 100.
-    for (let i = 0; i < 200; i++) fake.addAsset(release, `sageattention-2.1.${i}+cu124torch2.5.1-cp39-cp39-linux_x86_64.whl`, Buffer.from('x'));
+    for (let i = 0; i < 200; i++)
+      fake.addAsset(release, `sageattention-2.1.${i}+cu124torch2.5.1-cp39-cp39-linux_x86_64.whl`, Buffer.from('x'));
     for (const name of [
       wheel('cu128torch2.7.1', 'cp312', 'linux_x86_64'),
       wheel('cu126torch2.7.1', 'cp313', 'manylinux_2_28_x86_64'),
@@ -106,7 +136,9 @@ describe('matrix step', () => {
       ].join('\n'),
     });
     // Read through the release API: by tag, then every page of assets.
-    const paths = fake.requests.map((r) => `${r.method} ${r.path}${r.query.get('page') ? ` page ${r.query.get('page')}` : ''}`);
+    const paths = fake.requests.map(
+      (r) => `${r.method} ${r.path}${r.query.get('page') ? ` page ${r.query.get('page')}` : ''}`,
+    );
     expect(paths).toEqual([
       'GET /repos/acme/wheels/releases/tags/v2.2.0',
       `GET /repos/acme/wheels/releases/${release.id}/assets`,
@@ -117,8 +149,13 @@ describe('matrix step', () => {
 
   it('skip-published: count 0 when everything is on the release', async () => {
     const release = fake.addRelease({ tag_name: 'v1' });
-    for (const cuda of ['126', '128']) fake.addAsset(release, wheel(`cu${cuda}torch2.7.1`, 'cp312', 'linux_x86_64'), Buffer.from('x'));
-    const { ctx, outputs, matrix } = await runStep({ 'torch-versions': '2.7.1', 'python-versions': '3.12', 'skip-published': 'v1' });
+    for (const cuda of ['126', '128'])
+      fake.addAsset(release, wheel(`cu${cuda}torch2.7.1`, 'cp312', 'linux_x86_64'), Buffer.from('x'));
+    const { ctx, outputs, matrix } = await runStep({
+      'torch-versions': '2.7.1',
+      'python-versions': '3.12',
+      'skip-published': 'v1',
+    });
     expect(outputs.count).toBe('0');
     expect(matrix).toEqual({ include: [] });
     expect(summaryText(ctx.summary)).toContain('Nothing to build: every planned wheel is already on release v1.');
@@ -128,9 +165,15 @@ describe('matrix step', () => {
     fake.addRelease({ tag_name: 'v3', draft: true });
     fake.addAsset(fake.releases[0]!, wheel('cu128torch2.7.1', 'cp312', 'linux_x86_64'), Buffer.from('x'));
     for (const tag of ['v3', 'v4']) {
-      const { ctx, outputs } = await runStep({ 'torch-versions': '2.7.1', 'python-versions': '3.12', 'skip-published': tag });
+      const { ctx, outputs } = await runStep({
+        'torch-versions': '2.7.1',
+        'python-versions': '3.12',
+        'skip-published': tag,
+      });
       expect(outputs.count).toBe('2');
-      expect(ctx.text()).toContain(`No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`);
+      expect(ctx.text()).toContain(
+        `No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`,
+      );
     }
   });
 
@@ -138,7 +181,12 @@ describe('matrix step', () => {
     vi.stubEnv('GITHUB_API_URL', fake.url);
     const release = fake.addRelease({ tag_name: 'v6' });
     fake.addAsset(release, wheel('cu126torch2.7.1', 'cp312', 'linux_x86_64'), Buffer.from('x'));
-    const { jobs } = await runStep({ 'torch-versions': '2.7.1', 'python-versions': '3.12', 'skip-published': 'v6', 'github-api-url': '' });
+    const { jobs } = await runStep({
+      'torch-versions': '2.7.1',
+      'python-versions': '3.12',
+      'skip-published': 'v6',
+      'github-api-url': '',
+    });
     expect(jobs).toEqual(['12.8 3.12 linux-x86_64']);
   });
 
@@ -157,15 +205,28 @@ describe('matrix step', () => {
 
   it('skip-published: a token GitHub refuses is a user error naming the token input, without printing it', async () => {
     const ctx = recordingContext();
-    const inputs = new Inputs(step.spec, { 'torch-versions': '2.7.1', 'skip-published': 'v1', token: 'ghs_wrong', 'github-api-url': fake.url });
+    const inputs = new Inputs(step.spec, {
+      'torch-versions': '2.7.1',
+      'skip-published': 'v1',
+      token: 'ghs_wrong',
+      'github-api-url': fake.url,
+    });
     const error = await step.run(inputs, ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/^token: GitHub refused it \(401 Bad credentials.*\)\. Give a token that can read the releases of this repository$/);
+    expect((error as Error).message).toMatch(
+      /^token: GitHub refused it \(401 Bad credentials.*\)\. Give a token that can read the releases of this repository$/,
+    );
     expect((error as Error).message).not.toContain('ghs_wrong');
   });
 
   it('checks every input before it asks GitHub anything', async () => {
-    const inputs = new Inputs(step.spec, { 'torch-versions': '2.7.1', 'arch-list': 'sm_999', 'skip-published': 'v1', token: TOKEN, 'github-api-url': fake.url });
+    const inputs = new Inputs(step.spec, {
+      'torch-versions': '2.7.1',
+      'arch-list': 'sm_999',
+      'skip-published': 'v1',
+      token: TOKEN,
+      'github-api-url': fake.url,
+    });
     await expect(step.run(inputs, recordingContext())).rejects.toThrow(/^arch-list: "sm_999"/);
     expect(fake.requests).toEqual([]);
   });

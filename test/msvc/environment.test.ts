@@ -42,14 +42,50 @@ describe('the environment vcvarsall leaves (recorded: VS 17.14, x64, toolset 14.
   it('exports every variable vcvarsall set or changed, and no other', () => {
     expect(Object.keys(changes.set).sort()).toEqual(
       [
-        'CommandPromptType', 'DevEnvDir', 'ExtensionSdkDir', 'EXTERNAL_INCLUDE', 'Framework40Version', 'FrameworkDir',
-        'FrameworkDIR64', 'FrameworkVersion', 'FrameworkVersion64', 'FSHARPINSTALLDIR', 'HTMLHelpDir', 'IFCPATH', 'INCLUDE',
-        'is_x64_arch', 'LIB', 'LIBPATH', 'NETFXSDKDir', 'Platform', 'UCRTVersion', 'UniversalCRTSdkDir', 'VCIDEInstallDir',
-        'VCINSTALLDIR', 'VCPKG_ROOT', 'VCToolsInstallDir', 'VCToolsRedistDir', 'VCToolsVersion', 'VisualStudioVersion',
-        'VS170COMNTOOLS', 'VSCMD_ARG_app_plat', 'VSCMD_ARG_HOST_ARCH', 'VSCMD_ARG_TGT_ARCH', 'VSCMD_VER', 'VSINSTALLDIR',
-        'WindowsLibPath', 'WindowsSdkBinPath', 'WindowsSdkDir', 'WindowsSDKLibVersion', 'WindowsSdkVerBinPath',
-        'WindowsSDKVersion', 'WindowsSDK_ExecutablePath_x64', 'WindowsSDK_ExecutablePath_x86', '__DOTNET_ADD_64BIT',
-        '__DOTNET_PREFERRED_BITNESS', '__VSCMD_PREINIT_PATH',
+        'CommandPromptType',
+        'DevEnvDir',
+        'ExtensionSdkDir',
+        'EXTERNAL_INCLUDE',
+        'Framework40Version',
+        'FrameworkDir',
+        'FrameworkDIR64',
+        'FrameworkVersion',
+        'FrameworkVersion64',
+        'FSHARPINSTALLDIR',
+        'HTMLHelpDir',
+        'IFCPATH',
+        'INCLUDE',
+        'is_x64_arch',
+        'LIB',
+        'LIBPATH',
+        'NETFXSDKDir',
+        'Platform',
+        'UCRTVersion',
+        'UniversalCRTSdkDir',
+        'VCIDEInstallDir',
+        'VCINSTALLDIR',
+        'VCPKG_ROOT',
+        'VCToolsInstallDir',
+        'VCToolsRedistDir',
+        'VCToolsVersion',
+        'VisualStudioVersion',
+        'VS170COMNTOOLS',
+        'VSCMD_ARG_app_plat',
+        'VSCMD_ARG_HOST_ARCH',
+        'VSCMD_ARG_TGT_ARCH',
+        'VSCMD_VER',
+        'VSINSTALLDIR',
+        'WindowsLibPath',
+        'WindowsSdkBinPath',
+        'WindowsSdkDir',
+        'WindowsSDKLibVersion',
+        'WindowsSdkVerBinPath',
+        'WindowsSDKVersion',
+        'WindowsSDK_ExecutablePath_x64',
+        'WindowsSDK_ExecutablePath_x86',
+        '__DOTNET_ADD_64BIT',
+        '__DOTNET_PREFERRED_BITNESS',
+        '__VSCMD_PREINIT_PATH',
       ].sort(),
     );
     expect(changes.set.VCToolsVersion).toBe('14.44.35207');
@@ -89,7 +125,9 @@ describe('the environment vcvarsall leaves (recorded: VS 17.14, x64, toolset 14.
     ]);
     // LIB as this process has it, not as cmd's code page printed it.
     const current = { ...runnerEnv(), LIB: 'C:\\Users\\Łukasz\\vcpkg\\lib' };
-    expect(environmentChanges(run.before, run.after, current).set.LIB!.split(';').at(-1)).toBe('C:\\Users\\Łukasz\\vcpkg\\lib');
+    expect(environmentChanges(run.before, run.after, current).set.LIB!.split(';').at(-1)).toBe(
+      'C:\\Users\\Łukasz\\vcpkg\\lib',
+    );
   });
 
   it('exports PATH through addPath so that, prepended one by one, it reads in vcvarsall order', () => {

@@ -5,7 +5,17 @@ import { summaryMarkdown } from '../../src/core/summary';
 import { parseMsvcInputs, setupMsvc, summaryBlocks, type MsvcInputs } from '../../src/msvc/setup';
 import { step } from '../../src/steps/setup-msvc';
 import { recordingContext } from '../helpers/context';
-import { fakeWindows, fixture, runnerEnv, VS_17_14, VS_17_9, VS_18, VS_18_INSIDERS, type Call, type FakeWindowsOptions } from './fake-windows';
+import {
+  fakeWindows,
+  fixture,
+  runnerEnv,
+  VS_17_14,
+  VS_17_9,
+  VS_18,
+  VS_18_INSIDERS,
+  type Call,
+  type FakeWindowsOptions,
+} from './fake-windows';
 
 const ALL = [VS_17_9, VS_18, VS_17_14, VS_18_INSIDERS];
 
@@ -27,16 +37,27 @@ describe('the toolset for each CUDA version on each Visual Studio', () => {
     '13.0': { '17.9': '14.39.33519', '17.14': '14.44.35207', '18': 'install 14.44' },
     '13.2': { '17.9': '14.39.33519', '17.14': '14.44.35207', '18': '14.50.35717' },
   };
-  const cases = Object.entries(expected).flatMap(([cuda, row]) => Object.entries(row).map(([vs, want]) => [cuda, vs, want] as const));
+  const cases = Object.entries(expected).flatMap(([cuda, row]) =>
+    Object.entries(row).map(([vs, want]) => [cuda, vs, want] as const),
+  );
 
   it.each(cases)('CUDA %s on VS %s: %s', async (cuda, vs, want) => {
     const run = onWindows({ installs: ALL }, { cudaVersion: cuda, vsVersion: vs });
     if (want.startsWith('install')) {
       const toolset = want.split(' ')[1]!;
-      const error = await run.setup().then(() => undefined, (e: unknown) => e);
+      const error = await run.setup().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ConfigurationError);
-      expect((error as Error).message).toMatch(new RegExp(`^cuda-version: CUDA ${cuda}'s nvcc accepts _MSC_VER \\d+-\\d+ .*and none is installed \\(found 14\\.`));
-      expect((error as Error).message).toContain(`Install MSVC toolset ${toolset} (Visual Studio Installer component Microsoft.VisualStudio.Component.VC.${toolset}.`);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^cuda-version: CUDA ${cuda}'s nvcc accepts _MSC_VER \\d+-\\d+ .*and none is installed \\(found 14\\.`,
+        ),
+      );
+      expect((error as Error).message).toContain(
+        `Install MSVC toolset ${toolset} (Visual Studio Installer component Microsoft.VisualStudio.Component.VC.${toolset}.`,
+      );
       expect((error as Error).message).toContain('or set allow-unsupported-compiler: true');
       expect((error as Error).message).not.toContain('\n');
       expect(cmdCalls(run.calls)).toEqual([]);
@@ -73,8 +94,12 @@ describe('the toolset for each CUDA version on each Visual Studio', () => {
     expect(result.toolsetVersion).toBe('14.44.35207');
     expect(result.mscVer).toBe(1944);
     expect(result.install.path).toBe(VS_18.path);
-    expect(result.choice.reason).toBe("the newest toolset CUDA 13.0's nvcc accepts (_MSC_VER 1920-1949 (MSVC toolsets 14.20-14.49))");
-    expect(run.ctx.text()).toContain('Visual Studio Enterprise 2026 18.0.2 (18.0.11222.15) at C:\\Program Files\\Microsoft Visual Studio\\18\\Enterprise: 14.50.35717, 14.44.35207, 14.38.33130');
+    expect(result.choice.reason).toBe(
+      "the newest toolset CUDA 13.0's nvcc accepts (_MSC_VER 1920-1949 (MSVC toolsets 14.20-14.49))",
+    );
+    expect(run.ctx.text()).toContain(
+      'Visual Studio Enterprise 2026 18.0.2 (18.0.11222.15) at C:\\Program Files\\Microsoft Visual Studio\\18\\Enterprise: 14.50.35717, 14.44.35207, 14.38.33130',
+    );
   });
 });
 
@@ -128,10 +153,14 @@ describe('inputs that choose', () => {
     expect(result.toolsetVersion).toBe('14.50.35717');
     expect(result.choice.unsupported).toBe(true);
     // Appended to what the runner had, not in place of it.
-    expect(result.changes.set.NVCC_APPEND_FLAGS).toBe('-Xcompiler=/utf-8 -allow-unsupported-compiler -D_ALLOW_COMPILER_AND_STL_VERSION_MISMATCH');
+    expect(result.changes.set.NVCC_APPEND_FLAGS).toBe(
+      '-Xcompiler=/utf-8 -allow-unsupported-compiler -D_ALLOW_COMPILER_AND_STL_VERSION_MISMATCH',
+    );
     const warnings = run.ctx.lines.filter((line) => line.level === 'warning').map((line) => line.message);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^MSVC 14\.50\.35717 \(_MSC_VER 1950\) is not supported by CUDA 13\.0's nvcc, which accepts 1920-1949/);
+    expect(warnings[0]).toMatch(
+      /^MSVC 14\.50\.35717 \(_MSC_VER 1950\) is not supported by CUDA 13\.0's nvcc, which accepts 1920-1949/,
+    );
   });
 
   it('allow-unsupported-compiler changes nothing when a supported toolset is installed', async () => {
@@ -157,7 +186,16 @@ describe('finding Visual Studio', () => {
     await run.setup();
     expect(run.calls[0]).toEqual({
       command: 'C:\\Program Files (x86)\\Microsoft Visual Studio\\Installer\\vswhere.exe',
-      args: ['-products', '*', '-prerelease', '-requires', 'Microsoft.VisualStudio.Component.VC.Tools.x86.x64', '-format', 'json', '-utf8'],
+      args: [
+        '-products',
+        '*',
+        '-prerelease',
+        '-requires',
+        'Microsoft.VisualStudio.Component.VC.Tools.x86.x64',
+        '-format',
+        'json',
+        '-utf8',
+      ],
       options: { env: runnerEnv() },
     });
   });
@@ -165,10 +203,21 @@ describe('finding Visual Studio', () => {
   it.each(['missing', 'fails'] as const)('looks in the standard folders when vswhere is %s', async (vswhere) => {
     const run = onWindows({ installs: ALL, vswhere }, { vsVersion: '2022', cudaVersion: '12.8' });
     const result = await run.setup();
-    expect(result.install).toEqual({ path: VS_17_14.path, version: '17', name: 'Visual Studio Community 2022', prerelease: false });
+    expect(result.install).toEqual({
+      path: VS_17_14.path,
+      version: '17',
+      name: 'Visual Studio Community 2022',
+      prerelease: false,
+    });
     expect(result.toolsetVersion).toBe('14.44.35207');
-    expect(run.ctx.text()).toMatch(vswhere === 'missing' ? /info: vswhere is not at .*; looking in the standard folders/ : /warning: vswhere .* failed \(exit code 87: Error 0x57/);
-    expect(run.ctx.text()).toContain('Visual Studio BuildTools 2022 (17) at C:\\Program Files (x86)\\Microsoft Visual Studio\\2022\\BuildTools: 14.39.33519');
+    expect(run.ctx.text()).toMatch(
+      vswhere === 'missing'
+        ? /info: vswhere is not at .*; looking in the standard folders/
+        : /warning: vswhere .* failed \(exit code 87: Error 0x57/,
+    );
+    expect(run.ctx.text()).toContain(
+      'Visual Studio BuildTools 2022 (17) at C:\\Program Files (x86)\\Microsoft Visual Studio\\2022\\BuildTools: 14.39.33519',
+    );
   });
 
   it('says what to install when there is no Visual Studio at all', async () => {
@@ -186,24 +235,34 @@ describe('running vcvarsall', () => {
     expect(cmd).toEqual({
       command: 'C:\\Windows\\system32\\cmd.exe',
       args: [
-        '/d', '/v:off', '/s', '/c',
+        '/d',
+        '/v:off',
+        '/s',
+        '/c',
         `"set && echo SAGEWHEELS-VCVARSALL-BEGIN && call "${VS_17_9.path}\\VC\\Auxiliary\\Build\\vcvarsall.bat" x64 -vcvars_ver=14.39.33519 && echo SAGEWHEELS-VCVARSALL-END && set"`,
       ],
       options: { env: runnerEnv(), windowsVerbatimArguments: true },
     });
-    expect(run.ctx.text()).toContain('info: [vcvarsall.bat] Environment initialized for: \'x64\'');
+    expect(run.ctx.text()).toContain("info: [vcvarsall.bat] Environment initialized for: 'x64'");
   });
 
   it('fails on the [ERROR: lines of a vcvarsall that exits 0', async () => {
     const run = onWindows({ installs: [VS_17_14], recordedCmd: { stdout: fixture('vcvarsall-error.txt') } });
-    await expect(run.setup()).rejects.toThrow(/failed \(exit code 0\):\n\[ERROR:vcvars\.bat\] Version '14\.38\.33130' is not valid/);
+    await expect(run.setup()).rejects.toThrow(
+      /failed \(exit code 0\):\n\[ERROR:vcvars\.bat\] Version '14\.38\.33130' is not valid/,
+    );
   });
 
   it('refuses an environment whose toolset is not the one asked for', async () => {
     // The recorded run set up 14.44.35207; asked for 14.44.35210, the step must not pass it off.
     const vs = { ...VS_17_14, toolsets: ['14.44.35210'] };
-    const run = onWindows({ installs: [vs], recordedCmd: { stdout: fixture('vcvarsall-17.14-x64.txt') } }, { cudaVersion: '12.8' });
-    await expect(run.setup()).rejects.toThrow('vcvarsall.bat set VCToolsVersion to "14.44.35207", not the toolset 14.44.35210');
+    const run = onWindows(
+      { installs: [vs], recordedCmd: { stdout: fixture('vcvarsall-17.14-x64.txt') } },
+      { cudaVersion: '12.8' },
+    );
+    await expect(run.setup()).rejects.toThrow(
+      'vcvarsall.bat set VCToolsVersion to "14.44.35207", not the toolset 14.44.35210',
+    );
   });
 
   it('adds nothing to PATH when the job already has this environment', async () => {
@@ -222,12 +281,14 @@ it('sums up what was chosen, why, and what the job now has', async () => {
   const run = onWindows({ installs: [VS_18] }, { cudaVersion: '13.0', allowUnsupportedCompiler: true });
   const markdown = summaryMarkdown(summaryBlocks(await run.setup(), run.options));
   expect(markdown).toContain('| Toolset | 14.50.35717 (_MSC_VER 1950) |');
-  expect(markdown).toContain("| CUDA | 13.0: nvcc accepts _MSC_VER 1920-1949, unsupported toolset allowed |");
+  expect(markdown).toContain('| CUDA | 13.0: nvcc accepts _MSC_VER 1920-1949, unsupported toolset allowed |');
   expect(markdown).toContain('| Folder | C:\\Program Files\\Microsoft Visual Studio\\18\\Enterprise |');
   expect(markdown).toContain('<summary>Environment: 14 variables set, 4 folders put first on PATH</summary>');
   expect(markdown).toMatch(/\nDISTUTILS_USE_SDK\n/);
   expect(markdown).toMatch(/\nNVCC_APPEND_FLAGS\n/);
-  expect(markdown).toContain('PATH += C:\\Program Files\\Microsoft Visual Studio\\18\\Enterprise\\VC\\Tools\\MSVC\\14.50.35717\\bin\\Hostx64\\x64');
+  expect(markdown).toContain(
+    'PATH += C:\\Program Files\\Microsoft Visual Studio\\18\\Enterprise\\VC\\Tools\\MSVC\\14.50.35717\\bin\\Hostx64\\x64',
+  );
 });
 
 describe('the setup-msvc step', () => {
@@ -235,7 +296,12 @@ describe('the setup-msvc step', () => {
     const ctx = recordingContext();
     const outputs = await step.run(new Inputs(step.spec, { 'cuda-version': '12.8' }), ctx);
     expect(outputs).toEqual({ 'vs-path': '', 'toolset-version': '', 'msc-ver': '' });
-    expect(ctx.lines).toEqual([{ level: 'notice', message: `setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged` }]);
+    expect(ctx.lines).toEqual([
+      {
+        level: 'notice',
+        message: `setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged`,
+      },
+    ]);
     expect(ctx.exported).toEqual({});
     expect(ctx.paths).toEqual([]);
     expect(ctx.summary).toEqual([]);
@@ -245,8 +311,12 @@ describe('the setup-msvc step', () => {
     const run = (raw: Record<string, string>) => step.run(new Inputs(step.spec, raw), recordingContext());
     await expect(run({ arch: 'x64 & calc' })).rejects.toThrow(/^arch: "x64 & calc" is not a vcvarsall architecture/);
     await expect(run({ toolset: '14.4' })).rejects.toThrow(/^toolset: "14\.4" is not an MSVC toolset version/);
-    await expect(run({ 'vs-version': '2024' })).rejects.toThrow(/^vs-version: "2024" is not a Visual Studio year\. Allowed: latest, a year \(2017, 2019, 2022, 2026\)/);
+    await expect(run({ 'vs-version': '2024' })).rejects.toThrow(
+      /^vs-version: "2024" is not a Visual Studio year\. Allowed: latest, a year \(2017, 2019, 2022, 2026\)/,
+    );
     await expect(run({ 'cuda-version': '12' })).rejects.toThrow(/^cuda-version: "12" is not a CUDA version/);
-    await expect(run({ 'allow-unsupported-compiler': 'yes' })).rejects.toThrow(/^allow-unsupported-compiler: "yes" is not a boolean/);
+    await expect(run({ 'allow-unsupported-compiler': 'yes' })).rejects.toThrow(
+      /^allow-unsupported-compiler: "yes" is not a boolean/,
+    );
   });
 });

@@ -14,9 +14,18 @@ describe('MSVC toolsets', () => {
   });
 
   it('names the newest shipped toolset of a range with its installer component', () => {
-    expect(newestShippedToolset(1910, 1939)).toEqual({ toolset: '14.39', component: 'Microsoft.VisualStudio.Component.VC.14.39.17.9.x86.x64' });
-    expect(newestShippedToolset(1920, 1949)).toEqual({ toolset: '14.44', component: 'Microsoft.VisualStudio.Component.VC.14.44.17.14.x86.x64' });
-    expect(newestShippedToolset(1920, 1959)).toEqual({ toolset: '14.50', component: 'Microsoft.VisualStudio.Component.VC.14.50.18.0.x86.x64' });
+    expect(newestShippedToolset(1910, 1939)).toEqual({
+      toolset: '14.39',
+      component: 'Microsoft.VisualStudio.Component.VC.14.39.17.9.x86.x64',
+    });
+    expect(newestShippedToolset(1920, 1949)).toEqual({
+      toolset: '14.44',
+      component: 'Microsoft.VisualStudio.Component.VC.14.44.17.14.x86.x64',
+    });
+    expect(newestShippedToolset(1920, 1959)).toEqual({
+      toolset: '14.50',
+      component: 'Microsoft.VisualStudio.Component.VC.14.50.18.0.x86.x64',
+    });
     expect(newestShippedToolset(1960, 1969)).toBeUndefined();
   });
 
@@ -24,7 +33,9 @@ describe('MSVC toolsets', () => {
     expect(parseToolsetInput('14.44')).toBe('14.44');
     expect(parseToolsetInput('14.44.35207')).toBe('14.44.35207');
     for (const bad of ['14.4', 'v143', '14.44 & calc', '14.44.35207"', '15.00']) {
-      expect(() => parseToolsetInput(bad), bad).toThrow(/^toolset: ".*" is not an MSVC toolset version\. Allowed: 14\.NN or 14\.NN\.BBBBB/);
+      expect(() => parseToolsetInput(bad), bad).toThrow(
+        /^toolset: ".*" is not an MSVC toolset version\. Allowed: 14\.NN or 14\.NN\.BBBBB/,
+      );
     }
     expect(toolsetMatches('14.44.35207', '14.44')).toBe(true);
     expect(toolsetMatches('14.44.35207', '14.44.35207')).toBe(true);
@@ -55,6 +66,8 @@ describe('the MSVC that nvcc accepts', () => {
 
   it('reads cuda-version strictly', () => {
     expect(parseCudaVersion('12.8.1')).toBe('12.8.1');
-    expect(() => parseCudaVersion('cu128')).toThrow(/^cuda-version: "cu128" is not a CUDA version\. Allowed: major\.minor/);
+    expect(() => parseCudaVersion('cu128')).toThrow(
+      /^cuda-version: "cu128" is not a CUDA version\. Allowed: major\.minor/,
+    );
   });
 });

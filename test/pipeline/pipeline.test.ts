@@ -6,7 +6,12 @@ import { PIPELINE } from '../../src/registry';
 import { recordingContext } from '../helpers/context';
 
 const calls: { step: string; inputs: Record<string, string> }[] = [];
-const fake = (name: string, inputs: Record<string, { required?: boolean; default?: string; choices?: string[] }>, outputs: Record<string, string>, fail?: Error): Step =>
+const fake = (
+  name: string,
+  inputs: Record<string, { required?: boolean; default?: string; choices?: string[] }>,
+  outputs: Record<string, string>,
+  fail?: Error,
+): Step =>
   defineStep({
     spec: {
       name,
@@ -22,9 +27,26 @@ const fake = (name: string, inputs: Record<string, { required?: boolean; default
     },
   });
 
-const build = fake('build', { 'arch-list': { default: 'auto' }, python: { default: '3.12' } }, { wheels: '["a.whl"]', 'arch-list': '9.0;12.0' });
-const verify = fake('verify', { wheels: { required: true }, 'arch-list': { required: true }, python: {}, mode: { default: 'x', choices: ['x', 'y'] } }, { report: '/r.json' });
-const publish = fake('publish', { wheels: { required: true }, report: {}, tag: { required: true } }, { 'release-url': 'http://release' });
+const build = fake(
+  'build',
+  { 'arch-list': { default: 'auto' }, python: { default: '3.12' } },
+  { wheels: '["a.whl"]', 'arch-list': '9.0;12.0' },
+);
+const verify = fake(
+  'verify',
+  {
+    wheels: { required: true },
+    'arch-list': { required: true },
+    python: {},
+    mode: { default: 'x', choices: ['x', 'y'] },
+  },
+  { report: '/r.json' },
+);
+const publish = fake(
+  'publish',
+  { wheels: { required: true }, report: {}, tag: { required: true } },
+  { 'release-url': 'http://release' },
+);
 
 const run = async (step: Step, raw: Record<string, string>) => {
   calls.length = 0;
@@ -35,7 +57,15 @@ describe('pipelineStep', () => {
   const pipeline = pipelineStep([build, verify, publish]);
 
   it('merges inputs: one per name, defaults only where every step agrees and nothing is wired', () => {
-    expect(Object.keys(pipeline.spec.inputs)).toEqual(['steps', 'arch-list', 'python', 'wheels', 'mode', 'report', 'tag']);
+    expect(Object.keys(pipeline.spec.inputs)).toEqual([
+      'steps',
+      'arch-list',
+      'python',
+      'wheels',
+      'mode',
+      'report',
+      'tag',
+    ]);
     expect(pipeline.spec.inputs.python?.default).toBeUndefined();
     expect(pipeline.spec.inputs.wheels?.default).toBeUndefined();
     expect(pipeline.spec.inputs.mode?.default).toBe('x');
@@ -50,7 +80,12 @@ describe('pipelineStep', () => {
       { step: 'verify', inputs: { wheels: '["a.whl"]', 'arch-list': '9.0;12.0', python: '', mode: 'x' } },
       { step: 'publish', inputs: { wheels: '["a.whl"]', report: '/r.json', tag: 'v1' } },
     ]);
-    expect(outputs).toEqual({ wheels: '["a.whl"]', 'arch-list': '9.0;12.0', report: '/r.json', 'release-url': 'http://release' });
+    expect(outputs).toEqual({
+      wheels: '["a.whl"]',
+      'arch-list': '9.0;12.0',
+      report: '/r.json',
+      'release-url': 'http://release',
+    });
     // "auto" is build's to resolve: verify gets what it resolved to.
     await run(pipeline, { tag: 'v1', 'arch-list': 'auto' });
     expect(calls.map((c) => c.inputs['arch-list'])).toEqual(['auto', '9.0;12.0', undefined]);
@@ -63,17 +98,24 @@ describe('pipelineStep', () => {
   });
 
   it('checks every chosen step before the first runs', async () => {
-    await expect(run(pipeline, {})).rejects.toThrow(new ConfigurationError('tag: is required and was not given. publish tag'));
+    await expect(run(pipeline, {})).rejects.toThrow(
+      new ConfigurationError('tag: is required and was not given. publish tag'),
+    );
     expect(calls).toEqual([]);
     await expect(run(pipeline, { tag: 'v', mode: 'z' })).rejects.toThrow('mode: "z" is not allowed. Allowed: x, y');
-    await expect(run(pipeline, { steps: 'build,test' })).rejects.toThrow('steps: "test" is not a pipeline step. Allowed: build, verify, publish');
+    await expect(run(pipeline, { steps: 'build,test' })).rejects.toThrow(
+      'steps: "test" is not a pipeline step. Allowed: build, verify, publish',
+    );
     // Without build, nothing is wired: verify needs its own wheels.
     await expect(run(pipeline, { steps: 'verify', 'arch-list': '9.0' })).rejects.toThrow(/^wheels: is required/);
     expect(calls).toEqual([]);
   });
 
   it('keeps the outputs of the steps that ran when a later one fails', async () => {
-    const failing = pipelineStep([build, fake('verify', { wheels: { required: true } }, {}, new StepFailed('wheel lacks 12.0', { report: '/r.json' }))]);
+    const failing = pipelineStep([
+      build,
+      fake('verify', { wheels: { required: true } }, {}, new StepFailed('wheel lacks 12.0', { report: '/r.json' })),
+    ]);
     const error = await run(failing, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepFailed);
     expect((error as StepFailed).outputs).toEqual({ wheels: '["a.whl"]', 'arch-list': '9.0;12.0', report: '/r.json' });

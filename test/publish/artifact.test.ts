@@ -68,7 +68,9 @@ describe('artifact: true', () => {
     expect(service.artifacts).toHaveLength(2);
     github.releases.length = 0;
     const error = await publishWith({ 'on-conflict': 'fail' }).catch((e: unknown) => e);
-    expect(errorMessage(error)).toMatch(/^on-conflict: fail, and this workflow run already has artifact\(s\) sageattention-2\.2\.0\+/);
+    expect(errorMessage(error)).toMatch(
+      /^on-conflict: fail, and this workflow run already has artifact\(s\) sageattention-2\.2\.0\+/,
+    );
     expect(github.releases).toEqual([]);
   });
 

@@ -23,9 +23,11 @@ describe('publishing through GitHub faults', () => {
   const isWheelUpload = (r: FakeRequest) => isUpload(r) && (r.query.get('name') ?? '').endsWith('.whl');
   const wheelAssets = () => fake.releases[0]!.assets.filter((a) => a.name.endsWith('.whl'));
   const expectAllPublished = () => {
-    expect(wheelAssets().map((a) => [a.name, a.state, a.sha256]).sort()).toEqual(
-      files.wheels.map((w) => [w.name, 'uploaded', sha256(files.data.get(w.name)!)]),
-    );
+    expect(
+      wheelAssets()
+        .map((a) => [a.name, a.state, a.sha256])
+        .sort(),
+    ).toEqual(files.wheels.map((w) => [w.name, 'uploaded', sha256(files.data.get(w.name)!)]));
     expect(text(fake, 'v1', 'SHA256SUMS')!.trim().split('\n')).toHaveLength(2);
   };
 
@@ -33,7 +35,9 @@ describe('publishing through GitHub faults', () => {
     fake.badGatewayOnUpload(1, isWheelUpload);
     const { ctx } = await runPublisher(fake, request(files.wheels, { concurrency: 1 }));
     expectAllPublished();
-    expect(ctx.text()).toMatch(new RegExp(`upload ${wheelName(0).replace(/[.+]/g, '\\$&')}: HTTP 502: 502 Bad Gateway; retry 1 of 4`));
+    expect(ctx.text()).toMatch(
+      new RegExp(`upload ${wheelName(0).replace(/[.+]/g, '\\$&')}: HTTP 502: 502 Bad Gateway; retry 1 of 4`),
+    );
     const starterId = fake.requests.findIndex((r) => r.method === 'DELETE');
     expect(starterId).toBeGreaterThan(fake.requests.findIndex(isWheelUpload));
     expect(fake.requests.filter(isWheelUpload)).toHaveLength(3);
@@ -72,7 +76,9 @@ describe('publishing through GitHub faults', () => {
     fake.secondaryRateLimit((r) => r.method === 'GET' && r.path.endsWith('/releases/tags/v1'), 1);
     const { ctx } = await runPublisher(fake, request(files.wheels));
     expectAllPublished();
-    expect(ctx.text()).toContain('secondary rate limit on GET /repos/{owner}/{repo}/releases/tags/{tag}; retrying in 1 s');
+    expect(ctx.text()).toContain(
+      'secondary rate limit on GET /repos/{owner}/{repo}/releases/tags/{tag}; retrying in 1 s',
+    );
   });
 
   it('an exhausted primary rate limit is waited out until its reset, on API calls and uploads alike', async () => {
@@ -80,7 +86,11 @@ describe('publishing through GitHub faults', () => {
       fake.fault((r, res) => {
         if (!match(r)) return false;
         const reset = String(Math.floor(Date.now() / 1000));
-        res.writeHead(403, { 'content-type': 'application/json', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
+        res.writeHead(403, {
+          'content-type': 'application/json',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': reset,
+        });
         res.end('{"message":"API rate limit exceeded for installation."}');
         return true;
       });
@@ -88,7 +98,9 @@ describe('publishing through GitHub faults', () => {
     exhausted(isWheelUpload);
     const { ctx } = await runPublisher(fake, request(files.wheels));
     expectAllPublished();
-    expect(ctx.text()).toMatch(/rate limit on GET \/repos\/\{owner\}\/\{repo\}\/releases\/tags\/\{tag\}; retrying in \d+ s/);
+    expect(ctx.text()).toMatch(
+      /rate limit on GET \/repos\/\{owner\}\/\{repo\}\/releases\/tags\/\{tag\}; retrying in \d+ s/,
+    );
     expect(ctx.text()).toMatch(/HTTP 403: API rate limit exceeded for installation\.; retry 1 of 4 in 1\.\d s/);
   });
 
@@ -125,7 +137,9 @@ describe('publishing through GitHub faults', () => {
     fake.releases.length = 0;
     fake.fault((r, res) => {
       if (!isWheelUpload(r)) return false;
-      res.writeHead(422, { 'content-type': 'application/json' }).end('{"message":"Validation Failed","errors":[{"resource":"ReleaseAsset","code":"invalid","field":"name"}]}');
+      res
+        .writeHead(422, { 'content-type': 'application/json' })
+        .end('{"message":"Validation Failed","errors":[{"resource":"ReleaseAsset","code":"invalid","field":"name"}]}');
       return true;
     });
     await expect(runPublisher(fake, request(files.wheels))).rejects.toThrow(/HTTP 422: Validation Failed/);

@@ -16,7 +16,10 @@ export const SECOND_MS = 20;
 export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** Wheel files with random bytes of the given sizes; names as build makes them. */
-export async function wheelFiles(names: string[], size = 40_000): Promise<{ dir: string; wheels: LocalWheel[]; data: Map<string, Buffer> }> {
+export async function wheelFiles(
+  names: string[],
+  size = 40_000,
+): Promise<{ dir: string; wheels: LocalWheel[]; data: Map<string, Buffer> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sagewheels-publish-'));
   const data = new Map<string, Buffer>();
   const wheels: LocalWheel[] = [];
@@ -46,14 +49,30 @@ export function request(wheels: LocalWheel[], fields: Partial<PublishRequest> = 
 }
 
 /** One publisher (one matrix job): its own clients and recorded log. */
-export async function runPublisher(fake: FakeGitHub, req: PublishRequest, ctx: RecordingContext = recordingContext()): Promise<PublishResult & { ctx: RecordingContext }> {
-  const options = { token: fake.token, apiUrl: fake.url, retryAfterBaseValue: SECOND_MS, log: { warn: (m: string) => ctx.log.warning(m) } };
+export async function runPublisher(
+  fake: FakeGitHub,
+  req: PublishRequest,
+  ctx: RecordingContext = recordingContext(),
+): Promise<PublishResult & { ctx: RecordingContext }> {
+  const options = {
+    token: fake.token,
+    apiUrl: fake.url,
+    retryAfterBaseValue: SECOND_MS,
+    log: { warn: (m: string) => ctx.log.warning(m) },
+  };
   const api = gitHubClient(options);
-  const transfers = new Transfers(gitHubClient({ ...options, bare: true }), repo, { retries: 4, secondMs: SECOND_MS, log: ctx.log });
+  const transfers = new Transfers(gitHubClient({ ...options, bare: true }), repo, {
+    retries: 4,
+    secondMs: SECOND_MS,
+    log: ctx.log,
+  });
   const result = await publish(req, { api, transfers, repo, log: ctx.log, secondMs: SECOND_MS });
   return { ...result, ctx };
 }
 
 /** The text of an asset as the fake stores it. */
 export const text = (fake: FakeGitHub, tag: string, name: string): string | undefined =>
-  fake.releases.find((r) => r.tag_name === tag)?.assets.find((a) => a.name === name)?.data.toString();
+  fake.releases
+    .find((r) => r.tag_name === tag)
+    ?.assets.find((a) => a.name === name)
+    ?.data.toString();

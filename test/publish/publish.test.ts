@@ -27,7 +27,9 @@ describe('publish to a new release', () => {
       expect(asset.content_type).toBe('application/octet-stream');
       expect(parseSidecar(text(fake, 'v1', `${wheel.name}.sha256`)!).sha256).toBe(sha256(data.get(wheel.name)!));
     }
-    expect(text(fake, 'v1', `${wheels[0]!.name}.sha256`)).toMatch(/^# archs: sm_80 sm_120a\n[0-9a-f]{64} {2}sageattention/);
+    expect(text(fake, 'v1', `${wheels[0]!.name}.sha256`)).toMatch(
+      /^# archs: sm_80 sm_120a\n[0-9a-f]{64} {2}sageattention/,
+    );
     const sums = text(fake, 'v1', 'SHA256SUMS')!;
     expect(sums.trim().split('\n').sort()).toEqual(wheels.map((w) => `${sha256(data.get(w.name)!)}  ${w.name}`).sort());
     expect(result.assets.map((a) => a.action)).toEqual(['create', 'create', 'create']);
@@ -37,9 +39,13 @@ describe('publish to a new release', () => {
     expect(release!.body).toContain(`| [${wheels[0]!.name}](`);
     expect(release!.body).toMatch(/\| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| sm_80 sm_120a \| 39\.1 KiB \|/);
     expect(release!.body).toMatch(/\| 3\.13 \| 2\.9\.0 \| 13\.0 \| linux_x86_64 \| — \|/);
-    expect(release!.body).toContain(`pip install ${fake.url}/octo/wheels/releases/download/v1/${encodeURIComponent(wheels[2]!.name)}`);
+    expect(release!.body).toContain(
+      `pip install ${fake.url}/octo/wheels/releases/download/v1/${encodeURIComponent(wheels[2]!.name)}`,
+    );
     const index = text(fake, 'v1', 'index.html')!;
-    expect(index).toContain(`${encodeURIComponent(wheels[1]!.name)}#sha256=${sha256(data.get(wheels[1]!.name)!)}">${wheels[1]!.name}</a>`);
+    expect(index).toContain(
+      `${encodeURIComponent(wheels[1]!.name)}#sha256=${sha256(data.get(wheels[1]!.name)!)}">${wheels[1]!.name}</a>`,
+    );
   });
 });
 
@@ -76,7 +82,9 @@ describe('on-conflict', () => {
     expect(result.assets.map((a) => a.action)).toEqual(['unchanged', 'skip', 'create']);
     expect(assetData(wheelName(1))!.equals(other)).toBe(true);
     expect(assetData(wheelName(2))!.equals(files.data.get(wheelName(2))!)).toBe(true);
-    expect(result.ctx.text()).toContain(`skipped (a different file of that name is published; on-conflict: skip): ${wheelName(1)}`);
+    expect(result.ctx.text()).toContain(
+      `skipped (a different file of that name is published; on-conflict: skip): ${wheelName(1)}`,
+    );
     // The listing describes what the release holds, the skipped file included.
     expect(text(fake, 'v1', 'SHA256SUMS')).toContain(`${sha256(other)}  ${wheelName(1)}`);
     expect(fake.releases[0]!.body).toMatch(/^Notes a person wrote\.\n\n<!-- sagewheels: wheels/);
@@ -106,10 +114,17 @@ describe('on-conflict', () => {
     try {
       const release = ghes.addRelease({ tag_name: 'v1' });
       ghes.addAsset(release, wheelName(0), files.data.get(wheelName(0))!);
-      await expect(runPublisher(ghes, request(files.wheels))).rejects.toThrow(/already has a different sageattention-2\.2\.0\+/);
+      await expect(runPublisher(ghes, request(files.wheels))).rejects.toThrow(
+        /already has a different sageattention-2\.2\.0\+/,
+      );
       await runPublisher(ghes, request(files.wheels, { onConflict: 'skip' }));
       // Wheel 0 was skipped and has no sidecar: no checksum can be known for it, so it is not listed.
-      expect(text(ghes, 'v1', 'SHA256SUMS')!.trim().split('\n').map((l) => l.split('  ')[1])).toEqual([wheelName(1), wheelName(2)]);
+      expect(
+        text(ghes, 'v1', 'SHA256SUMS')!
+          .trim()
+          .split('\n')
+          .map((l) => l.split('  ')[1]),
+      ).toEqual([wheelName(1), wheelName(2)]);
     } finally {
       await ghes.stop();
     }

@@ -15,16 +15,30 @@ describe.each([
     // Jittered latency interleaves the jobs' requests; small pages make every listing paginate.
     fake = await new FakeGitHub('ghs_racetoken', 30, { latencyMs: () => Math.random() * 15, maxPerPage: 5 }).start();
     fake.badGatewayOnUpload(1, (r) => (r.query.get('name') ?? '').includes('2.2.21+'));
-    jobs = await Promise.all([0, 1, 2, 3].map((job) => wheelFiles([0, 1, 2].map((i) => wheelName(job * 10 + i, `cu12${job}torch2.${job}.0`)), 20_000)));
+    jobs = await Promise.all(
+      [0, 1, 2, 3].map((job) =>
+        wheelFiles(
+          [0, 1, 2].map((i) => wheelName(job * 10 + i, `cu12${job}torch2.${job}.0`)),
+          20_000,
+        ),
+      ),
+    );
     jobs[0]!.wheels[0]!.archs = ['sm_90a'];
-    results = await Promise.all(jobs.map((job) => runPublisher(fake, request(job.wheels, { indexPage: true, release: { tag: 'v2', draft, prerelease: false } }))));
+    results = await Promise.all(
+      jobs.map((job) =>
+        runPublisher(fake, request(job.wheels, { indexPage: true, release: { tag: 'v2', draft, prerelease: false } })),
+      ),
+    );
   });
   afterAll(() => fake.stop());
 
-  const allWheels = () => jobs.flatMap((job) => job.wheels.map((w) => ({ name: w.name, sha256: sha256(job.data.get(w.name)!) })));
+  const allWheels = () =>
+    jobs.flatMap((job) => job.wheels.map((w) => ({ name: w.name, sha256: sha256(job.data.get(w.name)!) })));
 
   it('all of them tried to create it, and exactly one release has the tag', () => {
-    expect(fake.requests.filter((r) => r.method === 'POST' && r.path === '/repos/octo/wheels/releases').length).toBeGreaterThan(1);
+    expect(
+      fake.requests.filter((r) => r.method === 'POST' && r.path === '/repos/octo/wheels/releases').length,
+    ).toBeGreaterThan(1);
     expect(fake.releasesTagged('v2')).toHaveLength(1);
     expect(fake.releasesTagged('v2')[0]!.draft).toBe(draft);
     expect(new Set(results.map((r) => r.releaseUrl)).size).toBe(1);
@@ -34,20 +48,32 @@ describe.each([
   it('holds every wheel once, intact, with its sidecar', () => {
     const assets = fake.releasesTagged('v2')[0]!.assets;
     const wheels = assets.filter((a) => a.name.endsWith('.whl'));
-    expect(wheels.map((a) => [a.name, a.state, a.sha256]).sort()).toEqual(allWheels().map((w) => [w.name, 'uploaded', w.sha256]).sort());
+    expect(wheels.map((a) => [a.name, a.state, a.sha256]).sort()).toEqual(
+      allWheels()
+        .map((w) => [w.name, 'uploaded', w.sha256])
+        .sort(),
+    );
     for (const w of allWheels()) expect(parseSidecar(text(fake, 'v2', `${w.name}.sha256`)!).sha256).toBe(w.sha256);
     expect(assets.filter((a) => a.state !== 'uploaded')).toEqual([]);
   });
 
   it('has a complete SHA256SUMS, index page and wheel table, whichever job wrote them last', () => {
-    const expected = allWheels().map((w) => `${w.sha256}  ${w.name}`).sort();
+    const expected = allWheels()
+      .map((w) => `${w.sha256}  ${w.name}`)
+      .sort();
     expect(text(fake, 'v2', 'SHA256SUMS')!.trim().split('\n').sort()).toEqual(expected);
-    const links = [...text(fake, 'v2', 'index.html')!.matchAll(/#sha256=([0-9a-f]{64})">([^<]+)</g)].map((m) => `${m[1]}  ${m[2]}`);
+    const links = [...text(fake, 'v2', 'index.html')!.matchAll(/#sha256=([0-9a-f]{64})">([^<]+)</g)].map(
+      (m) => `${m[1]}  ${m[2]}`,
+    );
     expect(links.sort()).toEqual(expected);
     const body = fake.releasesTagged('v2')[0]!.body;
     expect(body.match(/^\| \[sageattention-/gm)).toHaveLength(12);
     // Lasting URLs, with the tag, also while the release is a draft (whose own URLs say untagged-...).
-    expect(body.match(new RegExp(`^pip install ${fake.url}/octo/wheels/releases/download/v2/sageattention-`, 'gm'))).toHaveLength(12);
-    expect(body).toMatch(/sageattention-2\.2\.0\+cu120torch2\.0\.0\S+ \| 3\.12 \| 2\.0\.0 \| 12\.0 \| linux_x86_64 \| sm_90a \|/);
+    expect(
+      body.match(new RegExp(`^pip install ${fake.url}/octo/wheels/releases/download/v2/sageattention-`, 'gm')),
+    ).toHaveLength(12);
+    expect(body).toMatch(
+      /sageattention-2\.2\.0\+cu120torch2\.0\.0\S+ \| 3\.12 \| 2\.0\.0 \| 12\.0 \| linux_x86_64 \| sm_90a \|/,
+    );
   });
 });

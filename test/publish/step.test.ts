@@ -23,14 +23,26 @@ describe('the publish step', () => {
     files = await wheelFiles([wheelName(0), wheelName(1)]);
     // One verify report per matrix job, as a single publish job finds them.
     await mkdir(path.join(files.dir, 'reports', 'job-1'), { recursive: true });
-    await writeFile(path.join(files.dir, 'reports', 'job-1', 'report.json'), JSON.stringify({ schema: 1, wheels: [{ name: wheelName(1), gpus: { '8.9': 'sass', '12.0': 'sass', '12.1': 'ptx' } }] }));
+    await writeFile(
+      path.join(files.dir, 'reports', 'job-1', 'report.json'),
+      JSON.stringify({
+        schema: 1,
+        wheels: [{ name: wheelName(1), gpus: { '8.9': 'sass', '12.0': 'sass', '12.1': 'ptx' } }],
+      }),
+    );
     await writeFile(path.join(files.dir, 'reports', 'broken.json'), '{ not json');
   });
   afterAll(() => fake.stop());
   beforeEach(() => {
     fake.releases.length = 0;
     fake.faults.length = 0;
-    env = { GITHUB_REPOSITORY: 'octo/wheels', GITHUB_SHA: 'f00dfeed', GITHUB_WORKSPACE: files.dir, GITHUB_API_URL: fake.url, GITHUB_SERVER_URL: 'https://github.com' };
+    env = {
+      GITHUB_REPOSITORY: 'octo/wheels',
+      GITHUB_SHA: 'f00dfeed',
+      GITHUB_WORKSPACE: files.dir,
+      GITHUB_API_URL: fake.url,
+      GITHUB_SERVER_URL: 'https://github.com',
+    };
   });
 
   /** Runs the step and returns everything it let out: log, summary, outputs, error. */
@@ -39,11 +51,21 @@ describe('the publish step', () => {
     let outputs: Record<string, string> = {};
     let error: unknown;
     try {
-      outputs = await runPublish(new Inputs(step.spec, { token: TOKEN, tag: 'v1', wheels: '*.whl', ...raw }, runEnv), ctx, runEnv, SECOND_MS);
+      outputs = await runPublish(
+        new Inputs(step.spec, { token: TOKEN, tag: 'v1', wheels: '*.whl', ...raw }, runEnv),
+        ctx,
+        runEnv,
+        SECOND_MS,
+      );
     } catch (e) {
       error = e;
     }
-    const everything = [ctx.text(), summaryMarkdown(ctx.summary), JSON.stringify(outputs), error ? `${errorMessage(error)}\n${(error as Error).stack}` : ''].join('\n');
+    const everything = [
+      ctx.text(),
+      summaryMarkdown(ctx.summary),
+      JSON.stringify(outputs),
+      error ? `${errorMessage(error)}\n${(error as Error).stack}` : '',
+    ].join('\n');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(TOKEN.slice(4, 20));
     return { ctx, outputs, error, everything };
@@ -56,15 +78,24 @@ describe('the publish step', () => {
     expect(ctx.secrets).toEqual([TOKEN]);
     expect(outputs['release-url']).toBe(`${fake.url}/octo/wheels/releases/tag/v1`);
     const assets = JSON.parse(outputs.assets!) as { name: string; action: string; sha256: string; url: string }[];
-    expect(assets.map((a) => [a.name, a.action])).toEqual([[wheelName(0), 'create'], [wheelName(1), 'create']]);
+    expect(assets.map((a) => [a.name, a.action])).toEqual([
+      [wheelName(0), 'create'],
+      [wheelName(1), 'create'],
+    ]);
     expect(assets[0]!.url).toBe(`${fake.url}/octo/wheels/releases/download/v1/${encodeURIComponent(wheelName(0))}`);
     expect(fake.releases[0]!.target_commitish).toBe('f00dfeed');
     // archs: the report's for the wheel it names, the input's for the others.
     expect(fake.releases[0]!.body).toMatch(/2\.2\.0\+\S+ \| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| 8\.0 9\.0 \|/);
-    expect(fake.releases[0]!.body).toMatch(/2\.2\.1\+\S+ \| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| 8\.9 12\.0 12\.1 \(PTX\) \|/);
-    expect(summaryMarkdown(ctx.summary)).toContain('created 2, replaced 0, skipped 0, unchanged 0. rewrote SHA256SUMS, index.html, release notes');
+    expect(fake.releases[0]!.body).toMatch(
+      /2\.2\.1\+\S+ \| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| 8\.9 12\.0 12\.1 \(PTX\) \|/,
+    );
+    expect(summaryMarkdown(ctx.summary)).toContain(
+      'created 2, replaced 0, skipped 0, unchanged 0. rewrote SHA256SUMS, index.html, release notes',
+    );
     // The token did travel, as the Authorization header, and only there.
-    expect(fake.requests.every((r) => r.headers.authorization === `token ${TOKEN}` || r.path.startsWith('/download/'))).toBe(true);
+    expect(
+      fake.requests.every((r) => r.headers.authorization === `token ${TOKEN}` || r.path.startsWith('/download/')),
+    ).toBe(true);
   });
 
   it('keeps the token out of every failure: bad token, unreachable API, refused upload, conflict, faults', async () => {
@@ -74,9 +105,18 @@ describe('the publish step', () => {
     await gone.stop();
     const closed = { ...env, GITHUB_API_URL: gone.url };
     try {
-      expect(errorMessage((await run({}, badToken)).error)).toBe('token: GitHub refused it (401 Bad credentials). Give a valid token');
-      expect(errorMessage((await run({}, closed)).error)).toMatch(/^GitHub API at http:\/\/127\.0\.0\.1:\d+ could not be reached: network error: \S+/);
-      fake.fault((r, res) => r.method === 'POST' && r.path.startsWith('/uploads/') && Boolean(res.writeHead(400).end('{"message":"Bad Content-Type header value"}')));
+      expect(errorMessage((await run({}, badToken)).error)).toBe(
+        'token: GitHub refused it (401 Bad credentials). Give a valid token',
+      );
+      expect(errorMessage((await run({}, closed)).error)).toMatch(
+        /^GitHub API at http:\/\/127\.0\.0\.1:\d+ could not be reached: network error: \S+/,
+      );
+      fake.fault(
+        (r, res) =>
+          r.method === 'POST' &&
+          r.path.startsWith('/uploads/') &&
+          Boolean(res.writeHead(400).end('{"message":"Bad Content-Type header value"}')),
+      );
       expect(errorMessage((await run({})).error)).toMatch(/^upload sageattention-\S+: HTTP 400/);
       fake.addAsset(fake.releases[0] ?? fake.addRelease({ tag_name: 'v1' }), wheelName(0), Buffer.from('other'));
       expect(errorMessage((await run({})).error)).toMatch(/^on-conflict: fail, and release v1 already has a different/);
@@ -94,16 +134,28 @@ describe('the publish step', () => {
 
   it('refuses bad input before any request, naming the input', async () => {
     const before = fake.requests.length;
-    expect(errorMessage((await run({ wheels: 'dist/*.whl' })).error)).toBe('wheels: "dist/*.whl" matches no file. Give paths or globs of built .whl files');
-    expect(errorMessage((await run({ concurrency: '0' })).error)).toBe('concurrency: "0" is not a whole number. Allowed: a whole number >= 1');
-    expect(errorMessage((await run({ wheels: '["a.whl"' })).error)).toMatch(/^wheels: \["a\.whl" is not a JSON list of paths/);
+    expect(errorMessage((await run({ wheels: 'dist/*.whl' })).error)).toBe(
+      'wheels: "dist/*.whl" matches no file. Give paths or globs of built .whl files',
+    );
+    expect(errorMessage((await run({ concurrency: '0' })).error)).toBe(
+      'concurrency: "0" is not a whole number. Allowed: a whole number >= 1',
+    );
+    expect(errorMessage((await run({ wheels: '["a.whl"' })).error)).toMatch(
+      /^wheels: \["a\.whl" is not a JSON list of paths/,
+    );
     expect(errorMessage((await run({ token: '' }, { ...env, GITHUB_TOKEN: '' })).error)).toMatch(/^token: is empty/);
-    expect(() => new Inputs(step.spec, { tag: 'v1', wheels: 'x', 'on-conflict': 'replace' })).toThrow('on-conflict: "replace" is not allowed. Allowed: overwrite, skip, fail');
+    expect(() => new Inputs(step.spec, { tag: 'v1', wheels: 'x', 'on-conflict': 'replace' })).toThrow(
+      'on-conflict: "replace" is not allowed. Allowed: overwrite, skip, fail',
+    );
     expect(fake.requests.length).toBe(before);
   });
 
-  it('takes build\'s JSON list of wheels; warns and goes on without an artifact service or a readable report', async () => {
-    const { ctx, error } = await run({ wheels: JSON.stringify(files.wheels.map((w) => w.path)), artifact: 'true', report: '/nonexistent/report.json' });
+  it("takes build's JSON list of wheels; warns and goes on without an artifact service or a readable report", async () => {
+    const { ctx, error } = await run({
+      wheels: JSON.stringify(files.wheels.map((w) => w.path)),
+      artifact: 'true',
+      report: '/nonexistent/report.json',
+    });
     expect(error).toBeUndefined();
     expect(ctx.text()).toContain('warning: artifact: no artifact service here');
     expect(ctx.text()).toContain('warning: report: "/nonexistent/report.json" matches no file');
@@ -113,7 +165,13 @@ describe('the publish step', () => {
     const outputFile = path.join(await mkdtemp(path.join(tmpdir(), 'sagewheels-out-')), 'output');
     await writeFile(outputFile, '');
     const saved = { ...process.env };
-    Object.assign(process.env, env, { INPUT_TOKEN: TOKEN, INPUT_TAG: 'v1', INPUT_WHEELS: '*.whl', GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: '' });
+    Object.assign(process.env, env, {
+      INPUT_TOKEN: TOKEN,
+      INPUT_TAG: 'v1',
+      INPUT_WHEELS: '*.whl',
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: '',
+    });
     const written: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => Boolean(written.push(String(chunk))));
     try {

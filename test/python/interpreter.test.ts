@@ -9,7 +9,8 @@ import { createVenv, nvidiaIncludeDirs } from '../../src/python/venv';
 describe('pythonCandidates', () => {
   it('looks in the runner tool cache and pyenv, newest patch first, before PATH', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'py-'));
-    for (const v of ['3.12.1', '3.12.10', '3.11.9', '3.120.0']) await mkdir(path.join(root, 'tc', 'Python', v), { recursive: true });
+    for (const v of ['3.12.1', '3.12.10', '3.11.9', '3.120.0'])
+      await mkdir(path.join(root, 'tc', 'Python', v), { recursive: true });
     await mkdir(path.join(root, 'pyenv', 'versions', '3.12.3'), { recursive: true });
     const env = { RUNNER_TOOL_CACHE: path.join(root, 'tc'), PYENV_ROOT: path.join(root, 'pyenv') };
     expect(await pythonCandidates('3.12', env, 'linux')).toEqual([
@@ -23,7 +24,6 @@ describe('pythonCandidates', () => {
     expect(windows[0]).toEqual([path.join(root, 'tc/Python/3.12.10/x64/python.exe')]);
   });
 });
-
 
 describe('findPython on this machine', () => {
   it('finds 3.12 by version and refuses what is not Python', async () => {
@@ -52,7 +52,10 @@ describe('nvidiaIncludeDirs', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'venv-'));
     const venv = await createVenv(await findPython('3.12'), path.join(dir, 'venv'));
     const site = venv.sitePackages[0]!;
-    for (const sub of ['nvidia/cu13/include', 'nvidia/cublas/include', 'nvidia/cublas/lib']) await mkdir(path.join(site, sub), { recursive: true });
-    expect(await nvidiaIncludeDirs(venv.executable)).toEqual([path.join(site, 'nvidia/cu13/include'), path.join(site, 'nvidia/cublas/include')].sort());
+    for (const sub of ['nvidia/cu13/include', 'nvidia/cublas/include', 'nvidia/cublas/lib'])
+      await mkdir(path.join(site, sub), { recursive: true });
+    expect(await nvidiaIncludeDirs(venv.executable)).toEqual(
+      [path.join(site, 'nvidia/cu13/include'), path.join(site, 'nvidia/cublas/include')].sort(),
+    );
   });
 });

@@ -3,8 +3,18 @@ import { parseArchList, type GpuCode } from '../../src/arch/arch';
 import { PROFILES } from '../../src/packages/profiles';
 import { coverage, servedBy } from '../../src/verify/coverage';
 
-const sass = (major: number, minor: number, variant: GpuCode['variant'] = ''): GpuCode => ({ kind: 'sass', major, minor, variant });
-const ptx = (major: number, minor: number, variant: GpuCode['variant'] = ''): GpuCode => ({ kind: 'ptx', major, minor, variant });
+const sass = (major: number, minor: number, variant: GpuCode['variant'] = ''): GpuCode => ({
+  kind: 'sass',
+  major,
+  minor,
+  variant,
+});
+const ptx = (major: number, minor: number, variant: GpuCode['variant'] = ''): GpuCode => ({
+  kind: 'ptx',
+  major,
+  minor,
+  variant,
+});
 const gpu = (text: string) => parseArchList(text)[0]!;
 
 describe('servedBy', () => {
@@ -27,9 +37,7 @@ describe('coverage', () => {
       { module: 'pkg._b', code: [sass(8, 0), sass(12, 0, 'a')] },
       { module: 'pkg._host', code: [] },
     ]);
-    expect(result.gaps).toEqual([
-      'pkg._b has no GPU code for 9.0 (it carries sm_80, sm_120a)',
-    ]);
+    expect(result.gaps).toEqual(['pkg._b has no GPU code for 9.0 (it carries sm_80, sm_120a)']);
     expect(result.table[0]!.archs).toEqual({
       '8.0': { served: 'sass', required: true },
       '9.0': { served: 'sass+ptx', required: true },
@@ -41,10 +49,14 @@ describe('coverage', () => {
   });
 
   it('asks for PTX where the arch list says +PTX', () => {
-    const result = coverage(PROFILES.generic, parseArchList('9.0;12.0+PTX'), [{ module: 'pkg._a', code: [sass(9, 0, 'a'), sass(12, 0, 'a')] }]);
+    const result = coverage(PROFILES.generic, parseArchList('9.0;12.0+PTX'), [
+      { module: 'pkg._a', code: [sass(9, 0, 'a'), sass(12, 0, 'a')] },
+    ]);
     expect(result.gaps).toEqual(['pkg._a has no PTX for 12.0+PTX (it carries sm_90a, sm_120a)']);
     expect(result.table[0]!.archs['12.0+PTX']).toEqual({ served: 'sass', required: true });
-    const withPtx = coverage(PROFILES.generic, parseArchList('12.0+PTX'), [{ module: 'pkg._a', code: [sass(12, 0, 'a'), ptx(12, 0)] }]);
+    const withPtx = coverage(PROFILES.generic, parseArchList('12.0+PTX'), [
+      { module: 'pkg._a', code: [sass(12, 0, 'a'), ptx(12, 0)] },
+    ]);
     expect(withPtx.gaps).toEqual([]);
   });
 

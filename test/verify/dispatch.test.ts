@@ -27,7 +27,9 @@ let without120: string; // 8.0;8.9;9.0
 beforeAll(async () => {
   const dir = await scratch('standin');
   base = await createVenv(await findPython('3.12'), path.join(dir, 'torch-venv'));
-  await cp(path.join(FIXTURES, 'verify', 'stubtorch', 'torch'), path.join(base.sitePackages[0]!, 'torch'), { recursive: true });
+  await cp(path.join(FIXTURES, 'verify', 'stubtorch', 'torch'), path.join(base.sitePackages[0]!, 'torch'), {
+    recursive: true,
+  });
   full = await buildFixtureWheel(path.join(FIXTURES, 'verify', 'sageattention'), '8.0;8.9;9.0;12.0');
   without120 = await buildFixtureWheel(path.join(FIXTURES, 'verify', 'sageattention'), '8.0 8.9 9.0');
 }, 600_000);
@@ -57,15 +59,37 @@ describe('verify step on a SageAttention stand-in (torch preinstalled, no GPU)',
     });
     expect(wheel.import).toMatchObject({ status: 'passed', torch: '2.11.0+stub' });
     expect(wheel.dispatch).toEqual([
-      { capability: '8.0', passed: true, function: 'sageattn_qk_int8_pv_fp16_cuda', modules: ['sageattention._fused', 'sageattention._qattn_sm80'] },
-      { capability: '8.9', passed: true, function: 'sageattn_qk_int8_pv_fp8_cuda', modules: ['sageattention._fused', 'sageattention._qattn_sm89'] },
-      { capability: '9.0', passed: true, function: 'sageattn_qk_int8_pv_fp8_cuda_sm90', modules: ['sageattention._fused', 'sageattention._qattn_sm90'] },
-      { capability: '12.0', passed: true, function: 'sageattn_qk_int8_pv_fp8_cuda', modules: ['sageattention._fused', 'sageattention._qattn_sm89'] },
+      {
+        capability: '8.0',
+        passed: true,
+        function: 'sageattn_qk_int8_pv_fp16_cuda',
+        modules: ['sageattention._fused', 'sageattention._qattn_sm80'],
+      },
+      {
+        capability: '8.9',
+        passed: true,
+        function: 'sageattn_qk_int8_pv_fp8_cuda',
+        modules: ['sageattention._fused', 'sageattention._qattn_sm89'],
+      },
+      {
+        capability: '9.0',
+        passed: true,
+        function: 'sageattn_qk_int8_pv_fp8_cuda_sm90',
+        modules: ['sageattention._fused', 'sageattention._qattn_sm90'],
+      },
+      {
+        capability: '12.0',
+        passed: true,
+        function: 'sageattn_qk_int8_pv_fp8_cuda',
+        modules: ['sageattention._fused', 'sageattention._qattn_sm89'],
+      },
     ]);
     expect(wheel.runtime).toEqual({ status: 'skipped', reason: 'torch sees no GPU' });
     const summary = summaryMarkdown(ctx.summary);
     expect(summary).toContain('| sageattention._qattn_sm90 | – | – | SASS | – | sm_90a |');
-    expect(summary).toContain('| dispatch on 12.0 | ✅ sageattn_qk_int8_pv_fp8_cuda -> sageattention._fused, sageattention._qattn_sm89 |');
+    expect(summary).toContain(
+      '| dispatch on 12.0 | ✅ sageattn_qk_int8_pv_fp8_cuda -> sageattention._fused, sageattention._qattn_sm89 |',
+    );
   });
 
   it('fails the wheel built without 12.0: the sm_120 path loads modules without sm_120 code', async () => {
@@ -82,7 +106,9 @@ describe('verify step on a SageAttention stand-in (torch preinstalled, no GPU)',
       'sageattention._qattn_sm89 has no GPU code for 12.0 (it carries sm_89)',
       'with compute capability 12.0, sageattn picks sageattn_qk_int8_pv_fp8_cuda, which loads sageattention._fused, sageattention._qattn_sm89 without GPU code for 12.0',
     ]);
-    expect(error?.message).toMatch(/^3 problems:\nsageattention-0\.0\.1-cp312-cp312-linux_x86_64\.whl: sageattention\._fused has no GPU code for 12\.0/);
+    expect(error?.message).toMatch(
+      /^3 problems:\nsageattention-0\.0\.1-cp312-cp312-linux_x86_64\.whl: sageattention\._fused has no GPU code for 12\.0/,
+    );
   });
 
   it('fails runtime-test always on a machine without a GPU', async () => {
@@ -102,9 +128,20 @@ describe('the dispatch probe', () => {
       .replace('arch = _cuda_archs[q.device.index]', 'arch = get_cuda_arch_versions()[q.device.index]')
       .replace('elif arch == "sm90":', 'elif arch in {"sm90", "sm120"}:');
     await writeFile(core, source);
-    const results = await runProbe<DispatchReport[]>(env, DISPATCH_PROBE, ['sageattention', 'sageattn', JSON.stringify([[12, 0], [7, 5]])]);
+    const results = await runProbe<DispatchReport[]>(env, DISPATCH_PROBE, [
+      'sageattention',
+      'sageattn',
+      JSON.stringify([
+        [12, 0],
+        [7, 5],
+      ]),
+    ]);
     expect(results).toEqual([
-      { capability: '12.0', function: 'sageattn_qk_int8_pv_fp8_cuda_sm90', modules: ['sageattention._fused', 'sageattention._qattn_sm90'] },
+      {
+        capability: '12.0',
+        function: 'sageattn_qk_int8_pv_fp8_cuda_sm90',
+        modules: ['sageattention._fused', 'sageattention._qattn_sm90'],
+      },
       { capability: '7.5', error: 'ValueError: Unsupported CUDA architecture: sm75' },
     ]);
   });
@@ -119,7 +156,13 @@ describe('the runtime test, judged', () => {
       args.includes(RUNTIME_PROBE)
         ? Promise.resolve({ code: 0, stdout: `${RESULT_MARKER}${JSON.stringify(answer)}\n`, stderr: '' })
         : runProcess(command, args, options);
-    const options = { profile: PROFILES.sageattention, wheels: [full], requested: parseArchList('9.0'), python: base.executable, runner };
+    const options = {
+      profile: PROFILES.sageattention,
+      wheels: [full],
+      requested: parseArchList('9.0'),
+      python: base.executable,
+      runner,
+    };
     const workDir = await scratch('judge');
     return verifyWheels({ ...options, torch: 'preinstalled', runtimeTest: 'always', workDir }, recordingContext().log);
   };
@@ -127,13 +170,22 @@ describe('the runtime test, judged', () => {
   it('reports a run on the GPU in the wheel report and the summary', async () => {
     const report = await onGpu({ ...gpu, cosine: 0.9993, finite: true });
     expect(report.wheels[0]!.runtime).toEqual({ status: 'passed', ...gpu, cosine: 0.9993 });
-    expect(summaryMarkdown(summaryBlocks(report))).toContain('| runtime | ✅ NVIDIA H200 (9.0), cosine 0.9993 against SDPA |');
+    expect(summaryMarkdown(summaryBlocks(report))).toContain(
+      '| runtime | ✅ NVIDIA H200 (9.0), cosine 0.9993 against SDPA |',
+    );
   });
 
   it('does not run on a GPU the wheel has no code for, and fails there when runtime-test is always', async () => {
     const report = await onGpu({ gpu: 'Tesla T4', capability: '7.5' });
-    expect(report.wheels[0]!.runtime).toEqual({ status: 'failed', gpu: 'Tesla T4', capability: '7.5', error: 'the wheel has no code for this GPU (Tesla T4, 7.5)' });
-    expect(report.wheels[0]!.problems).toEqual(['runtime-test is always, and the wheel has no code for this GPU (Tesla T4, 7.5)']);
+    expect(report.wheels[0]!.runtime).toEqual({
+      status: 'failed',
+      gpu: 'Tesla T4',
+      capability: '7.5',
+      error: 'the wheel has no code for this GPU (Tesla T4, 7.5)',
+    });
+    expect(report.wheels[0]!.problems).toEqual([
+      'runtime-test is always, and the wheel has no code for this GPU (Tesla T4, 7.5)',
+    ]);
   });
 
   it('fails sageattn below cosine 0.99, with non-finite output, or when it raises', () => {
@@ -149,6 +201,9 @@ describe('the runtime test, judged', () => {
     const error = 'RuntimeError: CUDA error: no kernel image is available for execution on the device';
     expect(judgeRuntime({ ...gpu, error }, 'sageattn').failure).toBe(`sageattn failed on NVIDIA H200: ${error}`);
     // A generic package only reports the GPU.
-    expect(judgeRuntime(gpu)).toEqual({ runtime: { status: 'passed', ...gpu, cosine: undefined, error: undefined }, failure: undefined });
+    expect(judgeRuntime(gpu)).toEqual({
+      runtime: { status: 'passed', ...gpu, cosine: undefined, error: undefined },
+      failure: undefined,
+    });
   });
 });

@@ -58,7 +58,10 @@ export async function buildFixtureWheel(fixture: string, archList: string): Prom
   const out = path.join(work, 'dist');
   await mkdir(out);
   const env = { ...process.env, ...offlinePipEnv(), CUDA_HOME, TORCH_CUDA_ARCH_LIST: archList };
-  await runChecked(python, ['-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps', '-q', source, '-w', out], { env, cwd: work });
+  await runChecked(python, ['-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps', '-q', source, '-w', out], {
+    env,
+    cwd: work,
+  });
   const [wheel] = (await readdir(out)).filter((f) => f.endsWith('.whl'));
   if (!wheel) throw new Error(`no wheel was built from ${fixture}`);
   return path.join(out, wheel);
@@ -69,14 +72,22 @@ export async function writeWheel(file: string, items: ZipItem[]): Promise<string
   const info = items.find((i) => i.name.endsWith('.dist-info/METADATA'))!.name.split('/')[0]!;
   const files = items.filter((i) => !i.name.endsWith('.dist-info/RECORD'));
   const rows = files.map((i) => ({ path: i.name, hash: recordHash(i.data), size: String(i.data.length) }));
-  const record = { name: `${info}/RECORD`, data: Buffer.from(formatRecord([...rows, { path: `${info}/RECORD`, hash: '', size: '' }])), mode: 0o644 };
+  const record = {
+    name: `${info}/RECORD`,
+    data: Buffer.from(formatRecord([...rows, { path: `${info}/RECORD`, hash: '', size: '' }])),
+    mode: 0o644,
+  };
   await mkdir(path.dirname(file), { recursive: true });
   await writeZip(file, [...files, record]);
   return file;
 }
 
 /** A copy of a wheel with its files changed and RECORD rewritten to match. */
-export async function repackWheel(wheel: string, out: string, change: (items: ZipItem[]) => ZipItem[]): Promise<string> {
+export async function repackWheel(
+  wheel: string,
+  out: string,
+  change: (items: ZipItem[]) => ZipItem[],
+): Promise<string> {
   return writeWheel(out, change(await readZip(wheel)));
 }
 
@@ -88,19 +99,28 @@ export async function stubTorchIndex(dir: string, version: string): Promise<stri
   const source = path.join(FIXTURES, 'verify', 'stubtorch', 'torch');
   const info = `torch-${version}.dist-info`;
   const text = (name: string, body: string): ZipItem => ({ name, data: Buffer.from(body), mode: 0o644 });
-  const modules = await Promise.all((await readdir(source)).map(async (f) => text(`torch/${f}`, await readFile(path.join(source, f), 'utf8'))));
+  const modules = await Promise.all(
+    (await readdir(source)).map(async (f) => text(`torch/${f}`, await readFile(path.join(source, f), 'utf8'))),
+  );
   const wheelName = `torch-${version}-py3-none-any.whl`;
   await writeWheel(path.join(dir, 'simple', 'torch', wheelName), [
     ...modules,
     text(`${info}/METADATA`, `Metadata-Version: 2.1\nName: torch\nVersion: ${version}\n`),
-    text(`${info}/WHEEL`, 'Wheel-Version: 1.0\nGenerator: sagewheels-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n'),
+    text(
+      `${info}/WHEEL`,
+      'Wheel-Version: 1.0\nGenerator: sagewheels-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n',
+    ),
   ]);
   await writeFile(path.join(dir, 'simple', 'torch', 'index.html'), `<a href="${wheelName}">${wheelName}</a>\n`);
   return `file://${path.join(dir, 'simple')}`;
 }
 
 /** A shared object whose init function needs a symbol nothing defines (dlopen refuses it), or crashes. */
-export async function brokenExtension(dir: string, init: string, how: 'undefined-symbol' | 'segfault'): Promise<Buffer> {
+export async function brokenExtension(
+  dir: string,
+  init: string,
+  how: 'undefined-symbol' | 'segfault',
+): Promise<Buffer> {
   const source = path.join(dir, `${how}.c`);
   const body =
     how === 'segfault'

@@ -27,10 +27,31 @@ beforeAll(async () => {
     nvcc(['-c', add, ...out('lz4.o'), ...mixed, '-Xfatbin', '-compress-all', '-compress-mode', 'speed']),
   ]);
   await Promise.all([
-    nvcc(['-fatbin', add, ...out('variants.fatbin'), ...gencode('sm_120', 'sm_120a', 'sm_121a', 'compute_90a', 'compute_75')]),
-    nvcc(['-fatbin', add, ...out('family.fatbin'), '-gencode', 'arch=compute_100f,code=sm_103f', '-gencode', 'arch=compute_120f,code=compute_120f']),
+    nvcc([
+      '-fatbin',
+      add,
+      ...out('variants.fatbin'),
+      ...gencode('sm_120', 'sm_120a', 'sm_121a', 'compute_90a', 'compute_75'),
+    ]),
+    nvcc([
+      '-fatbin',
+      add,
+      ...out('family.fatbin'),
+      '-gencode',
+      'arch=compute_100f,code=sm_103f',
+      '-gencode',
+      'arch=compute_120f,code=compute_120f',
+    ]),
   ]);
-  await nvcc(['-shared', '-Xcompiler', '-fPIC', add, scale, ...out('libtwo.so'), ...gencode('sm_89', 'sm_120a', 'compute_89')]);
+  await nvcc([
+    '-shared',
+    '-Xcompiler',
+    '-fPIC',
+    add,
+    scale,
+    ...out('libtwo.so'),
+    ...gencode('sm_89', 'sm_120a', 'compute_89'),
+  ]);
 }, 300_000);
 afterAll(removeScratch);
 
@@ -39,15 +60,24 @@ describe('fatbin entries of real nvcc objects', () => {
     const plain = readGpuCode(await file('plain.o'));
     expect(plain.format).toBe('elf');
     expect(names(plain.entries)).toEqual(['sm_80/none', 'sm_90a/none', 'compute_120/none']);
-    expect(names(readGpuCode(await file('default.o')).entries)).toEqual(['sm_80/none', 'sm_90a/none', 'compute_120/zstd']);
+    expect(names(readGpuCode(await file('default.o')).entries)).toEqual([
+      'sm_80/none',
+      'sm_90a/none',
+      'compute_120/zstd',
+    ]);
   });
 
   it('decompresses -compress-all entries, zstd (default mode) and LZ4 (speed mode), to the same code', async () => {
     const plain = readGpuCode(await file('plain.o')).entries;
-    for (const [name, compression] of [['zstd.o', 'zstd'], ['lz4.o', 'lz4']] as const) {
+    for (const [name, compression] of [
+      ['zstd.o', 'zstd'],
+      ['lz4.o', 'lz4'],
+    ] as const) {
       const entries = readGpuCode(await file(name)).entries;
       expect(entries.map((e) => e.compression)).toEqual([compression, compression, compression]);
-      expect(entries.map(({ compression: _, ...rest }) => rest)).toEqual(plain.map(({ compression: _, ...rest }) => rest));
+      expect(entries.map(({ compression: _, ...rest }) => rest)).toEqual(
+        plain.map(({ compression: _, ...rest }) => rest),
+      );
     }
   });
 
@@ -60,11 +90,13 @@ describe('fatbin entries of real nvcc objects', () => {
   it('reads every translation unit of a linked shared library', async () => {
     const { entries } = readGpuCode(await file('libtwo.so'));
     // nvcc's device-link stub (SASS only), add.cu and scale.cu (SASS and PTX), in link order.
-    expect(names(entries).sort()).toEqual([
-      ...['compute_89/zstd', 'sm_120a/none', 'sm_89/none'],
-      ...['compute_89/zstd', 'sm_120a/none', 'sm_89/none'],
-      ...['sm_120a/none', 'sm_89/none'],
-    ].sort());
+    expect(names(entries).sort()).toEqual(
+      [
+        ...['compute_89/zstd', 'sm_120a/none', 'sm_89/none'],
+        ...['compute_89/zstd', 'sm_120a/none', 'sm_89/none'],
+        ...['sm_120a/none', 'sm_89/none'],
+      ].sort(),
+    );
   });
 
   it('refuses a truncated library and a corrupt compressed entry', async () => {

@@ -9,7 +9,10 @@ export const NVCC = path.join(CUDA_HOME, 'bin', 'nvcc');
 export async function writeKernels(dir: string): Promise<{ add: string; scale: string }> {
   const add = path.join(dir, 'add.cu');
   const scale = path.join(dir, 'scale.cu');
-  await writeFile(add, '__global__ void add(const float *a, float *b, int n) { int i = threadIdx.x; if (i < n) b[i] += a[i]; }\n');
+  await writeFile(
+    add,
+    '__global__ void add(const float *a, float *b, int n) { int i = threadIdx.x; if (i < n) b[i] += a[i]; }\n',
+  );
   await writeFile(
     scale,
     '__global__ void scale(float *x, float s, int n) { int i = threadIdx.x; if (i < n) x[i] *= s; }\n' +

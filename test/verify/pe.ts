@@ -27,7 +27,9 @@ export function peLayout(sections: readonly PeSection[], headerSize = 0x400): { 
 
 export function buildPeDll(sections: readonly PeSection[]): Buffer {
   const layout = peLayout(sections);
-  const out = Buffer.alloc(layout.length ? layout.at(-1)!.offset + align(sections.at(-1)!.data.length, FILE_ALIGN) : 0x400);
+  const out = Buffer.alloc(
+    layout.length ? layout.at(-1)!.offset + align(sections.at(-1)!.data.length, FILE_ALIGN) : 0x400,
+  );
   out.write('MZ', 0, 'latin1');
   out.writeUInt32LE(0x80, 0x3c);
   out.write('PE\0\0', 0x80, 'latin1');

@@ -2,7 +2,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors';
 import { summaryMarkdown } from '../../src/core/summary';
-import { brokenExtension, buildFixtureWheel, FIXTURES, removeScratch, repackWheel, runVerifyStep, scratch, stubTorchIndex } from './fixtures';
+import {
+  brokenExtension,
+  buildFixtureWheel,
+  FIXTURES,
+  removeScratch,
+  repackWheel,
+  runVerifyStep,
+  scratch,
+  stubTorchIndex,
+} from './fixtures';
 
 // The cudapkg fixture splits TORCH_CUDA_ARCH_LIST on ";" only, as real setup.py files do.
 let spaced: string; // "9.0 12.0": one item, so sm_90a only
@@ -33,7 +42,13 @@ describe('verify step on cudapkg (generic)', () => {
     const { outputs, report, ctx, error } = await verify({ wheels: separated, 'arch-list': '9.0;12.0' });
     expect(error).toBeUndefined();
     expect(outputs.archs).toBe('9.0;12.0');
-    expect(report).toMatchObject({ schema: 1, package: 'generic', requested: ['9.0', '12.0'], archs: ['9.0', '12.0'], passed: true });
+    expect(report).toMatchObject({
+      schema: 1,
+      package: 'generic',
+      requested: ['9.0', '12.0'],
+      archs: ['9.0', '12.0'],
+      passed: true,
+    });
     const [wheel] = report.wheels;
     expect(wheel!.modules).toEqual([
       {
@@ -45,7 +60,11 @@ describe('verify step on cudapkg (generic)', () => {
       },
     ]);
     expect(wheel!.gpus).toEqual({ '9.0': 'sass', '12.0': 'sass' });
-    expect(wheel!.import).toMatchObject({ status: 'passed', python: expect.stringMatching(/^3\.12\./), modules: [{ module: 'cudapkg' }, { module: 'cudapkg._kernels' }] });
+    expect(wheel!.import).toMatchObject({
+      status: 'passed',
+      python: expect.stringMatching(/^3\.12\./),
+      modules: [{ module: 'cudapkg' }, { module: 'cudapkg._kernels' }],
+    });
     expect(wheel!.runtime).toEqual({ status: 'skipped', reason: 'no torch in the test venv' });
     expect(ctx.text()).toContain('cudapkg._kernels (elf): sm_90a, sm_120a');
     const summary = summaryMarkdown(ctx.summary);
@@ -54,16 +73,27 @@ describe('verify step on cudapkg (generic)', () => {
   });
 
   it('fails the wheel built from "9.0 12.0" among several, with one error naming the module and the missing arch', async () => {
-    const { error, report, outputs, ctx } = await verify({ wheels: `${path.dirname(spaced)}/*.whl\n${separated}`, 'arch-list': '9.0 12.0' });
-    expect(Object.fromEntries(report.wheels.map((w) => [w.file, w.passed]))).toEqual({ [spaced]: false, [separated]: true });
-    expect(error?.message).toBe(`${path.basename(spaced)}: cudapkg._kernels has no GPU code for 12.0 (it carries sm_90a)`);
+    const { error, report, outputs, ctx } = await verify({
+      wheels: `${path.dirname(spaced)}/*.whl\n${separated}`,
+      'arch-list': '9.0 12.0',
+    });
+    expect(Object.fromEntries(report.wheels.map((w) => [w.file, w.passed]))).toEqual({
+      [spaced]: false,
+      [separated]: true,
+    });
+    expect(error?.message).toBe(
+      `${path.basename(spaced)}: cudapkg._kernels has no GPU code for 12.0 (it carries sm_90a)`,
+    );
     // What every wheel runs on.
     expect(outputs.archs).toBe('9.0');
-    expect(report.wheels.find((w) => w.file === spaced)!.modules[0]!.archs['12.0']).toEqual({ served: 'missing', required: true });
+    expect(report.wheels.find((w) => w.file === spaced)!.modules[0]!.archs['12.0']).toEqual({
+      served: 'missing',
+      required: true,
+    });
     expect(summaryMarkdown(ctx.summary)).toContain('| cudapkg._kernels | SASS | ❌ missing | sm_90a |');
   });
 
-  it('reports an extension module that does not import, with Python\'s error', async () => {
+  it("reports an extension module that does not import, with Python's error", async () => {
     const { error, report } = await verify({ wheels: broken, 'arch-list': '8.0' });
     const wheel = report.wheels[0]!;
     expect(wheel.import.status).toBe('failed');
@@ -72,7 +102,9 @@ describe('verify step on cudapkg (generic)', () => {
     expect(wheel.problems).toEqual([
       'no extension module carries GPU code, so nothing runs on 8.0',
       expect.stringMatching(/^import cudapkg failed: ImportError: .*undefined symbol: cudapkg_missing_symbol/),
-      expect.stringMatching(/^import cudapkg\._kernels failed: ImportError: .*undefined symbol: cudapkg_missing_symbol/),
+      expect.stringMatching(
+        /^import cudapkg\._kernels failed: ImportError: .*undefined symbol: cudapkg_missing_symbol/,
+      ),
     ]);
     expect(error?.message).toMatch(/^3 problems:\n/);
   });
@@ -86,21 +118,36 @@ describe('verify step on cudapkg (generic)', () => {
 
   it('installs torch in the test venv from the index given (torch: install)', async () => {
     const index = await stubTorchIndex(dir, '2.11.0');
-    const { error, report } = await verify({ wheels: separated, 'arch-list': '9.0', torch: 'install', 'torch-version': '2.11.0', 'torch-index-url': index });
+    const { error, report } = await verify({
+      wheels: separated,
+      'arch-list': '9.0',
+      torch: 'install',
+      'torch-version': '2.11.0',
+      'torch-index-url': index,
+    });
     expect(error).toBeUndefined();
     expect(report.wheels[0]!.import).toMatchObject({ status: 'passed', torch: '2.11.0+stub' });
     expect(report.wheels[0]!.runtime).toEqual({ status: 'skipped', reason: 'torch sees no GPU' });
   });
 
   it('refuses bad input with one line naming the input, before any venv is made', async () => {
-    const refused = (raw: Record<string, string>) => verify({ wheels: separated, 'arch-list': '9.0', ...raw }).then(
-      () => 'passed',
-      (e: Error) => (e instanceof ConfigurationError ? e.message : `not a ConfigurationError: ${e.message}`),
+    const refused = (raw: Record<string, string>) =>
+      verify({ wheels: separated, 'arch-list': '9.0', ...raw }).then(
+        () => 'passed',
+        (e: Error) => (e instanceof ConfigurationError ? e.message : `not a ConfigurationError: ${e.message}`),
+      );
+    expect(await refused({ wheels: path.join(dir, 'nothing', '*.whl') })).toMatch(
+      /^wheels: ".*nothing\/\*\.whl" matched no wheel file\./,
     );
-    expect(await refused({ wheels: path.join(dir, 'nothing', '*.whl') })).toMatch(/^wheels: ".*nothing\/\*\.whl" matched no wheel file\./);
-    expect(await refused({ 'arch-list': '9.0 13.7' })).toMatch(/^arch-list: "13\.7" is not a GPU architecture CUDA knows/);
-    expect(await refused({ python: '3.11' })).toMatch(/^python: Python 3\.11\.\d+ cannot install cudapkg-.*, which is for cp312\./);
-    expect(await refused({ torch: 'install' })).toMatch(/^torch-version: not given, and cudapkg-0\.1\.0-cp312-cp312-linux_x86_64\.whl names no torch in its version\./);
+    expect(await refused({ 'arch-list': '9.0 13.7' })).toMatch(
+      /^arch-list: "13\.7" is not a GPU architecture CUDA knows/,
+    );
+    expect(await refused({ python: '3.11' })).toMatch(
+      /^python: Python 3\.11\.\d+ cannot install cudapkg-.*, which is for cp312\./,
+    );
+    expect(await refused({ torch: 'install' })).toMatch(
+      /^torch-version: not given, and cudapkg-0\.1\.0-cp312-cp312-linux_x86_64\.whl names no torch in its version\./,
+    );
     expect(await refused({ 'runtime-test': 'always' })).toBe(
       'runtime-test: "always" needs torch in the test venv, and torch is "none". Use torch: install or preinstalled, or runtime-test: auto',
     );

@@ -45,22 +45,37 @@ describe('readWheel', () => {
     await writeFile(cut, bytes.subarray(0, bytes.length - 200));
     await expect(readWheel(cut)).rejects.toThrow(/not a readable zip archive/);
 
-    const planted = await variant(NAME, (all) => [...all, { name: 'zz/evil.py', data: Buffer.from('x'), mode: 0o644 }], 'evil');
-    const evil = Buffer.from((await readFile(planted)).toString('latin1').replaceAll('zz/evil.py', '../evil.py'), 'latin1');
+    const planted = await variant(
+      NAME,
+      (all) => [...all, { name: 'zz/evil.py', data: Buffer.from('x'), mode: 0o644 }],
+      'evil',
+    );
+    const evil = Buffer.from(
+      (await readFile(planted)).toString('latin1').replaceAll('zz/evil.py', '../evil.py'),
+      'latin1',
+    );
     await writeFile(planted, evil);
     await expect(readWheel(planted)).rejects.toThrow(/invalid relative path: \.\.\/evil\.py/);
   });
 
   it('finds a file that does not match RECORD, and files RECORD leaves out or invents', async () => {
-    const tampered = await variant(NAME, (all) => {
-      const so = all.find((i) => i.name.endsWith('.so'))!;
-      so.data = Buffer.concat([so.data, Buffer.from([0])]);
-      return [...all, { name: 'cudapkg/extra.py', data: Buffer.from(''), mode: 0o644 }].filter((i) => i.name !== 'cudapkg/__init__.py');
-    }, 'tampered');
+    const tampered = await variant(
+      NAME,
+      (all) => {
+        const so = all.find((i) => i.name.endsWith('.so'))!;
+        so.data = Buffer.concat([so.data, Buffer.from([0])]);
+        return [...all, { name: 'cudapkg/extra.py', data: Buffer.from(''), mode: 0o644 }].filter(
+          (i) => i.name !== 'cudapkg/__init__.py',
+        );
+      },
+      'tampered',
+    );
     const { problems } = await readWheel(tampered);
     expect(problems).toEqual([
       'RECORD lists cudapkg/__init__.py, which is not in the archive',
-      expect.stringMatching(/^cudapkg\/_kernels\.cpython-312-x86_64-linux-gnu\.so does not match its RECORD hash \(sha256=/),
+      expect.stringMatching(
+        /^cudapkg\/_kernels\.cpython-312-x86_64-linux-gnu\.so does not match its RECORD hash \(sha256=/,
+      ),
       'cudapkg/extra.py is in the archive but not in RECORD',
     ]);
   });
@@ -87,7 +102,10 @@ describe('wheel metadata helpers', () => {
     const headers = parseHeaders('Metadata-Version: 2.1\nName: a\nClassifier: x\nClassifier: y\n\nName: body\n');
     expect(headers.get('name')).toEqual(['a']);
     expect(headers.get('classifier')).toEqual(['x', 'y']);
-    expect(expandTags({ distribution: 'a', version: '1', python: 'py2.py3', abi: 'none', platform: 'any' })).toEqual(['py2-none-any', 'py3-none-any']);
+    expect(expandTags({ distribution: 'a', version: '1', python: 'py2.py3', abi: 'none', platform: 'any' })).toEqual([
+      'py2-none-any',
+      'py3-none-any',
+    ]);
   });
 
   it('names modules under .data/platlib and leaves out libraries no import reaches', async () => {

@@ -30,10 +30,15 @@ async function demoWheel(dir: string): Promise<string> {
     { name: 'demo_pkg/__init__.py', data: Buffer.from('VALUE = 7\n'), mode: 0o644 },
     { name: 'demo_pkg-1.0.0+old.data/scripts/demo-tool', data: Buffer.from('#!python\nprint(1)\n'), mode: 0o755 },
     { name: `${info}/METADATA`, data: Buffer.from(METADATA), mode: 0o644 },
-    { name: `${info}/WHEEL`, data: Buffer.from('Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'), mode: 0o644 },
+    {
+      name: `${info}/WHEEL`,
+      data: Buffer.from('Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n'),
+      mode: 0o644,
+    },
     { name: `${info}/RECORD.jws`, data: Buffer.from('{}'), mode: 0o644 },
   ];
-  const record = items.map((i) => `${i.name},${recordHash(i.data)},${i.data.length}`).join('\n') + `\n${info}/RECORD,,\n`;
+  const record =
+    items.map((i) => `${i.name},${recordHash(i.data)},${i.data.length}`).join('\n') + `\n${info}/RECORD,,\n`;
   await writeZip(file, [...items, { name: `${info}/RECORD`, data: Buffer.from(record), mode: 0o644 }]);
   return file;
 }
@@ -43,7 +48,11 @@ describe('relabelWheel', () => {
   let relabelled: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'relabel-'));
-    relabelled = await relabelWheel(await demoWheel(dir), { label: 'cu128torch2.7.1', requires: ['torch>=2.7,<2.8'] }, dir);
+    relabelled = await relabelWheel(
+      await demoWheel(dir),
+      { label: 'cu128torch2.7.1', requires: ['torch>=2.7,<2.8'] },
+      dir,
+    );
   });
 
   it('renames the file and the .dist-info and .data folders, and rewrites METADATA', async () => {
@@ -58,10 +67,12 @@ describe('relabelWheel', () => {
     ]);
     expect(items[1]!.mode).toBe(0o755);
     expect(items[2]!.data.toString()).toBe(
-      METADATA.replace('Version: 1.0.0+old', 'Version: 1.0.0+cu128torch2.7.1').replace('Requires-Dist: torch\n', '').replace(
-        'Requires-Dist: Torch (>=2.0) ; extra == "dev"\n',
-        'Requires-Dist: Torch (>=2.0) ; extra == "dev"\nRequires-Dist: torch>=2.7,<2.8\n',
-      ),
+      METADATA.replace('Version: 1.0.0+old', 'Version: 1.0.0+cu128torch2.7.1')
+        .replace('Requires-Dist: torch\n', '')
+        .replace(
+          'Requires-Dist: Torch (>=2.0) ; extra == "dev"\n',
+          'Requires-Dist: Torch (>=2.0) ; extra == "dev"\nRequires-Dist: torch>=2.7,<2.8\n',
+        ),
     );
   });
 
@@ -70,16 +81,22 @@ describe('relabelWheel', () => {
     const rows = parseRecord(items.at(-1)!.data.toString());
     expect(rows.map((r) => r.path)).toEqual(items.map((i) => i.name));
     for (const item of items.slice(0, -1)) {
-      expect(rows.find((r) => r.path === item.name)).toEqual({ path: item.name, hash: recordHash(item.data), size: String(item.data.length) });
+      expect(rows.find((r) => r.path === item.name)).toEqual({
+        path: item.name,
+        hash: recordHash(item.data),
+        size: String(item.data.length),
+      });
     }
     expect(rows.at(-1)).toEqual({ path: items.at(-1)!.name, hash: '', size: '' });
   });
 
-  it('passes the wheel tool\'s hash check and installs with pip under the new version', async () => {
+  it("passes the wheel tool's hash check and installs with pip under the new version", async () => {
     const env = { ...process.env, ...offlinePipEnv() };
     const venv = await createVenv(await findPython('3.11'), path.join(dir, 'venv'));
     await runChecked(venv.executable, ['-m', 'pip', 'install', '-q', 'wheel'], { env });
-    await runChecked(venv.executable, ['-m', 'wheel', 'unpack', '--dest', path.join(dir, 'unpacked'), relabelled], { env });
+    await runChecked(venv.executable, ['-m', 'wheel', 'unpack', '--dest', path.join(dir, 'unpacked'), relabelled], {
+      env,
+    });
     await runChecked(venv.executable, ['-m', 'pip', 'install', '-q', '--no-deps', relabelled], { env });
     const shown = await runChecked(venv.executable, ['-m', 'pip', 'show', 'demo-pkg'], { env });
     expect(shown.stdout).toMatch(/^Version: 1\.0\.0\+cu128torch2\.7\.1$/m);
@@ -90,7 +107,9 @@ describe('relabelWheel', () => {
     const file = await relabelWheel(await demoWheel(dir), { requires: ['numpy<3'] }, path.join(dir));
     expect(path.basename(file)).toBe('demo_pkg-1.0.0+old-py3-none-any.whl');
     const metadata = (await readZip(file)).find((i) => i.name.endsWith('METADATA'))!.data.toString();
-    expect(metadata).toContain('Requires-Dist: torch\nRequires-Dist: Torch (>=2.0) ; extra == "dev"\nRequires-Dist: numpy<3\n');
+    expect(metadata).toContain(
+      'Requires-Dist: torch\nRequires-Dist: Torch (>=2.0) ; extra == "dev"\nRequires-Dist: numpy<3\n',
+    );
     expect(metadata).not.toContain('Requires-Dist: numpy\n');
   });
 });
@@ -99,11 +118,14 @@ describe('local labels and METADATA', () => {
   it('normalizes a label as PEP 440 does, and refuses what cannot be one', () => {
     expect(normalizeLocalLabel('+cu128torch2.7.1')).toBe('cu128torch2.7.1');
     expect(normalizeLocalLabel('CU128_Torch-2.7')).toBe('cu128.torch.2.7');
-    for (const bad of ['', '+', 'cu128+torch', 'a..b', 'cu 128', '.cu']) expect(normalizeLocalLabel(bad)).toBeUndefined();
+    for (const bad of ['', '+', 'cu128+torch', 'a..b', 'cu 128', '.cu'])
+      expect(normalizeLocalLabel(bad)).toBeUndefined();
   });
 
   it('adds requirements at the end of the headers when there are none, keeping CRLF', () => {
-    expect(editMetadata('Name: x\r\nVersion: 1\r\n\r\nbody', '1+a', ['torch>=2.7,<2.8'])).toBe('Name: x\r\nVersion: 1+a\r\nRequires-Dist: torch>=2.7,<2.8\r\n\r\nbody');
+    expect(editMetadata('Name: x\r\nVersion: 1\r\n\r\nbody', '1+a', ['torch>=2.7,<2.8'])).toBe(
+      'Name: x\r\nVersion: 1+a\r\nRequires-Dist: torch>=2.7,<2.8\r\n\r\nbody',
+    );
     expect(editMetadata('Name: x\nVersion: 1', '2', [])).toBe('Name: x\nVersion: 2');
   });
 });

@@ -10,11 +10,24 @@ describe('wheel tags of matrix platforms', () => {
   });
 
   it('maps linux-x86_64 to linux_x86_64 and every manylinux x86_64 tag, windows-x86_64 to win_amd64', () => {
-    for (const tag of ['linux_x86_64', 'manylinux1_x86_64', 'manylinux2010_x86_64', 'manylinux2014_x86_64', 'manylinux_2_28_x86_64']) {
+    for (const tag of [
+      'linux_x86_64',
+      'manylinux1_x86_64',
+      'manylinux2010_x86_64',
+      'manylinux2014_x86_64',
+      'manylinux_2_28_x86_64',
+    ]) {
       expect(platformTagFits(tag, 'linux-x86_64'), tag).toBe(true);
       expect(platformTagFits(tag, 'windows-x86_64'), tag).toBe(false);
     }
-    for (const tag of ['musllinux_1_2_x86_64', 'manylinux_2_28_aarch64', 'linux_aarch64', 'win32', 'win_arm64', 'any']) {
+    for (const tag of [
+      'musllinux_1_2_x86_64',
+      'manylinux_2_28_aarch64',
+      'linux_aarch64',
+      'win32',
+      'win_arm64',
+      'any',
+    ]) {
       expect(platformTagFits(tag, 'linux-x86_64'), tag).toBe(false);
     }
     expect(platformTagFits('win_amd64', 'windows-x86_64')).toBe(true);
@@ -28,7 +41,9 @@ describe('wheel tags of matrix platforms', () => {
       wheelFits(parseWheelName(name), python, platform);
     expect(fits('sageattention-2.2.0+cu128torch2.7.1-cp312-cp312-linux_x86_64.whl', '3.12')).toBe(true);
     expect(fits('sageattention-2.2.0+cu128torch2.7.1-cp312-cp312-linux_x86_64.whl', '3.13')).toBe(false);
-    expect(fits('sageattention-2.2.0+cu128torch2.7.1-cp312-cp312-linux_x86_64.whl', '3.12', 'windows-x86_64')).toBe(false);
+    expect(fits('sageattention-2.2.0+cu128torch2.7.1-cp312-cp312-linux_x86_64.whl', '3.12', 'windows-x86_64')).toBe(
+      false,
+    );
     expect(fits('x-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl', '3.12')).toBe(true);
     expect(fits('x-1-cp312-cp312-win_amd64.whl', '3.12', 'windows-x86_64')).toBe(true);
     expect(fits('x-1-cp311.cp312-cp311.cp312-linux_x86_64.whl', '3.12')).toBe(true);

@@ -63,8 +63,16 @@ describe('zip', () => {
     await expect(readZip(path.join(dir, 'cut.zip'))).rejects.toThrow(/not a readable zip archive/);
 
     // The same bytes with the name patched to climb out of the folder.
-    const evil = Buffer.from(bytes.toString('latin1').replaceAll('a.txt', '../..').replace(/\.\.\/\.\./g, '../ab'), 'latin1');
+    const evil = Buffer.from(
+      bytes
+        .toString('latin1')
+        .replaceAll('a.txt', '../..')
+        .replace(/\.\.\/\.\./g, '../ab'),
+      'latin1',
+    );
     await writeFile(path.join(dir, 'evil.zip'), evil);
-    await expect(extractZip(path.join(dir, 'evil.zip'), path.join(dir, 'out'))).rejects.toThrow(/invalid relative path|escapes/);
+    await expect(extractZip(path.join(dir, 'evil.zip'), path.join(dir, 'out'))).rejects.toThrow(
+      /invalid relative path|escapes/,
+    );
   });
 });
