@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
@@ -53,10 +54,14 @@ interface Plan {
 }
 
 /** The id git gives a blob: how the Hub names a file it keeps in git rather than LFS. */
-const gitBlobOid = (text: string): string => {
-  const data = Buffer.from(text);
-  return createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
-};
+const gitBlobOid = (data: Buffer): string =>
+  createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+
+/** Whether the Hub's file is this wheel: by sha256 for LFS files, by git blob id for the rare one kept in git. */
+async function sameFile(file: HubFile, wheel: LocalWheel, sha256: string): Promise<boolean> {
+  if (file.sha256) return file.sha256 === sha256;
+  return file.size === wheel.size && file.gitOid === gitBlobOid(await readFile(wheel.path));
+}
 
 /**
  * Publishes the wheels to a Hub repository's branch in one commit, with SHA256SUMS next to them
@@ -86,7 +91,7 @@ export async function publishToHub(request: HubPublishRequest, deps: HubPublishD
       const existing = byPath.get(path);
       let action: Decision['action'] = 'create';
       if (existing) {
-        if (existing.sha256 === (await sha256Of(wheel))) action = 'unchanged';
+        if (await sameFile(existing, wheel, await sha256Of(wheel))) action = 'unchanged';
         else
           action = { overwrite: 'replace', skip: 'skip', fail: 'conflict' }[request.onConflict] as Decision['action'];
       }
@@ -130,7 +135,7 @@ export async function publishToHub(request: HubPublishRequest, deps: HubPublishD
     if (request.checksums) {
       const sums = sha256Sums(wheels);
       const current = byPath.get(pathOf(SUMS_NAME));
-      if (current?.gitOid !== gitBlobOid(sums) && !(current === undefined && sums === '')) {
+      if (current?.gitOid !== gitBlobOid(Buffer.from(sums)) && !(current === undefined && sums === '')) {
         uploads.push({ path: pathOf(SUMS_NAME), text: sums });
         listings.push(pathOf(SUMS_NAME));
       }

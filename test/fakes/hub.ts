@@ -224,7 +224,9 @@ export class FakeHub {
     }
 
     const role = this.tokens[(req.headers.authorization ?? '').replace(/^Bearer /, '')];
-    if (!role) return error(401, 'Invalid credentials in Authorization header');
+    // Downloads of a public repository need no token (pip sends none); a wrong token is refused anywhere.
+    const anonymousDownload = !req.headers.authorization && kindOf(req) === 'resolve';
+    if (!role && !anonymousDownload) return error(401, 'Invalid credentials in Authorization header');
     const needsWrite = () => {
       if (role === 'write') return false;
       error(403, 'You do not have write access to this repository. Use a token with the "write" role.');
