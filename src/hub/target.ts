@@ -100,7 +100,11 @@ export function parseEndpoint(value: string): string {
 
 export function checkToken(value: string): string {
   if (value === '')
-    throw inputError('hf-token', 'is empty', 'Give a Hugging Face token with write access, e.g. secrets.HF_TOKEN');
+    throw inputError(
+      'hf-token',
+      'is empty and HF_TOKEN is not set',
+      'Give a Hugging Face token with write access, e.g. secrets.HF_TOKEN',
+    );
   // @huggingface/hub refuses other tokens itself, with a message that would not name the input.
   if (!value.startsWith('hf_'))
     throw inputError(

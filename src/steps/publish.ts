@@ -84,7 +84,8 @@ const spec = {
       default: 'main',
     },
     'hf-token': {
-      description: 'Hugging Face token (hf_...) with write access to hf-repo, e.g. secrets.HF_TOKEN.',
+      description:
+        'Hugging Face token (hf_...) with write access to hf-repo, e.g. secrets.HF_TOKEN. Empty: the HF_TOKEN environment variable.',
       secret: true,
     },
     'hf-endpoint': {
@@ -130,8 +131,8 @@ function explain(error: unknown, apiUrl: string, repo: string): unknown {
 }
 
 /** The hf-* inputs, checked; the token is masked from here on. */
-function hubTarget(inputs: Inputs<Input>, ctx: Context): HubTarget {
-  const token = checkToken(inputs.string('hf-token'));
+function hubTarget(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv): HubTarget {
+  const token = checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? ''));
   ctx.env.secret(token);
   return {
     repo: parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type')),
@@ -221,7 +222,7 @@ async function runHub(
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
   const targets = parseTargets(inputs.string('target'));
-  const hub = targets.includes('huggingface') ? hubTarget(inputs, ctx) : undefined;
+  const hub = targets.includes('huggingface') ? hubTarget(inputs, ctx, env) : undefined;
   if (!targets.includes('github-release')) {
     const published = (await runHub(inputs, ctx, hub!, await localWheels(inputs, ctx, env), secondMs))!;
     return { 'release-url': published.url, 'hf-url': published.url, assets: JSON.stringify(published.assets) };

@@ -107,6 +107,13 @@ describe('the publish step with target huggingface', () => {
     expect(hub.repos.size).toBe(0);
   });
 
+  it('an empty hf-token falls back to HF_TOKEN, as the Hub tools do', async () => {
+    env.HF_TOKEN = HF_TOKEN;
+    const { ctx, error } = await run({ 'hf-token': '', 'dry-run': 'true' });
+    expect(error).toBeUndefined();
+    expect(ctx.secrets).toEqual([HF_TOKEN]);
+  });
+
   it.each([
     [{ target: 'gitlab' }, /^target: "gitlab" is not a target\. Allowed: github-release, huggingface/],
     [{ target: '', token: GH_TOKEN }, /^tag: is empty/], // the default target is github-release
@@ -115,7 +122,7 @@ describe('the publish step with target huggingface', () => {
     [{ 'hf-repo': 'octo/-wheels' }, /^hf-repo: "octo\/-wheels" is not owner\/name/],
     [{ 'hf-repo': '' }, /^hf-repo: is empty\./],
     [{ 'hf-repo-type': 'space' }, /^hf-repo-type: "space" is not allowed\. Allowed: model, dataset/],
-    [{ 'hf-token': '' }, /^hf-token: is empty\. Give a Hugging Face token/],
+    [{ 'hf-token': '' }, /^hf-token: is empty and HF_TOKEN is not set\. Give a Hugging Face token/],
     [{ 'hf-token': 'S3CRET_not_a_hub_token' }, /^hf-token: does not start with hf_\./],
     [
       { 'hf-revision': 'refs/pr/1' },
