@@ -30,13 +30,13 @@ export function modelCard(current: string | undefined, repo: HubRepo, wheels: Pa
 }
 
 /**
- * The GPU archs column of a card's wheel table, by wheel name: the Hub keeps no other record of
- * them, and a job knows only its own wheels' archs.
+ * The GPU archs column of a card's wheel table, by the wheel's URL: the Hub keeps no other record
+ * of them, and a job knows only its own wheels' archs.
  */
 export function archsFromCard(card: string | undefined): Map<string, string[]> {
   const archs = new Map<string, string[]>();
   for (const line of (card ?? '').split('\n')) {
-    const row = /^\| \[([^\]]+)\]\([^)]*\) \| (.*) \|$/.exec(line);
+    const row = /^\| \[[^\]]+\]\(([^)]*)\) \| (.*) \|$/.exec(line);
     if (!row) continue;
     // Cells: Python, torch, CUDA, platform, GPU archs, size; a `|` inside a cell is written \|.
     const cells = row[2]!.split(/(?<!\\) \| /);

@@ -82,7 +82,8 @@ export async function publishToHub(request: HubPublishRequest, deps: HubPublishD
   };
 
   const plan = async (base: string | undefined): Promise<Plan> => {
-    const files = base ? await hub.files(repo, base, folder) : [];
+    // The whole tree: the card lists the wheels of every folder, whichever folder this job writes.
+    const files = base ? await hub.files(repo, base, '') : [];
     const card = base ? await hub.text(repo, base, CARD_NAME) : undefined;
     const byPath = new Map(files.map((f) => [f.path, f]));
     const decisions: Decision[] = [];
@@ -106,41 +107,39 @@ export async function publishToHub(request: HubPublishRequest, deps: HubPublishD
       );
     }
 
-    // The wheels of the folder once this commit lands: what is there, with this job's on top.
+    // The repository's wheels once this commit lands, by path: what is there, with this job's on top.
     const cardArchs = archsFromCard(card);
     const listed = new Map<string, ReleasedWheel>();
     for (const file of files) {
-      const name = file.path.slice(folder ? folder.length + 1 : 0);
-      if (name.includes('/') || !name.endsWith('.whl')) continue;
-      listed.set(name, {
-        name,
-        size: file.size,
-        url: urlOf(name),
-        sha256: file.sha256,
-        archs: cardArchs.get(name) ?? [],
-      });
+      if (!file.path.endsWith('.whl')) continue;
+      const url = resolveUrl(endpoint, repo, revision, file.path);
+      const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+      listed.set(file.path, { name, size: file.size, url, sha256: file.sha256, archs: cardArchs.get(url) ?? [] });
     }
     for (const d of decisions) {
       if (d.action === 'skip') continue;
-      const archs = d.wheel.archs.length > 0 ? d.wheel.archs : (cardArchs.get(d.wheel.name) ?? []);
+      const url = urlOf(d.wheel.name);
+      const archs = d.wheel.archs.length > 0 ? d.wheel.archs : (cardArchs.get(url) ?? []);
       const sha256 = await sha256Of(d.wheel);
-      listed.set(d.wheel.name, { name: d.wheel.name, size: d.wheel.size, url: urlOf(d.wheel.name), sha256, archs });
+      listed.set(d.path, { name: d.wheel.name, size: d.wheel.size, url, sha256, archs });
     }
-    const wheels = [...listed.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const sorted = [...listed.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const all = sorted.map(([, wheel]) => wheel);
+    const here = sorted.filter(([path]) => path === pathOf(path.slice(path.lastIndexOf('/') + 1))).map(([, w]) => w);
 
     const uploads: HubUpload[] = decisions
       .filter((d) => d.action === 'create' || d.action === 'replace')
       .map((d) => ({ path: d.path, file: d.wheel.path }));
     const listings: string[] = [];
     if (request.checksums) {
-      const sums = sha256Sums(wheels);
+      const sums = sha256Sums(here);
       const current = byPath.get(pathOf(SUMS_NAME));
       if (current?.gitOid !== gitBlobOid(Buffer.from(sums)) && !(current === undefined && sums === '')) {
         uploads.push({ path: pathOf(SUMS_NAME), text: sums });
         listings.push(pathOf(SUMS_NAME));
       }
     }
-    const newCard = modelCard(card, repo, wheels);
+    const newCard = modelCard(card, repo, all);
     if (newCard !== card) {
       uploads.push({ path: CARD_NAME, text: newCard });
       listings.push(CARD_NAME);

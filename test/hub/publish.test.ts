@@ -85,6 +85,22 @@ describe('publishing to the Hub', () => {
     expect(fileText(fake, 'wheels/SHA256SUMS')!.trim().split('\n')).toHaveLength(3);
   });
 
+  it('wheels in other folders stay in the card; each folder has its own SHA256SUMS', async () => {
+    await runHubPublisher(fake, hubRequest(fake, files.wheels.slice(0, 2), { folder: 'cu128' }));
+    await runHubPublisher(fake, hubRequest(fake, files.wheels.slice(2), { folder: 'cu130' }));
+    const card = fileText(fake, 'README.md')!;
+    expect(card.match(/^\| \[sageattention-/gm)).toHaveLength(3);
+    expect(card).toContain(`](${fake.url}/${REPO}/resolve/main/cu128/${encodeURIComponent(wheelName(0))}) |`);
+    expect(card).toContain('| 8.9 12.0 |');
+    expect(card).toContain(
+      `pip install ${fake.url}/${REPO}/resolve/main/cu130/${encodeURIComponent(wheelName(2, 'cu130torch2.11.0'))}`,
+    );
+    expect(fileText(fake, 'cu128/SHA256SUMS')!.trim().split('\n')).toHaveLength(2);
+    expect(fileText(fake, 'cu130/SHA256SUMS')!.trim().split('\n')).toEqual([
+      `${sha256(files.data.get(wheelName(2, 'cu130torch2.11.0'))!)}  ${wheelName(2, 'cu130torch2.11.0')}`,
+    ]);
+  });
+
   it('on-conflict: fail refuses before any upload; skip keeps the other file; overwrite replaces it', async () => {
     const repo = fake.addRepo('model', REPO);
     const other = Buffer.alloc(30_000, 7);
