@@ -10,7 +10,8 @@ import { close, listen } from './github';
  * tree (GET .../tree/{rev}/{path}, paginated by cursor and Link, `lfs.oid` = sha256 for LFS files),
  * resolve downloads (Range answered with 206 and Content-Range), preupload (binary or large files
  * go to LFS), the LFS batch API with `basic` transfers (no upload action for an object already
- * stored) and the PUT it points at (sha256 and size checked), and the ndjson commit, refused with
+ * stored) and the PUT it points at (sha256 and size checked), or, over `multipart.over` bytes,
+ * parts with ETags and a completion that joins them, and the ndjson commit, refused with
  * 412 when `parentCommit` is no longer the branch's head. Tokens are `write` or `read`; a read
  * token gets 403 on every write, an unknown one 401. Faults run before routing (`fault`).
  */
@@ -56,6 +57,8 @@ export interface FakeHubOptions {
   latencyMs?: number | (() => number);
   /** Entries per page of a tree listing (the Hub's is 1000); small values force pagination. */
   pageSize?: number;
+  /** Objects larger than this go up in parts (the Hub's `multipart` transfer) of this many bytes each. */
+  multipart?: { over: number; chunkSize: number };
 }
 
 const STALE = 'A commit has happened since. Please refresh and try again.';
@@ -71,6 +74,7 @@ export class FakeHub {
   readonly faults: HubFault[] = [];
   /** Status of every answer, by "METHOD path-kind" (commit, preupload, ...), for assertions. */
   readonly answers: { kind: string; status: number }[] = [];
+  private readonly parts = new Map<string, Map<number, Buffer>>();
   private server?: Server;
   url = '';
 
@@ -223,6 +227,26 @@ export class FakeHub {
       return send(200);
     }
 
+    // Multipart LFS (presigned part URLs on the real Hub): each part answers an ETag; the completion joins them.
+    const part = /^\/lfs-multipart\/([0-9a-f]{64})\/(\d+)$/.exec(req.path);
+    if (part && req.method === 'PUT') {
+      const parts = this.parts.get(part[1]!) ?? new Map<number, Buffer>();
+      this.parts.set(part[1]!, parts.set(Number(part[2]), req.body));
+      return send(200, undefined, { etag: `"${createHash('md5').update(req.body).digest('hex')}"` });
+    }
+    const complete = /^\/lfs-multipart\/([0-9a-f]{64})$/.exec(req.path);
+    if (complete && req.method === 'POST') {
+      const body = JSON.parse(req.body.toString()) as { oid: string; parts: { partNumber: number; etag: string }[] };
+      const parts = this.parts.get(complete[1]!) ?? new Map<number, Buffer>();
+      const chunks = body.parts.map((p) => parts.get(p.partNumber));
+      const etags = chunks.map((c) => c && `"${createHash('md5').update(c).digest('hex')}"`);
+      const data = Buffer.concat(chunks.filter((c) => c !== undefined));
+      if (etags.some((e, i) => e !== body.parts[i]!.etag) || sha256(data) !== complete[1])
+        return error(400, 'Parts do not make up the object');
+      this.lfsObjects.set(complete[1]!, data);
+      return send(200, {});
+    }
+
     const role = this.tokens[(req.headers.authorization ?? '').replace(/^Bearer /, '')];
     // Downloads of a public repository need no token (pip sends none); a wrong token is refused anywhere.
     const anonymousDownload = !req.headers.authorization && kindOf(req) === 'resolve';
@@ -270,9 +294,7 @@ export class FakeHub {
             oid,
             size,
             authenticated: true,
-            ...(this.lfsObjects.has(oid)
-              ? {}
-              : { actions: { upload: { href: `${this.url}/lfs-upload/${oid}?size=${size}`, expires_in: 3600 } } }),
+            ...(this.lfsObjects.has(oid) ? {} : { actions: { upload: this.uploadAction(oid, size) } }),
           })),
         },
         { 'content-type': 'application/vnd.git-lfs+json' },
@@ -359,6 +381,17 @@ export class FakeHub {
     return error(404, 'Not Found');
   }
 
+  /** Where an object goes: one PUT, or parts of `chunk_size` and a completion URL. */
+  private uploadAction(oid: string, size: number) {
+    const multipart = this.options.multipart;
+    if (!multipart || size <= multipart.over)
+      return { href: `${this.url}/lfs-upload/${oid}?size=${size}`, expires_in: 3600 };
+    const header: Record<string, string> = { chunk_size: String(multipart.chunkSize) };
+    for (let i = 1; i <= Math.ceil(size / multipart.chunkSize); i++)
+      header[String(i).padStart(5, '0')] = `${this.url}/lfs-multipart/${oid}/${i}`;
+    return { href: `${this.url}/lfs-multipart/${oid}`, header, expires_in: 3600 };
+  }
+
   private info(repo: FakeHubRepo, commit: FakeHubCommit) {
     return {
       _id: createHash('sha1').update(repo.name).digest('hex').slice(0, 24),
@@ -422,6 +455,7 @@ export class FakeHub {
 /** What a request is, in a word, for counting: commit, preupload, lfs-batch, lfs-upload, tree, resolve, info, ... */
 export function kindOf(req: Pick<FakeHubRequest, 'method' | 'path'>): string {
   if (req.path.startsWith('/lfs-upload/')) return 'lfs-upload';
+  if (req.path.startsWith('/lfs-multipart/')) return req.method === 'PUT' ? 'lfs-part' : 'lfs-complete';
   if (req.path.endsWith('.git/info/lfs/objects/batch')) return 'lfs-batch';
   if (/\/resolve\//.test(req.path)) return 'resolve';
   if (req.path === '/api/repos/create') return 'create-repo';

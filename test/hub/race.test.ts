@@ -10,14 +10,19 @@ describe('4 publishers racing on a new repository and branch', () => {
   let results: Awaited<ReturnType<typeof runHubPublisher>>[];
   beforeAll(async () => {
     // Jittered latency interleaves the jobs' requests; small pages make every tree listing paginate.
-    fake = await new FakeHub({ [WRITE_TOKEN]: 'write' }, { latencyMs: () => Math.random() * 15, pageSize: 4 }).start();
+    // The last job's wheels are larger: they go up in parts, as the Hub has large files sent.
+    fake = await new FakeHub(
+      { [WRITE_TOKEN]: 'write' },
+      { latencyMs: () => Math.random() * 15, pageSize: 4, multipart: { over: 30_000, chunkSize: 16_384 } },
+    ).start();
     fake.failing((r) => kindOf(r) === 'lfs-upload', 502, 1);
+    fake.failing((r) => kindOf(r) === 'lfs-part', 503, 1);
     fake.failing((r) => kindOf(r) === 'commit', 429, 1, 1);
     jobs = await Promise.all(
       [0, 1, 2, 3].map((job) =>
         zipWheels(
           [0, 1, 2].map((i) => wheelName(job * 10 + i, `cu12${job}torch2.${job}.0`)),
-          20_000,
+          job === 3 ? 50_000 : 20_000,
         ),
       ),
     );
@@ -50,6 +55,8 @@ describe('4 publishers racing on a new repository and branch', () => {
   });
 
   it('holds every wheel once, intact', () => {
+    expect(fake.requests.filter((r) => kindOf(r) === 'lfs-complete').length).toBe(3);
+    expect(fake.requests.filter((r) => kindOf(r) === 'lfs-part').length).toBe(3 * 4 + 1); // 4 parts each, one retried
     const tree = fake.tree(REPO, 'v2');
     const wheels = [...tree.keys()].filter((p) => p.endsWith('.whl'));
     expect(wheels.sort()).toEqual(
