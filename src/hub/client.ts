@@ -89,6 +89,11 @@ export function explainHubError(error: unknown, target: { repo: HubRepo; endpoin
       'Give a token with write access to hf-repo (a write token, or a fine-grained one that may write this repository)',
     );
   }
+  if (error instanceof HubApiError) {
+    // An LFS storage URL's query is a presigned credential: the log gets the URL without it.
+    error.message = error.message.replace(/(https?:\/\/[^\s?]+)\?\S*/g, '$1');
+    return error;
+  }
   if (error instanceof TypeError && /fetch failed/.test(error.message)) {
     const cause = (error.cause as Error | undefined)?.message ?? '';
     return new Error(`the Hub at ${target.endpoint} could not be reached: ${cause || error.message}`);

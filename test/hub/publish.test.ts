@@ -130,6 +130,13 @@ describe('publishing to the Hub', () => {
     expect(fileText(fake, 'wheels/SHA256SUMS')).not.toContain(sha256(other));
   });
 
+  it('checksums: false writes no SHA256SUMS', async () => {
+    await runHubPublisher(fake, hubRequest(fake, files.wheels, { checksums: false }));
+    expect([...fake.tree(REPO).keys()].sort()).toEqual(
+      ['.gitattributes', 'README.md', ...files.wheels.map((w) => `wheels/${w.name}`)].sort(),
+    );
+  });
+
   it('a dry run reads and changes nothing', async () => {
     const result = await runHubPublisher(fake, hubRequest(fake, files.wheels, { dryRun: true, revision: 'v2' }));
     expect(result.repoCreated).toBe(true);

@@ -161,6 +161,19 @@ describe('the publish step with target huggingface', () => {
     expect(hub.history(REPO)).toHaveLength(1);
   });
 
+  it('an LFS storage URL in an error is shown without its query (a presigned credential)', async () => {
+    hub.fault((req, res) => {
+      if (kindOf(req) !== 'lfs-upload') return false;
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'Bad Request' }));
+      return true;
+    }, 100);
+    const { error, everything } = await run({});
+    expect(errorMessage(error)).toMatch(/URL: http:\/\/127\.0\.0\.1:\d+\/lfs-upload\/[0-9a-f]{64}\b/);
+    expect(everything).not.toMatch(/lfs-upload\/[0-9a-f]{64}\?size=/);
+    hub.faults.length = 0;
+  });
+
   it('a Hub that cannot be reached is named, after retries', async () => {
     const { server, url } = await listen(async () => undefined);
     await close(server);
