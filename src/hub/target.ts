@@ -75,7 +75,7 @@ export function parseFolder(value: string): string {
     throw inputError(
       'hf-path',
       `"${value}" is not a folder inside the repository`,
-      'Give a relative folder such as wheels or wheels/cu128 ("" or . for the top)',
+      'Give a relative folder such as wheels or wheels/cu128 (. for the top)',
     );
   }
   return folder;

@@ -94,7 +94,7 @@ const spec = {
     },
     'hf-path': {
       description:
-        'Folder of the wheels (and their SHA256SUMS) in the Hub repository; "" or . for the top. The wheel table goes into README.md.',
+        'Folder of the wheels (and their SHA256SUMS) in the Hub repository; . for the top. The wheel table goes into README.md.',
       default: 'wheels',
     },
   },
