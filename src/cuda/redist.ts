@@ -6,6 +6,7 @@ import { errorMessage, inputError } from '../core/errors';
 import { expandComponents, needsManifest, selectArchives } from './components';
 import { download, megabytes, progressReporter, verifyDownload } from './download';
 import { confirmNvcc, readVersions } from './existing';
+import { checkLinksInside } from './links';
 import type { Archive, Manifest } from './manifest';
 import { finishPrefix, mergeComponent, unpackComponent } from './prefix';
 import { toolkitLayout, type RedistPlatform } from './platform';
@@ -140,5 +141,7 @@ async function buildFromRedist(
       log.debug(`${archive.component} replaced ${replaced.length} files: ${replaced.join(', ')}`);
   }
   await finishPrefix(prefix, platform, release, archives);
+  // Links of one component may lead through another's: the merged toolkit is checked as a whole.
+  await checkLinksInside(prefix, 'the toolkit');
   return archives.reduce((sum, a) => sum + a.size, 0);
 }
