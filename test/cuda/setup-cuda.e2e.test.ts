@@ -204,6 +204,26 @@ describe('setup-cuda when downloads go wrong', () => {
     expect(await leftovers(cache)).toEqual([]);
   });
 
+  it('cuts off a body larger than the manifest says, at that size, without retrying', async () => {
+    const size = tree.archives.find((a) => a.component === 'cuda_crt')!.size;
+    for (const kind of ['flood', 'flood-announced'] as const) {
+      const cache = await newCache();
+      server.requests.length = 0;
+      server.fault(crt, kind);
+      await expect(
+        setupCuda(request(cache, { components: ['cuda_crt'] }), { log: recordingContext().log }),
+      ).rejects.toThrow(
+        kind === 'flood'
+          ? `download of ${server.mirrorUrl}cuda_crt/linux-x86_64/${crt} failed: more than the ${size} bytes the manifest says arrived; the rest was not read`
+          : `failed: the server announces 300000000 bytes, the manifest says ${size}`,
+      );
+      expect(server.archiveRequests()).toHaveLength(1);
+      // What the server got out before the client hung up: socket buffers, not 300 MB.
+      expect(server.flooded.get(`/compute/cuda/redist/cuda_crt/linux-x86_64/${crt}`)).toBeLessThan(size + 16e6);
+      expect(await leftovers(cache)).toEqual([]);
+    }
+  });
+
   it('logs the bytes of a slow download as they arrive', async () => {
     const cache = await newCache();
     server.fault('cuda_cccl-linux-x86_64-13.0.85-archive.tar.xz', 'slow');

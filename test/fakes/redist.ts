@@ -183,7 +183,11 @@ async function buildArchive(
   };
 }
 
-export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow';
+/**
+ * flood: 300 MB of bytes without a length, as a broken mirror or proxy might send; flood-announced:
+ * the same with a Content-Length of 300 MB.
+ */
+export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'flood' | 'flood-announced';
 
 export interface Request {
   method: string;
@@ -194,6 +198,8 @@ export class FakeRedist {
   readonly requests: Request[] = [];
   /** Extra files by URL path (installers, md5sum.txt). */
   readonly files = new Map<string, Buffer | string>();
+  /** Bytes a flood fault wrote before the client hung up, by URL path. */
+  readonly flooded = new Map<string, number>();
   private faults: { match: (p: string) => boolean; kind: FaultKind; left: number }[] = [];
   private server?: Server;
   url = '';
@@ -256,6 +262,10 @@ export class FakeRedist {
     const fault = this.faults.find((f) => f.left > 0 && f.match(urlPath));
     if (fault) fault.left--;
     const data = typeof body === 'string' ? Buffer.from(body) : body;
+    if (fault?.kind === 'flood' || fault?.kind === 'flood-announced') {
+      await this.flood(urlPath, res, fault.kind === 'flood-announced');
+      return;
+    }
     if (fault?.kind === 'status-500') {
       res.writeHead(500, { 'content-type': 'text/html' }).end('<html><body>500 Internal Server Error</body></html>');
       return;
@@ -282,6 +292,23 @@ export class FakeRedist {
       return;
     }
     res.end(data);
+  }
+
+  private async flood(urlPath: string, res: ServerResponse, announce: boolean): Promise<void> {
+    const total = 300e6;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      ...(announce ? { 'content-length': total } : {}),
+    });
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    let sent = 0;
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    while (sent < total && !res.destroyed && !res.writableEnded) {
+      sent += chunk.length;
+      if (!res.write(chunk)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+    }
+    this.flooded.set(urlPath, sent);
+    if (!res.destroyed) res.end();
   }
 
   private async resolve(urlPath: string): Promise<Buffer | string | undefined> {
