@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -7,8 +8,10 @@ import { checkComponentsInput } from './components';
 import { findExisting, toolkitResult } from './existing';
 import { installWithInstaller } from './installer';
 import { hostPlatform, isWindows } from './platform';
+import { undoOnSignal } from './on-signal';
 import { installFromRedist } from './redist';
 import type { SetupOptions, SetupRequest, SetupResult } from './request';
+import { checkInstallDir } from './slot';
 import { checkMirror, resolveRelease } from './tree';
 import { majorMinorOf, parseVersionRequest } from './versions';
 
@@ -43,6 +46,8 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
     );
   }
 
+  if (request.installDir) await checkInstallDir(path.resolve(request.installDir));
+
   if (request.method === 'auto' || request.method === 'existing') {
     const search = await findExisting(majorMinorOf(version), version.exact, platform, request.env ?? process.env, run);
     if (search.toolkit) return { ...(await toolkitResult(search.toolkit, platform)), seconds: seconds() };
@@ -58,6 +63,7 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
   }
 
   const temp = await mkdtemp(path.join(request.tempDir, 'sagewheels-cuda-'));
+  const forget = undoOnSignal(() => rmSync(temp, { recursive: true, force: true }));
   try {
     const release = await resolveRelease(version, mirror, temp);
     const install = request.method === 'installer' ? installWithInstaller : installFromRedist;
@@ -67,5 +73,6 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
     };
   } finally {
     await rm(temp, { recursive: true, force: true });
+    forget();
   }
 }

@@ -1,8 +1,8 @@
 import * as tc from '@actions/tool-cache';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -249,6 +249,55 @@ describe('setup-cuda with other jobs and inputs', () => {
       `cuda/13.0.2/${path.basename(a.root)}.complete`,
     ]);
   });
+
+  it('refuses an install-dir that is a file before any request, and keeps the file', async () => {
+    const file = path.join(await newCache(), 'n.txt');
+    await writeFile(file, 'data\n');
+    await expect(
+      setupCuda(request('', { cudaVersion: '12.8.1', installDir: file, toolCache: undefined }), {
+        log: recordingContext().log,
+      }),
+    ).rejects.toThrow(`install-dir: ${file} is a file, not a folder`);
+    expect(await readFile(file, 'utf8')).toBe('data\n');
+    expect(server.requests).toEqual([]);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
+    it(`leaves nothing that blocks or slows the next run when ${signal} ends a download`, async () => {
+      const cache = await newCache();
+      const temp = await mkdtemp(path.join(scratch, 'runner-temp-'));
+      server.fault('cuda_crt-linux-x86_64-13.0.88-archive.tar.xz', 'stall');
+      const child = spawn(
+        process.execPath,
+        ['scripts/run-ts.mjs', 'test/cuda/setup-cuda-child.ts', server.mirrorUrl, cache, temp, 'cuda_crt'],
+        // A group of its own, as a job's processes are: the signal reaches run-ts and the node it starts.
+        { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
+      await vi.waitFor(() => expect(server.archiveRequests()).toHaveLength(1), { timeout: 20_000, interval: 50 });
+      // The lock, the staging folder and the temp folder exist while the download stalls.
+      expect((await leftovers(cache)).some((e) => e.endsWith('.lock'))).toBe(true);
+      process.kill(-child.pid!, signal);
+      expect(await exited).toBe(signal);
+
+      if (signal !== 'SIGKILL') {
+        expect(await leftovers(cache)).toEqual([]);
+        expect(await readdir(temp)).toEqual([]);
+      }
+      const ctx = recordingContext();
+      const started = Date.now();
+      const next = await setupCuda(request(cache, { components: ['cuda_crt'] }), { log: ctx.log });
+      expect(next.source).toBe('download');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      if (signal === 'SIGKILL')
+        expect(ctx.text()).toMatch(/taking over the lock .*: its holder, process \d+ on this host, no longer runs/);
+      else expect(ctx.text()).not.toMatch(/waiting|lock/);
+      expect(output).not.toMatch(/installed/);
+    }, 60_000);
+  }
 
   it('lists the versions the tree has when it lacks the one asked for', async () => {
     const cache = await newCache();

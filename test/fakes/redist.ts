@@ -185,9 +185,9 @@ async function buildArchive(
 
 /**
  * flood: 300 MB of bytes without a length, as a broken mirror or proxy might send; flood-announced:
- * the same with a Content-Length of 300 MB.
+ * the same with a Content-Length of 300 MB; stall: half the body, then nothing until the client hangs up.
  */
-export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'flood' | 'flood-announced';
+export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'stall' | 'flood' | 'flood-announced';
 
 export interface Request {
   method: string;
@@ -283,6 +283,10 @@ export class FakeRedist {
       const copy = Buffer.from(data);
       copy[half] = copy[half]! ^ 0xff;
       res.end(copy);
+      return;
+    }
+    if (fault?.kind === 'stall') {
+      res.write(data.subarray(0, half));
       return;
     }
     if (fault?.kind === 'slow') {
