@@ -55,13 +55,13 @@ export async function installFromRedist(ctx: InstallContext): Promise<Installed>
       { lock: { ...options.lock, onWait: (m) => options.log.info(m) }, userDir: Boolean(request.installDir) },
     ),
   );
-  const versions = await readVersions(toolkitLayout(dir, platform).versionJson);
+  const versions = await readVersions(toolkitLayout(dir, platform, path).versionJson);
   if (outcome === 'found' && request.installDir) checkReused(dir, release, names, versions);
   return {
     version: release,
     majorMinor: majorMinorOf(version),
     root: dir,
-    nvcc: withNvcc ? toolkitLayout(dir, platform).nvcc : '',
+    nvcc: withNvcc ? toolkitLayout(dir, platform, path).nvcc : '',
     source: outcome === 'found' ? 'cache' : 'download',
     cacheHit: outcome === 'found',
     method: 'redist',

@@ -7,7 +7,7 @@ import { runProcess } from '../core/exec';
 import { checkComponentsInput } from './components';
 import { findExisting, toolkitResult } from './existing';
 import { installWithInstaller } from './installer';
-import { hostPlatform, isWindows } from './platform';
+import { isWindows, redistPlatform, runnerPlatform } from './platform';
 import { undoOnSignal } from './on-signal';
 import { installFromRedist } from './redist';
 import type { SetupOptions, SetupRequest, SetupResult } from './request';
@@ -29,7 +29,7 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
   const version = parseVersionRequest(request.cudaVersion);
   checkComponentsInput(request.components);
   const mirror = checkMirror(request.mirrorUrl);
-  const platform = request.platform ?? hostPlatform();
+  const platform = request.platform ? redistPlatform(request.platform) : runnerPlatform();
   const run = options.run ?? runProcess;
   if (request.installDir && request.method === 'existing') {
     throw inputError(

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { defineStep } from '../core/step';
 import { toolkitEnv } from '../cuda/env';
-import { hostPlatform } from '../cuda/platform';
+import { runnerPlatform } from '../cuda/platform';
 import { METHODS, NVIDIA_REDIST, setupCuda, type Method } from '../cuda/setup';
 
 export const step = defineStep({
@@ -49,7 +49,7 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
-    const platform = hostPlatform();
+    const platform = runnerPlatform();
     const result = await setupCuda(
       {
         cudaVersion: inputs.string('cuda-version'),
@@ -66,7 +66,7 @@ export const step = defineStep({
 
     const env = toolkitEnv(result.root, result.majorMinor, platform, process.env);
     for (const [name, value] of Object.entries(env.vars)) ctx.env.set(name, value);
-    ctx.env.addPath(env.path);
+    for (const dir of [...env.paths].reverse()) ctx.env.addPath(dir);
 
     const components = result.components.map((c) => `${c.name} ${c.version}`).join(', ') || '(not recorded)';
     ctx.summary.push(

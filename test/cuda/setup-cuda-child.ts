@@ -4,6 +4,8 @@ import { setupCuda } from '../../src/cuda/setup';
 
 const [mirrorUrl, toolCache, tempDir, components] = process.argv.slice(2);
 const print = (line: string) => console.log(line);
+// run-ts starts this node as a child of its own: the test waits for this process, not run-ts.
+print(`pid ${process.pid}`);
 const result = await setupCuda(
   {
     cudaVersion: '13.0.2',

@@ -280,8 +280,18 @@ describe('setup-cuda with other jobs and inputs', () => {
       await vi.waitFor(() => expect(server.archiveRequests()).toHaveLength(1), { timeout: 20_000, interval: 50 });
       // The lock, the staging folder and the temp folder exist while the download stalls.
       expect((await leftovers(cache)).some((e) => e.endsWith('.lock'))).toBe(true);
+      const pid = Number(/^pid (\d+)$/m.exec(output)![1]);
       process.kill(-child.pid!, signal);
       expect(await exited).toBe(signal);
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await vi.waitFor(() => expect(alive()).toBe(false), { timeout: 20_000, interval: 50 });
 
       if (signal !== 'SIGKILL') {
         expect(await leftovers(cache)).toEqual([]);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { RedistPlatform } from '../../src/cuda/platform';
 import type { SetupRequest } from '../../src/cuda/request';
 
 /**
@@ -39,7 +40,7 @@ export interface BuiltArchive {
 
 export interface RedistTree {
   release: string;
-  platform: 'linux-x86_64';
+  platform: RedistPlatform;
   archives: BuiltArchive[];
   /** redistrib_<release>.json as served. */
   manifest: string;
@@ -248,7 +249,7 @@ export class FakeRedist {
 
   /** Requests for archives (not the index or manifests). */
   archiveRequests(): Request[] {
-    return this.requests.filter((r) => r.path.endsWith('.tar.xz'));
+    return this.requests.filter((r) => r.path.endsWith('.tar.xz') || r.path.endsWith('.zip'));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
