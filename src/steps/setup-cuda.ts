@@ -1,8 +1,24 @@
 import os from 'node:os';
-import { defineStep } from '../core/step';
+import { defineStep, type Inputs } from '../core/step';
 import { toolkitEnv } from '../cuda/env';
 import { runnerPlatform } from '../cuda/platform';
-import { METHODS, NVIDIA_REDIST, setupCuda, type Method } from '../cuda/setup';
+import { checkRequest, METHODS, NVIDIA_REDIST, setupCuda, type Method, type SetupRequest } from '../cuda/setup';
+
+type SetupCudaInputs = Inputs<'cuda-version' | 'method' | 'components' | 'mirror-url' | 'install-dir'>;
+
+const requestOf = (inputs: SetupCudaInputs): SetupRequest => ({
+  cudaVersion: inputs.string('cuda-version'),
+  method: inputs.choice<Method>('method'),
+  components: inputs.list('components'),
+  mirrorUrl: inputs.string('mirror-url'),
+  installDir: inputs.optional('install-dir'),
+  toolCache: process.env.RUNNER_TOOL_CACHE,
+  tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
+  platform: runnerPlatform(),
+});
+
+/** Every input checked, nothing requested: for a pipeline that checks all its steps before the first runs. */
+export const check = async (inputs: SetupCudaInputs): Promise<void> => void (await checkRequest(requestOf(inputs)));
 
 export const step = defineStep({
   spec: {
@@ -50,19 +66,7 @@ export const step = defineStep({
   },
   run: async (inputs, ctx) => {
     const platform = runnerPlatform();
-    const result = await setupCuda(
-      {
-        cudaVersion: inputs.string('cuda-version'),
-        method: inputs.choice<Method>('method'),
-        components: inputs.list('components'),
-        mirrorUrl: inputs.string('mirror-url'),
-        installDir: inputs.optional('install-dir'),
-        toolCache: process.env.RUNNER_TOOL_CACHE,
-        tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
-        platform,
-      },
-      { log: ctx.log },
-    );
+    const result = await setupCuda(requestOf(inputs), { log: ctx.log });
 
     const env = toolkitEnv(result.root, result.majorMinor, platform, process.env);
     for (const [name, value] of Object.entries(env.vars)) ctx.env.set(name, value);

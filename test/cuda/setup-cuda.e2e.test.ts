@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { Inputs } from '../../src/core/step';
 import { torchExtensionComponents } from '../../src/cuda/components';
 import { setupCuda, toolCacheKey, type SetupRequest } from '../../src/cuda/setup';
-import { step } from '../../src/steps/setup-cuda';
+import { check, step } from '../../src/steps/setup-cuda';
 import { buildRedistTree, FakeRedist, listTree, type RedistTree } from '../fakes/redist';
 import { recordingContext } from '../helpers/context';
 
@@ -259,6 +259,28 @@ describe('setup-cuda with other jobs and inputs', () => {
       }),
     ).rejects.toThrow(`install-dir: ${file} is a file, not a folder`);
     expect(await readFile(file, 'utf8')).toBe('data\n');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('checks every input before the first request, and the step offers that check alone', async () => {
+    const refused: [Partial<SetupRequest>, string][] = [
+      [{ toolCache: undefined }, 'install-dir: is empty and RUNNER_TOOL_CACHE is not set'],
+      [{ cudaVersion: '13' }, 'cuda-version: "13" is not a CUDA version'],
+      [{ components: ['cuda nvcc'] }, 'components: "cuda nvcc" is not a set or a component name'],
+      [{ mirrorUrl: 'file:///srv/cuda' }, 'mirror-url: "file:///srv/cuda" is not an http(s) URL'],
+      [{ platform: 'linux-ppc64le' }, 'platform: "linux-ppc64le" is not a platform NVIDIA publishes CUDA for'],
+    ];
+    for (const [fields, message] of refused) {
+      await expect(setupCuda(request(scratch, fields), { log: recordingContext().log })).rejects.toThrow(message);
+    }
+    const file = path.join(scratch, 'a-file');
+    await writeFile(file, 'x');
+    await expect(
+      check(new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl, 'install-dir': file })),
+    ).rejects.toThrow(`install-dir: ${file} is a file, not a folder`);
+    await expect(
+      check(new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl })),
+    ).resolves.toBeUndefined();
     expect(server.requests).toEqual([]);
   });
 
