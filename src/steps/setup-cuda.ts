@@ -49,7 +49,8 @@ export const step = defineStep({
         default: NVIDIA_REDIST,
       },
       'install-dir': {
-        description: "Install into this folder instead of the runner's tool cache.",
+        description:
+          "Install into this folder instead of the runner's tool cache: a new or empty folder, or one setup-cuda filled before; anything else is refused, never deleted or overwritten.",
       },
     },
     outputs: {

@@ -324,6 +324,11 @@ describe('setup-cuda with other jobs and inputs', () => {
       const next = await setupCuda(request(cache, { components: ['cuda_crt'] }), { log: ctx.log });
       expect(next.source).toBe('download');
       expect(Date.now() - started).toBeLessThan(10_000);
+      // What the dead job left (its staging folder) went with the lock it held.
+      expect(await leftovers(cache)).toEqual([
+        `cuda/13.0.2/${path.basename(next.root)}`,
+        `cuda/13.0.2/${path.basename(next.root)}.complete`,
+      ]);
       if (signal === 'SIGKILL')
         expect(ctx.text()).toMatch(/taking over the lock .*: its holder, process \d+ on this host, no longer runs/);
       else expect(ctx.text()).not.toMatch(/waiting|lock/);
