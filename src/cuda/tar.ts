@@ -59,28 +59,24 @@ export async function extractTarXz(file: string, root: string): Promise<void> {
     new Error(`xz could not decompress ${path.basename(file)}: ${stderr.trim() || `exit code ${code}`}`);
 
   const symlinks = new Set<string>();
-  let fail: (error: Error) => void = () => undefined;
   const extracted = new Promise<void>((resolve, reject) => {
-    fail = reject;
     const unpack = tar.x({
       cwd: root,
       strict: true,
       preserveOwner: false,
       filter: (name, entry) => {
-        const why = refusal(
-          name,
-          'type' in entry ? entry.type : 'File',
-          String((entry as tar.ReadEntry).linkpath ?? ''),
-          symlinks,
-        );
+        const { type, linkpath } = entry as tar.ReadEntry; // extraction always passes entries
+        const why = refusal(name, type, linkpath ?? '', symlinks);
         if (why) reject(new Error(why));
         return why === undefined;
       },
     });
     unpack.on('finish', () => resolve());
-    unpack.on('error', (error: Error) =>
-      reject(new Error(`${path.basename(file)} is not a tar archive, or a damaged one: ${error.message}`)),
-    );
+    unpack.on('error', (error: Error & { tarCode?: string }) => {
+      const damaged = error.tarCode === 'TAR_ENTRY_INVALID' || error.tarCode === 'TAR_BAD_ARCHIVE';
+      const what = damaged ? ' is not a tar archive, or a damaged one' : '';
+      reject(new Error(`${path.basename(file)}${what}: ${error.message}`));
+    });
     xz.stdout.pipe(unpack);
   });
   try {
@@ -89,7 +85,6 @@ export async function extractTarXz(file: string, root: string): Promise<void> {
     xz.stdout.destroy();
     xz.kill();
     await exited.catch(() => undefined);
-    fail(error as Error);
     // A damaged stream ends the tar early; xz's own message says why.
     throw stderr.trim() ? xzFailed() : error;
   }
