@@ -184,6 +184,17 @@ describe('parseManifest', () => {
     expect(() => parseManifest(withEntry({ ...good, relative_path: '/abs.tar.xz' }), 'm.json')).toThrow(
       'is not a path inside the tree',
     );
+    for (const elsewhere of ['https://evil.example/x.tar.xz', '//evil.example/x.tar.xz', 'a\\..\\b.tar.xz', 'a//b']) {
+      expect(() => parseManifest(withEntry({ ...good, relative_path: elsewhere }), 'm.json')).toThrow(
+        'is not a path inside the tree',
+      );
+    }
+    expect(() =>
+      parseManifest(
+        JSON.stringify({ release_label: '1.0.0', '../../x': { version: '1', license: 'CUDA Toolkit' } }),
+        'm.json',
+      ),
+    ).toThrow('m.json: component name "../../x" is not a plain name');
     expect(() => parseManifest(withEntry({ ...good, sha256: 'abc' }), 'm.json')).toThrow('is not a SHA-256 digest');
     expect(() => parseManifest(withEntry({ ...good, size: '-1' }), 'm.json')).toThrow('is not a byte count');
     expect(() => parseManifest('<html>', 'm.json')).toThrow('m.json is not JSON');
