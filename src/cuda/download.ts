@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../core/errors';
 
 const ATTEMPTS = 3;
+const IDLE_MS = 120_000;
 
 /** @actions/tool-cache's test hooks for its retry pauses (10-20 s), honoured here the same way. */
 const retryPauseMs = (): number => {
@@ -28,15 +29,15 @@ class TooLargeError extends Error {}
 
 /**
  * Downloads `url` to `dest` (which must not exist yet) as @actions/tool-cache does: proxy settings
- * honoured, 5xx, 408, 429 and dropped connections retried (3 attempts, 10-20 s apart). With
- * `maxBytes`, a body that announces or sends more is cut off there and not retried: a mirror that
- * serves 300 MB for a 78 KB archive costs 78 KB.
+ * honoured, 5xx, 408, 429, dropped, idle and short connections retried (3 attempts, 10-20 s
+ * apart). With `maxBytes`, a body that announces or sends more is cut off there and not retried: a
+ * mirror that serves 300 MB for a 78 KB archive costs 78 KB. `exact`: the body must be that size.
  */
-export async function download(url: string, dest: string, maxBytes?: number): Promise<void> {
+export async function download(url: string, dest: string, maxBytes?: number, exact = false): Promise<void> {
   await mkdir(path.dirname(dest), { recursive: true });
   for (let attempt = 1; ; attempt++) {
     try {
-      await downloadOnce(url, dest, maxBytes);
+      await downloadOnce(url, dest, maxBytes, exact);
       return;
     } catch (error) {
       await rm(dest, { force: true });
@@ -56,8 +57,10 @@ export async function download(url: string, dest: string, maxBytes?: number): Pr
   }
 }
 
-async function downloadOnce(url: string, dest: string, maxBytes: number | undefined): Promise<void> {
-  const response = await new HttpClient('sagewheels', [], { allowRetries: false }).get(url);
+async function downloadOnce(url: string, dest: string, maxBytes: number | undefined, exact: boolean): Promise<void> {
+  // socketTimeout: a connection idle this long is dropped, and the download retried.
+  const client = new HttpClient('sagewheels', [], { allowRetries: false, socketTimeout: IDLE_MS });
+  const response = await client.get(url);
   const body = response.message;
   if (body.statusCode !== 200) {
     body.resume();
@@ -78,6 +81,11 @@ async function downloadOnce(url: string, dest: string, maxBytes: number | undefi
     },
   });
   await pipeline(body, cap, createWriteStream(dest, { flags: 'wx' }));
+  // A connection that ends early (a dropped or idle socket) is retried, not left to the size check.
+  const expected = exact ? maxBytes : Number.isSafeInteger(announced) ? announced : undefined;
+  if (expected !== undefined && received < expected) {
+    throw new Error(`the connection ended after ${received} of ${expected} bytes`);
+  }
 }
 
 export class DownloadError extends Error {

@@ -106,7 +106,7 @@ async function buildFromRedist(
     const started = performance.now();
     progress.start(archive.component, file, archive.size);
     try {
-      await download(url, file, archive.size);
+      await download(url, file, archive.size, true);
     } finally {
       progress.end(archive.component);
     }

@@ -185,6 +185,14 @@ describe('setup-cuda when downloads go wrong', () => {
     expect(existsSync(path.join(result.root, 'include', 'crt', 'host_config.h'))).toBe(true);
   });
 
+  it('retries a body that ends cleanly but short of the manifest size', async () => {
+    const cache = await newCache();
+    server.fault(crt, 'short');
+    const result = await setupCuda(request(cache, { components: ['cuda_crt'] }), { log: recordingContext().log });
+    expect(result.source).toBe('download');
+    expect(server.archiveRequests()).toHaveLength(2);
+  });
+
   it('reports a 500 that does not go away, after three attempts, and caches nothing', async () => {
     const cache = await newCache();
     server.fault(crt, 'status-500', 3);

@@ -186,9 +186,10 @@ async function buildArchive(
 
 /**
  * flood: 300 MB of bytes without a length, as a broken mirror or proxy might send; flood-announced:
- * the same with a Content-Length of 300 MB; stall: half the body, then nothing until the client hangs up.
+ * the same with a Content-Length of 300 MB; stall: half the body, then nothing until the client hangs up;
+ * short: half the body without a length, ended cleanly, as a proxy that dropped the rest might.
  */
-export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'stall' | 'flood' | 'flood-announced';
+export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'stall' | 'short' | 'flood' | 'flood-announced';
 
 export interface Request {
   method: string;
@@ -265,6 +266,10 @@ export class FakeRedist {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
     if (fault?.kind === 'flood' || fault?.kind === 'flood-announced') {
       await this.flood(urlPath, res, fault.kind === 'flood-announced');
+      return;
+    }
+    if (fault?.kind === 'short') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(data.subarray(0, data.length >> 1));
       return;
     }
     if (fault?.kind === 'status-500') {
