@@ -49,8 +49,12 @@ export async function fillOnce(
       if (options.userDir) await checkInstallDir(dir);
       else await removeLeftovers(dir);
       const staging = `${dir}.staging-${randomUUID().slice(0, 8)}`;
-      const forget = undoOnSignal(() => rmSync(staging, { recursive: true, force: true }));
       let placed = false;
+      const forget = undoOnSignal(() => {
+        rmSync(staging, { recursive: true, force: true });
+        // Placed but not yet marked: ours, and half-made for anyone who finds it.
+        if (placed && !existsSync(`${dir}.complete`)) rmSync(dir, { recursive: true, force: true });
+      });
       try {
         await mkdir(staging, { recursive: true });
         await install(staging);
