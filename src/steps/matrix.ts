@@ -89,6 +89,7 @@ export const step = defineStep({
       ctx.log,
     );
     const { releases, source } = await loadTorchReleases(options);
+    ctx.log.info(describeSource(source));
     let plan = planMatrix(
       {
         package: inputs.string('package'),
@@ -129,7 +130,7 @@ export const step = defineStep({
     const blocks = planSummary(plan, tag, describeSource(source));
     ctx.summary.push(...blocks);
     ctx.log.info(
-      `${describeSource(source)}. Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
+      `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
     );
     ctx.log.debug(JSON.stringify(plan.entries));
     return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
