@@ -22,6 +22,7 @@ import { torchIndexUrl, type TorchReleases, versionSuffix } from '../torch/relea
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
+import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
@@ -213,6 +214,14 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         return { python: venv.executable, torch, includeDirs };
       },
     );
+
+    if (torch && options.profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync(setupPy)) {
+      const raised = await raiseSetupPyToCxx20(setupPy);
+      if (raised > 0)
+        log.info(
+          `torch ${torch.version} needs C++20: ${raised} -std=c++17 pins of setup.py raised to c++20 (in the build's copy)`,
+        );
+    }
 
     let env = buildEnvironment({
       base: baseEnv,
