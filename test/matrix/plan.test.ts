@@ -395,3 +395,35 @@ describe('job limit', () => {
     expect(() => checkJobLimit({ ...big, entries: big.entries.slice(0, 256) })).not.toThrow();
   });
 });
+
+describe('platforms: what PyTorch built for each', () => {
+  it('linux-aarch64: only the CUDA builds PyTorch made for Arm, with its aarch64 arch list', () => {
+    const { entries, leftOut } = plan({ package: 'generic', torchVersions: '2.7.1', platforms: 'linux-aarch64' });
+    expect(distinct(entries, 'cuda')).toEqual(['12.8']);
+    expect(distinct(entries, 'arch-list')).toEqual(['8.0;9.0;10.0;12.0']);
+    expect(leftOut).toEqual([
+      'torch 2.7.1 has no CUDA 11.8 build for linux-aarch64 (PyTorch published 12.8 there)',
+      'torch 2.7.1 has no CUDA 12.6 build for linux-aarch64 (PyTorch published 12.8 there)',
+    ]);
+    expect(plan({ package: 'generic', torchVersions: '2.13', platforms: 'linux-aarch64' }).entries[0]).toMatchObject({
+      cuda: '12.6',
+      'arch-list': '8.0;9.0',
+    });
+  });
+
+  it('a free-threaded Python only when listed, and only where PyTorch built it', () => {
+    expect(distinct(plan({ torchVersions: '2.7.1' }).entries, 'python')).not.toContain('3.13t');
+    const { entries, leftOut } = plan({
+      torchVersions: '2.7.1',
+      cudaVersions: '12.8',
+      pythonVersions: '3.12, 3.13t',
+      platforms: 'linux-x86_64 windows-x86_64',
+    });
+    expect(jobs(entries)).toEqual([
+      '2.7.1 12.8 3.12 linux-x86_64',
+      '2.7.1 12.8 3.12 windows-x86_64',
+      '2.7.1 12.8 3.13t linux-x86_64',
+    ]);
+    expect(leftOut).toEqual(['torch 2.7.1 with CUDA 12.8 has no Python 3.13t wheel for windows-x86_64']);
+  });
+});
