@@ -39,7 +39,11 @@ export async function readTorchIndex(index: string, options: ReadOptions = {}): 
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     body = await readCapped(response, maxBytes);
   } catch (error) {
-    const why = (error as Error).name === 'TimeoutError' ? 'timed out' : errorMessage(error);
+    // fetch says only "fetch failed"; its cause says why (ENOTFOUND, ECONNREFUSED, a reset).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.code ?? cause?.message;
+    const why =
+      (error as Error).name === 'TimeoutError' ? 'timed out' : `${errorMessage(error)}${detail ? ` (${detail})` : ''}`;
     throw new Error(`${url}: ${why}`, { cause: error });
   }
   let page: ReturnType<typeof parseIndexPage>;

@@ -91,7 +91,7 @@ export async function loadTorchReleases(
   } catch (error) {
     const why = errorMessage(error);
     options.log.warning(
-      `PyTorch's index could not be read (${why}): planning from the embedded snapshot of ${SNAPSHOT.date}, which lacks any release since`,
+      `PyTorch's index could not be read (${why}): planning from the embedded snapshot of ${SNAPSHOT.date} (releases after it are missing)`,
     );
     return fromSnapshot(why);
   }
