@@ -42,7 +42,8 @@ export const step = defineStep({
         default: 'auto',
       },
       'python-versions': {
-        description: 'Python versions and ranges (3.12, 3.10-3.13), or auto: every Python each torch supports',
+        description:
+          'Python versions and ranges (3.12, 3.10-3.13, a free-threaded 3.14t by name), or auto: every regular CPython PyTorch built each torch for',
         default: 'auto',
       },
       platforms: {
