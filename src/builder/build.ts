@@ -46,8 +46,11 @@ export interface BuildOptions {
   torchIndexUrl?: string;
   /** Base of a mirror of PyTorch's index: torch comes from <mirror>/cu<XY> unless torchIndexUrl is given. */
   torchMirrorUrl?: string;
-  /** What PyTorch published (the matrix step's source); default the embedded snapshot. */
-  releases?: TorchReleases;
+  /**
+   * What PyTorch published, read only once every other input is known good (reading it is a
+   * request); default the embedded snapshot.
+   */
+  releases?: () => Promise<TorchReleases>;
   cudaVersion?: string;
   /** `auto` or a list in any separator. */
   archList: string;
@@ -133,7 +136,6 @@ function checkInputs(options: BuildOptions): string {
         'torch: install takes an exact version like 2.7.1',
       );
     }
-    checkTorchVersion(options.releases ?? snapshotReleases(), options.torchVersion);
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
   return source;
@@ -156,10 +158,12 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const archs = resolveArchs(options.archList, cuda, options.profile);
   const archList = formatArchList(archs);
   const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version);
-  const releases = options.releases ?? snapshotReleases();
+  // Checked against PyTorch's index once every input that needs no request is known good.
+  const releases = options.torch === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
+  if (releases) checkTorchVersion(releases, options.torchVersion!);
   const want = { version: options.torchVersion!, cuda, platform: hostPlatform(platform) };
   // An index of the user's own (torch-index-url) may hold builds PyTorch's does not: pip decides there.
-  const checkBuild = options.torch === 'install' && !options.torchIndexUrl;
+  const checkBuild = releases && !options.torchIndexUrl;
   if (checkBuild) checkTorchBuild(releases, want);
   const base = await findPython(options.python, run, baseEnv);
   if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });

@@ -5,7 +5,7 @@ import { atLeast, compareVersions, majorMinor } from '../core/version';
 import { defaultArchs, packageArchProblem, type PackageProfile, packageProfile } from '../packages/profiles';
 import { snapshotReleases } from '../torch/load';
 import { TORCH_AARCH64_ARCH_LISTS, type TorchReleases, torchVersionProblem, versionSuffix } from '../torch/releases';
-import { selectTorchVersions } from '../torch/select';
+import { parseTorchVersions, selectTorchVersions } from '../torch/select';
 import { isMatrixPlatform, MATRIX_PLATFORMS, type MatrixPlatform } from '../wheel/tags';
 import { applyExclude, applyInclude, type MatrixRule, parseRules } from './rules';
 import { describeItem, parseVersionSelection, pick, pickItem, splitList, type VersionSelection } from './versions';
@@ -56,17 +56,10 @@ interface Torch {
   pythons: string[];
 }
 
-/**
- * Every combination the inputs ask for that PyTorch published (a wheel of that torch, CUDA,
- * Python and platform is on its index) and the package can build.
- */
-export function planMatrix(options: MatrixOptions, releases: TorchReleases = snapshotReleases()): Plan {
+/** Every input read and checked for form: all a plan needs besides the releases. */
+export function parseMatrixOptions(options: MatrixOptions) {
   const profile = packageProfile(options.package);
-  const torches = selectTorchVersions(options.torchVersions, releases).map((version) => ({
-    version,
-    cudas: releases.cudas(version),
-    pythons: releases.pythons(version),
-  }));
+  parseTorchVersions(options.torchVersions);
   const platforms = parsePlatforms(options.platforms);
   const cudas = parseVersionSelection('cuda-versions', options.cudaVersions, /^\d+\.\d+(?:\.\d+)?$/, '12.8, 12.6-13.0');
   const pythons = parseVersionSelection('python-versions', options.pythonVersions, /^\d+\.\d+t?$/, '3.12, 3.10-3.13');
@@ -74,6 +67,20 @@ export function planMatrix(options: MatrixOptions, releases: TorchReleases = sna
     options.archList.trim() === 'auto' ? undefined : withInput('arch-list', () => parseArchList(options.archList));
   const exclude = parseRules('exclude', options.exclude);
   const include = parseRules('include', options.include);
+  return { profile, platforms, cudas, pythons, archs, exclude, include };
+}
+
+/**
+ * Every combination the inputs ask for that PyTorch published (a wheel of that torch, CUDA,
+ * Python and platform is on its index) and the package can build.
+ */
+export function planMatrix(options: MatrixOptions, releases: TorchReleases = snapshotReleases()): Plan {
+  const { profile, platforms, cudas, pythons, archs, exclude, include } = parseMatrixOptions(options);
+  const torches = selectTorchVersions(options.torchVersions, releases).map((version) => ({
+    version,
+    cudas: releases.cudas(version),
+    pythons: releases.pythons(version),
+  }));
 
   requirePicked(
     'cuda-versions',

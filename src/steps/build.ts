@@ -87,12 +87,12 @@ export const step = defineStep({
     const profile = packageProfile(inputs.string('package'));
     const torchRule = inputs.choice<TorchRule>('torch');
     const mirror = inputs.optional('torch-mirror-url');
-    const loaded =
-      torchRule === 'install'
-        ? await loadTorchReleases(
-            releasesOptions({ indexUrl: inputs.optional('torch-index-url'), mirrorUrl: mirror }, process.env, ctx.log),
-          )
-        : undefined;
+    const options = releasesOptions(
+      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: mirror },
+      process.env,
+      ctx.log,
+    );
+    let loaded: Awaited<ReturnType<typeof loadTorchReleases>> | undefined;
     try {
       const result = await buildWheel(
         {
@@ -104,7 +104,7 @@ export const step = defineStep({
           torchVersion: inputs.optional('torch-version'),
           torchIndexUrl: inputs.optional('torch-index-url'),
           torchMirrorUrl: mirror === 'snapshot' ? undefined : mirror,
-          releases: loaded?.releases,
+          releases: async () => (loaded = await loadTorchReleases(options)).releases,
           cudaVersion: inputs.optional('cuda-version'),
           archList: inputs.string('arch-list'),
           versionSuffix: inputs.string('version-suffix'),

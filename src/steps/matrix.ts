@@ -1,6 +1,6 @@
 import { defineStep, WORKFLOW_TOKEN } from '../core/step';
 import { gitHubClient, repoFromEnv } from '../github/client';
-import { checkJobLimit, planMatrix } from '../matrix/plan';
+import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
 import { PACKAGE_NAMES } from '../packages/profiles';
@@ -84,26 +84,27 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
-    const options = releasesOptions(
-      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
-      process.env,
-      ctx.log,
+    const options: MatrixOptions = {
+      package: inputs.string('package'),
+      torchVersions: inputs.string('torch-versions'),
+      cudaVersions: inputs.string('cuda-versions'),
+      pythonVersions: inputs.string('python-versions'),
+      platforms: inputs.string('platforms'),
+      archList: inputs.string('arch-list'),
+      include: inputs.string('include'),
+      exclude: inputs.string('exclude'),
+    };
+    // Every input is checked before PyTorch's index or GitHub is asked anything.
+    parseMatrixOptions(options);
+    const { releases, source } = await loadTorchReleases(
+      releasesOptions(
+        { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
+        process.env,
+        ctx.log,
+      ),
     );
-    const { releases, source } = await loadTorchReleases(options);
     ctx.log.info(describeSource(source));
-    let plan = planMatrix(
-      {
-        package: inputs.string('package'),
-        torchVersions: inputs.string('torch-versions'),
-        cudaVersions: inputs.string('cuda-versions'),
-        pythonVersions: inputs.string('python-versions'),
-        platforms: inputs.string('platforms'),
-        archList: inputs.string('arch-list'),
-        include: inputs.string('include'),
-        exclude: inputs.string('exclude'),
-      },
-      releases,
-    );
+    let plan = planMatrix(options, releases);
     for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
     for (const warning of plan.warnings) ctx.log.warning(warning);
 

@@ -229,16 +229,24 @@ describe('matrix step', () => {
     expect((error as Error).message).not.toContain('ghs_wrong');
   });
 
-  it('checks every input before it asks GitHub anything', async () => {
-    const inputs = new Inputs(step.spec, {
-      'torch-versions': '2.7.1',
-      'arch-list': 'sm_999',
-      'skip-published': 'v1',
-      token: TOKEN,
-      'github-api-url': fake.url,
-    });
-    await expect(step.run(inputs, recordingContext())).rejects.toThrow(/^arch-list: "sm_999"/);
+  it('checks every input before it asks PyTorch or GitHub anything', async () => {
+    const run = (raw: Record<string, string>) =>
+      step.run(
+        new Inputs(step.spec, {
+          'torch-versions': '2.7.1',
+          'skip-published': 'v1',
+          token: TOKEN,
+          'github-api-url': fake.url,
+          'torch-mirror-url': pytorch.url,
+          ...raw,
+        }),
+        recordingContext(),
+      );
+    await expect(run({ 'arch-list': 'sm_999' })).rejects.toThrow(/^arch-list: "sm_999"/);
+    await expect(run({ 'torch-versions': 'newest' })).rejects.toThrow(/^torch-versions: "newest" is not a version/);
+    await expect(run({ platforms: 'macos-arm64' })).rejects.toThrow(/^platforms: "macos-arm64"/);
     expect(fake.requests).toEqual([]);
+    expect(pytorch.requests).toEqual([]);
   });
 
   it('marks the token secret and defaults it to the workflow token', () => {
