@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { compareVersions } from '../src/core/version';
-import { readTorchIndex } from '../src/torch/index';
+import { readTorchIndex } from '../src/torch/read-index';
 import type { Snapshot } from '../src/torch/load';
 import { PYTORCH_INDEX, TorchReleases } from '../src/torch/releases';
 import { parseTorchWheel, type TorchWheel } from '../src/torch/wheels';

@@ -3,7 +3,7 @@ import type { Log } from '../core/context';
 import { errorMessage, inputError } from '../core/errors';
 import type { MatrixPlatform } from '../wheel/tags';
 import { readCache, writeCache } from './cache';
-import { readTorchIndex } from './index';
+import { readTorchIndex } from './read-index';
 import { PYTORCH_INDEX, TorchReleases } from './releases';
 import { SNAPSHOT } from './snapshot';
 
@@ -101,7 +101,8 @@ export async function loadTorchReleases(
 export function describeSource(source: ReleasesSource): string {
   if (source.kind === 'index')
     return `PyTorch releases: the index ${source.url}, read at ${source.readAt}${source.cached ? ' (cached)' : ''}`;
-  return `PyTorch releases: the embedded snapshot of ${source.date}${source.why ? ` (the index failed: ${source.why})` : ' (no request made)'}`;
+  const made = source.from.startsWith('http') ? '' : ', written from public facts, not read from the index';
+  return `PyTorch releases: the embedded snapshot of ${source.date}${made}${source.why ? ` (the index failed: ${source.why})` : ' (no request made)'}`;
 }
 
 /**

@@ -4,6 +4,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { factWheelNames } from '../../scripts/torch-facts';
+import { TorchReleases } from '../../src/torch/releases';
+import { parseTorchWheel, type TorchWheel } from '../../src/torch/wheels';
 
 /**
  * A loopback stand-in for PyTorch's package index (download.pytorch.org/whl): /whl/torch/ lists every
@@ -28,6 +30,13 @@ export const REAL_NAMES: readonly string[] = readFileSync(
 
 /** Every name of the facts the snapshot script encodes, with the real ones that are not CUDA wheels of 2.5+. */
 export const INDEX_NAMES: readonly string[] = [...new Set([...factWheelNames(), ...REAL_NAMES])];
+
+/** The releases those facts make: what tests plan from, whatever the committed snapshot was made from. */
+export const FACT_RELEASES = TorchReleases.fromWheels(
+  factWheelNames()
+    .map(parseTorchWheel)
+    .filter((w): w is TorchWheel => w !== undefined),
+);
 
 export class FakePytorchIndex {
   readonly requests: { path: string; accept: string }[] = [];

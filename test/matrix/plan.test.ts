@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors';
 import { checkJobLimit, type MatrixEntry, type MatrixOptions, planMatrix } from '../../src/matrix/plan';
+import { FACT_RELEASES } from '../fakes/pytorch-index';
 
 const DEFAULTS: MatrixOptions = {
   package: 'sageattention',
@@ -12,7 +13,7 @@ const DEFAULTS: MatrixOptions = {
   include: '',
   exclude: '',
 };
-const plan = (options: Partial<MatrixOptions>) => planMatrix({ ...DEFAULTS, ...options });
+const plan = (options: Partial<MatrixOptions>) => planMatrix({ ...DEFAULTS, ...options }, FACT_RELEASES);
 
 /** "2.7.1 12.8 3.12 linux-x86_64" per entry: what a test usually means by "which jobs". */
 const jobs = (entries: readonly MatrixEntry[]) => entries.map((e) => `${e.torch} ${e.cuda} ${e.python} ${e.platform}`);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotReleases } from '../../src/torch/load';
 import { TorchReleases } from '../../src/torch/releases';
 import { selectTorchVersions } from '../../src/torch/select';
 import { parseTorchWheel, type TorchWheel } from '../../src/torch/wheels';
-import { REAL_NAMES } from '../fakes/pytorch-index';
+import { FACT_RELEASES, REAL_NAMES } from '../fakes/pytorch-index';
 
 describe('torch wheel names', () => {
   it('reads version, CUDA, Python (free-threaded too) and platform from real names', () => {
@@ -76,8 +75,8 @@ describe('releases', () => {
   });
 });
 
-describe('torch-versions selectors (on the embedded snapshot)', () => {
-  const releases = snapshotReleases();
+describe('torch-versions selectors', () => {
+  const releases = FACT_RELEASES;
   const select = (text: string) => selectTorchVersions(text, releases);
 
   it('latest, latest-N, ranges, minors and exact versions', () => {
