@@ -32,7 +32,8 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 const unescape = (text: string) => text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ENTITIES[e]!);
 
 function parseHtmlPage(body: string): string[] {
-  if (/<html[\s>]/i.test(body) && !/<\/html>\s*$/i.test(body))
+  // Anything may follow </html> (PyTorch's pages end with a timestamp comment); a page cut short lacks it.
+  if (/<html[\s>]/i.test(body) && !/<\/html>/i.test(body))
     throw new IndexPageError('the HTML page ends before </html>: truncated');
   const files: string[] = [];
   for (const [, href, text] of body.matchAll(/<a\s[^>]*?href\s*=\s*["']([^"']*)["'][^>]*>([^<]*)<\/a>/gi)) {

@@ -10,8 +10,8 @@ import { parseTorchWheel, type TorchWheel } from '../../src/torch/wheels';
 /**
  * A loopback stand-in for PyTorch's package index (download.pytorch.org/whl): /whl/torch/ lists every
  * torch wheel, /whl/cu128/torch/ those of one CUDA build, as PEP 691 JSON to a client that asks for
- * it (when `json` is on) and as PEP 503 HTML laid out as PyTorch's pages are otherwise. Faults, one per
- * request in order: an HTTP status, a body cut off midway (the connection drops), a hang (no answer
+ * it (when `json` is on) and as PEP 503 HTML laid out as PyTorch's pages are otherwise (links with
+ * PEP 658 attributes, a TIMESTAMP comment after </html>). Faults, one per request in order: an HTTP status, a body cut off midway (the connection drops), a hang (no answer
  * at all), or a 200 with any body.
  */
 export type IndexFault =
@@ -65,7 +65,8 @@ export class FakePytorchIndex {
         return void response.writeHead(200, { 'Content-Type': fault.contentType }).end(fault.body);
       const match = /^\/whl\/(?:(cu\d+)\/)?torch\/?$/.exec(request.url ?? '');
       if (!match) return void response.writeHead(404).end('Not Found');
-      const files = this.files.filter((name) => !match[1] || name.includes(`+${match[1]}-`));
+      // A CUDA build's page also lists the wheels without a local label (macOS), as PyTorch's does.
+      const files = this.files.filter((name) => !match[1] || name.includes(`+${match[1]}-`) || !name.includes('+'));
       const json = this.options.json && accept.includes('application/vnd.pypi.simple.v1+json');
       const body = json ? jsonPage(files) : htmlPage(files);
       const type = json ? 'application/vnd.pypi.simple.v1+json' : 'text/html';
@@ -92,9 +93,22 @@ const href = (name: string) => {
   return `/whl/${cuda ? `${cuda}/` : ''}${name.replace('+', '%2B')}#sha256=${sha256(name)}`;
 };
 
+/** The page as pytorch/test-infra's s3_management/manage.py writes it (to_simple_package_html). */
 function htmlPage(files: readonly string[]): string {
-  const links = files.map((name) => `    <a href="${href(name)}">${name}</a><br/>`).join('\n');
-  return `<!DOCTYPE html>\n<html>\n  <body>\n    <h1>Links for torch</h1>\n${links}\n  </body>\n</html>\n`;
+  const metadata = (name: string) => `sha256=${sha256(`${name}.metadata`)}`;
+  return [
+    '<!DOCTYPE html>',
+    '<html>',
+    '  <body>',
+    '    <h1>Links for torch</h1>',
+    ...files.map(
+      (name) =>
+        `    <a href="${href(name)}" data-dist-info-metadata="${metadata(name)}" data-core-metadata="${metadata(name)}">${name}</a><br/>`,
+    ),
+    '  </body>',
+    '</html>',
+    '<!--TIMESTAMP 1764460800-->',
+  ].join('\n');
 }
 
 function jsonPage(files: readonly string[]): string {
