@@ -36,9 +36,10 @@ function parseHtmlPage(body: string): string[] {
   if (/<html[\s>]/i.test(body) && !/<\/html>/i.test(body))
     throw new IndexPageError('the HTML page ends before </html>: truncated');
   const files: string[] = [];
-  for (const [, href, text] of body.matchAll(/<a\s[^>]*?href\s*=\s*["']([^"']*)["'][^>]*>([^<]*)<\/a>/gi)) {
+  for (const [, attributes, text] of body.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
     // PEP 503: the anchor's text is the file name; the link's last part is its quoted form.
-    const name = unescape(text!).trim() || lastPart(unescape(href!));
+    const href = /href\s*=\s*["']([^"']*)["']/i.exec(attributes!)?.[1] ?? '';
+    const name = unescape(text!).trim() || lastPart(unescape(href));
     if (name) files.push(name);
   }
   if (files.length === 0) throw new IndexPageError('an HTML page without links: not a PEP 503 project page');
