@@ -7,8 +7,8 @@ import { PACKAGE_NAMES } from '../packages/profiles';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
 import { PYTORCH_INDEX } from '../torch/releases';
 
-/** The inputs that say where PyTorch's releases are read, shared with build. */
-export const TORCH_INDEX_INPUTS = {
+/** The inputs that say where PyTorch's releases are read (build has its own, which also say where torch comes from). */
+const TORCH_INDEX_INPUTS = {
   'torch-index-url': {
     description:
       "One package index to read torch's releases from (its torch/ page, PEP 691 JSON or PEP 503 HTML), as pip's --index-url; empty: the mirror's, else PyTorch's",
