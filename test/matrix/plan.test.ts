@@ -31,7 +31,7 @@ function userError(options: Partial<MatrixOptions>): string {
   throw new Error(`no error for ${JSON.stringify(options)}`);
 }
 
-describe('the release table', () => {
+describe('the releases PyTorch published', () => {
   // DESIGN's table of PyTorch releases: auto must reproduce it exactly (generic: no package limits).
   const table: [string, string[], string[]][] = [
     ['2.5', ['11.8', '12.1', '12.4'], ['3.9', '3.10', '3.11', '3.12']],
