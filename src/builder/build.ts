@@ -31,7 +31,7 @@ import { provideBuildRequirements, readBuildRequirements } from './requirements'
 import { archMixProblem } from './sageattention';
 import { fetchSource } from './source';
 import { findToolkit } from './toolkit';
-import { checkTorchBuild, checkTorchVersion, hostPlatform } from './torch-release';
+import { checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
 
 export interface BuildOptions {
@@ -161,7 +161,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   // Checked against PyTorch's index once every input that needs no request is known good.
   const releases = options.torch === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
   if (releases) checkTorchVersion(releases, options.torchVersion!);
-  const want = { version: options.torchVersion!, cuda, platform: hostPlatform(platform) };
+  const want = { version: options.torchVersion!, cuda, platform: matrixPlatformOf(platform) };
   // An index of the user's own (torch-index-url) may hold builds PyTorch's does not: pip decides there.
   const checkBuild = releases && !options.torchIndexUrl;
   if (checkBuild) checkTorchBuild(releases, want);

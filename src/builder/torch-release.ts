@@ -4,7 +4,7 @@ import { type TorchReleases, torchVersionProblem } from '../torch/releases';
 import type { MatrixPlatform } from '../wheel/tags';
 
 /** The matrix platform of the machine the build runs on. */
-export const hostPlatform = (platform: NodeJS.Platform, arch: string = process.arch): MatrixPlatform =>
+export const matrixPlatformOf = (platform: NodeJS.Platform, arch: string = process.arch): MatrixPlatform =>
   platform === 'win32' ? 'windows-x86_64' : arch === 'arm64' ? 'linux-aarch64' : 'linux-x86_64';
 
 /** torch: install asks for a version PyTorch published; refused with the nearest ones before anything is fetched. */
