@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Inputs } from '../../src/core/step';
+import { checkTorchBuild, matrixPlatformOf } from '../../src/builder/torch-release';
 import { step } from '../../src/steps/build';
-import { FakePytorchIndex } from '../fakes/pytorch-index';
+import { FACT_RELEASES, FakePytorchIndex } from '../fakes/pytorch-index';
 import { recordingContext } from '../helpers/context';
 
 let pytorch: FakePytorchIndex;
@@ -48,5 +49,19 @@ describe('build: torch-version against what PyTorch published', () => {
     expect(error.message).toMatch(
       /^python: torch 2\.14\.0 has no wheels for Python 3\.9\.\d+\. It has wheels of CUDA 13\.0 for Python 3\.10, 3\.11, 3\.12, 3\.13, 3\.14, 3\.14t, 3\.15, 3\.15t on linux-x86_64$/,
     );
+  });
+});
+
+describe('build on an Arm machine', () => {
+  it('is linux-aarch64, and takes only the CUDA builds PyTorch made for Arm', () => {
+    expect(matrixPlatformOf('linux', 'arm64')).toBe('linux-aarch64');
+    expect(matrixPlatformOf('linux', 'x64')).toBe('linux-x86_64');
+    expect(matrixPlatformOf('win32', 'x64')).toBe('windows-x86_64');
+    expect(() => checkTorchBuild(FACT_RELEASES, { version: '2.7.1', cuda: '12.6', platform: 'linux-aarch64' })).toThrow(
+      'torch-version: torch 2.7.1 has no CUDA 12.6 build for linux-aarch64. It is built for CUDA 12.8 there',
+    );
+    expect(() =>
+      checkTorchBuild(FACT_RELEASES, { version: '2.14.0', cuda: '13.2', python: '3.15.0', platform: 'linux-aarch64' }),
+    ).not.toThrow();
   });
 });
