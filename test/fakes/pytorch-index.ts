@@ -20,7 +20,11 @@ export type IndexFault =
   | { kind: 'hang' }
   | { kind: 'body'; body: string; contentType: string };
 
-/** Real file names from PyTorch's index, CUDA and not (CPU, ROCm, XPU, macOS, 1.x): test/fixtures/pytorch-index. */
+/**
+ * File names in the forms PyTorch's index lists, CUDA and not (CPU, ROCm, XPU, macOS, 1.x, an
+ * untagged aarch64 CPU wheel): test/fixtures/pytorch-index. Those up to 2.11 are names of published
+ * wheels; the 2.14 one is written in the same form (this machine cannot read the index).
+ */
 export const REAL_NAMES: readonly string[] = readFileSync(
   path.resolve(import.meta.dirname, '../fixtures/pytorch-index/torch-names.txt'),
   'utf8',
