@@ -44,6 +44,8 @@ export interface ListingsOptions {
   indexPage: boolean;
   /** Publish the release (draft: false) once the listings are written. */
   publish: boolean;
+  /** Pause and read the release again first, rather than start from what this job knows. */
+  settle?: boolean;
 }
 
 const uploaded = (asset: Asset): boolean => asset.state === 'uploaded';
@@ -66,18 +68,24 @@ async function holds(c: ListingsContext, asset: Asset, text: string): Promise<bo
 
 /**
  * Every finished wheel of the release with its sha256 and archs. The sha256 is GitHub's digest,
- * the archs come from this job's wheels and from the notes (by sha256); a sidecar is downloaded
- * only for a wheel that neither tells, so a job costs requests for its own wheels, not everyone's.
+ * the archs come from this job's wheels, the notes (by sha256), or the sidecar's digest matched
+ * against the archs lists known; a sidecar is downloaded only for a wheel none of these tells,
+ * so a job costs requests for its own wheels, not for everyone's.
  */
 async function releasedWheels(c: ListingsContext, release: Release): Promise<ReleasedWheel[]> {
   const byName = new Map(release.assets.filter(uploaded).map((a) => [a.name, a]));
   const noted = notesArchs(release.body ?? '');
   const wheels = release.assets.filter(isWheel).sort((a, b) => a.name.localeCompare(b.name));
   const listed = new Map<string, ReleasedWheel>();
+  // Archs lists seen so far: a matrix has few, and a sidecar's digest tells which one it holds.
+  const lists = [[], ...c.own.map((o) => o.archs), ...noted.values()];
+  const guess = (name: string, sha256: string, sidecar: Asset) =>
+    lists.find((archs) => assetSha256(sidecar) === sha256Hex(formatSidecar({ name, sha256, archs })));
   await eachLimit(wheels, c.concurrency, async (asset) => {
     let sha256 = assetSha256(asset);
     let archs = sha256 ? (c.own.find((o) => o.sha256 === sha256)?.archs ?? noted.get(sha256)) : undefined;
     const sidecar = byName.get(sidecarName(asset.name));
+    if (sha256 && !archs && sidecar) archs = guess(asset.name, sha256, sidecar);
     if ((!sha256 || !archs) && sidecar) {
       const text = await assetText(c, sidecar);
       const told = text === undefined ? undefined : parseSidecar(text);
@@ -101,14 +109,14 @@ async function writeText(
   name: string,
   text: string,
   current: Asset | undefined,
-): Promise<'written' | 'conflict'> {
+): Promise<number | 'conflict' | undefined> {
   if (current) await c.releaser.deleteAsset(current);
-  if (text === '') return 'written';
+  if (text === '') return undefined;
   const type = name === INDEX_NAME ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
   try {
     const asset = await c.releaser.upload(release, textUpload(name, type, text));
     c.texts.set(asset.id, text);
-    return 'written';
+    return asset.id;
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
     return 'conflict';
@@ -163,7 +171,13 @@ export async function syncListings(
   options: ListingsOptions,
 ): Promise<{ changed: string[]; release: Release }> {
   const changed = new Set<string>();
+  // Jobs of a matrix often finish together: a short random pause lets their uploads land, and
+  // one read then often finds listings another job already wrote with this job's wheels in them.
   let release = known;
+  if (options.settle) {
+    await sleep(Math.random() * 2 * c.secondMs);
+    release = (await c.releaser.get(release)) ?? release;
+  }
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const wheels = await releasedWheels(c, release);
     const unknown = wheels.filter((w) => !w.sha256).map((w) => w.name);
@@ -175,36 +189,46 @@ export async function syncListings(
       ...(options.checksums ? [{ name: SUMS_NAME, text: sha256Sums(wheels) }] : []),
       ...(options.indexPage ? [{ name: INDEX_NAME, text: indexPage(release.tag_name, wheels) }] : []),
     ];
-    for (const file of files) {
+    const body = mergeNotes(release.body ?? '', notesSection(wheels, c.missing));
+    const rewrite = body !== (release.body ?? '');
+    // The first listing file is the token of a write: every job that writes the listings replaces
+    // it (by id), so a job learns from GitHub's answers whether another wrote at the same time.
+    let token: number | undefined;
+    for (const [index, file] of files.entries()) {
       const current = release.assets.find((a) => a.name === file.name);
-      if (current ? uploaded(current) && (await holds(c, current, file.text)) : file.text === '') continue;
-      if ((await writeText(c, release, file.name, file.text, current)) === 'conflict') conflict = true;
-      changed.add(file.name);
+      const held = current ? uploaded(current) && (await holds(c, current, file.text)) : file.text === '';
+      if (held && !(index === 0 && rewrite)) continue;
+      const written = await writeText(c, release, file.name, file.text, current);
+      if (written === 'conflict') conflict = true;
+      else if (index === 0) token = written;
+      if (!held) changed.add(file.name);
     }
 
-    const body = mergeNotes(release.body ?? '', notesSection(wheels, c.missing));
     const publish = options.publish && release.draft && !conflict;
-    const rewrite = body !== (release.body ?? '');
-    if (rewrite || publish) {
+    if (!conflict && (rewrite || publish)) {
+      const before = wheels
+        .map((w) => w.id!)
+        .sort((a, b) => a - b)
+        .join(',');
       release = await c.releaser.update(release, {
         ...(rewrite ? { body } : {}),
         ...(publish ? { draft: false } : {}),
       });
       if (rewrite) changed.add('release notes');
       if (publish) c.log.info(`published release ${release.tag_name}: ${release.html_url}`);
+      // GitHub's answer lists the assets as they are now. With a token: when it is still the one
+      // this job wrote, no other job wrote in between, and these notes are the newest. Without
+      // one: when the release holds no wheel these notes lack.
+      const current = files[0] && release.assets.find((a) => a.name === files[0]!.name);
       if (
-        !conflict &&
-        wheelIds(release) ===
-          wheels
-            .map((w) => w.id!)
-            .sort((a, b) => a - b)
-            .join(',')
+        !rewrite ||
+        (files[0]
+          ? current?.id === token || (token === undefined && current !== undefined)
+          : wheelIds(release) === before)
       )
         break;
     } else if (!conflict) {
       break;
-    } else {
-      release = (await c.releaser.get(release)) ?? release;
     }
     if (release.immutable) {
       c.log.warning(
@@ -218,8 +242,10 @@ export async function syncListings(
       );
       break;
     }
-    // Give racing jobs' writes time to land; the jitter keeps two jobs from taking turns forever.
-    await sleep((0.5 + Math.random()) * c.secondMs);
+    // Give racing jobs' writes time to land (the jitter keeps two jobs from taking turns forever),
+    // then read what they made of it: often a listing that already holds every wheel.
+    await sleep((0.5 + Math.random()) * 2 ** Math.min(round, 4) * c.secondMs);
+    release = (await c.releaser.get(release)) ?? release;
   }
   return { changed: [...changed], release };
 }

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
 import type { Usage } from '../github/client';
@@ -124,6 +125,9 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   };
   const outcome = (fields: Omit<PublishResult, 'usage'>): PublishResult => ({ ...fields, usage: releaser.usage });
 
+  // Jobs of one matrix often finish together: a random pause of up to 3 s spreads them, so that
+  // most find the draft one of them made instead of each making one and deleting it again.
+  if (!request.dryRun) await sleep(Math.random() * 3 * deps.secondMs);
   // Everything that can refuse the run is checked before anything changes.
   const existing = await releaser.find(tag);
   if (existing?.immutable) return immutableDone(request, existing, sha256Of, outcome, log);
@@ -275,7 +279,13 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
           missing: request.missing ?? [],
         },
         { ...release, assets: [...known.values()] },
-        { checksums: request.checksums, indexPage: request.indexPage, publish: !request.release.draft },
+        {
+          checksums: request.checksums,
+          indexPage: request.indexPage,
+          publish: !request.release.draft,
+          // Another job may be publishing to the same release: it had assets this job did not put there, or another job made it.
+          settle: (!created && !existing) || (existing !== undefined && existing.assets.length > 0),
+        },
       ),
     );
   } catch (error) {
