@@ -1,7 +1,16 @@
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
-import { describeError, httpStatus, isImmutableRefusal, isWorkflowsRefusal } from '../github/errors';
+import {
+  describeError as describeWrapped,
+  httpError,
+  httpStatus,
+  isImmutableRefusal,
+  isWorkflowsRefusal,
+} from '../github/errors';
 import type { NewRelease, Release, Releaser } from '../github/releases';
+
+/** GitHub's own answer, without what our retries wrapped around it. */
+const describeError = (error: unknown): string => describeWrapped(httpError(error) ?? error);
 
 export interface ReleaseSpec extends Omit<NewRelease, 'draft'> {
   /** Leave the release a draft; otherwise it is published once every file is on it. */
