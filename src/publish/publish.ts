@@ -364,7 +364,9 @@ async function rollBack(deps: PublishDeps, release: Release, created: boolean, a
   try {
     for (const asset of added) await releaser.deleteAsset(asset);
     const now = await releaser.get(release);
-    const deleted = created && now !== undefined && now.assets.length === 0 && (await releaser.deleteDraft(release));
+    // A `starter` left by the failed upload is no file: a draft holding only those goes too.
+    const empty = now !== undefined && now.assets.every((a) => a.state !== 'uploaded');
+    const deleted = created && empty && (await releaser.deleteDraft(release));
     log.warning(
       `publishing failed; removed the ${added.length} asset(s) this run added${deleted ? ' and the draft release it created' : ''}`,
     );
