@@ -100,7 +100,7 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
       // A relative pattern names files inside the workspace; a linked folder must not lead out of it.
       const root = await realpath(cwd);
       for (const file of found) {
-        const real = await realpath(file);
+        const real = path.join(await realpath(path.dirname(file)), path.basename(file));
         if (real !== root && !real.startsWith(root + path.sep))
           throw inputError(
             'wheels',
