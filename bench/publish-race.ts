@@ -42,7 +42,8 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
     wheels.push({ path: path.join(dir, name), name, size: data.length, archs: ['8.0', '9.0', '12.0'] });
   }
   const started = performance.now();
-  const results = await Promise.all(
+  const failures: string[] = [];
+  const settled = await Promise.all(
     wheels.map((wheel) =>
       publish(
         {
@@ -59,9 +60,10 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
           log: quiet,
           secondMs: 1000,
         },
-      ),
+      ).catch((error: Error) => void failures.push(error.message)),
     ),
   );
+  const results = settled.filter((r) => r !== undefined);
   const seconds = (performance.now() - started) / 1000;
   await fake.stop();
 
@@ -73,6 +75,7 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
   }
   const used = fake.rateLimit.limit - fake.rateLimit.remaining;
   const perJob = results.map((r) => r.usage.requests).sort((a, b) => a - b);
+  for (const failure of new Set(failures)) console.log(`  a job failed: ${failure}`);
   const [release, ...others] = fake.releasesTagged('v2.2.0');
   const held = (name: string) => release?.assets.find((a) => a.name === name);
   const intact = wheels.filter((w) => held(w.name)?.sha256 === sums.get(w.name)).length;
@@ -92,9 +95,10 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
     sidecars === jobs &&
     listed === jobs &&
     rows === jobs &&
+    failures.length === 0 &&
     used <= 1000;
   console.log(
-    `${jobs} publishers: ${requests} requests (${(requests / jobs).toFixed(2)} per wheel; per job min ${perJob[0]}, median ${perJob[Math.floor(jobs / 2)]}, max ${perJob[jobs - 1]}), ` +
+    `${jobs} publishers: ${requests} requests (${(requests / jobs).toFixed(2)} per wheel; per job min ${perJob[0]}, median ${perJob[Math.floor(perJob.length / 2)]}, max ${perJob.at(-1)}; ${failures.length} failed), ` +
       `${used} of the token's 1000/hour, ${seconds.toFixed(1)} s; ` +
       `1 release ${others.length === 0 ? 'yes' : `no (${others.length + 1})`}, published ${release && !release.draft ? 'yes' : 'no'}, ` +
       `${intact}/${jobs} wheels intact, ${sidecars} sidecars right, ${listed} in SHA256SUMS, ${rows} rows in the notes: ${ok ? 'ok' : 'FAILED'}`,

@@ -175,7 +175,7 @@ export async function syncListings(
   // one read then often finds listings another job already wrote with this job's wheels in them.
   let release = known;
   if (options.settle) {
-    await sleep(Math.random() * 2 * c.secondMs);
+    await sleep(Math.random() * 4 * c.secondMs);
     release = (await c.releaser.get(release)) ?? release;
   }
   for (let round = 1; round <= MAX_ROUNDS; round++) {
