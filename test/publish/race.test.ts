@@ -57,6 +57,12 @@ describe.each([
     expect(assets.filter((a) => a.state !== 'uploaded')).toEqual([]);
   });
 
+  it("jobs download no listing and hardly any sidecar: sha256s are GitHub's digests", () => {
+    const downloads = fake.requests.filter((r) => r.method === 'GET' && /\/releases\/assets\/\d+$/.test(r.path));
+    // At most the sidecar of the one wheel whose archs (sm_90a) no other job knows, once by each other job.
+    expect(downloads.length).toBeLessThanOrEqual(3);
+  });
+
   it('has a complete SHA256SUMS, index page and wheel table, whichever job wrote them last', () => {
     const expected = allWheels()
       .map((w) => `${w.sha256}  ${w.name}`)
