@@ -244,7 +244,11 @@ export async function syncListings(
     }
     // Give racing jobs' writes time to land (the jitter keeps two jobs from taking turns forever),
     // then read what they made of it: often a listing that already holds every wheel.
-    await sleep((0.5 + Math.random()) * 2 ** Math.min(round, 4) * c.secondMs);
+    const seconds = (0.5 + Math.random()) * 2 ** Math.min(round, 4);
+    c.log.info(
+      `another job wrote the listings at the same time; reading them again in ${seconds.toFixed(1)} s (round ${round + 1})`,
+    );
+    await sleep(seconds * c.secondMs);
     release = (await c.releaser.get(release)) ?? release;
   }
   return { changed: [...changed], release };
