@@ -155,15 +155,16 @@ const wheelIds = (release: Release): string =>
     .join(',');
 
 /**
- * Rebuilds SHA256SUMS, index.html and the release notes' wheel section from `known` (the
- * release as this job last saw it, its own uploads included), then publishes it if asked.
- * Several jobs may do this at once, and each listing is a function of the asset list alone:
- *   - a text asset is replaced by deleting the id this job saw and uploading; when another job
- *     wrote first, GitHub answers 422 already_exists and this job reads the release again;
- *   - the notes have no such guard, but GitHub's answer to the update lists the assets as they
- *     are then: when it holds a wheel this job's notes lack, another round follows.
+ * Rebuilds SHA256SUMS, index.html and the release notes' wheel section from the release's
+ * assets, writing only what differs, then publishes the release if asked. Several jobs may do
+ * this at once, and each listing is a function of the asset list alone:
+ *   - a text asset is replaced by deleting the id this job read and uploading; when another job
+ *     wrote first, GitHub answers 422 already_exists, and this job reads the release again;
+ *   - the notes have no such guard, so a job that rewrites them also replaces the first listing
+ *     file, and GitHub's answer to the notes' update tells whether that file is still the one
+ *     this job wrote: when not, another job wrote meanwhile, and this one reads again.
  * A wheel uploaded after this job read the release is listed by the job that uploaded it, which
- * reads the release only after its upload.
+ * reads the release only after its upload; so a job stops once a round meets no other's write.
  */
 export async function syncListings(
   c: ListingsContext,
