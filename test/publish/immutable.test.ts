@@ -98,6 +98,18 @@ describe('draft-first publishing', () => {
     expect(fake.releases).toEqual([]);
   });
 
+  it('refused when publishing the draft: every file stays on the draft, and the error links it', async () => {
+    fake = await new FakeGitHub('ghs_immutable').start();
+    fake.addRelease({ tag_name: 'v1', draft: true, target_commitish: 'abc123' });
+    fake.workflowCommits.add('abc123');
+    const error = (await runPublisher(fake, request(files.wheels)).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^GitHub refused to create tag v1 at abc123 .* Push the tag first/);
+    expect(error.message).toMatch(/Every file is on the draft release, ready to publish: http:\/\/\S+$/);
+    const [draft] = fake.releasesTagged('v1');
+    expect(draft!.draft).toBe(true);
+    expect(draft!.assets.filter((a) => a.name.endsWith('.whl'))).toHaveLength(2);
+  });
+
   it('a failed upload on a published (mutable) release removes only what the run added; the release stays', async () => {
     fake = await new FakeGitHub('ghs_immutable').start();
     fake.addRelease({ tag_name: 'v1' });
