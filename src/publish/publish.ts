@@ -260,7 +260,13 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
       }),
     );
   } catch (error) {
-    await rollBack(deps, release, created, added);
+    await rollBack(
+      deps,
+      release,
+      created,
+      added,
+      request.wheels.map((w) => w.name),
+    );
     if (isImmutableRefusal(error)) throw publishedUnderUs(tag, error);
     throw error;
   }
@@ -359,13 +365,21 @@ async function immutableDone(
  * Undoes what a failed run added (wheels new to the release, their sidecars), and deletes the
  * draft it created when nothing else is on it. A published release is never deleted.
  */
-async function rollBack(deps: PublishDeps, release: Release, created: boolean, added: Asset[]): Promise<void> {
+async function rollBack(
+  deps: PublishDeps,
+  release: Release,
+  created: boolean,
+  added: Asset[],
+  names: string[],
+): Promise<void> {
   const { releaser, log } = deps;
   try {
     for (const asset of added) await releaser.deleteAsset(asset);
     const now = await releaser.get(release);
-    // A `starter` left by the failed upload is no file: a draft holding only those goes too.
-    const empty = now !== undefined && now.assets.every((a) => a.state !== 'uploaded');
+    // A `starter` left by this run's failed upload is no file: a draft holding only those goes
+    // too. Another job's starter is its upload in flight, into this draft: the draft stays.
+    const ours = new Set(names.flatMap((name) => [name, sidecarName(name)]));
+    const empty = now !== undefined && now.assets.every((a) => a.state !== 'uploaded' && ours.has(a.name));
     const deleted = created && empty && (await releaser.deleteDraft(release));
     log.warning(
       `publishing failed; removed the ${added.length} asset(s) this run added${deleted ? ' and the draft release it created' : ''}`,
