@@ -1,7 +1,7 @@
 // Requests that N matrix jobs spend publishing one wheel each to one new tag at the same moment,
 // against GitHub's budget for GITHUB_TOKEN (1,000 requests per hour per repository: one token
 // shared by every publisher here). Run: node scripts/run-ts.mjs bench/publish-race.ts [--jobs 10,30,100]
-// [--latency-ms 20-80]. The loopback release API answers each request after a random latency in
+// [--latency-ms 20-80] [--per-job 1] (wheels each job publishes). The loopback release API answers each request after a random latency in
 // the range, as a distant server does, so the jobs' requests interleave.
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -34,7 +34,8 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
   }).start();
   const wheels: LocalWheel[] = [];
   const sums = new Map<string, string>();
-  for (let i = 0; i < jobs; i++) {
+  const perJobWheels = Number(values['per-job']);
+  for (let i = 0; i < jobs * perJobWheels; i++) {
     const name = `sageattention-2.2.0+cu128torch2.${i}.0-cp312-cp312-linux_x86_64.whl`;
     const data = randomBytes(64 * 1024);
     await writeFile(path.join(dir, name), data);
@@ -44,10 +45,10 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
   const started = performance.now();
   const failures: string[] = [];
   const settled = await Promise.all(
-    wheels.map((wheel) =>
+    Array.from({ length: jobs }, (_, job) =>
       publish(
         {
-          wheels: [wheel],
+          wheels: wheels.slice(job * perJobWheels, (job + 1) * perJobWheels),
           release: { tag: 'v2.2.0', draft: false, prerelease: false, target: 'abc123' },
           onConflict: 'fail',
           checksums: true,
@@ -91,17 +92,17 @@ async function race(jobs: number, latency: [number, number], dir: string): Promi
     others.length === 0 &&
     release !== undefined &&
     !release.draft &&
-    intact === jobs &&
-    sidecars === jobs &&
-    listed === jobs &&
-    rows === jobs &&
+    intact === wheels.length &&
+    sidecars === wheels.length &&
+    listed === wheels.length &&
+    rows === wheels.length &&
     failures.length === 0 &&
     used <= 1000;
   console.log(
-    `${jobs} publishers: ${requests} requests (${(requests / jobs).toFixed(2)} per wheel; per job min ${perJob[0]}, median ${perJob[Math.floor(perJob.length / 2)]}, max ${perJob.at(-1)}; ${failures.length} failed), ` +
+    `${jobs} publishers of ${perJobWheels} wheel(s): ${requests} requests (${(requests / wheels.length).toFixed(2)} per wheel; per job min ${perJob[0]}, median ${perJob[Math.floor(perJob.length / 2)]}, max ${perJob.at(-1)}; ${failures.length} failed), ` +
       `${used} of the token's 1000/hour, ${seconds.toFixed(1)} s; ` +
       `1 release ${others.length === 0 ? 'yes' : `no (${others.length + 1})`}, published ${release && !release.draft ? 'yes' : 'no'}, ` +
-      `${intact}/${jobs} wheels intact, ${sidecars} sidecars right, ${listed} in SHA256SUMS, ${rows} rows in the notes: ${ok ? 'ok' : 'FAILED'}`,
+      `${intact}/${wheels.length} wheels intact, ${sidecars} sidecars right, ${listed} in SHA256SUMS, ${rows} rows in the notes: ${ok ? 'ok' : 'FAILED'}`,
   );
   if (values.verbose) for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`  ${n} ${kind}`);
   return ok;
@@ -112,6 +113,7 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '1000' },
     verbose: { type: 'boolean', default: false },
     jobs: { type: 'string', default: '10,30,100' },
+    'per-job': { type: 'string', default: '1' },
     'latency-ms': { type: 'string', default: '20-80' },
   },
 });
