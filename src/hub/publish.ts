@@ -235,6 +235,7 @@ export async function publishToHub(request: HubPublishRequest, deps: HubPublishD
       replace: 'replaced',
       unchanged: 'unchanged (identical file already published)',
       skip: 'skipped (a different file of that name is published; on-conflict: skip)',
+      superseded: 'replaced by another job afterwards',
     }[asset.action];
     log.info(`${what}: ${pathOf(asset.name)} (${formatSize(asset.size)})`);
   }

@@ -1,5 +1,6 @@
 import { defineStep, WORKFLOW_TOKEN } from '../core/step';
-import { gitHubClient, repoFromEnv } from '../github/client';
+import { repoFromEnv } from '../github/client';
+import { GitHubReleaser } from '../github/releases';
 import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
@@ -111,19 +112,24 @@ export const step = defineStep({
     const tag = inputs.optional('skip-published');
     if (tag) {
       const repo = repoFromEnv();
-      const client = gitHubClient({
+      const releaser = new GitHubReleaser({
         token: inputs.string('token'),
-        apiUrl: inputs.optional('github-api-url'),
-        log: { warn: (message) => ctx.log.warning(message) },
+        apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+        repo,
+        write: false,
+        log: ctx.log,
       });
       const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
-        const names = await releaseWheels(client, repo, tag);
-        if (names === undefined)
+        const found = await releaseWheels(releaser, tag);
+        if (found === undefined) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
+        else
           ctx.log.info(
-            `No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`,
+            [
+              `${found.names.length} wheels${found.draft ? ' (on a draft: a publish that has not finished)' : ''}:`,
+              ...found.names,
+            ].join('\n'),
           );
-        else ctx.log.info([`${names.length} wheels:`, ...names].join('\n'));
-        return names ?? [];
+        return found?.names ?? [];
       });
       plan = skipPublished(plan, wheels);
     }
