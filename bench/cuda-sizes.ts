@@ -22,7 +22,7 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const release of releases) {
   const manifest = parseManifest(readFileSync(path.join(fixtures, `redistrib_${release}.json`), 'utf8'), release);
   const major = Number(release.split('.')[0]);
-  for (const platform of ['linux-x86_64', 'windows-x86_64'] as RedistPlatform[]) {
+  for (const platform of ['linux-x86_64', 'linux-sbsa', 'windows-x86_64'] as RedistPlatform[]) {
     const bytes = (names: string[]) => selectArchives(names, manifest, platform).reduce((sum, a) => sum + a.size, 0);
     const all = [...archivesFor(manifest, platform).values()].reduce((sum, a) => sum + a.size, 0);
     const full = bytes(expandComponents(['full'], major, platform, manifest));

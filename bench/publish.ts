@@ -10,9 +10,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Log } from '../src/core/context';
-import { gitHubClient } from '../src/github/client';
+import { GitHubReleaser } from '../src/github/releases';
 import { publish } from '../src/publish/publish';
-import { Transfers } from '../src/publish/transfer';
 import type { LocalWheel } from '../src/publish/wheels';
 import { FakeGitHub, type FakeGitHubOptions } from '../test/fakes/github';
 
@@ -43,9 +42,7 @@ async function serve(options: FakeGitHubOptions): Promise<void> {
   parentPort!.postMessage(fake.url);
 }
 
-function startServer(
-  options: FakeGitHubOptions,
-): Promise<{
+function startServer(options: FakeGitHubOptions): Promise<{
   url: string;
   held: (tag: string) => Promise<{ releases: number; assets: Held[] }>;
   stop: () => Promise<number>;
@@ -111,12 +108,7 @@ async function main(): Promise<void> {
     const times: Record<number, number> = {};
     for (const concurrency of [1, Number(values.concurrency)]) {
       const tag = `bench-${concurrency}`;
-      const api = gitHubClient({ token: TOKEN, apiUrl: server.url });
-      const transfers = new Transfers(gitHubClient({ token: TOKEN, apiUrl: server.url, bare: true }), repo, {
-        retries: 4,
-        secondMs: 1000,
-        log: quiet,
-      });
+      const releaser = new GitHubReleaser({ token: TOKEN, apiUrl: server.url, repo, write: true, log: quiet });
       const started = performance.now();
       await publish(
         {
@@ -128,7 +120,7 @@ async function main(): Promise<void> {
           dryRun: false,
           concurrency,
         },
-        { api, transfers, repo, log: quiet, secondMs: 1000 },
+        { releaser, log: quiet, secondMs: 1000 },
       );
       times[concurrency] = (performance.now() - started) / 1000;
 

@@ -17,10 +17,12 @@ import {
   type TorchRule,
   venvExecutable,
 } from '../python/venv';
-import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/releases';
+import { snapshotReleases } from '../torch/load';
+import { torchIndexUrl, type TorchReleases, versionSuffix } from '../torch/releases';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
+import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
@@ -29,6 +31,7 @@ import { provideBuildRequirements, readBuildRequirements } from './requirements'
 import { archMixProblem } from './sageattention';
 import { fetchSource } from './source';
 import { findToolkit } from './toolkit';
+import { checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
 
 export interface BuildOptions {
@@ -41,6 +44,13 @@ export interface BuildOptions {
   torch: TorchRule;
   torchVersion?: string;
   torchIndexUrl?: string;
+  /** Base of a mirror of PyTorch's index: torch comes from <mirror>/cu<XY> unless torchIndexUrl is given. */
+  torchMirrorUrl?: string;
+  /**
+   * What PyTorch published, read only once every other input is known good (reading it is a
+   * request); default the embedded snapshot.
+   */
+  releases?: () => Promise<TorchReleases>;
   cudaVersion?: string;
   /** `auto` or a list in any separator. */
   archList: string;
@@ -126,11 +136,6 @@ function checkInputs(options: BuildOptions): string {
         'torch: install takes an exact version like 2.7.1',
       );
     }
-    try {
-      torchRelease(options.torchVersion);
-    } catch (error) {
-      throw error instanceof ConfigurationError ? new ConfigurationError(`torch-version: ${error.message}`) : error;
-    }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
   return source;
@@ -153,27 +158,15 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const archs = resolveArchs(options.archList, cuda, options.profile);
   const archList = formatArchList(archs);
   const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version);
-  if (
-    options.torch === 'install' &&
-    !options.torchIndexUrl &&
-    !torchRelease(options.torchVersion!).cuda.includes(cuda)
-  ) {
-    const release = torchRelease(options.torchVersion!);
-    throw inputError(
-      'torch-version',
-      `torch ${options.torchVersion} has no CUDA ${cuda} build`,
-      `It is built for CUDA ${release.cuda.join(', ')}; pick another cuda-version or torch-version`,
-    );
-  }
+  // Checked against PyTorch's index once every input that needs no request is known good.
+  const releases = options.torch === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
+  if (releases) checkTorchVersion(releases, options.torchVersion!);
+  const want = { version: options.torchVersion!, cuda, platform: matrixPlatformOf(platform) };
+  // An index of the user's own (torch-index-url) may hold builds PyTorch's does not: pip decides there.
+  const checkBuild = releases && !options.torchIndexUrl;
+  if (checkBuild) checkTorchBuild(releases, want);
   const base = await findPython(options.python, run, baseEnv);
-  if (options.torch === 'install' && !torchSupportsPython(torchRelease(options.torchVersion!), base.version)) {
-    const { python } = torchRelease(options.torchVersion!);
-    throw inputError(
-      'python',
-      `torch ${options.torchVersion} has no wheels for Python ${base.version}`,
-      `It supports Python ${python.min}-${python.max}`,
-    );
-  }
+  if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });
   log.info(
     `CUDA ${toolkit.version} (${toolkit.home}), Python ${base.version} (${base.executable}), TORCH_CUDA_ARCH_LIST=${archList}`,
   );
@@ -202,7 +195,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         const torch = await provideTorch(
           venv.executable,
           options.torch,
-          { version: options.torchVersion, cuda, indexUrl: options.torchIndexUrl },
+          {
+            version: options.torchVersion,
+            cuda,
+            indexUrl: options.torchIndexUrl ?? (options.torchMirrorUrl && torchIndexUrl(cuda, options.torchMirrorUrl)),
+          },
           run,
         );
         if (torch) log.info(`torch ${torch.version} (CUDA ${torch.cuda ?? 'none'})`);
@@ -221,6 +218,14 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         return { python: venv.executable, torch, includeDirs };
       },
     );
+
+    if (torch && options.profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync(setupPy)) {
+      const raised = await raiseSetupPyToCxx20(setupPy);
+      if (raised > 0)
+        log.info(
+          `torch ${torch.version} needs C++20: ${raised} -std=c++17 pins of setup.py raised to c++20 (in the build's copy)`,
+        );
+    }
 
     let env = buildEnvironment({
       base: baseEnv,

@@ -18,6 +18,13 @@ const KNOWN: readonly KnownFailure[] = [
       `ptxas cannot compile ${m[1]} for ${m[2]}: wgmma exists only on sm_90a, and this setup.py compiles its sm90 module for every arch in the list (thu-ml/SageAttention does). Build 9.0 in a wheel of its own, or use a source that gives each module its own archs (woct0rdho/SageAttention)`,
   },
   {
+    // torch >= 2.13 headers: torch/all.h's #error, and the C++20 library its c10 headers use.
+    pattern:
+      /(C\+\+20 or later compatible compiler is required to use PyTorch|'strong_ordering' in namespace 'std' does not name a type|'string_view' has no member named 'starts_with')/,
+    explain: (m) =>
+      `torch's headers need C++20 ("${m[1]}"), but the package compiles them as C++17: its setup.py passes -std=c++17 in its cxx or nvcc flags (thu-ml/SageAttention does), and torch >= 2.13 is C++20. Change those flags to -std=c++20 (package: sageattention does it in sagewheels' copy of the source), or build against torch 2.12 or older`,
+  },
+  {
     pattern: /error C2872: 'std': ambiguous symbol/,
     explain: () =>
       "MSVC reports C2872 'std': ambiguous symbol: PyTorch >= 2.7 headers (torch/csrc/dynamo/compiled_autograd.h) need USE_CUDA defined for nvcc (pytorch/pytorch#148317). sagewheels passes -DUSE_CUDA in NVCC_APPEND_FLAGS; check that the package's setup.py does not drop that variable",

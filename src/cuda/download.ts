@@ -1,26 +1,90 @@
-import * as tc from '@actions/tool-cache';
+import { HttpClient } from '@actions/http-client';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../core/errors';
 
+const ATTEMPTS = 3;
+const IDLE_MS = 120_000;
+
+/** @actions/tool-cache's test hooks for its retry pauses (10-20 s), honoured here the same way. */
+const retryPauseMs = (): number => {
+  const global = globalThis as Record<string, unknown>;
+  const min = Number(global.TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS ?? 10);
+  const max = Number(global.TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS ?? 20);
+  return 1000 * (min + Math.random() * (max - min));
+};
+
+class HttpStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`Unexpected HTTP response: ${status}`);
+  }
+}
+
+class TooLargeError extends Error {}
+
 /**
- * Downloads through @actions/tool-cache, which retries 5xx, 408, 429 and dropped connections
- * (3 attempts, 10-20 s apart); `dest` must not exist yet.
+ * Downloads `url` to `dest` (which must not exist yet) as @actions/tool-cache does: proxy settings
+ * honoured, 5xx, 408, 429, dropped, idle and short connections retried (3 attempts, 10-20 s
+ * apart). With `maxBytes`, a body that announces or sends more is cut off there and not retried: a
+ * mirror that serves 300 MB for a 78 KB archive costs 78 KB. `exact`: the body must be that size.
  */
-export async function download(url: string, dest: string): Promise<void> {
+export async function download(url: string, dest: string, maxBytes?: number, exact = false): Promise<void> {
   await mkdir(path.dirname(dest), { recursive: true });
-  try {
-    await tc.downloadTool(url, dest);
-  } catch (error) {
-    const status = error instanceof tc.HTTPError ? error.httpStatusCode : undefined;
-    const retried = status === undefined || status >= 500 || status === 408 || status === 429;
-    throw new DownloadError(
-      url,
-      status,
-      `download of ${url} failed${retried ? ' after 3 attempts' : ''}: ${errorMessage(error)}`,
-    );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await downloadOnce(url, dest, maxBytes, exact);
+      return;
+    } catch (error) {
+      await rm(dest, { force: true });
+      const status = error instanceof HttpStatusError ? error.status : undefined;
+      const retry =
+        !(error instanceof TooLargeError) &&
+        (status === undefined || status >= 500 || status === 408 || status === 429);
+      if (!retry || attempt === ATTEMPTS) {
+        throw new DownloadError(
+          url,
+          status,
+          `download of ${url} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${errorMessage(error)}`,
+        );
+      }
+      await sleep(retryPauseMs());
+    }
+  }
+}
+
+async function downloadOnce(url: string, dest: string, maxBytes: number | undefined, exact: boolean): Promise<void> {
+  // socketTimeout: a connection idle this long is dropped, and the download retried.
+  const client = new HttpClient('sagewheels', [], { allowRetries: false, socketTimeout: IDLE_MS });
+  const response = await client.get(url);
+  const body = response.message;
+  if (body.statusCode !== 200) {
+    body.resume();
+    throw new HttpStatusError(body.statusCode ?? 0);
+  }
+  const announced = Number(body.headers['content-length']);
+  if (maxBytes !== undefined && announced > maxBytes) {
+    body.destroy();
+    throw new TooLargeError(`the server announces ${announced} bytes, the manifest says ${maxBytes}`);
+  }
+  let received = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (maxBytes !== undefined && received > maxBytes) {
+        done(new TooLargeError(`more than the ${maxBytes} bytes the manifest says arrived; the rest was not read`));
+      } else done(null, chunk);
+    },
+  });
+  await pipeline(body, cap, createWriteStream(dest, { flags: 'wx' }));
+  // A connection that ends early (a dropped or idle socket) is retried, not left to the size check.
+  const expected = exact ? maxBytes : Number.isSafeInteger(announced) ? announced : undefined;
+  if (expected !== undefined && received < expected) {
+    throw new Error(`the connection ended after ${received} of ${expected} bytes`);
   }
 }
 
@@ -35,8 +99,9 @@ export class DownloadError extends Error {
   }
 }
 
-export async function downloadText(url: string, dest: string): Promise<string> {
-  await download(url, dest);
+/** Index pages, manifests and md5sum.txt: small text, capped so that a wrong URL cannot fill the disk. */
+export async function downloadText(url: string, dest: string, maxBytes = 64 * 1024 * 1024): Promise<string> {
+  await download(url, dest, maxBytes);
   return readFile(dest, 'utf8');
 }
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { readFile, realpath } from 'node:fs/promises';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { isWindows, pathFor, toolkitLayout, type RedistPlatform } from './platform';
@@ -111,7 +112,8 @@ export async function confirmNvcc(
   majorMinor: string,
   run: ProcessRunner,
 ): Promise<Toolkit> {
-  const nvcc = toolkitLayout(root, platform).nvcc;
+  // A toolkit just installed is on this host's disk: its path is this host's, whatever the platform.
+  const nvcc = toolkitLayout(root, platform, path).nvcc;
   const toolkit = await probe(nvcc, platform, run);
   if (!toolkit || toolkit.majorMinor !== majorMinor) {
     throw new Error(

@@ -95,6 +95,7 @@ const WINDOWS_SUBPACKAGES: Record<string, string[]> = {
   cuda_opencl: ['opencl'],
   cuda_profiler_api: ['cuda_profiler_api'],
   cuda_sanitizer_api: ['sanitizer'],
+  cuda_tileiras: ['tileiras'],
   cuda_documentation: ['documentation'],
   libcublas: ['cublas', 'cublas_dev'],
   libcufft: ['cufft', 'cufft_dev'],
@@ -122,9 +123,15 @@ export function windowsInstallerArgs(components: readonly string[], majorMinor: 
   return ['-s', ...[...new Set(names)].map((name) => `${name}_${majorMinor}`)];
 }
 
-/** `full` for the Windows installer: every toolkit sub-package of that major, never the display driver. */
-export const windowsToolkitComponents = (major: number): string[] =>
-  Object.keys(WINDOWS_SUBPACKAGES).filter((c) => major >= 13 || (c !== 'cuda_crt' && c !== 'libnvvm'));
+/** Components the Windows installer has only from some release on: crt and nvvm split out in 13.0, tileiras new in 13.1. */
+const SINCE: Record<string, [number, number]> = { cuda_crt: [13, 0], libnvvm: [13, 0], cuda_tileiras: [13, 1] };
+
+/** `full` for the Windows installer: every toolkit sub-package of that release, never the display driver. */
+export const windowsToolkitComponents = (major: number, minor = 0): string[] =>
+  Object.keys(WINDOWS_SUBPACKAGES).filter((c) => {
+    const [sinceMajor, sinceMinor] = SINCE[c] ?? [0, 0];
+    return major > sinceMajor || (major === sinceMajor && minor >= sinceMinor);
+  });
 
 /**
  * The installer method. Windows: the exe with -s and the components' sub-packages, into NVIDIA's
@@ -141,7 +148,7 @@ export async function installWithInstaller(ctx: InstallContext): Promise<Install
 
   if (isWindows(platform)) {
     const names = request.components.includes('full')
-      ? windowsToolkitComponents(version.major)
+      ? windowsToolkitComponents(version.major, version.minor)
       : expandComponents(request.components, version.major, platform);
     const args = windowsInstallerArgs(names, majorMinor);
     const { file, bytes } = await fetchInstaller(ctx, ctx.temp);

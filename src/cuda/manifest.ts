@@ -29,6 +29,10 @@ export interface Manifest {
   components: Map<string, Component>;
 }
 
+/** What relative_path and component names may hold (NVIDIA's: cuda_nvcc/linux-sbsa/cuda_nvcc-linux-sbsa-13.2.86-archive.tar.xz). */
+const SAFE_PATH = /^[A-Za-z0-9._+-]+(?:\/[A-Za-z0-9._+-]+)*$/;
+const SAFE_NAME = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -50,6 +54,8 @@ export function parseManifest(text: string, source: string): Manifest {
   const components = new Map<string, Component>();
   for (const [name, entry] of Object.entries(json)) {
     if (!isRecord(entry) || typeof entry.version !== 'string') continue;
+    // Component names become folder names while the toolkit is merged.
+    if (!SAFE_NAME.test(name)) throw new Error(`${source}: component name ${JSON.stringify(name)} is not a plain name`);
     const component: Component = {
       name,
       version: entry.version,
@@ -68,7 +74,8 @@ export function parseManifest(text: string, source: string): Manifest {
 
 function checkedArchive(component: Component, entry: Record<string, unknown>, where: string): Archive {
   const { relative_path: relativePath, sha256, size } = entry;
-  if (typeof relativePath !== 'string' || relativePath.startsWith('/') || relativePath.split('/').includes('..')) {
+  // Plain folder and file names only: no "..", no absolute path, no scheme or host of another server.
+  if (typeof relativePath !== 'string' || !SAFE_PATH.test(relativePath) || relativePath.split('/').includes('..')) {
     throw new Error(`${where}: relative_path ${JSON.stringify(relativePath)} is not a path inside the tree`);
   }
   if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(sha256)) {

@@ -1,6 +1,7 @@
 import { lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { extractZip } from '../wheel/zip';
+import { checkLinksInside } from './links';
 import type { Archive } from './manifest';
 import { isWindows, type RedistPlatform } from './platform';
 import { extractTarXz } from './tar';
@@ -13,7 +14,10 @@ export async function unpackComponent(file: string, dir: string): Promise<string
   else throw new Error(`${path.basename(file)} is neither a .tar.xz nor a .zip archive`);
   // NVIDIA's archives hold one folder, <component>-<platform>-<version>-archive.
   const top = await readdir(dir, { withFileTypes: true });
-  return top.length === 1 && top[0]!.isDirectory() ? path.join(dir, top[0]!.name) : dir;
+  const componentDir = top.length === 1 && top[0]!.isDirectory() ? path.join(dir, top[0]!.name) : dir;
+  // What is merged is that folder: a link may not reach even one level above it.
+  await checkLinksInside(componentDir, `the folder ${path.basename(componentDir)}`);
+  return componentDir;
 }
 
 /**

@@ -6,6 +6,7 @@ import { errorMessage, inputError } from '../core/errors';
 import { expandComponents, needsManifest, selectArchives } from './components';
 import { download, megabytes, progressReporter, verifyDownload } from './download';
 import { confirmNvcc, readVersions } from './existing';
+import { checkLinksInside } from './links';
 import type { Archive, Manifest } from './manifest';
 import { finishPrefix, mergeComponent, unpackComponent } from './prefix';
 import { toolkitLayout, type RedistPlatform } from './platform';
@@ -54,13 +55,13 @@ export async function installFromRedist(ctx: InstallContext): Promise<Installed>
       { lock: { ...options.lock, onWait: (m) => options.log.info(m) }, userDir: Boolean(request.installDir) },
     ),
   );
-  const versions = await readVersions(toolkitLayout(dir, platform).versionJson);
+  const versions = await readVersions(toolkitLayout(dir, platform, path).versionJson);
   if (outcome === 'found' && request.installDir) checkReused(dir, release, names, versions);
   return {
     version: release,
     majorMinor: majorMinorOf(version),
     root: dir,
-    nvcc: withNvcc ? toolkitLayout(dir, platform).nvcc : '',
+    nvcc: withNvcc ? toolkitLayout(dir, platform, path).nvcc : '',
     source: outcome === 'found' ? 'cache' : 'download',
     cacheHit: outcome === 'found',
     method: 'redist',
@@ -105,7 +106,7 @@ async function buildFromRedist(
     const started = performance.now();
     progress.start(archive.component, file, archive.size);
     try {
-      await download(url, file);
+      await download(url, file, archive.size, true);
     } finally {
       progress.end(archive.component);
     }
@@ -140,5 +141,7 @@ async function buildFromRedist(
       log.debug(`${archive.component} replaced ${replaced.length} files: ${replaced.join(', ')}`);
   }
   await finishPrefix(prefix, platform, release, archives);
+  // Links of one component may lead through another's: the merged toolkit is checked as a whole.
+  await checkLinksInside(prefix, 'the toolkit');
   return archives.reduce((sum, a) => sum + a.size, 0);
 }

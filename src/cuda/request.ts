@@ -22,7 +22,8 @@ export interface SetupRequest {
   toolCache?: string;
   /** Scratch space for small downloads and the Windows installer (RUNNER_TEMP). */
   tempDir: string;
-  platform?: RedistPlatform;
+  /** NVIDIA's key or a name for it (linux-aarch64 is linux-sbsa); the runner's platform when unset. */
+  platform?: RedistPlatform | string;
   env?: NodeJS.ProcessEnv;
 }
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -6,28 +7,37 @@ import { runProcess } from '../core/exec';
 import { checkComponentsInput } from './components';
 import { findExisting, toolkitResult } from './existing';
 import { installWithInstaller } from './installer';
-import { hostPlatform, isWindows } from './platform';
+import { isWindows, redistPlatform, runnerPlatform, type RedistPlatform } from './platform';
+import { undoOnSignal } from './on-signal';
 import { installFromRedist } from './redist';
-import type { SetupOptions, SetupRequest, SetupResult } from './request';
+import { METHODS, type SetupOptions, type SetupRequest, type SetupResult } from './request';
+import { checkInstallDir } from './slot';
 import { checkMirror, resolveRelease } from './tree';
-import { majorMinorOf, parseVersionRequest } from './versions';
+import { majorMinorOf, parseVersionRequest, type VersionRequest } from './versions';
 
 export { METHODS, NVIDIA_REDIST, type Method, type SetupOptions, type SetupRequest, type SetupResult } from './request';
 export { toolCacheKey } from './redist';
 
+/** A request whose inputs were all checked; nothing was asked of the network yet. */
+export interface CheckedRequest {
+  version: VersionRequest;
+  mirror: string;
+  platform: RedistPlatform;
+}
+
 /**
- * Finds, or installs, the CUDA toolkit a request asks for: a toolkit already on the runner
- * (auto, existing), NVIDIA's redist archives (auto, redist) or NVIDIA's installer (installer).
- * Every input the request gets wrong is refused before anything is downloaded.
+ * Every input of a setup-cuda request checked, before any request, download or process: the
+ * version's form, the components' spelling, the mirror URL, the platform, install-dir (which must
+ * be new, empty, or a toolkit setup-cuda finished) and the inputs that contradict each other.
  */
-export async function setupCuda(request: SetupRequest, options: SetupOptions): Promise<SetupResult> {
-  const started = performance.now();
-  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+export async function checkRequest(request: SetupRequest): Promise<CheckedRequest> {
   const version = parseVersionRequest(request.cudaVersion);
+  if (!METHODS.includes(request.method)) {
+    throw inputError('method', `"${request.method}" is not a method`, `Allowed: ${METHODS.join(', ')}`);
+  }
   checkComponentsInput(request.components);
   const mirror = checkMirror(request.mirrorUrl);
-  const platform = request.platform ?? hostPlatform();
-  const run = options.run ?? runProcess;
+  const platform = request.platform ? redistPlatform(request.platform) : runnerPlatform();
   if (request.installDir && request.method === 'existing') {
     throw inputError(
       'install-dir',
@@ -42,6 +52,31 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
       'Leave install-dir empty, or use method redist',
     );
   }
+  if (request.installDir) await checkInstallDir(path.resolve(request.installDir));
+  else if (request.method !== 'auto' && request.method !== 'existing') needsToolCache(request, platform);
+  return { version, mirror, platform };
+}
+
+/** Installing without install-dir needs the runner's tool cache (the Windows installer picks its own folder). */
+function needsToolCache(request: SetupRequest, platform: RedistPlatform): void {
+  if (request.installDir || request.toolCache || (request.method === 'installer' && isWindows(platform))) return;
+  throw inputError(
+    'install-dir',
+    'is empty and RUNNER_TOOL_CACHE is not set',
+    'Give install-dir, or run on an Actions runner',
+  );
+}
+
+/**
+ * Finds, or installs, the CUDA toolkit a request asks for: a toolkit already on the runner
+ * (auto, existing), NVIDIA's redist archives (auto, redist) or NVIDIA's installer (installer).
+ * Every input the request gets wrong is refused before anything is downloaded.
+ */
+export async function setupCuda(request: SetupRequest, options: SetupOptions): Promise<SetupResult> {
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+  const { version, mirror, platform } = await checkRequest(request);
+  const run = options.run ?? runProcess;
 
   if (request.method === 'auto' || request.method === 'existing') {
     const search = await findExisting(majorMinorOf(version), version.exact, platform, request.env ?? process.env, run);
@@ -57,7 +92,9 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
     options.log.info(`No CUDA ${version.given} toolkit on this runner (${seen}); installing it from ${mirror}`);
   }
 
+  needsToolCache(request, platform);
   const temp = await mkdtemp(path.join(request.tempDir, 'sagewheels-cuda-'));
+  const forget = undoOnSignal(() => rmSync(temp, { recursive: true, force: true }));
   try {
     const release = await resolveRelease(version, mirror, temp);
     const install = request.method === 'installer' ? installWithInstaller : installFromRedist;
@@ -67,5 +104,6 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
     };
   } finally {
     await rm(temp, { recursive: true, force: true });
+    forget();
   }
 }

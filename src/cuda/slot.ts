@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError } from '../core/errors';
 import { withLock, type LockOptions } from './lock';
+import { undoOnSignal } from './on-signal';
 
 /**
  * A folder that holds one finished toolkit or nothing: the tool cache's <tool>/<version>/<arch>
@@ -45,12 +46,20 @@ export async function fillOnce(
     `${dir}.lock`,
     async () => {
       if (isComplete(dir)) return 'found';
-      await removeLeftovers(dir, options.userDir ?? false);
+      if (options.userDir) await checkInstallDir(dir);
+      else await removeLeftovers(dir);
       const staging = `${dir}.staging-${randomUUID().slice(0, 8)}`;
       let placed = false;
+      const forget = undoOnSignal(() => {
+        rmSync(staging, { recursive: true, force: true });
+        // Placed but not yet marked: ours, and half-made for anyone who finds it.
+        if (placed && !existsSync(`${dir}.complete`)) rmSync(dir, { recursive: true, force: true });
+      });
       try {
         await mkdir(staging, { recursive: true });
         await install(staging);
+        // install-dir may be an empty folder the user made: only an empty one is replaced.
+        if (options.userDir) await rmdir(dir).catch(() => undefined);
         await rename(path.join(staging, 'toolkit'), dir);
         placed = true;
         await writeFile(`${dir}.complete`, '');
@@ -59,6 +68,7 @@ export async function fillOnce(
         throw error;
       } finally {
         await rm(staging, { recursive: true, force: true });
+        forget();
       }
       return 'installed';
     },
@@ -72,15 +82,29 @@ export interface FillOptions {
   userDir?: boolean;
 }
 
-/** What a killed job left: an unmarked folder and its staging folders (the lock says none is running). */
-async function removeLeftovers(dir: string, userDir: boolean): Promise<void> {
-  if (userDir && (await readdir(dir).catch(() => [])).length > 0) {
+/**
+ * install-dir must be new, an empty folder, or a toolkit sagewheels finished there: anything else
+ * belongs to the user and is never deleted or overwritten. Checked before any request.
+ */
+export async function checkInstallDir(dir: string): Promise<void> {
+  if (isComplete(dir)) return;
+  const info = await lstat(dir).catch(() => undefined);
+  if (!info) return;
+  const allowed = 'Choose a new or empty folder: sagewheels never deletes or overwrites what it did not create';
+  if (!info.isDirectory()) {
     throw inputError(
       'install-dir',
-      `${dir} already holds files, and no toolkit that sagewheels finished`,
-      'Choose a new or empty folder',
+      `${dir} is ${info.isSymbolicLink() ? 'a symlink' : 'a file'}, not a folder`,
+      allowed,
     );
   }
+  if ((await readdir(dir)).length > 0) {
+    throw inputError('install-dir', `${dir} already holds files, and no toolkit that sagewheels finished`, allowed);
+  }
+}
+
+/** What a killed job left in the tool cache: an unmarked folder and its staging folders (the lock says none is running). */
+async function removeLeftovers(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   const parent = path.dirname(dir);
   const prefix = `${path.basename(dir)}.staging-`;

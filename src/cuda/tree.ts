@@ -20,6 +20,13 @@ export function checkMirror(given: string): string {
       `Allowed: the base URL of a CUDA redist tree, like ${NVIDIA_REDIST}`,
     );
   }
+  if (url.username || url.password) {
+    throw inputError(
+      'mirror-url',
+      `"${url.protocol}//${url.host}${url.pathname}" carries a user name or password, which every log line naming a download would print`,
+      "Allowed: a URL without credentials (a mirror on the runner's network, or a proxy that adds them)",
+    );
+  }
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 

@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { ConfigurationError } from '../core/errors';
 
-export const GitHub = Octokit.plugin(retry, throttling);
-export type GitHubClient = InstanceType<typeof GitHub>;
+export type GitHubClient = Octokit;
 
 export interface Repo {
   owner: string;
@@ -26,48 +22,53 @@ export function isEnterpriseServer(serverUrl: string | undefined): boolean {
   return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
 }
 
+/** Requests this client sent, and GitHub's rate-limit budget as its last answer stated it. */
+export interface Usage {
+  requests: number;
+  limit?: number;
+  remaining?: number;
+  /** Epoch seconds. */
+  reset?: number;
+}
+
 export interface ClientOptions {
   token: string;
   /** REST base; GitHub Enterprise Server gives https://HOST/api/v3. Defaults to GITHUB_API_URL. */
   apiUrl?: string;
-  /** Retries of 5xx and resets (plugin-retry); rate limits are waited out by plugin-throttling. */
-  retries?: number;
-  log?: { warn: (message: string) => void };
-  /** Milliseconds per second of Retry-After and of retry backoff (tests shrink it); default 1000. */
-  retryAfterBaseValue?: number;
-  /**
-   * No retry and no throttling plugin: the caller owns every retry. For uploads, whose retry must
-   * reopen the file and remove the `starter` asset a failed attempt leaves, and which would
-   * otherwise pass plugin-throttling's write queue (one write started per second per client).
-   */
-  bare?: boolean;
 }
 
-/** Octokit with retries and rate-limit handling; the token never reaches a log line. */
-export function gitHubClient(options: ClientOptions): GitHubClient {
-  const warn = options.log?.warn ?? (() => undefined);
-  const retries = options.retries ?? 3;
-  const retryAfterBaseValue = options.retryAfterBaseValue ?? 1000;
-  return new GitHub({
+/**
+ * Octokit without its retry and throttling plugins (RetryPolicy owns every retry and wait),
+ * counting the requests it sends. The token never reaches a log line.
+ */
+export function gitHubClient(options: ClientOptions): { octokit: GitHubClient; usage: Usage } {
+  const usage: Usage = { requests: 0 };
+  const octokit = new Octokit({
     auth: options.token,
     baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
     userAgent: 'sagewheels',
     // Octokit logs every failed request as an error, expected 404s included; failures that matter reach the caller.
-    log: { debug: () => undefined, info: () => undefined, warn, error: () => undefined },
-    retry: { enabled: !options.bare, retries, retryAfterBaseValue },
-    throttle: {
-      enabled: !options.bare,
-      retryAfterBaseValue,
-      // Each client queues on its own, as separate jobs do; the default id shares one queue per process.
-      id: `sagewheels-${randomUUID()}`,
-      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        warn(`rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
-        return retryCount < retries;
-      },
-      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        warn(`secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter} s`);
-        return retryCount < retries;
-      },
-    },
+    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
+  const note = (headers: Record<string, string | number | undefined> | undefined) => {
+    const number = (name: string) => (headers?.[name] === undefined ? undefined : Number(headers[name]));
+    if (number('x-ratelimit-remaining') === undefined) return;
+    Object.assign(usage, {
+      limit: number('x-ratelimit-limit'),
+      remaining: number('x-ratelimit-remaining'),
+      reset: number('x-ratelimit-reset'),
+    });
+  };
+  octokit.hook.wrap('request', async (request, requestOptions) => {
+    usage.requests++;
+    try {
+      const response = await request(requestOptions);
+      note(response.headers);
+      return response;
+    } catch (error) {
+      note((error as { response?: { headers?: Record<string, string> } }).response?.headers);
+      throw error;
+    }
+  });
+  return { octokit, usage };
 }

@@ -1,8 +1,11 @@
+import { aarch64Archs } from '../arch/aarch64';
 import { type Arch, formatArchList, parseArchList } from '../arch/arch';
 import { ConfigurationError, inputError } from '../core/errors';
 import { atLeast, compareVersions, majorMinor } from '../core/version';
 import { defaultArchs, packageArchProblem, type PackageProfile, packageProfile } from '../packages/profiles';
-import { TORCH_RELEASES, type TorchRelease, torchPythons, torchRelease, versionSuffix } from '../torch/releases';
+import { snapshotReleases } from '../torch/load';
+import { TORCH_AARCH64_ARCH_LISTS, type TorchReleases, torchVersionProblem, versionSuffix } from '../torch/releases';
+import { parseTorchVersions, selectTorchVersions } from '../torch/select';
 import { isMatrixPlatform, MATRIX_PLATFORMS, type MatrixPlatform } from '../wheel/tags';
 import { applyExclude, applyInclude, type MatrixRule, parseRules } from './rules';
 import { describeItem, parseVersionSelection, pick, pickItem, splitList, type VersionSelection } from './versions';
@@ -46,35 +49,51 @@ export const MAX_JOBS = 256;
 /** The keys that span the matrix; the other keys follow from them, and an include may change those. */
 const DIMENSIONS = ['python', 'torch', 'cuda', 'platform'] as const;
 
+/** A torch the plan builds against, with what PyTorch published of it. */
 interface Torch {
   version: string;
-  release: TorchRelease;
+  cudas: string[];
+  pythons: string[];
 }
 
-/** Every combination the inputs ask for that PyTorch published and the package can build. */
-export function planMatrix(options: MatrixOptions): Plan {
+/** Every input read and checked for form: all a plan needs besides the releases. */
+export function parseMatrixOptions(options: MatrixOptions) {
   const profile = packageProfile(options.package);
-  const torches = parseTorches(options.torchVersions);
+  parseTorchVersions(options.torchVersions);
   const platforms = parsePlatforms(options.platforms);
   const cudas = parseVersionSelection('cuda-versions', options.cudaVersions, /^\d+\.\d+(?:\.\d+)?$/, '12.8, 12.6-13.0');
-  const pythons = parseVersionSelection('python-versions', options.pythonVersions, /^\d+\.\d+$/, '3.12, 3.10-3.13');
+  const pythons = parseVersionSelection('python-versions', options.pythonVersions, /^\d+\.\d+t?$/, '3.12, 3.10-3.13');
   const archs =
     options.archList.trim() === 'auto' ? undefined : withInput('arch-list', () => parseArchList(options.archList));
   const exclude = parseRules('exclude', options.exclude);
   const include = parseRules('include', options.include);
+  return { profile, platforms, cudas, pythons, archs, exclude, include };
+}
+
+/**
+ * Every combination the inputs ask for that PyTorch published (a wheel of that torch, CUDA,
+ * Python and platform is on its index) and the package can build.
+ */
+export function planMatrix(options: MatrixOptions, releases: TorchReleases = snapshotReleases()): Plan {
+  const { profile, platforms, cudas, pythons, archs, exclude, include } = parseMatrixOptions(options);
+  const torches = selectTorchVersions(options.torchVersions, releases).map((version) => ({
+    version,
+    cudas: releases.cudas(version),
+    pythons: releases.pythons(version),
+  }));
 
   requirePicked(
     'cuda-versions',
     cudas,
     torches,
-    (t) => t.release.cuda,
+    (t) => t.cudas,
     (who, what) => `PyTorch published no CUDA ${what} build of ${who}`,
   );
   requirePicked(
     'python-versions',
     pythons,
     torches,
-    (t) => torchPythons(t.release),
+    (t) => t.pythons,
     (who, what) =>
       what === '3.1'
         ? `${who} supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it)`
@@ -93,26 +112,38 @@ export function planMatrix(options: MatrixOptions): Plan {
   const leftOut: string[] = [];
   const planned: MatrixEntry[] = [];
   for (const torch of torches) {
-    const supported = torchPythons(torch.release);
-    for (const cuda of unpicked(cudas, torch.release.cuda)) {
-      leftOut.push(
-        `torch ${torch.version} has no CUDA ${cuda} build (PyTorch published ${torch.release.cuda.join(', ')})`,
-      );
+    for (const cuda of unpicked(cudas, torch.cudas)) {
+      leftOut.push(`torch ${torch.version} has no CUDA ${cuda} build (PyTorch published ${torch.cudas.join(', ')})`);
     }
-    for (const python of unpicked(pythons, supported)) {
-      leftOut.push(
-        `torch ${torch.version} does not support Python ${python} (${torch.release.python.min}-${torch.release.python.max})`,
-      );
+    for (const python of unpicked(pythons, torch.pythons)) {
+      leftOut.push(`torch ${torch.version} does not support Python ${python} (${pythonRange(torch.pythons)})`);
     }
-    for (const cuda of pick(cudas, torch.release.cuda)) {
+    for (const cuda of pick(cudas, torch.cudas)) {
       const problem = cudaProblem(profile, cuda);
       if (problem) {
         leftOut.push(`torch ${torch.version} with CUDA ${cuda}: ${problem}`);
         continue;
       }
-      for (const python of pick(pythons, supported)) {
-        for (const platform of platforms)
-          planned.push(entry(profile, { python, torch: torch.version, cuda, platform }, archs));
+      const built = new Map<MatrixPlatform, Arch[]>();
+      for (const platform of platforms) {
+        const there = torch.cudas.filter((c) => releases.platforms(torch.version, c).includes(platform));
+        const archList = archs ?? platformArchs(profile, cuda, platform);
+        if (!there.includes(majorMinor(cuda)))
+          leftOut.push(
+            `torch ${torch.version} has no CUDA ${cuda} build for ${platform} (PyTorch published ${there.join(', ') || 'none'} there)`,
+          );
+        else if (archList.length === 0)
+          leftOut.push(
+            `torch ${torch.version} with CUDA ${cuda} on ${platform}: ${profile.name} has no kernels for its GPUs`,
+          );
+        else built.set(platform, archList);
+      }
+      for (const python of pick(pythons, torch.pythons)) {
+        for (const [platform, archList] of built) {
+          if (releases.has(torch.version, majorMinor(cuda), python, platform))
+            planned.push(entry({ python, torch: torch.version, cuda, platform }, archList));
+          else leftOut.push(`torch ${torch.version} with CUDA ${cuda} has no Python ${python} wheel for ${platform}`);
+        }
       }
     }
   }
@@ -122,7 +153,7 @@ export function planMatrix(options: MatrixOptions): Plan {
   const warnings = unused.map((rule) => `exclude: ${JSON.stringify(rule)} matches no planned combination`);
   const entries = applyInclude(kept, include, DIMENSIONS, {
     extend: (rule, target) => checkedRule(rule, profile, target.cuda),
-    create: (rule) => newEntry(rule, profile, archs),
+    create: (rule) => newEntry(rule, profile, archs, releases),
   });
   // Checked where it lands (an include may have replaced it): a wheel silently short of an arch is the bug this prevents.
   if (archs)
@@ -156,25 +187,6 @@ function withInput<T>(input: string, body: () => T): T {
   } catch (error) {
     throw error instanceof ConfigurationError ? new ConfigurationError(`${input}: ${error.message}`) : error;
   }
-}
-
-function parseTorches(text: string): Torch[] {
-  const versions = [...new Set(splitList(text))];
-  if (versions.length === 0) {
-    throw inputError(
-      'torch-versions',
-      'is empty',
-      `Allowed: PyTorch versions like 2.7.1, 2.8.0 (known: ${TORCH_RELEASES.map((r) => r.minor).join(', ')})`,
-    );
-  }
-  if (versions.includes('2.1')) {
-    throw inputError(
-      'torch-versions',
-      'torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it)',
-      'Write full versions like 2.10.0',
-    );
-  }
-  return versions.map((version) => ({ version, release: withInput('torch-versions', () => torchRelease(version)) }));
 }
 
 function parsePlatforms(text: string): MatrixPlatform[] {
@@ -216,14 +228,24 @@ const unpicked = (selection: VersionSelection, table: readonly string[]): string
 const cudaProblem = (profile: PackageProfile, cuda: string): string | undefined =>
   profile.minCuda && !atLeast(cuda, profile.minCuda) ? `${profile.name} needs CUDA >= ${profile.minCuda}` : undefined;
 
-function entry(
-  profile: PackageProfile,
-  job: Pick<MatrixEntry, (typeof DIMENSIONS)[number]>,
-  archs: readonly Arch[] | undefined,
-): MatrixEntry {
+/** `arch-list: auto` of one job: on linux aarch64 only the archs of Arm machines' GPUs (GH200, GB200, Thor, GB10). */
+function platformArchs(profile: PackageProfile, cuda: string, platform: MatrixPlatform): Arch[] {
+  if (platform !== 'linux-aarch64') return defaultArchs(profile, cuda);
+  if (profile.archs) return aarch64Archs(defaultArchs(profile, cuda));
+  const torchList = TORCH_AARCH64_ARCH_LISTS[majorMinor(cuda)];
+  return torchList ? parseArchList(torchList) : aarch64Archs(defaultArchs(profile, cuda));
+}
+
+/** "3.10-3.14": the regular CPythons a torch has wheels for. */
+function pythonRange(pythons: readonly string[]): string {
+  const regular = pythons.filter((p) => !p.endsWith('t'));
+  return regular.length > 1 ? `${regular[0]}-${regular.at(-1)}` : (regular[0] ?? 'none');
+}
+
+function entry(job: Pick<MatrixEntry, (typeof DIMENSIONS)[number]>, archs: readonly Arch[]): MatrixEntry {
   return {
     ...job,
-    'arch-list': formatArchList(archs ?? defaultArchs(profile, job.cuda)),
+    'arch-list': formatArchList(archs),
     'version-suffix': versionSuffix(job.cuda, job.torch),
   };
 }
@@ -246,7 +268,12 @@ function checkArchs(input: string, profile: PackageProfile, archs: readonly Arch
   }
 }
 
-function newEntry(rule: MatrixRule, profile: PackageProfile, archs: readonly Arch[] | undefined): MatrixEntry {
+function newEntry(
+  rule: MatrixRule,
+  profile: PackageProfile,
+  archs: readonly Arch[] | undefined,
+  releases: TorchReleases,
+): MatrixEntry {
   const missing = DIMENSIONS.filter((key) => !(key in rule));
   if (missing.length > 0) {
     throw inputError(
@@ -256,22 +283,29 @@ function newEntry(rule: MatrixRule, profile: PackageProfile, archs: readonly Arc
     );
   }
   const { python, torch, cuda, platform } = rule as Record<(typeof DIMENSIONS)[number], string>;
-  const release = withInput('include', () => torchRelease(torch));
-  const problem = !release.cuda.includes(majorMinor(cuda))
-    ? `PyTorch published no CUDA ${cuda} build of torch ${torch} (it published ${release.cuda.join(', ')})`
-    : !torchPythons(release).includes(python)
-      ? `torch ${torch} does not support Python ${python} (${release.python.min}-${release.python.max})`
-      : !isMatrixPlatform(platform)
-        ? `"${platform}" is not a platform sagewheels builds for (${MATRIX_PLATFORMS.join(', ')})`
-        : cudaProblem(profile, cuda);
+  const version = releases.find(torch);
+  const versionProblem = torchVersionProblem(releases, torch);
+  const cudas = version ? releases.cudas(version) : [];
+  const problem = versionProblem
+    ? `${versionProblem.given}. ${versionProblem.allowed}`
+    : !cudas.includes(majorMinor(cuda))
+      ? `PyTorch published no CUDA ${cuda} build of torch ${torch} (it published ${cudas.join(', ')})`
+      : !releases.pythons(version!).includes(python)
+        ? `torch ${torch} does not support Python ${python} (${pythonRange(releases.pythons(version!))})`
+        : !isMatrixPlatform(platform)
+          ? `"${platform}" is not a platform sagewheels builds for (${MATRIX_PLATFORMS.join(', ')})`
+          : !releases.has(version!, majorMinor(cuda), python, platform)
+            ? `PyTorch published no torch ${torch} wheel of CUDA ${cuda} for Python ${python} on ${platform} (there: ${releases.pythons(version!, majorMinor(cuda), platform).join(', ') || 'none'})`
+            : cudaProblem(profile, cuda);
   if (problem)
     throw inputError(
       'include',
       `${JSON.stringify(rule)}: ${problem}`,
       'Include only what PyTorch published and the package builds',
     );
+  const job = { python, torch, cuda, platform: platform as MatrixPlatform };
   return {
-    ...entry(profile, { python, torch, cuda, platform: platform as MatrixPlatform }, archs),
+    ...entry(job, archs ?? platformArchs(profile, cuda, job.platform)),
     ...checkedRule(rule, profile, cuda),
   };
 }

@@ -1,37 +1,23 @@
-import { errorMessage, inputError } from '../core/errors';
-import type { GitHubClient, Repo } from '../github/client';
+import type { Releaser } from '../github/releases';
 import { localLabel, parseWheelName, type WheelName } from '../wheel/name';
 import { wheelFits } from '../wheel/tags';
 import type { MatrixEntry, Plan } from './plan';
 
 /**
- * Names of the wheels fully uploaded to the release, or undefined when no published release has
- * the tag (GitHub does not find drafts by tag). A `starter` asset is an upload that failed midway.
+ * Names of the wheels fully uploaded to the tag's release, a draft included (a release still
+ * being published holds what earlier runs built), or undefined when no release has the tag.
+ * A `starter` asset is an upload that failed midway.
  */
-export async function releaseWheels(client: GitHubClient, repo: Repo, tag: string): Promise<string[] | undefined> {
-  try {
-    const release = await client.rest.repos.getReleaseByTag({ ...repo, tag });
-    const assets = await client.paginate(client.rest.repos.listReleaseAssets, {
-      ...repo,
-      release_id: release.data.id,
-      per_page: 100,
-    });
-    return assets
-      .filter((asset) => asset.state === 'uploaded' && asset.name.endsWith('.whl'))
-      .map((asset) => asset.name);
-  } catch (error) {
-    const status = (error as { status?: number }).status;
-    if (status === 404) return undefined;
-    if (status === 401)
-      throw inputError(
-        'token',
-        `GitHub refused it (401 ${errorMessage(error)})`,
-        'Give a token that can read the releases of this repository',
-      );
-    throw new Error(`reading release ${tag} of ${repo.owner}/${repo.repo} failed: ${errorMessage(error)}`, {
-      cause: error,
-    });
-  }
+export async function releaseWheels(
+  releaser: Releaser,
+  tag: string,
+): Promise<{ names: string[]; draft: boolean } | undefined> {
+  const release = await releaser.find(tag);
+  if (!release) return undefined;
+  const names = release.assets
+    .filter((asset) => asset.state === 'uploaded' && asset.name.endsWith('.whl'))
+    .map((asset) => asset.name);
+  return { names, draft: release.draft };
 }
 
 const parsed = (name: string): WheelName | undefined => {
@@ -57,4 +43,16 @@ export function skipPublished(plan: Plan, wheelNames: readonly string[]): Plan {
     entries: plan.entries.filter((e) => !done(e)),
     published: [...plan.published, ...plan.entries.filter(done)],
   };
+}
+
+/** The entries that none of `wheelNames` serves (for the release notes of a partial matrix). */
+export function entriesWithout(entries: readonly MatrixEntry[], wheelNames: readonly string[]): MatrixEntry[] {
+  const wheels = wheelNames.map(parsed).filter((wheel): wheel is WheelName => wheel !== undefined);
+  return entries.filter((entry) => !wheels.some((wheel) => wheelOfEntry(wheel, entry)));
+}
+
+/** The entry a wheel was built for, if any. */
+export function entryOfWheel(entries: readonly MatrixEntry[], wheelName: string): MatrixEntry | undefined {
+  const wheel = parsed(wheelName);
+  return wheel && entries.find((entry) => wheelOfEntry(wheel, entry));
 }

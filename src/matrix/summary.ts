@@ -9,7 +9,7 @@ const describe = (entry: MatrixEntry): string =>
   `torch ${entry.torch}, CUDA ${entry.cuda}, Python ${entry.python}, ${entry.platform}`;
 
 /** The plan as the job summary shows it, and the CLI prints it. */
-export function planSummary(plan: Plan, releaseTag?: string): SummaryBlock[] {
+export function planSummary(plan: Plan, releaseTag?: string, releasesSource?: string): SummaryBlock[] {
   const count = plan.entries.length;
   const blocks: SummaryBlock[] = [{ kind: 'heading', text: `Build matrix: ${count} ${count === 1 ? 'job' : 'jobs'}` }];
   if (count > 0) {
@@ -22,6 +22,7 @@ export function planSummary(plan: Plan, releaseTag?: string): SummaryBlock[] {
   } else {
     blocks.push({ kind: 'text', text: `Nothing to build: every planned wheel is already on release ${releaseTag}.` });
   }
+  if (releasesSource) blocks.push({ kind: 'text', text: releasesSource });
   if (plan.published.length > 0) {
     blocks.push({
       kind: 'details',

@@ -1,5 +1,6 @@
 import { inputError } from '../core/errors';
 import { compareVersions, majorMinor } from '../core/version';
+import { comparePythons } from '../torch/releases';
 
 /** A version the user listed ("12.8.1"), or a range ("3.10-3.13") to intersect with the table. */
 export type VersionItem = { version: string } | { from: string; to: string };
@@ -33,14 +34,19 @@ export function parseVersionSelection(input: string, text: string, version: RegE
 /** The table versions an item picks; a listed version keeps the form it was given in ("12.8.1"). */
 export function pickItem(item: VersionItem, table: readonly string[]): string[] {
   if ('version' in item) return table.includes(majorMinor(item.version)) ? [item.version] : [];
+  // A range never picks a free-threaded Python (3.13t): those are asked for one by one.
   return table.filter(
-    (v) => compareVersions(v, majorMinor(item.from)) >= 0 && compareVersions(v, majorMinor(item.to)) <= 0,
+    (v) =>
+      !v.endsWith('t') &&
+      compareVersions(v, majorMinor(item.from)) >= 0 &&
+      compareVersions(v, majorMinor(item.to)) <= 0,
   );
 }
 
 /** The versions a selection picks from one table row, one per major.minor, oldest first. */
 export function pick(selection: VersionSelection, table: readonly string[]): string[] {
-  if (selection === 'auto') return [...table];
+  // auto leaves out free-threaded Pythons (3.13t): a build for one is asked for by name.
+  if (selection === 'auto') return table.filter((v) => !v.endsWith('t'));
   const picked = new Map<string, string>();
   for (const item of selection) {
     for (const version of pickItem(item, table)) {
@@ -48,7 +54,7 @@ export function pick(selection: VersionSelection, table: readonly string[]): str
       if (!picked.has(majorMinor(version)) || 'version' in item) picked.set(majorMinor(version), version);
     }
   }
-  return [...picked.values()].sort(compareVersions);
+  return [...picked.values()].sort(comparePythons);
 }
 
 export const describeItem = (item: VersionItem): string =>

@@ -26,6 +26,11 @@ export interface PackageProfile {
    * torch.cuda.get_device_capability(); called as f(q, k, v, tensor_layout="HND").
    */
   dispatcher?: string;
+  /**
+   * Its setup.py pins -std=c++17 but its code compiles as C++20: against torch >= 2.13 (C++20
+   * headers) the build raises the pin to C++20 in its copy of the source.
+   */
+  cxx20?: boolean;
 }
 
 const SAGE_DISPATCH: Readonly<Record<string, string>> = {
@@ -54,6 +59,7 @@ export const PROFILES: Readonly<Record<PackageName, PackageProfile>> = {
     // sageattn() dispatches on torch.cuda.get_device_capability(); sm86 takes the Triton path.
     modulesFor: (gpu) => ['_fused', ...(SAGE_DISPATCH[gpu] ? [SAGE_DISPATCH[gpu]] : [])],
     dispatcher: 'sageattn',
+    cxx20: true,
   },
   generic: { name: 'generic' },
 };

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultArtifactClient } from '@actions/artifact';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
@@ -24,7 +25,7 @@ export interface Artifacts {
  * where it cannot run: GitHub Enterprise Server (v2+ of the client does not support it) or
  * outside a workflow run.
  */
-export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log): Artifacts | undefined {
+export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log, secondMs = 1000): Artifacts | undefined {
   if (isEnterpriseServer(env.GITHUB_SERVER_URL)) {
     log.warning(
       'artifact: workflow artifacts are skipped on GitHub Enterprise Server, where @actions/artifact v2+ does not run; the wheels are on the release',
@@ -65,13 +66,31 @@ export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log): Artifacts |
         }
         if (item.action === 'replace') await client.deleteArtifact(item.name);
         // Wheels are zip files already: storing them uncompressed saves time and nothing else.
-        const { id } = await client.uploadArtifact(item.name, [wheel.path], path.dirname(wheel.path), {
-          compressionLevel: 0,
-        });
+        const upload = () =>
+          client.uploadArtifact(item.name, [wheel.path], path.dirname(wheel.path), { compressionLevel: 0 });
+        const { id } = await (item.action === 'replace' ? afterDelete(item.name, upload, log, secondMs) : upload());
         log.info(`artifact ${item.name}: ${item.action === 'replace' ? 'replaced' : 'uploaded'} (id ${id})`);
         results.push({ ...item, id });
       }
       return results;
     },
   };
+}
+
+/**
+ * The artifact service answers 409 "already exists" for a while after a name was deleted: the
+ * upload of its replacement is tried again, 1, 2, 4, 8 and 16 s later.
+ */
+async function afterDelete<T>(name: string, upload: () => Promise<T>, log: Log, secondMs: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await upload();
+    } catch (error) {
+      if (attempt >= 5 || !/\(409\)/.test((error as Error).message)) throw error;
+      log.warning(
+        `artifact ${name}: the service still holds the deleted one (409); retry ${attempt + 1} of 5 in ${2 ** attempt} s`,
+      );
+      await sleep(2 ** attempt * secondMs);
+    }
+  }
 }

@@ -1,17 +1,28 @@
 import { createReadStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
-import type { GitHubClient, Repo } from '../github/client';
+import type { Usage } from '../github/client';
+import { isAlreadyExists, isImmutableRefusal, isWorkflowsRefusal } from '../github/errors';
+import {
+  assetSha256,
+  sha256Hex,
+  textUpload,
+  type Asset,
+  type Release,
+  type Releaser,
+  type Upload,
+} from '../github/releases';
 import type { ArtifactResult, Artifacts } from './artifacts';
-import { syncListings } from './listings';
+import { lastingUrl, syncListings, type OwnWheel } from './listings';
 import { eachLimit } from './pool';
-import { ensureRelease, findRelease, type Asset, type Release, type ReleaseSpec } from './release';
-import { isAlreadyExists, textUpload, type Transfers } from './transfer';
-import { formatSidecar, formatSize, sidecarName } from './views';
+import { createDraft, workflowsRefusal, type ReleaseSpec } from './release';
+import { formatSidecar, formatSize, sidecarName, type MissingWheel } from './views';
 import { sha256File, type LocalWheel } from './wheels';
 
 export type ConflictPolicy = 'overwrite' | 'skip' | 'fail';
-export type AssetAction = 'create' | 'replace' | 'skip' | 'unchanged';
+/** `superseded`: this job published it, and another job replaced it with other bytes afterwards. */
+export type AssetAction = 'create' | 'replace' | 'skip' | 'unchanged' | 'superseded';
 
 export interface PublishRequest {
   wheels: LocalWheel[];
@@ -21,12 +32,12 @@ export interface PublishRequest {
   indexPage: boolean;
   dryRun: boolean;
   concurrency: number;
+  /** Planned combinations without a wheel, listed in the release notes. */
+  missing?: MissingWheel[];
 }
 
 export interface PublishDeps {
-  api: GitHubClient;
-  transfers: Transfers;
-  repo: Repo;
+  releaser: Releaser;
   log: Log;
   secondMs: number;
   /** Workflow artifacts, when asked for and available. */
@@ -45,15 +56,19 @@ export interface PublishResult {
   releaseUrl: string;
   /** This run created the release (or, in a dry run, would). */
   releaseCreated: boolean;
+  /** The release is published (false: a draft). */
+  published: boolean;
   assets: AssetResult[];
   /** Listings this run rewrote. */
   listings: string[];
   artifacts: ArtifactResult[];
+  /** Requests this run sent to GitHub, and the budget GitHub reported last. */
+  usage: Usage;
 }
 
 interface Planned {
   wheel: LocalWheel;
-  action: AssetAction | 'conflict';
+  action: Exclude<AssetAction, 'superseded'> | 'conflict';
   existing?: Asset;
 }
 
@@ -64,7 +79,7 @@ async function decide(
   policy: ConflictPolicy,
   sha256: () => Promise<string>,
 ): Promise<Planned> {
-  // A `starter` asset is what a failed upload leaves behind: never a conflict.
+  // A `starter` asset is an upload that failed (or has not finished): never a conflict.
   if (!existing || existing.state !== 'uploaded') return { wheel, action: 'create', existing };
   if (existing.digest && existing.digest === `sha256:${await sha256()}`)
     return { wheel, action: 'unchanged', existing };
@@ -82,8 +97,18 @@ function refuseConflicts(planned: Planned[], tag: string): void {
   }
 }
 
+/** Another job published the release while this one uploaded, on a repository with immutable releases. */
+function publishedUnderUs(tag: string, error: unknown): Error {
+  return new Error(
+    `release ${tag} was published while this job was uploading, and this repository has immutable releases: ` +
+      'a published release takes no more files. Publish from one job once every wheel is built (as workflows/release-wheels.yml does), ' +
+      'or give every publishing job draft: true and publish the release by hand; the wheels missing now need a new tag',
+    { cause: error },
+  );
+}
+
 export async function publish(request: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
-  const { api, transfers, repo, log } = deps;
+  const { releaser, log } = deps;
   const { tag } = request.release;
   const hashes = new Map<string, Promise<string>>();
   const sha256Of = (wheel: LocalWheel) => () => {
@@ -91,24 +116,28 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
     return hashes.get(wheel.path)!;
   };
   const planFor = async (release: Release | undefined) => {
-    const assets = release ? await transfers.assets(release) : [];
-    const byName = new Map(assets.map((a) => [a.name, a]));
+    const byName = new Map((release?.assets ?? []).map((a) => [a.name, a]));
     const planned = await Promise.all(
       request.wheels.map((w) => decide(w, byName.get(w.name), request.onConflict, sha256Of(w))),
     );
     refuseConflicts(planned, tag);
-    return { planned, byName };
+    return planned;
   };
+  const outcome = (fields: Omit<PublishResult, 'usage'>): PublishResult => ({ ...fields, usage: releaser.usage });
 
+  // Jobs of one matrix often finish together: a random pause of up to 3 s spreads them, so that
+  // most find the draft one of them made instead of each making one and deleting it again.
+  if (!request.dryRun) await sleep(Math.random() * 3 * deps.secondMs);
   // Everything that can refuse the run is checked before anything changes.
-  const existing = await findRelease(api, repo, tag);
-  let { planned, byName } = await planFor(existing);
+  const existing = await releaser.find(tag);
+  if (existing?.immutable) return immutableDone(request, existing, sha256Of, outcome, log);
+  let planned = await planFor(existing);
   const artifactPlan = deps.artifacts ? await deps.artifacts.plan(request.wheels, request.onConflict) : [];
 
   if (request.dryRun) {
     if (!existing)
       log.info(
-        `would create release ${tag}${request.release.draft ? ' (draft)' : ''}${request.release.target ? ` at ${request.release.target}` : ''}`,
+        `would create release ${tag} as a draft${request.release.target ? ` at ${request.release.target}` : ''}, upload, then ${request.release.draft ? 'leave it a draft' : 'publish it'}`,
       );
     for (const p of planned)
       log.info(
@@ -119,9 +148,10 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
     );
     log.info(`would rebuild ${listings.join(', ')}`);
     for (const a of artifactPlan) log.info(`would ${a.action} workflow artifact ${a.name}`);
-    return {
+    return outcome({
       releaseUrl: existing?.html_url ?? '',
       releaseCreated: !existing,
+      published: existing ? !existing.draft : false,
       assets: planned.map((p) => ({
         name: p.wheel.name,
         action: p.action as AssetAction,
@@ -130,32 +160,35 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
       })),
       listings: [],
       artifacts: artifactPlan,
-    };
+    });
   }
 
   const { release, created } = existing
     ? { release: existing, created: false }
-    : await log.group(`Release ${tag}`, () => ensureRelease(api, repo, request.release, log));
-  if (!existing && !created) ({ planned, byName } = await planFor(release)); // another job made it: look again
+    : await log.group(`Release ${tag}`, () => createDraft(releaser, request.release, log));
+  if (!existing && !created) planned = await planFor(release); // another job made it: look again
   log.info(`${created ? 'created' : 'using'} release ${tag}${release.draft ? ' (draft)' : ''}: ${release.html_url}`);
 
+  // The release as this job knows it: what it read, and what it added and removed since.
+  const known = new Map(release.assets.map((a) => [a.id, a]));
   const texts = new Map<number, string>();
-  const listingsContext = {
-    api,
-    transfers,
-    repo,
-    log,
-    secondMs: deps.secondMs,
-    concurrency: request.concurrency,
-    texts,
-  };
   const added: Asset[] = [];
   const results = new Map<string, AssetResult>();
+  const own: OwnWheel[] = [];
+  const put = async (item: Upload) => {
+    const asset = await releaser.upload(release, item);
+    known.set(asset.id, asset);
+    return asset;
+  };
+  const remove = async (asset: Asset) => {
+    await releaser.deleteAsset(asset);
+    known.delete(asset.id);
+  };
 
   const uploadWheel = async (p: Planned, sha256: string): Promise<Planned> => {
-    if (p.existing) await transfers.remove(p.existing);
+    if (p.existing) await remove(p.existing);
     try {
-      const asset = await transfers.upload(release, {
+      const asset = await put({
         name: p.wheel.name,
         contentType: 'application/octet-stream',
         size: p.wheel.size,
@@ -167,7 +200,8 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
       // Another job uploaded this name after the plan was made: decide again.
-      const now = (await transfers.assets(release)).find((a) => a.name === p.wheel.name);
+      const now = (await releaser.get(release))?.assets.find((a) => a.name === p.wheel.name);
+      if (now) known.set(now.id, now);
       const again = await decide(p.wheel, now, request.onConflict, async () => sha256);
       refuseConflicts([again], tag);
       return again.action === 'create' || again.action === 'replace' ? uploadWheel(again, sha256) : again;
@@ -176,15 +210,20 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
 
   const writeSidecar = async (wheel: LocalWheel, sha256: string, isNew: boolean) => {
     const text = formatSidecar({ name: wheel.name, sha256, archs: wheel.archs });
-    const current = byName.get(sidecarName(wheel.name));
-    if (current?.state === 'uploaded' && (await transfers.download(current)).toString() === text) return;
-    if (current) await transfers.remove(current);
-    const sidecar = await transfers.upload(
-      release,
-      textUpload(sidecarName(wheel.name), 'text/plain; charset=utf-8', text),
-    );
-    texts.set(sidecar.id, text);
-    if (isNew) added.push(sidecar);
+    const current = [...known.values()].find((a) => a.name === sidecarName(wheel.name));
+    if (current?.state === 'uploaded') {
+      const digest = assetSha256(current);
+      if (digest ? digest === sha256Hex(text) : (await releaser.download(current))?.toString() === text) return;
+    }
+    if (current) await remove(current);
+    try {
+      const sidecar = await put(textUpload(sidecarName(wheel.name), 'text/plain; charset=utf-8', text));
+      texts.set(sidecar.id, text);
+      if (isNew) added.push(sidecar);
+    } catch (error) {
+      // Another job wrote it at the same moment (the same wheel, or another build of it): the listings round settles it.
+      if (!isAlreadyExists(error)) throw error;
+    }
   };
 
   try {
@@ -196,6 +235,7 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
         if (p.action === 'create' || p.action === 'replace' || p.action === 'unchanged') {
           sha256 = await sha256Of(p.wheel)();
           if (p.action !== 'unchanged') done = await uploadWheel(p, sha256);
+          if (done.action !== 'skip') own.push({ name: p.wheel.name, sha256, archs: p.wheel.archs });
           if (request.checksums && done.action !== 'skip')
             await writeSidecar(p.wheel, sha256, done.action === 'create');
         }
@@ -212,6 +252,7 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
           replace: 'replaced',
           unchanged: 'unchanged (identical file already published)',
           skip: 'skipped (a different file of that name is published; on-conflict: skip)',
+          superseded: '',
         }[action];
         log.info(
           `${what}: ${p.wheel.name} (${formatSize(p.wheel.size)})${action === 'create' || action === 'replace' ? ` in ${((Date.now() - started) / 1000).toFixed(1)} s` : ''}`,
@@ -219,39 +260,129 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
       }),
     );
   } catch (error) {
-    await rollBack(deps, release, created, added, () => syncListings(listingsContext, release, request));
+    await rollBack(
+      deps,
+      release,
+      created,
+      added,
+      request.wheels.map((w) => w.name),
+    );
+    if (isImmutableRefusal(error)) throw publishedUnderUs(tag, error);
     throw error;
   }
 
-  const listings = await log.group('Release listings', () => syncListings(listingsContext, release, request));
+  let listed: Awaited<ReturnType<typeof syncListings>>;
+  try {
+    listed = await log.group('Release listings', () =>
+      syncListings(
+        {
+          releaser,
+          log,
+          secondMs: deps.secondMs,
+          concurrency: request.concurrency,
+          texts,
+          own,
+          missing: request.missing ?? [],
+        },
+        { ...release, assets: [...known.values()] },
+        {
+          checksums: request.checksums,
+          indexPage: request.indexPage,
+          publish: !request.release.draft,
+          // Another job may be publishing to the same release: it had assets this job did not put there, or another job made it.
+          settle: (!created && !existing) || (existing !== undefined && existing.assets.length > 0),
+        },
+      ),
+    );
+  } catch (error) {
+    if (isWorkflowsRefusal(error)) {
+      throw workflowsRefusal(tag, request.release.target, error, release.html_url);
+    }
+    if (isImmutableRefusal(error)) throw publishedUnderUs(tag, error);
+    throw error;
+  }
+
+  // What the release holds now under each wheel name this job published.
+  for (const result of results.values()) {
+    const asset = listed.release.assets.find((a) => a.name === result.name && a.state === 'uploaded');
+    if (asset) result.url = lastingUrl(asset, tag);
+    const digest = asset && assetSha256(asset);
+    if (result.action === 'skip' || !digest || digest === result.sha256) continue;
+    log.warning(
+      `${result.name}: another job replaced it after this one published it; the release holds the file with sha256 ${digest}`,
+    );
+    result.action = 'superseded';
+  }
   const artifacts = deps.artifacts
     ? await log.group('Workflow artifacts', () => deps.artifacts!.upload(artifactPlan, request.wheels))
     : [];
-  return {
-    releaseUrl: release.html_url,
+  return outcome({
+    releaseUrl: listed.release.html_url,
     releaseCreated: created,
+    published: !listed.release.draft,
     assets: request.wheels.map((w) => results.get(w.name)!),
-    listings,
+    listings: listed.changed,
     artifacts,
-  };
+  });
 }
 
-/** Undoes what a failed run added (wheels new to the release, sidecars, a release left empty), so nothing half-done stays. */
+/** An immutable release: done when it holds every wheel as it is here; refused before any upload when not. */
+async function immutableDone(
+  request: PublishRequest,
+  release: Release,
+  sha256Of: (wheel: LocalWheel) => () => Promise<string>,
+  outcome: (fields: Omit<PublishResult, 'usage'>) => PublishResult,
+  log: Log,
+): Promise<PublishResult> {
+  const assets: AssetResult[] = [];
+  const lacking: string[] = [];
+  for (const wheel of request.wheels) {
+    const asset = release.assets.find((a) => a.name === wheel.name && a.state === 'uploaded');
+    const sha256 = await sha256Of(wheel)();
+    if (asset && assetSha256(asset) === sha256)
+      assets.push({ name: wheel.name, action: 'unchanged', size: wheel.size, sha256, url: asset.browser_download_url });
+    else lacking.push(`${wheel.name}${asset ? ' (it holds a different file of that name)' : ''}`);
+  }
+  if (lacking.length > 0) {
+    throw inputError(
+      'tag',
+      `release ${request.release.tag} is immutable (published on a repository with immutable releases) and lacks ${lacking.join(', ')}`,
+      'Its files can never change: publish these wheels under a new tag',
+    );
+  }
+  log.info(`release ${request.release.tag} is immutable and already holds every wheel: nothing to do`);
+  return outcome({
+    releaseUrl: release.html_url,
+    releaseCreated: false,
+    published: true,
+    assets,
+    listings: [],
+    artifacts: [],
+  });
+}
+
+/**
+ * Undoes what a failed run added (wheels new to the release, their sidecars), and deletes the
+ * draft it created when nothing else is on it. A published release is never deleted.
+ */
 async function rollBack(
   deps: PublishDeps,
   release: Release,
   created: boolean,
   added: Asset[],
-  resync: () => Promise<unknown>,
+  names: string[],
 ): Promise<void> {
-  const { transfers, log } = deps;
+  const { releaser, log } = deps;
   try {
-    for (const asset of added) await transfers.remove(asset);
-    const left = await transfers.assets(release);
-    if (created && left.length === 0) await deps.api.rest.repos.deleteRelease({ ...deps.repo, release_id: release.id });
-    else if (added.length > 0) await resync();
+    for (const asset of added) await releaser.deleteAsset(asset);
+    const now = await releaser.get(release);
+    // A `starter` left by this run's failed upload is no file: a draft holding only those goes
+    // too. Another job's starter is its upload in flight, into this draft: the draft stays.
+    const ours = new Set(names.flatMap((name) => [name, sidecarName(name)]));
+    const empty = now !== undefined && now.assets.every((a) => a.state !== 'uploaded' && ours.has(a.name));
+    const deleted = created && empty && (await releaser.deleteDraft(release));
     log.warning(
-      `publishing failed; removed the ${added.length} asset(s) this run added${created && left.length === 0 ? ' and the release it created' : ''}`,
+      `publishing failed; removed the ${added.length} asset(s) this run added${deleted ? ' and the draft release it created' : ''}`,
     );
   } catch (error) {
     log.warning(`publishing failed, and removing what this run added failed too: ${(error as Error).message}`);

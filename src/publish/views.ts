@@ -2,6 +2,8 @@ import { wheelFacts } from './wheels';
 
 /** A wheel as the release holds it: what the listings are made of. */
 export interface ReleasedWheel {
+  /** The asset's id: a replaced wheel gets a new one. */
+  id?: number;
   name: string;
   size: number;
   url: string;
@@ -61,17 +63,27 @@ export function indexPage(tag: string, wheels: readonly ReleasedWheel[]): string
 const NOTES_BEGIN =
   '<!-- sagewheels: wheels (rebuilt from the assets on every publish; write outside these markers) -->';
 const NOTES_END = '<!-- /sagewheels: wheels -->';
+/** Archs by wheel sha256, kept hidden in the notes so that no job downloads another's sidecar to learn them. */
+const ARCHS_BEGIN = '<!-- sagewheels: archs by sha256';
 
 export const formatSize = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 
-/** The release notes' wheel table and pip lines. */
-export function notesSection(wheels: readonly ReleasedWheel[]): string {
+/** A planned combination with no wheel on the release, and why. */
+export interface MissingWheel {
+  /** "python 3.12, torch 2.8.0, CUDA 12.8, linux-x86_64" */
+  combination: string;
+  reason: string;
+}
+
+/** The release notes' wheel table and pip lines, and the combinations that are missing. */
+export function notesSection(wheels: readonly ReleasedWheel[], missing: readonly MissingWheel[] = []): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|') || '—';
   const rows = wheels.map((w) => {
     const facts = wheelFacts(w.name);
     return `| [${w.name}](${w.url}) | ${cell(facts.python)} | ${cell(facts.torch)} | ${cell(facts.cuda)} | ${cell(facts.platform)} | ${cell(w.archs.join(' '))} | ${formatSize(w.size)} |`;
   });
+  const known = wheels.filter((w) => w.sha256);
   return [
     NOTES_BEGIN,
     '### Wheels',
@@ -85,8 +97,32 @@ export function notesSection(wheels: readonly ReleasedWheel[]): string {
     '```sh',
     ...wheels.map((w) => `pip install ${w.url}`),
     '```',
+    ...(missing.length > 0
+      ? [
+          '',
+          '### Missing',
+          '',
+          '| combination | why |',
+          '| --- | --- |',
+          ...missing.map((m) => `| ${cell(m.combination)} | ${cell(m.reason.replace(/\s+/g, ' '))} |`),
+        ]
+      : []),
+    ...(known.length > 0 ? [ARCHS_BEGIN, ...known.map((w) => [w.sha256, ...w.archs].join(' ')), '-->'] : []),
     NOTES_END,
   ].join('\n');
+}
+
+/** The archs by sha256 that an earlier publish kept in the notes. */
+export function notesArchs(body: string): Map<string, string[]> {
+  const start = body.indexOf(ARCHS_BEGIN);
+  const archs = new Map<string, string[]>();
+  if (start < 0) return archs;
+  const end = body.indexOf('-->', start);
+  for (const line of body.slice(start + ARCHS_BEGIN.length, end < 0 ? undefined : end).split('\n')) {
+    const [sha256, ...list] = line.trim().split(/\s+/);
+    if (sha256 && /^[0-9a-f]{64}$/.test(sha256)) archs.set(sha256, list);
+  }
+  return archs;
 }
 
 /** The body with its wheel section replaced (or appended); what others wrote around it stays. */

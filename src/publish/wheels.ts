@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { glob, readFile, stat } from 'node:fs/promises';
+import { glob, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError } from '../core/errors';
 import { REPORT_SCHEMA, type Report } from '../verify/report';
@@ -47,47 +47,81 @@ export async function matchFiles(pattern: string, cwd: string): Promise<string[]
   const found = [];
   for (const match of matches) {
     const full = path.resolve(cwd, match);
-    if ((await stat(full).catch(() => undefined))?.isFile()) found.push(full);
+    // lstat: a link is found (and refused by the caller where it matters), never followed.
+    const info = await lstat(full).catch(() => undefined);
+    if (info?.isFile() || (info?.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile()))
+      found.push(full);
   }
   return found.sort();
 }
 
-/** Every wheel the patterns name, each checked to be a wheel GitHub will store under its own name. */
+/**
+ * A wheel file as publish takes it: a regular file (a link could point anywhere, a secret
+ * included), named as GitHub will store it.
+ */
+async function acceptWheel(file: string): Promise<LocalWheel> {
+  const name = path.basename(file);
+  const info = await lstat(file);
+  if (!info.isFile())
+    throw inputError(
+      'wheels',
+      `${file} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`,
+      'Give the built .whl files themselves',
+    );
+  try {
+    parseWheelName(name);
+  } catch {
+    throw inputError(
+      'wheels',
+      `"${name}" is not a wheel file name`,
+      'Give .whl files named name-version-python-abi-platform.whl',
+    );
+  }
+  if (!/^[A-Za-z0-9._+-]+$/.test(name)) {
+    throw inputError(
+      'wheels',
+      `"${name}" has characters GitHub renames in asset names`,
+      'Wheel names use letters, digits and . _ + -',
+    );
+  }
+  // The one place where publish opens each wheel: the shared integrity check of src/wheel/
+  // (zip whole, RECORD hashes, name and version as METADATA says) belongs here.
+  return { path: file, name, size: info.size, archs: [] };
+}
+
+/** Every wheel the patterns name, each checked by acceptWheel; refused before any request. */
 export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
   const files: string[] = [];
   for (const pattern of patterns) {
     const found = await matchFiles(pattern, cwd);
     if (found.length === 0)
       throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
+    if (!path.isAbsolute(pattern)) {
+      // A relative pattern names files inside the workspace; a linked folder must not lead out of it.
+      const root = await realpath(cwd);
+      for (const file of found) {
+        const real = path.join(await realpath(path.dirname(file)), path.basename(file));
+        if (real !== root && !real.startsWith(root + path.sep))
+          throw inputError(
+            'wheels',
+            `${file} lies outside ${cwd} (through a link, at ${real})`,
+            'Give wheel files inside the workspace, or their absolute paths',
+          );
+      }
+    }
     files.push(...found);
   }
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
-    const name = path.basename(file);
-    try {
-      parseWheelName(name);
-    } catch {
-      throw inputError(
-        'wheels',
-        `"${name}" is not a wheel file name`,
-        'Give .whl files named name-version-python-abi-platform.whl',
-      );
-    }
-    if (!/^[A-Za-z0-9._+-]+$/.test(name)) {
-      throw inputError(
-        'wheels',
-        `"${name}" has characters GitHub renames in asset names`,
-        'Wheel names use letters, digits and . _ + -',
-      );
-    }
-    const other = wheels.get(name);
+    const wheel = await acceptWheel(file);
+    const other = wheels.get(wheel.name);
     if (other)
       throw inputError(
         'wheels',
-        `two files are named ${name} (${other.path}, ${file})`,
+        `two files are named ${wheel.name} (${other.path}, ${file})`,
         'Each asset name can be published once',
       );
-    wheels.set(name, { path: file, name, size: (await stat(file)).size, archs: [] });
+    wheels.set(wheel.name, wheel);
   }
   return [...wheels.values()];
 }
@@ -101,21 +135,38 @@ export async function sha256File(file: string): Promise<string> {
 /** "8.0;9.0 12.0" or "sm_80, sm_120a" -> a list, as given. */
 export const splitArchs = (value: string): string[] => value.split(/[\s;,]+/).filter((arch) => arch !== '');
 
+/** What verify's report says of one wheel. */
+export interface Verified {
+  /** The report it came from. */
+  file: string;
+  name: string;
+  passed: boolean;
+  problems: string[];
+  /** The GPUs it runs on, "12.0 (PTX)" where only by JIT. */
+  archs: string[];
+}
+
 /**
- * GPU archs per wheel name from verify's JSON report (schema 1): the GPUs each wheel runs on,
- * "12.0 (PTX)" where only by JIT. A report of another schema gives nothing, and the caller says so.
+ * Each wheel of verify's JSON report (schema 1): whether it passed, and the GPU archs it runs
+ * on. A report of another schema gives nothing, and the caller says so.
  */
-export async function archsFromReport(file: string): Promise<Map<string, string[]>> {
+export async function readReport(file: string): Promise<Verified[]> {
   const report = JSON.parse(await readFile(file, 'utf8')) as Partial<Report>;
   if (report.schema !== REPORT_SCHEMA || !Array.isArray(report.wheels)) {
     throw new Error(`not a verify report of schema ${REPORT_SCHEMA}`);
   }
-  return new Map(
-    report.wheels.map((wheel) => [
-      wheel.name,
-      Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => (how === 'ptx' ? `${gpu} (PTX)` : gpu)),
-    ]),
-  );
+  return report.wheels.map((wheel) => ({
+    file,
+    name: wheel.name,
+    passed: wheel.passed !== false,
+    problems: wheel.problems ?? [],
+    archs: Object.entries(wheel.gpus ?? {}).map(([gpu, how]) => (how === 'ptx' ? `${gpu} (PTX)` : gpu)),
+  }));
+}
+
+/** GPU archs per wheel name from verify's report. */
+export async function archsFromReport(file: string): Promise<Map<string, string[]>> {
+  return new Map((await readReport(file)).map((wheel) => [wheel.name, wheel.archs]));
 }
 
 export interface WheelFacts {

@@ -4,6 +4,8 @@ import type { CacheStats } from '../builder/cache';
 import { defineStep } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
+import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
+import { PYTORCH_INDEX } from '../torch/releases';
 
 const cacheCell = (stats: CacheStats | undefined): string =>
   stats
@@ -32,7 +34,10 @@ export const step = defineStep({
           'An interpreter path, or a version (3.12) found in the runner tool cache, pyenv, py -3.12 or python3.12 on PATH',
         default: '3.12',
       },
-      'torch-version': { description: 'The exact torch to build against (2.7.1); required with torch: install' },
+      'torch-version': {
+        description:
+          'The exact torch to build against (2.7.1), checked against what PyTorch published; required with torch: install',
+      },
       torch: {
         description:
           'install: torch==torch-version from the CUDA index into the build venv; preinstalled: the torch the interpreter has; none: a package that does not use torch',
@@ -41,7 +46,10 @@ export const step = defineStep({
       },
       'torch-index-url': {
         description:
-          'Where torch: install gets torch; empty: https://download.pytorch.org/whl/cu<XY> of the CUDA toolkit',
+          'Where torch: install gets torch (pip --index-url); empty: <torch-mirror-url>/cu<XY> of the CUDA toolkit',
+      },
+      'torch-mirror-url': {
+        description: `Base URL of a mirror of ${PYTORCH_INDEX}: torch comes from its cu<XY> index and the releases are read from it; empty: PyTorch's own; snapshot: no request, the embedded snapshot`,
       },
       'cuda-version': {
         description: 'The CUDA toolkit to build with (12.8); empty: the one CUDA_HOME, CUDA_PATH or PATH has',
@@ -77,6 +85,14 @@ export const step = defineStep({
   },
   async run(inputs, ctx) {
     const profile = packageProfile(inputs.string('package'));
+    const torchRule = inputs.choice<TorchRule>('torch');
+    const mirror = inputs.optional('torch-mirror-url');
+    const options = releasesOptions(
+      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: mirror },
+      process.env,
+      ctx.log,
+    );
+    let loaded: Awaited<ReturnType<typeof loadTorchReleases>> | undefined;
     try {
       const result = await buildWheel(
         {
@@ -84,9 +100,11 @@ export const step = defineStep({
           source: inputs.optional('source'),
           ref: inputs.optional('ref'),
           python: inputs.string('python'),
-          torch: inputs.choice<TorchRule>('torch'),
+          torch: torchRule,
           torchVersion: inputs.optional('torch-version'),
           torchIndexUrl: inputs.optional('torch-index-url'),
+          torchMirrorUrl: mirror === 'snapshot' ? undefined : mirror,
+          releases: async () => (loaded = await loadTorchReleases(options)).releases,
           cudaVersion: inputs.optional('cuda-version'),
           archList: inputs.string('arch-list'),
           versionSuffix: inputs.string('version-suffix'),
@@ -114,6 +132,7 @@ export const step = defineStep({
         ...[
           `source ${result.source}`,
           `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : 'no torch'}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
+          ...(loaded ? [describeSource(loaded.source)] : []),
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
           ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
         ].map((text) => ({ kind: 'text' as const, text })),

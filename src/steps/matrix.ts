@@ -1,16 +1,30 @@
 import { defineStep, WORKFLOW_TOKEN } from '../core/step';
-import { gitHubClient, repoFromEnv } from '../github/client';
-import { checkJobLimit, planMatrix } from '../matrix/plan';
+import { repoFromEnv } from '../github/client';
+import { GitHubReleaser } from '../github/releases';
+import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
 import { PACKAGE_NAMES } from '../packages/profiles';
+import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
+import { PYTORCH_INDEX } from '../torch/releases';
+
+/** The inputs that say where PyTorch's releases are read (build has its own, which also say where torch comes from). */
+const TORCH_INDEX_INPUTS = {
+  'torch-index-url': {
+    description:
+      "One package index to read torch's releases from (its torch/ page, PEP 691 JSON or PEP 503 HTML), as pip's --index-url; empty: the mirror's, else PyTorch's",
+  },
+  'torch-mirror-url': {
+    description: `Base URL of a mirror of ${PYTORCH_INDEX} (self-hosted runners behind a proxy); empty: PyTorch's own; snapshot: no request, the embedded snapshot`,
+  },
+} as const;
 
 export const step = defineStep({
   spec: {
     name: 'matrix',
     title: 'Plan the build matrix',
     description:
-      "Plans the strategy.matrix of a wheel release from PyTorch's release table and what the package can build",
+      "Plans the strategy.matrix of a wheel release from PyTorch's package index (cached; an embedded snapshot when it cannot be read) and what the package can build",
     inputs: {
       package: {
         description:
@@ -19,7 +33,8 @@ export const step = defineStep({
         choices: PACKAGE_NAMES,
       },
       'torch-versions': {
-        description: 'PyTorch versions to build against, like 2.7.1, 2.8.0 (2.5 to 2.11)',
+        description:
+          'PyTorch versions: latest, latest-N (the N newest minors), versions (2.7.1; 2.7 is its newest patch) and ranges (2.9-2.15), as PyTorch published them',
         required: true,
       },
       'cuda-versions': {
@@ -28,11 +43,12 @@ export const step = defineStep({
         default: 'auto',
       },
       'python-versions': {
-        description: 'Python versions and ranges (3.12, 3.10-3.13), or auto: every Python each torch supports',
+        description:
+          'Python versions and ranges (3.12, 3.10-3.13, a free-threaded 3.14t by name), or auto: every regular CPython PyTorch built each torch for',
         default: 'auto',
       },
       platforms: {
-        description: 'Platforms to build for: linux-x86_64, windows-x86_64',
+        description: 'Platforms to build for: linux-x86_64, linux-aarch64, windows-x86_64',
         default: 'linux-x86_64',
       },
       'arch-list': {
@@ -46,6 +62,7 @@ export const step = defineStep({
       exclude: {
         description: "JSON list of objects, as GitHub's matrix exclude: drop every planned job that matches one",
       },
+      ...TORCH_INDEX_INPUTS,
       'skip-published': {
         description:
           'A release tag: drop the jobs whose wheel is already on that release, so a rerun builds only what is missing',
@@ -68,7 +85,7 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
-    let plan = planMatrix({
+    const options: MatrixOptions = {
       package: inputs.string('package'),
       torchVersions: inputs.string('torch-versions'),
       cudaVersions: inputs.string('cuda-versions'),
@@ -77,32 +94,48 @@ export const step = defineStep({
       archList: inputs.string('arch-list'),
       include: inputs.string('include'),
       exclude: inputs.string('exclude'),
-    });
+    };
+    // Every input is checked before PyTorch's index or GitHub is asked anything.
+    parseMatrixOptions(options);
+    const { releases, source } = await loadTorchReleases(
+      releasesOptions(
+        { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
+        process.env,
+        ctx.log,
+      ),
+    );
+    ctx.log.info(describeSource(source));
+    let plan = planMatrix(options, releases);
     for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
     for (const warning of plan.warnings) ctx.log.warning(warning);
 
     const tag = inputs.optional('skip-published');
     if (tag) {
       const repo = repoFromEnv();
-      const client = gitHubClient({
+      const releaser = new GitHubReleaser({
         token: inputs.string('token'),
-        apiUrl: inputs.optional('github-api-url'),
-        log: { warn: (message) => ctx.log.warning(message) },
+        apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+        repo,
+        write: false,
+        log: ctx.log,
       });
       const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
-        const names = await releaseWheels(client, repo, tag);
-        if (names === undefined)
+        const found = await releaseWheels(releaser, tag);
+        if (found === undefined) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
+        else
           ctx.log.info(
-            `No published release has the tag ${tag} yet (drafts are not found by tag): nothing is skipped.`,
+            [
+              `${found.names.length} wheels${found.draft ? ' (on a draft: a publish that has not finished)' : ''}:`,
+              ...found.names,
+            ].join('\n'),
           );
-        else ctx.log.info([`${names.length} wheels:`, ...names].join('\n'));
-        return names ?? [];
+        return found?.names ?? [];
       });
       plan = skipPublished(plan, wheels);
     }
     checkJobLimit(plan);
 
-    const blocks = planSummary(plan, tag);
+    const blocks = planSummary(plan, tag, describeSource(source));
     ctx.summary.push(...blocks);
     ctx.log.info(
       `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,

@@ -1,25 +1,51 @@
-import type { Context } from '../core/context';
+import type { Context, Log } from '../core/context';
 import { inputError } from '../core/errors';
 import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
-import { gitHubClient, repoFromEnv } from '../github/client';
+import { repoFromEnv, type Usage } from '../github/client';
+import { GitHubReleaser } from '../github/releases';
+import { explainHubError, hubClient } from '../hub/client';
+import { publishToHub } from '../hub/publish';
+import {
+  checkToken,
+  parseEndpoint,
+  parseFolder,
+  parseRepo,
+  parseRevision,
+  parseTargets,
+  type HubTarget,
+} from '../hub/target';
+import type { MatrixEntry } from '../matrix/plan';
+import { entriesWithout, entryOfWheel } from '../matrix/published';
 import { workflowArtifacts } from '../publish/artifacts';
-import { publish, type ConflictPolicy } from '../publish/publish';
-import { describeError, httpStatus, Transfers } from '../publish/transfer';
-import { formatSize } from '../publish/views';
-import { archsFromReport, findWheels, matchFiles, splitArchs, wheelPatterns } from '../publish/wheels';
+import { publish, type ConflictPolicy, type PublishResult } from '../publish/publish';
+import { formatSize, type MissingWheel } from '../publish/views';
+import {
+  findWheels,
+  matchFiles,
+  readReport,
+  splitArchs,
+  wheelPatterns,
+  type LocalWheel,
+  type Verified,
+} from '../publish/wheels';
 
 const spec = {
   name: 'publish',
   title: 'Publish wheels',
   description:
-    'Uploads wheels to a GitHub release (created when missing) with sha256 checksums and a wheel table in the release notes, and optionally as workflow artifacts; safe when matrix jobs publish to one release at once.',
+    'Uploads wheels to a GitHub release (created as a draft, published once every file is on it) with sha256 checksums and a wheel table in the release notes, and optionally as workflow artifacts, and/or commits them to a Hugging Face Hub repository; safe when matrix jobs publish to one release or branch at once, and on repositories with immutable releases.',
   inputs: {
     wheels: {
       description:
-        "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output).",
+        "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output). Links and files outside the workspace are refused.",
       required: true,
     },
-    tag: { description: 'Tag of the release; the release is created when missing.', required: true },
+    target: {
+      description:
+        'Where to publish: github-release, huggingface (the Hugging Face Hub), or both separated by a comma (github-release,huggingface).',
+      default: 'github-release',
+    },
+    tag: { description: 'Tag of the release (target github-release); the release is created when missing.' },
     'on-conflict': {
       description:
         "When the release already has a different file of a wheel's name: overwrite it, skip the wheel, or fail before changing anything. An identical file (same sha256) counts as published.",
@@ -35,7 +61,11 @@ const spec = {
       description:
         "REST API base URL; on GitHub Enterprise Server https://HOST/api/v3. Empty: the workflow's (GITHUB_API_URL).",
     },
-    draft: { description: 'Create the release as a draft (when it does not exist yet).', default: 'false' },
+    draft: {
+      description:
+        'Leave the release a draft. Otherwise a draft release (new, or found) is published once every file is on it.',
+      default: 'false',
+    },
     prerelease: { description: 'Mark a release this step creates as a prerelease.', default: 'false' },
     checksums: {
       description: 'Publish <wheel>.sha256 for each wheel and SHA256SUMS listing every wheel of the release.',
@@ -58,39 +88,128 @@ const spec = {
     archs: { description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output." },
     report: {
       description:
-        "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them.",
+        "verify's JSON report(s): paths or globs, one per line or comma-separated. Archs per wheel are read from them, a wheel they say failed is refused, and with `matrix` they tell why a combination is missing.",
+    },
+    matrix: {
+      description:
+        "The matrix the wheels were built from (matrix's `matrix` output): combinations with no wheel here are listed in the release notes as missing, with the reason.",
     },
     concurrency: { description: 'Uploads at once; GitHub advises against many concurrent requests.', default: '4' },
+    'rate-limit-wait': {
+      description:
+        "Longest wait, in seconds, for GitHub's API rate limit to let requests through; a longer one fails the step with the time it resets.",
+      default: '300',
+    },
+    'hf-repo': { description: 'Hub repository (target huggingface) as owner/name; created when missing.' },
+    'hf-repo-type': { description: 'Kind of the Hub repository.', default: 'model', choices: ['model', 'dataset'] },
+    'hf-revision': {
+      description: 'Branch of the Hub repository to commit to; created from the default branch when missing.',
+      default: 'main',
+    },
+    'hf-token': {
+      description:
+        'Hugging Face token (hf_...) with write access to hf-repo, e.g. secrets.HF_TOKEN. Empty: the HF_TOKEN environment variable.',
+      secret: true,
+    },
+    'hf-endpoint': {
+      description: 'Base URL of the Hub: a private Hub or a mirror.',
+      default: 'https://huggingface.co',
+    },
+    'hf-path': {
+      description:
+        'Folder of the wheels (and their SHA256SUMS) in the Hub repository; . for the top. The wheel table goes into README.md.',
+      default: 'wheels',
+    },
   },
   outputs: {
-    'release-url': { description: 'Web page of the release (empty in a dry run when it does not exist yet).' },
+    'release-url': {
+      description:
+        "Web page of the release (empty in a dry run when it does not exist yet); with target huggingface alone, the Hub repository's page.",
+    },
+    'hf-url': { description: 'Web page of the Hub repository (at hf-revision), with target huggingface.' },
     assets: {
-      description: 'JSON list of the wheels: name, action (create, replace, skip, unchanged), size, sha256, url.',
+      description:
+        'JSON list of the wheels per target: name, action (create, replace, skip, unchanged, superseded: replaced by another job afterwards), size, sha256, url (download URL), target.',
     },
   },
 } as const;
 
 type Input = keyof typeof spec.inputs;
 
-/** GitHub's refusals that mean the token or the API URL is wrong, as errors that name that input. */
-function explain(error: unknown, apiUrl: string, repo: string): unknown {
-  const status = httpStatus(error);
-  const message = (error as Error).message;
-  if ((error as Error).name === 'HttpError' && status === undefined)
-    return new Error(`GitHub API at ${apiUrl} could not be reached: ${describeError(error)}`);
-  if (status === 401) return inputError('token', 'GitHub refused it (401 Bad credentials)', 'Give a valid token');
-  if ((status === 403 && !/rate limit/i.test(message)) || status === 404) {
-    return inputError(
-      'token',
-      `GitHub answered ${status} for ${repo} (${message})`,
-      "Give a token that may write this repository's releases (permissions: contents: write)",
+/** The wheels to publish, with their archs; what the reports say failed is refused here, before any request. */
+async function collectWheels(
+  inputs: Inputs<Input>,
+  cwd: string,
+  log: Log,
+): Promise<{ wheels: LocalWheel[]; verified: Verified[] }> {
+  const wheels = await findWheels(wheelPatterns(inputs.string('wheels')), cwd);
+  // One report per matrix job when a single job publishes them all.
+  const verified: Verified[] = [];
+  for (const pattern of inputs.list('report')) {
+    const files = await matchFiles(pattern, cwd);
+    if (files.length === 0)
+      log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
+    for (const file of files) {
+      verified.push(
+        ...(await readReport(file).catch((error: Error) => {
+          log.warning(`report: ${file} could not be read (${error.message}); the release notes show no archs from it`);
+          return [];
+        })),
+      );
+    }
+  }
+  const failed = wheels.flatMap((w) => verified.filter((v) => v.name === w.name && !v.passed));
+  if (failed.length > 0) {
+    throw inputError(
+      'wheels',
+      failed.map((v) => `${v.name} failed verify (${v.file}: ${v.problems.join(' ') || 'passed: false'})`).join('; '),
+      'Publish only wheels that passed verify',
     );
   }
-  return error;
+  const archs = splitArchs(inputs.string('archs'));
+  for (const wheel of wheels) wheel.archs = verified.findLast((v) => v.name === wheel.name)?.archs ?? archs;
+  return { wheels, verified };
 }
 
-/** The step itself, with the environment and the length of a waited second given (tests shrink it). */
-export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
+/** `matrix` as the matrix step writes it ({"include": [...]}) or a bare list. */
+function plannedEntries(value: string | undefined): MatrixEntry[] {
+  if (!value) return [];
+  try {
+    const parsed = JSON.parse(value) as { include?: unknown } | unknown[];
+    const list = Array.isArray(parsed) ? parsed : parsed.include;
+    if (Array.isArray(list) && list.every((e) => typeof e === 'object' && e !== null && 'python' in e))
+      return list as MatrixEntry[];
+  } catch {
+    // the error below
+  }
+  throw inputError('matrix', `${value.slice(0, 80)} is not a matrix`, "Give the matrix step's `matrix` output");
+}
+
+/** The planned combinations without a wheel, and why: a failed verify, else the job's failure. */
+function missingWheels(entries: MatrixEntry[], wheels: LocalWheel[], verified: Verified[]): MissingWheel[] {
+  return entriesWithout(
+    entries,
+    wheels.map((w) => w.name),
+  ).map((entry) => {
+    const failed = verified.find((v) => !v.passed && entryOfWheel([entry], v.name));
+    return {
+      combination: `Python ${entry.python}, torch ${entry.torch}, CUDA ${entry.cuda}, ${entry.platform}`,
+      reason: failed
+        ? `verify failed: ${failed.problems.join(' ') || 'see its report'}`
+        : 'no wheel: its build job failed or was cancelled (see the workflow run)',
+    };
+  });
+}
+
+/** The GitHub release target: the releases seam built once, and the publish library. */
+async function publishToGitHub(
+  inputs: Inputs<Input>,
+  wheels: LocalWheel[],
+  missing: MissingWheel[],
+  ctx: Context,
+  env: NodeJS.ProcessEnv,
+  secondMs: number,
+): Promise<PublishResult> {
   const token = inputs.string('token');
   if (token === '')
     throw inputError(
@@ -99,42 +218,21 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
       'Give a token that may write releases (contents: write); the default is the workflow token',
     );
   ctx.env.secret(token);
-
-  const repo = repoFromEnv(env);
   const tag = inputs.string('tag');
-  const onConflict = inputs.choice<ConflictPolicy>('on-conflict');
-  const concurrency = inputs.integer('concurrency', 1);
-  const wheels = await findWheels(wheelPatterns(inputs.string('wheels')), env.GITHUB_WORKSPACE || process.cwd());
-  // One report per matrix job when a single job publishes them all.
-  const reported = new Map<string, string[]>();
-  const cwd = env.GITHUB_WORKSPACE || process.cwd();
-  for (const pattern of inputs.list('report')) {
-    const files = await matchFiles(pattern, cwd);
-    if (files.length === 0)
-      ctx.log.warning(`report: "${pattern}" matches no file; the release notes show no archs from it`);
-    for (const file of files) {
-      const archs = await archsFromReport(file).catch((error: Error) => {
-        ctx.log.warning(
-          `report: ${file} could not be read (${error.message}); the release notes show no archs from it`,
-        );
-        return new Map<string, string[]>();
-      });
-      for (const [wheel, list] of archs) reported.set(wheel, list);
-    }
-  }
-  for (const wheel of wheels) wheel.archs = reported.get(wheel.name) ?? splitArchs(inputs.string('archs'));
-
-  const apiUrl = inputs.optional('github-api-url') ?? env.GITHUB_API_URL ?? 'https://api.github.com';
-  const api = gitHubClient({ token, apiUrl, retryAfterBaseValue: secondMs, log: { warn: (m) => ctx.log.warning(m) } });
-  const transfers = new Transfers(gitHubClient({ token, apiUrl, bare: true }), repo, {
-    retries: 4,
+  if (tag === '')
+    throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
+  const repo = repoFromEnv(env);
+  const releaser = new GitHubReleaser({
+    token,
+    apiUrl: inputs.optional('github-api-url') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+    repo,
+    write: true,
     secondMs,
+    maxWaitSeconds: inputs.integer('rate-limit-wait', 0),
     log: ctx.log,
   });
-  const artifacts = inputs.boolean('artifact') ? workflowArtifacts(env, ctx.log) : undefined;
-  const dryRun = inputs.boolean('dry-run');
-
-  const result = await publish(
+  const artifacts = inputs.boolean('artifact') ? workflowArtifacts(env, ctx.log, secondMs) : undefined;
+  return publish(
     {
       wheels,
       release: {
@@ -143,17 +241,24 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
         prerelease: inputs.boolean('prerelease'),
         target: env.GITHUB_SHA,
       },
-      onConflict,
+      onConflict: inputs.choice<ConflictPolicy>('on-conflict'),
       checksums: inputs.boolean('checksums'),
       indexPage: inputs.boolean('index-page'),
-      dryRun,
-      concurrency,
+      dryRun: inputs.boolean('dry-run'),
+      concurrency: inputs.integer('concurrency', 1),
+      missing,
     },
-    { api, transfers, repo, log: ctx.log, secondMs, artifacts },
-  ).catch((error: unknown) => {
-    throw explain(error, apiUrl, `${repo.owner}/${repo.repo}`);
-  });
+    { releaser, log: ctx.log, secondMs, artifacts },
+  );
+}
 
+const budget = (usage: Usage): string =>
+  `GitHub API: ${usage.requests} request(s) this step` +
+  (usage.remaining !== undefined
+    ? `; ${usage.remaining} of ${usage.limit} left until ${new Date((usage.reset ?? 0) * 1000).toISOString().slice(11, 16)} UTC`
+    : '');
+
+function summarize(ctx: Context, tag: string, dryRun: boolean, result: PublishResult, missing: MissingWheel[]): void {
   const count = (action: string) => result.assets.filter((a) => a.action === action).length;
   ctx.summary.push(
     { kind: 'heading', text: `publish ${tag}${dryRun ? ' (dry run: nothing changed)' : ''}` },
@@ -161,9 +266,88 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
       kind: 'text',
       text: [
         result.releaseUrl
-          ? `Release: ${result.releaseUrl}${result.releaseCreated ? ' (created)' : ''}`
+          ? `Release: ${result.releaseUrl}${result.releaseCreated ? ' (created)' : ''}${result.published ? '' : ' (draft)'}`
           : `Release ${tag} would be created`,
+        `${dryRun ? 'would create' : 'created'} ${count('create')}, ${dryRun ? 'would replace' : 'replaced'} ${count('replace')}, skipped ${count('skip')}, unchanged ${count('unchanged')}${count('superseded') ? `, superseded ${count('superseded')}` : ''}`,
+        result.listings.length > 0 ? `rewrote ${result.listings.join(', ')}` : '',
+        missing.length > 0 ? `${missing.length} planned combination(s) have no wheel` : '',
+        budget(result.usage),
+      ]
+        .filter(Boolean)
+        .join('. '),
+    },
+    {
+      kind: 'table',
+      header: ['wheel', 'action', 'size', 'sha256'],
+      rows: result.assets.map((a) => [a.name, a.action, formatSize(a.size), a.sha256 ?? '']),
+    },
+  );
+  if (missing.length > 0)
+    ctx.summary.push({
+      kind: 'table',
+      header: ['missing', 'why'],
+      rows: missing.map((m) => [m.combination, m.reason]),
+    });
+  if (result.artifacts.length > 0) {
+    ctx.summary.push({
+      kind: 'table',
+      header: ['workflow artifact', 'action'],
+      rows: result.artifacts.map((a) => [a.name, a.action]),
+    });
+  }
+}
+
+/** The hf-* inputs, checked; the token is masked from here on. */
+function hubTarget(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv): HubTarget {
+  const token = checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? ''));
+  ctx.env.secret(token);
+  return {
+    repo: parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type')),
+    revision: parseRevision(inputs.string('hf-revision')),
+    folder: parseFolder(inputs.string('hf-path')),
+    endpoint: parseEndpoint(inputs.string('hf-endpoint')),
+    token,
+  };
+}
+
+/** Commits the wheels to the Hub (or, with `check`, only plans it: a dry run that logs nothing, to refuse early). */
+async function runHub(
+  inputs: Inputs<Input>,
+  ctx: Context,
+  target: HubTarget,
+  wheels: LocalWheel[],
+  secondMs: number,
+  check = false,
+) {
+  const log = check ? { ...ctx.log, info: () => undefined } : ctx.log;
+  const dryRun = check || inputs.boolean('dry-run');
+  const hub = hubClient({ token: target.token, endpoint: target.endpoint, log, secondMs });
+  const result = await publishToHub(
+    {
+      wheels,
+      target,
+      onConflict: inputs.choice<ConflictPolicy>('on-conflict'),
+      checksums: inputs.boolean('checksums'),
+      dryRun,
+    },
+    { hub, log, secondMs },
+  ).catch((error: unknown) => {
+    throw explainHubError(error, target);
+  });
+  if (check) return undefined;
+
+  const count = (action: string) => result.assets.filter((a) => a.action === action).length;
+  ctx.summary.push(
+    {
+      kind: 'heading',
+      text: `publish to the Hub: ${target.repo.name}@${target.revision}${dryRun ? ' (dry run: nothing changed)' : ''}`,
+    },
+    {
+      kind: 'text',
+      text: [
+        `Repository: ${result.repoUrl}${result.repoCreated ? ' (created)' : ''}${result.branchCreated ? ` (branch ${target.revision} created)` : ''}`,
         `${dryRun ? 'would create' : 'created'} ${count('create')}, ${dryRun ? 'would replace' : 'replaced'} ${count('replace')}, skipped ${count('skip')}, unchanged ${count('unchanged')}`,
+        result.commit ? `commit ${result.commit.url}` : '',
         result.listings.length > 0 ? `rewrote ${result.listings.join(', ')}` : '',
       ]
         .filter(Boolean)
@@ -175,14 +359,35 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
       rows: result.assets.map((a) => [a.name, a.action, formatSize(a.size), a.sha256 ?? '']),
     },
   );
-  if (result.artifacts.length > 0) {
-    ctx.summary.push({
-      kind: 'table',
-      header: ['workflow artifact', 'action'],
-      rows: result.artifacts.map((a) => [a.name, a.action]),
-    });
+  return { url: result.repoUrl, assets: result.assets.map((a) => ({ ...a, target: 'huggingface' })) };
+}
+
+/** The step itself, with the environment and the length of a waited second given (tests shrink it). */
+export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
+  const cwd = env.GITHUB_WORKSPACE || process.cwd();
+  const targets = parseTargets(inputs.string('target'));
+  const hub = targets.includes('huggingface') ? hubTarget(inputs, ctx, env) : undefined;
+  const entries = plannedEntries(inputs.optional('matrix'));
+  const { wheels, verified } = await collectWheels(inputs, cwd, ctx.log);
+  if (!targets.includes('github-release')) {
+    const published = (await runHub(inputs, ctx, hub!, wheels, secondMs))!;
+    return { 'release-url': published.url, 'hf-url': published.url, assets: JSON.stringify(published.assets) };
   }
-  return { 'release-url': result.releaseUrl, assets: JSON.stringify(result.assets) };
+  // The Hub's refusals (its token, a conflict) come before anything is uploaded to the release.
+  if (hub) await runHub(inputs, ctx, hub, wheels, secondMs, true);
+  const missing = missingWheels(entries, wheels, verified);
+  const result = await publishToGitHub(inputs, wheels, missing, ctx, env, secondMs);
+  summarize(ctx, inputs.string('tag'), inputs.boolean('dry-run'), result, missing);
+  ctx.log.info(budget(result.usage));
+  const published = hub ? await runHub(inputs, ctx, hub, wheels, secondMs) : undefined;
+  return {
+    'release-url': result.releaseUrl,
+    'hf-url': published?.url ?? '',
+    assets: JSON.stringify([
+      ...result.assets.map((a) => ({ ...a, target: 'github-release' })),
+      ...(published?.assets ?? []),
+    ]),
+  };
 }
 
 export const step = defineStep({ spec, run: (inputs, ctx) => runPublish(inputs, ctx, process.env) });

@@ -1,8 +1,24 @@
 import os from 'node:os';
-import { defineStep } from '../core/step';
+import { defineStep, type Inputs } from '../core/step';
 import { toolkitEnv } from '../cuda/env';
-import { hostPlatform } from '../cuda/platform';
-import { METHODS, NVIDIA_REDIST, setupCuda, type Method } from '../cuda/setup';
+import { runnerPlatform } from '../cuda/platform';
+import { checkRequest, METHODS, NVIDIA_REDIST, setupCuda, type Method, type SetupRequest } from '../cuda/setup';
+
+type SetupCudaInputs = Inputs<'cuda-version' | 'method' | 'components' | 'mirror-url' | 'install-dir'>;
+
+const requestOf = (inputs: SetupCudaInputs): SetupRequest => ({
+  cudaVersion: inputs.string('cuda-version'),
+  method: inputs.choice<Method>('method'),
+  components: inputs.list('components'),
+  mirrorUrl: inputs.string('mirror-url'),
+  installDir: inputs.optional('install-dir'),
+  toolCache: process.env.RUNNER_TOOL_CACHE,
+  tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
+  platform: runnerPlatform(),
+});
+
+/** Every input checked, nothing requested: for a pipeline that checks all its steps before the first runs. */
+export const check = async (inputs: SetupCudaInputs): Promise<void> => void (await checkRequest(requestOf(inputs)));
 
 export const step = defineStep({
   spec: {
@@ -33,7 +49,8 @@ export const step = defineStep({
         default: NVIDIA_REDIST,
       },
       'install-dir': {
-        description: "Install into this folder instead of the runner's tool cache.",
+        description:
+          "Install into this folder instead of the runner's tool cache: a new or empty folder, or one setup-cuda filled before; anything else is refused, never deleted or overwritten.",
       },
     },
     outputs: {
@@ -49,24 +66,12 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
-    const platform = hostPlatform();
-    const result = await setupCuda(
-      {
-        cudaVersion: inputs.string('cuda-version'),
-        method: inputs.choice<Method>('method'),
-        components: inputs.list('components'),
-        mirrorUrl: inputs.string('mirror-url'),
-        installDir: inputs.optional('install-dir'),
-        toolCache: process.env.RUNNER_TOOL_CACHE,
-        tempDir: process.env.RUNNER_TEMP ?? os.tmpdir(),
-        platform,
-      },
-      { log: ctx.log },
-    );
+    const platform = runnerPlatform();
+    const result = await setupCuda(requestOf(inputs), { log: ctx.log });
 
     const env = toolkitEnv(result.root, result.majorMinor, platform, process.env);
     for (const [name, value] of Object.entries(env.vars)) ctx.env.set(name, value);
-    ctx.env.addPath(env.path);
+    for (const dir of [...env.paths].reverse()) ctx.env.addPath(dir);
 
     const components = result.components.map((c) => `${c.name} ${c.version}`).join(', ') || '(not recorded)';
     ctx.summary.push(

@@ -2,12 +2,14 @@ import { compareVersions, majorMinor } from '../core/version';
 import type { WheelName } from './name';
 
 /** The platforms a build matrix names, and the wheel platform tags that install on each. */
-export type MatrixPlatform = 'linux-x86_64' | 'windows-x86_64';
-export const MATRIX_PLATFORMS: readonly MatrixPlatform[] = ['linux-x86_64', 'windows-x86_64'];
+export type MatrixPlatform = 'linux-x86_64' | 'linux-aarch64' | 'windows-x86_64';
+export const MATRIX_PLATFORMS: readonly MatrixPlatform[] = ['linux-x86_64', 'linux-aarch64', 'windows-x86_64'];
 
 const PLATFORM_TAG: Record<MatrixPlatform, RegExp> = {
   // setup.py writes linux_x86_64; auditwheel repairs it to manylinux1/2010/2014 or manylinux_2_28.
   'linux-x86_64': /^(?:linux|manylinux(?:1|2010|2014|_\d+_\d+))_x86_64$/,
+  // Arm servers (GH200, GB200, DGX Spark): PyTorch's own wheels are manylinux_2_28_aarch64.
+  'linux-aarch64': /^(?:linux|manylinux(?:2014|_\d+_\d+))_aarch64$/,
   'windows-x86_64': /^win_amd64$/,
 };
 

@@ -275,10 +275,10 @@ describe('failures', () => {
       'torch-version: "2.7" is not an exact release',
     );
     await expect(refuse({ torch: 'install', torchVersion: '2.4.1' })).rejects.toThrow(
-      'torch-version: torch "2.4.1" is not in the release table.',
+      'torch-version: torch "2.4.1" is not a PyTorch release. Nearest published: 2.5.0',
     );
     await expect(refuse({ torch: 'install', torchVersion: '2.7.1' })).rejects.toThrow(
-      'torch-version: torch 2.7.1 has no CUDA 13.0 build. It is built for CUDA 11.8, 12.6, 12.8',
+      'torch-version: torch 2.7.1 has no CUDA 13.0 build for linux-x86_64. It is built for CUDA 11.8, 12.6, 12.8 there',
     );
     await expect(refuse({ cudaVersion: '12.8' })).rejects.toThrow(
       /^cuda-version: no CUDA 12\.8 toolkit on this runner: found only 13\.0\.\d+ in /,

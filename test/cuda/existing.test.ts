@@ -136,11 +136,16 @@ describe('toolkitEnv', () => {
         CUDA_PATH_V12_8: '/t/cuda',
         LD_LIBRARY_PATH: '/t/cuda/lib64:/a:/b',
       },
-      path: '/t/cuda/bin',
+      paths: ['/t/cuda/bin'],
     });
-    expect(toolkitEnv('C:\\cuda', '13.0', 'windows-x86_64', {})).toEqual({
-      vars: { CUDA_PATH: 'C:\\cuda', CUDA_HOME: 'C:\\cuda', CUDA_PATH_V13_0: 'C:\\cuda' },
-      path: 'C:\\cuda\\bin',
+    expect(toolkitEnv('C:\\cuda', '12.8', 'windows-x86_64', {}, path.win32)).toEqual({
+      vars: { CUDA_PATH: 'C:\\cuda', CUDA_HOME: 'C:\\cuda', CUDA_PATH_V12_8: 'C:\\cuda' },
+      paths: ['C:\\cuda\\bin'],
     });
+    // From CUDA 13 the DLLs sit in bin\x64, beside the tools in bin.
+    expect(toolkitEnv('C:\\cuda', '13.0', 'windows-x86_64', {}, path.win32).paths).toEqual([
+      'C:\\cuda\\bin',
+      'C:\\cuda\\bin\\x64',
+    ]);
   });
 });

@@ -82,6 +82,9 @@ describe('the installer method: command lines', () => {
     expect(windowsInstallerArgs(windowsToolkitComponents(12), '12.8')).not.toContain('crt_12.8');
     expect(windowsInstallerArgs(windowsToolkitComponents(13), '13.0')).toContain('nvvm_13.0');
     expect(windowsInstallerArgs(windowsToolkitComponents(13), '13.0').join(' ')).not.toMatch(/driver|nsight/i);
+    // tileiras (cuTile's Tile IR assembler) is an installer sub-package from CUDA 13.1 on.
+    expect(windowsInstallerArgs(windowsToolkitComponents(13, 0), '13.0')).not.toContain('tileiras_13.0');
+    expect(windowsInstallerArgs(windowsToolkitComponents(13, 2), '13.2')).toContain('tileiras_13.2');
   });
 
   it('refuses components the Windows installer cannot select', () => {

@@ -17,7 +17,7 @@ const fixtures = path.resolve(import.meta.dirname, '../fixtures/cuda-redist');
 const manifest = (release: string): Manifest =>
   parseManifest(readFileSync(path.join(fixtures, `redistrib_${release}.json`), 'utf8'), `redistrib_${release}.json`);
 
-const torchExtension = (release: string, platform: 'linux-x86_64' | 'windows-x86_64') => {
+const torchExtension = (release: string, platform: 'linux-x86_64' | 'linux-sbsa' | 'windows-x86_64') => {
   const m = manifest(release);
   return selectArchives(expandComponents(['torch-extension'], Number(release.split('.')[0]), platform, m), m, platform);
 };
@@ -82,10 +82,39 @@ describe('the torch-extension set on the real manifests', () => {
     });
   });
 
-  it.each(['12.6.3', '12.8.1', '12.9.1', '13.0.2'])('exists for both platforms in %s', (release) => {
-    for (const platform of ['linux-x86_64', 'windows-x86_64'] as const) {
+  it.each(['12.6.3', '12.8.1', '12.9.1', '13.0.2', '13.2.2'])('exists for every platform in %s', (release) => {
+    for (const platform of ['linux-x86_64', 'linux-sbsa', 'windows-x86_64'] as const) {
       for (const archive of torchExtension(release, platform)) expect(archive.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
+  });
+});
+
+describe("CUDA 13.2 (NVIDIA's redistrib_13.2.2.json)", () => {
+  it('keeps the 13.0 compiler set, on sbsa too, with NVIDIA URLs and hashes', () => {
+    const archives = torchExtension('13.2.2', 'linux-sbsa');
+    expect(archives.map((a) => `${a.component} ${a.version}`)).toEqual([
+      'cuda_cccl 13.2.86',
+      'cuda_crt 13.2.86',
+      'cuda_cudart 13.2.86',
+      'cuda_nvcc 13.2.86',
+      'libnvvm 13.2.86',
+    ]);
+    expect(urls(archives)).toContain(
+      'https://developer.download.nvidia.com/compute/cuda/redist/cuda_nvcc/linux-sbsa/cuda_nvcc-linux-sbsa-13.2.86-archive.tar.xz',
+    );
+  });
+
+  it('lists cuda_tileiras (in full, not in the default sets) and skips the per-CUDA cuda_compat variants', () => {
+    const m = manifest('13.2.2');
+    expect(archivesFor(m, 'windows-x86_64').get('cuda_tileiras')).toMatchObject({
+      name: 'cuda_tileiras-windows-x86_64-13.2.86-archive.zip',
+      size: 28616232,
+    });
+    expect(fullComponents(m, 'linux-sbsa')).toContain('cuda_tileiras');
+    expect(expandComponents(['torch-extension'], 13, 'windows-x86_64')).not.toContain('cuda_tileiras');
+    // cuda_compat nests its archives under "cuda13.2": not an archive of the platform itself.
+    expect(archivesFor(m, 'linux-x86_64').has('cuda_compat')).toBe(false);
+    expect(m.components.get('cuda_compat')!.version).toBe('595.71.05');
   });
 });
 
@@ -155,6 +184,17 @@ describe('parseManifest', () => {
     expect(() => parseManifest(withEntry({ ...good, relative_path: '/abs.tar.xz' }), 'm.json')).toThrow(
       'is not a path inside the tree',
     );
+    for (const elsewhere of ['https://evil.example/x.tar.xz', '//evil.example/x.tar.xz', 'a\\..\\b.tar.xz', 'a//b']) {
+      expect(() => parseManifest(withEntry({ ...good, relative_path: elsewhere }), 'm.json')).toThrow(
+        'is not a path inside the tree',
+      );
+    }
+    expect(() =>
+      parseManifest(
+        JSON.stringify({ release_label: '1.0.0', '../../x': { version: '1', license: 'CUDA Toolkit' } }),
+        'm.json',
+      ),
+    ).toThrow('m.json: component name "../../x" is not a plain name');
     expect(() => parseManifest(withEntry({ ...good, sha256: 'abc' }), 'm.json')).toThrow('is not a SHA-256 digest');
     expect(() => parseManifest(withEntry({ ...good, size: '-1' }), 'm.json')).toThrow('is not a byte count');
     expect(() => parseManifest('<html>', 'm.json')).toThrow('m.json is not JSON');

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Archive } from '../../src/cuda/manifest';
 import { toolkitLayout } from '../../src/cuda/platform';
@@ -9,6 +11,7 @@ import { finishPrefix, mergeComponent, unpackComponent } from '../../src/cuda/pr
 import { writeZip } from '../../src/wheel/zip';
 import { listTree } from '../fakes/redist';
 
+const run = promisify(execFile);
 let work: string;
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'sagewheels-prefix-'));
@@ -108,6 +111,17 @@ describe('a Windows toolkit from redist zips', () => {
       versionJson: 'C:\\cuda\\version.json',
     });
     expect(toolkitLayout('/opt/cuda', 'linux-sbsa').lib).toBe('/opt/cuda/lib64');
+  });
+
+  it('refuses a link that leaves the component folder by one level, though it stays in the extraction folder', async () => {
+    const src = path.join(work, 'one-level');
+    await mkdir(path.join(src, 'pkg-linux-x86_64-1.0-archive', 'lib'), { recursive: true });
+    await symlink('../../outside', path.join(src, 'pkg-linux-x86_64-1.0-archive', 'lib', 'libx.so'));
+    const file = path.join(work, 'one-level.tar.xz');
+    await run('sh', ['-c', `tar -C "${src}" -cf - pkg-linux-x86_64-1.0-archive | xz -0 > "${file}"`]);
+    await expect(unpackComponent(file, path.join(work, 'unpack', 'one-level'))).rejects.toThrow(
+      'symlink "lib/libx.so" -> "../../outside" resolves outside the folder pkg-linux-x86_64-1.0-archive',
+    );
   });
 
   it('refuses an archive that is neither .tar.xz nor .zip', async () => {

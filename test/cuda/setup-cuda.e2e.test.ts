@@ -1,8 +1,8 @@
 import * as tc from '@actions/tool-cache';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { Inputs } from '../../src/core/step';
 import { torchExtensionComponents } from '../../src/cuda/components';
 import { setupCuda, toolCacheKey, type SetupRequest } from '../../src/cuda/setup';
-import { step } from '../../src/steps/setup-cuda';
+import { check, step } from '../../src/steps/setup-cuda';
 import { buildRedistTree, FakeRedist, listTree, type RedistTree } from '../fakes/redist';
 import { recordingContext } from '../helpers/context';
 
@@ -185,6 +185,14 @@ describe('setup-cuda when downloads go wrong', () => {
     expect(existsSync(path.join(result.root, 'include', 'crt', 'host_config.h'))).toBe(true);
   });
 
+  it('retries a body that ends cleanly but short of the manifest size', async () => {
+    const cache = await newCache();
+    server.fault(crt, 'short');
+    const result = await setupCuda(request(cache, { components: ['cuda_crt'] }), { log: recordingContext().log });
+    expect(result.source).toBe('download');
+    expect(server.archiveRequests()).toHaveLength(2);
+  });
+
   it('reports a 500 that does not go away, after three attempts, and caches nothing', async () => {
     const cache = await newCache();
     server.fault(crt, 'status-500', 3);
@@ -202,6 +210,26 @@ describe('setup-cuda when downloads go wrong', () => {
       new RegExp(`download of .*${crt} failed after 3 attempts: (aborted|socket hang up|.*ECONNRESET)`),
     );
     expect(await leftovers(cache)).toEqual([]);
+  });
+
+  it('cuts off a body larger than the manifest says, at that size, without retrying', async () => {
+    const size = tree.archives.find((a) => a.component === 'cuda_crt')!.size;
+    for (const kind of ['flood', 'flood-announced'] as const) {
+      const cache = await newCache();
+      server.requests.length = 0;
+      server.fault(crt, kind);
+      await expect(
+        setupCuda(request(cache, { components: ['cuda_crt'] }), { log: recordingContext().log }),
+      ).rejects.toThrow(
+        kind === 'flood'
+          ? `download of ${server.mirrorUrl}cuda_crt/linux-x86_64/${crt} failed: more than the ${size} bytes the manifest says arrived; the rest was not read`
+          : `failed: the server announces 300000000 bytes, the manifest says ${size}`,
+      );
+      expect(server.archiveRequests()).toHaveLength(1);
+      // What the server got out before the client hung up: socket buffers, not 300 MB.
+      expect(server.flooded.get(`/compute/cuda/redist/cuda_crt/linux-x86_64/${crt}`)).toBeLessThan(size + 16e6);
+      expect(await leftovers(cache)).toEqual([]);
+    }
   });
 
   it('logs the bytes of a slow download as they arrive', async () => {
@@ -229,6 +257,98 @@ describe('setup-cuda with other jobs and inputs', () => {
       `cuda/13.0.2/${path.basename(a.root)}.complete`,
     ]);
   });
+
+  it('refuses an install-dir that is a file before any request, and keeps the file', async () => {
+    const file = path.join(await newCache(), 'n.txt');
+    await writeFile(file, 'data\n');
+    await expect(
+      setupCuda(request('', { cudaVersion: '12.8.1', installDir: file, toolCache: undefined }), {
+        log: recordingContext().log,
+      }),
+    ).rejects.toThrow(`install-dir: ${file} is a file, not a folder`);
+    expect(await readFile(file, 'utf8')).toBe('data\n');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('checks every input before the first request, and the step offers that check alone', async () => {
+    const refused: [Partial<SetupRequest>, string][] = [
+      [{ toolCache: undefined }, 'install-dir: is empty and RUNNER_TOOL_CACHE is not set'],
+      [{ cudaVersion: '13' }, 'cuda-version: "13" is not a CUDA version'],
+      [{ components: ['cuda nvcc'] }, 'components: "cuda nvcc" is not a set or a component name'],
+      [{ mirrorUrl: 'file:///srv/cuda' }, 'mirror-url: "file:///srv/cuda" is not an http(s) URL'],
+      [
+        { mirrorUrl: 'https://me:s3cret@mirror.example/redist/' },
+        'mirror-url: "https://mirror.example/redist/" carries a user name or password',
+      ],
+      [{ platform: 'linux-ppc64le' }, 'platform: "linux-ppc64le" is not a platform NVIDIA publishes CUDA for'],
+    ];
+    for (const [fields, message] of refused) {
+      const error = await setupCuda(request(scratch, fields), { log: recordingContext().log }).catch((e: Error) => e);
+      expect((error as Error).message).toContain(message);
+      expect((error as Error).message).not.toContain('s3cret');
+    }
+    const file = path.join(scratch, 'a-file');
+    await writeFile(file, 'x');
+    await expect(
+      check(new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl, 'install-dir': file })),
+    ).rejects.toThrow(`install-dir: ${file} is a file, not a folder`);
+    await expect(
+      check(new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl })),
+    ).resolves.toBeUndefined();
+    expect(server.requests).toEqual([]);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
+    it(`leaves nothing that blocks or slows the next run when ${signal} ends a download`, async () => {
+      const cache = await newCache();
+      const temp = await mkdtemp(path.join(scratch, 'runner-temp-'));
+      server.fault('cuda_crt-linux-x86_64-13.0.88-archive.tar.xz', 'stall');
+      const child = spawn(
+        process.execPath,
+        ['scripts/run-ts.mjs', 'test/cuda/setup-cuda-child.ts', server.mirrorUrl, cache, temp, 'cuda_crt'],
+        // A group of its own, as a job's processes are: the signal reaches run-ts and the node it starts.
+        { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
+      await vi.waitFor(() => expect(server.archiveRequests()).toHaveLength(1), { timeout: 20_000, interval: 50 });
+      // The lock, the staging folder and the temp folder exist while the download stalls.
+      expect((await leftovers(cache)).some((e) => e.endsWith('.lock'))).toBe(true);
+      const pid = Number(/^pid (\d+)$/m.exec(output)![1]);
+      process.kill(-child.pid!, signal);
+      expect(await exited).toBe(signal);
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await vi.waitFor(() => expect(alive()).toBe(false), { timeout: 20_000, interval: 50 });
+
+      if (signal !== 'SIGKILL') {
+        expect(await leftovers(cache)).toEqual([]);
+        expect(await readdir(temp)).toEqual([]);
+      }
+      const ctx = recordingContext();
+      const started = Date.now();
+      const next = await setupCuda(request(cache, { components: ['cuda_crt'] }), { log: ctx.log });
+      expect(next.source).toBe('download');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // What the dead job left (its staging folder) went with the lock it held.
+      expect(await leftovers(cache)).toEqual([
+        `cuda/13.0.2/${path.basename(next.root)}`,
+        `cuda/13.0.2/${path.basename(next.root)}.complete`,
+      ]);
+      if (signal === 'SIGKILL')
+        expect(ctx.text()).toMatch(/taking over the lock .*: its holder, process \d+ on this host, no longer runs/);
+      else expect(ctx.text()).not.toMatch(/waiting|lock/);
+      expect(output).not.toMatch(/installed/);
+    }, 60_000);
+  }
 
   it('lists the versions the tree has when it lacks the one asked for', async () => {
     const cache = await newCache();

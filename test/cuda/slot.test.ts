@@ -1,11 +1,12 @@
 import * as tc from '@actions/tool-cache';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withLock } from '../../src/cuda/lock';
-import { fillOnce, toolkitDir, isComplete } from '../../src/cuda/slot';
+import { checkInstallDir, fillOnce, toolkitDir, isComplete } from '../../src/cuda/slot';
 
 let root: string;
 beforeAll(async () => {
@@ -93,7 +94,69 @@ describe('fillOnce', () => {
   });
 });
 
+describe('install-dir', () => {
+  it('refuses a file, a symlink and a folder with files, and leaves each as it was', async () => {
+    const file = path.join(root, 'n.txt');
+    await writeFile(file, 'data');
+    await expect(checkInstallDir(file)).rejects.toThrow(
+      `install-dir: ${file} is a file, not a folder. Choose a new or empty folder: sagewheels never deletes or overwrites what it did not create`,
+    );
+    await expect(fillOnce(file, writeToolkit('x'), { lock: fast, userDir: true })).rejects.toThrow('is a file');
+    expect(await readFile(file, 'utf8')).toBe('data');
+
+    const link = path.join(root, 'link-to-dir');
+    await mkdir(path.join(root, 'empty-target'));
+    await symlink(path.join(root, 'empty-target'), link);
+    await expect(checkInstallDir(link)).rejects.toThrow(`install-dir: ${link} is a symlink, not a folder`);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+  });
+
+  it('installs into an empty folder the user made, and leaves it in place when the install fails', async () => {
+    const failing = path.join(root, 'empty-fail');
+    await mkdir(failing);
+    await expect(
+      fillOnce(failing, () => Promise.reject(new Error('checksum mismatch')), { lock: fast, userDir: true }),
+    ).rejects.toThrow('checksum mismatch');
+    expect(await readdir(failing)).toEqual([]);
+
+    const dir = path.join(root, 'empty-ok');
+    await mkdir(dir);
+    expect(await fillOnce(dir, writeToolkit('mine'), { lock: fast, userDir: true })).toBe('installed');
+    expect(await readFile(path.join(dir, 'bin', 'nvcc'), 'utf8')).toBe('mine');
+    await expect(checkInstallDir(dir)).resolves.toBeUndefined();
+  });
+});
+
 describe('withLock', () => {
+  it('takes over at once, with a message, a lock whose holder on this host no longer runs', async () => {
+    const lock = path.join(root, 'dead.lock');
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.on('exit', resolve));
+    await mkdir(lock);
+    await writeFile(path.join(lock, 'owner.json'), JSON.stringify({ token: 't', pid: child.pid, host: os.hostname() }));
+    const waits: string[] = [];
+    const started = Date.now();
+    // staleMs is far beyond the test's timeout: only the dead pid can explain a quick entry.
+    await withLock(lock, async () => undefined, { pollMs: 20, staleMs: 3_600_000, onWait: (m) => waits.push(m) });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(waits).toEqual([
+      `taking over the lock ${lock}: its holder, process ${child.pid} on this host, no longer runs`,
+    ]);
+  });
+
+  it('waits, with a message, for a holder that still runs', async () => {
+    const lock = path.join(root, 'alive.lock');
+    await mkdir(lock);
+    await writeFile(
+      path.join(lock, 'owner.json'),
+      JSON.stringify({ token: 't', pid: process.pid, host: os.hostname() }),
+    );
+    const waits: string[] = [];
+    setTimeout(() => void rm(lock, { recursive: true, force: true }), 200);
+    await withLock(lock, async () => undefined, { pollMs: 20, staleMs: 3_600_000, onWait: (m) => waits.push(m) });
+    expect(waits).toEqual([`waiting for another job that holds ${lock}`]);
+  });
+
   it("keeps a live holder's lock fresh, so a long install is not taken for a dead one", async () => {
     const lock = path.join(root, 'live.lock');
     const order: string[] = [];

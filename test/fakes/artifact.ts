@@ -8,7 +8,7 @@ import { close, listen } from './github';
  * CreateArtifact, FinalizeArtifact, ListArtifacts, DeleteArtifact) authorized by
  * ACTIONS_RUNTIME_TOKEN, a JWT whose `scp` claim names the run's and job's backend ids; and the
  * signed blob URL CreateArtifact hands out, written Azure Block Blob style (PUT ?comp=block,
- * then ?comp=blocklist). Names are unique in a run (409 already_exists), and Finalize checks
+ * then ?comp=blocklist). Names are unique in a run (409 already_exists, also for a while after a delete), and Finalize checks
  * size and sha256 against the committed blob.
  */
 
@@ -36,6 +36,9 @@ export class FakeArtifactService {
   private readonly blocks = new Map<string, Map<string, Buffer>>();
   private readonly blobs = new Map<string, Buffer>();
   private nextId = 100;
+  /** CreateArtifact calls for a just-deleted name still refused with 409, as the real service does for a while. */
+  conflictsAfterDelete = 0;
+  private lingering = new Map<string, number>();
   private server?: Server;
   url = '';
 
@@ -76,7 +79,9 @@ export class FakeArtifactService {
     switch (method) {
       case 'CreateArtifact': {
         if (!input.name) return error(400, 'invalid_argument', 'name is required');
-        if (inRun.some((a) => a.name === input.name && a.finalized))
+        const lingers = this.lingering.get(input.name) ?? 0;
+        if (lingers > 0) this.lingering.set(input.name, lingers - 1);
+        if (lingers > 0 || inRun.some((a) => a.name === input.name && a.finalized))
           return error(409, 'already_exists', `an artifact named ${input.name} already exists in this run`);
         const key = `${this.runId}/${this.jobId}/${encodeURIComponent(input.name)}.zip`;
         this.blocks.set(key, new Map());
@@ -124,6 +129,7 @@ export class FakeArtifactService {
         const artifact = inRun.find((a) => a.name === input.name);
         if (!artifact) return error(404, 'not_found', `no artifact named ${input.name}`);
         this.artifacts.splice(this.artifacts.indexOf(artifact), 1);
+        if (this.conflictsAfterDelete > 0) this.lingering.set(artifact.name, this.conflictsAfterDelete);
         return reply(200, { ok: true, artifact_id: String(artifact.id) });
       }
       default:

@@ -7,11 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * A loopback stand-in for GitHub's REST release API, following the documented behaviour:
  * releases by tag (drafts are not found by tag, and several drafts may share a tag), 422
  * already_exists on a duplicate published tag or asset name, paginated lists with Link headers,
- * uploads to the release's upload_url (Content-Length checked, an unencoded "+" renamed as GitHub
- * does, a sha256 `digest` reported), downloads through a redirect served as
- * application/octet-stream, rate-limit headers. GitHub's faults are injected with `fault` and
- * the helpers below it: a 502 or a connection reset during an upload that leaves a `starter`
- * asset, and 403 secondary rate limits with Retry-After.
+ * release objects that list every asset, uploads to the release's upload_url (Content-Length
+ * checked, an unencoded "+" renamed as GitHub does, a sha256 `digest` reported), downloads
+ * through a redirect to another origin (an object store that refuses an Authorization header)
+ * served as application/octet-stream. Today's rules: immutable releases (once published, no
+ * asset can be added or deleted, and a deleted one's tag cannot be used again), a budget of
+ * requests per hour per token with its x-ratelimit headers (GITHUB_TOKEN's 1,000 by default),
+ * and the refusal of a tag on a commit that changes .github/workflows/. GitHub's faults are
+ * injected with `fault` and the helpers below it: a 502 or a connection reset during an upload
+ * that leaves a `starter` asset, 403 secondary rate limits with Retry-After, and 429s.
  */
 
 export interface FakeAsset {
@@ -34,6 +38,8 @@ export interface FakeRelease {
   draft: boolean;
   prerelease: boolean;
   target_commitish: string;
+  /** Published on a repository with immutable releases. */
+  immutable: boolean;
   assets: FakeAsset[];
 }
 
@@ -61,6 +67,10 @@ export interface FakeGitHubOptions {
   latencyMs?: number | (() => number);
   /** The largest page a list returns, whatever per_page asks (GitHub's is 100); small values force pagination. */
   maxPerPage?: number;
+  /** Requests per hour of each token (GITHUB_TOKEN: 1,000 per repository). */
+  rateLimit?: number;
+  /** The repository setting: a release becomes immutable when it is published. */
+  immutableReleases?: boolean;
 }
 
 /** An HTTP server on a free loopback port; a handler that throws drops its connection. */
@@ -80,6 +90,23 @@ export async function close(server: Server | undefined): Promise<void> {
   await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
 }
 
+/** What the token GitHub gives a workflow may not do: create a tag on a commit that changes workflows. */
+const WORKFLOWS_REFUSAL = {
+  status: 403,
+  headers: { 'x-accepted-github-permissions': 'contents=write; contents=write,workflows=write' },
+  body: {
+    message: 'Resource not accessible by integration',
+    documentation_url: 'https://docs.github.com/rest/releases/releases#create-a-release',
+    status: '403',
+  },
+};
+
+interface Budget {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
 const SECONDARY_LIMIT =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. ' +
   'If you reach out to GitHub Support for help, please include the request ID.';
@@ -88,11 +115,21 @@ export class FakeGitHub {
   readonly releases: FakeRelease[] = [];
   readonly requests: FakeRequest[] = [];
   readonly faults: Fault[] = [];
-  readonly rateLimit = { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
+  /** The budget of each token that has made a request. */
+  readonly budgets = new Map<string, Budget>();
+  /** Tags that exist in the repository; publishing a release creates its tag. */
+  readonly tags = new Set<string>();
+  /** Commits whose tree changes .github/workflows/ against the default branch. */
+  readonly workflowCommits = new Set<string>();
+  /** Tags of deleted immutable releases: GitHub never lets a new release use them. */
+  readonly burntTags = new Set<string>();
   private uploadResets = 0;
   private nextId = 1;
   private server?: Server;
+  private store?: Server;
   url = '';
+  /** The object store that downloads are redirected to: another origin. */
+  storeUrl = '';
 
   constructor(
     readonly token = 'ghs_faketoken0123456789',
@@ -102,11 +139,28 @@ export class FakeGitHub {
 
   async start(): Promise<this> {
     ({ server: this.server, url: this.url } = await listen((req, res) => this.handle(req, res)));
+    ({ server: this.store, url: this.storeUrl } = await listen((req, res) => this.serveStored(req, res)));
     return this;
   }
 
-  stop(): Promise<void> {
-    return close(this.server);
+  async stop(): Promise<void> {
+    await Promise.all([close(this.server), close(this.store)]);
+  }
+
+  /** The budget of the fake's own token (the one tests use). */
+  get rateLimit(): Budget {
+    return this.budget(this.token);
+  }
+
+  budget(token: string): Budget {
+    const now = Math.floor(Date.now() / 1000);
+    let budget = this.budgets.get(token);
+    if (!budget || now >= budget.reset) {
+      const limit = this.options.rateLimit ?? 1000;
+      budget = { limit, remaining: limit, reset: now + 3600 };
+      this.budgets.set(token, budget);
+    }
+    return budget;
   }
 
   /** Adds a fault that runs before routing; it stays until it returns true `times` times. */
@@ -165,6 +219,19 @@ export class FakeGitHub {
     }, times);
   }
 
+  /** Requests that match get 429 Too Many Requests, with Retry-After (seconds) when given. */
+  tooManyRequests(match: (req: FakeRequest) => boolean, retryAfter?: number, times = 1): void {
+    this.fault((req, res) => {
+      if (!match(req)) return false;
+      res.writeHead(429, {
+        'content-type': 'application/json; charset=utf-8',
+        ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+      });
+      res.end(JSON.stringify({ message: 'Too Many Requests' }));
+      return true;
+    }, times);
+  }
+
   addRelease(fields: Partial<FakeRelease> & { tag_name: string }): FakeRelease {
     const release: FakeRelease = {
       id: this.nextId++,
@@ -173,9 +240,11 @@ export class FakeGitHub {
       draft: false,
       prerelease: false,
       target_commitish: 'main',
+      immutable: false,
       assets: [],
       ...fields,
     };
+    if (!release.draft) this.tags.add(release.tag_name);
     this.releases.push(release);
     return release;
   }
@@ -221,6 +290,7 @@ export class FakeGitHub {
       draft: release.draft,
       prerelease: release.prerelease,
       target_commitish: release.target_commitish,
+      immutable: release.immutable,
       url: `${this.url}/repos/${repo}/releases/${release.id}`,
       assets_url: `${this.url}/repos/${repo}/releases/${release.id}/assets`,
       html_url: `${this.url}/${repo}/releases/tag/${this.urlTag(release)}`,
@@ -260,6 +330,33 @@ export class FakeGitHub {
   private authorized(req: FakeRequest): boolean {
     const auth = req.headers.authorization ?? '';
     return auth === `token ${this.token}` || auth === `Bearer ${this.token}`;
+  }
+
+  /** Publishing `release` would create its tag on a commit that changes workflows. */
+  private refusesTag(release: { tag_name: string; target_commitish?: string }): boolean {
+    return !this.tags.has(release.tag_name) && this.workflowCommits.has(release.target_commitish ?? '');
+  }
+
+  /** The object store: signed URLs carry their own authority, so an Authorization header is an error. */
+  private async serveStored(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = /^\/objects\/(\d+)$/.exec(new URL(req.url ?? '/', this.storeUrl).pathname)?.[1];
+    const release = this.releases.find((r) => r.assets.some((a) => a.id === Number(id)));
+    const asset = release?.assets.find((a) => a.id === Number(id));
+    if (req.headers.authorization) {
+      res.writeHead(400, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>');
+      return;
+    }
+    if (!asset || asset.data.length !== asset.size) {
+      res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(asset.size),
+      'content-disposition': `attachment; filename=${asset.name}`,
+    });
+    res.end(asset.data);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -316,17 +413,16 @@ export class FakeGitHub {
   }
 
   private async route(req: FakeRequest, res: ServerResponse, body: { size: number; sha256: string }): Promise<void> {
-    const now = Math.floor(Date.now() / 1000);
-    if (now >= this.rateLimit.reset)
-      Object.assign(this.rateLimit, { remaining: this.rateLimit.limit, reset: now + 3600 });
+    const token = (req.headers.authorization ?? '').replace(/^(token|Bearer) /, '');
+    const budget = this.budget(token);
     const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
       if (res.headersSent) return;
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
-        'x-ratelimit-limit': String(this.rateLimit.limit),
-        'x-ratelimit-remaining': String(this.rateLimit.remaining),
-        'x-ratelimit-reset': String(this.rateLimit.reset),
-        'x-ratelimit-used': String(this.rateLimit.limit - this.rateLimit.remaining),
+        'x-ratelimit-limit': String(budget.limit),
+        'x-ratelimit-remaining': String(budget.remaining),
+        'x-ratelimit-reset': String(budget.reset),
+        'x-ratelimit-used': String(budget.limit - budget.remaining),
         'x-ratelimit-resource': 'core',
         ...headers,
       });
@@ -340,39 +436,33 @@ export class FakeGitHub {
       return release && { release, asset: release.assets.find((a) => a.id === id)! };
     };
 
-    // Where GitHub's redirects lead (its object store): no token, always served as octet-stream.
-    const download = /^\/download\/(\d+)$/.exec(req.path);
-    if (download) {
-      const found = findAsset(Number(download[1]));
-      if (!found || found.asset.data.length !== found.asset.size) return notFound();
-      res.writeHead(200, {
-        'content-type': 'application/octet-stream',
-        'content-length': String(found.asset.size),
-        'content-disposition': `attachment; filename=${found.asset.name}`,
-      });
-      res.end(found.asset.data);
-      return;
-    }
     const browser = /^\/([^/]+\/[^/]+)\/releases\/download\/([^/]+)\/([^/]+)$/.exec(req.path);
     if (browser && req.method === 'GET') {
       const release = this.releases.find((r) => this.urlTag(r) === browser[2]);
       const asset = release?.assets.find((a) => a.name === decodeURIComponent(browser[3]!) && a.state === 'uploaded');
-      return asset ? send(302, undefined, { location: `${this.url}/download/${asset.id}` }) : notFound();
+      return asset ? send(302, undefined, { location: `${this.storeUrl}/objects/${asset.id}` }) : notFound();
     }
 
     if (!this.authorized(req)) {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
-    if (this.rateLimit.remaining <= 0) {
+    if (budget.remaining <= 0) {
       return send(403, {
         message: 'API rate limit exceeded for installation.',
         documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
       });
     }
-    this.rateLimit.remaining--;
+    budget.remaining--;
+    const immutable = () =>
+      send(422, {
+        message: 'Cannot upload assets to an immutable release.',
+        documentation_url: 'https://docs.github.com/rest/releases/assets#upload-a-release-asset',
+      });
+    const refuseTag = () => send(WORKFLOWS_REFUSAL.status, WORKFLOWS_REFUSAL.body, WORKFLOWS_REFUSAL.headers);
 
     const target = this.uploadTarget(req);
     if (target) {
+      if (target.release.immutable) return immutable();
       if (target.release.assets.some((a) => a.name === target.name)) return invalid('ReleaseAsset', 'name');
       const length = Number(req.headers['content-length']);
       if (!Number.isFinite(length) || length !== body.size) {
@@ -406,7 +496,25 @@ export class FakeGitHub {
         });
       if (!fields.draft && this.releases.some((r) => r.tag_name === fields.tag_name && !r.draft))
         return invalid('Release', 'tag_name');
-      const release = this.addRelease({ ...fields, tag_name: fields.tag_name, assets: [] });
+      if (this.burntTags.has(fields.tag_name))
+        return send(422, {
+          message: 'Validation Failed',
+          errors: [
+            {
+              resource: 'Release',
+              code: 'custom',
+              field: 'tag_name',
+              message: 'tag_name was used by an immutable release',
+            },
+          ],
+        });
+      if (this.refusesTag({ target_commitish: 'main', ...fields, tag_name: fields.tag_name })) return refuseTag();
+      const release = this.addRelease({
+        ...fields,
+        tag_name: fields.tag_name,
+        immutable: !fields.draft && Boolean(this.options.immutableReleases),
+        assets: [],
+      });
       return send(201, this.releaseJson(release, repo));
     }
 
@@ -421,11 +529,12 @@ export class FakeGitHub {
       const found = findAsset(Number(assetRoute[1]));
       if (!found) return notFound();
       if (req.method === 'DELETE') {
+        if (found.release.immutable) return send(422, { message: 'Cannot delete assets of an immutable release.' });
         found.release.assets.splice(found.release.assets.indexOf(found.asset), 1);
         return send(204);
       }
       if (req.method === 'GET' && req.headers.accept === 'application/octet-stream') {
-        return send(302, undefined, { location: `${this.url}/download/${found.asset.id}` });
+        return send(302, undefined, { location: `${this.storeUrl}/objects/${found.asset.id}` });
       }
       if (req.method === 'GET') return send(200, this.assetJson(found.asset, repo, found.release));
     }
@@ -442,11 +551,21 @@ export class FakeGitHub {
     }
     if (req.method === 'GET') return send(200, this.releaseJson(release, repo));
     if (req.method === 'PATCH') {
-      Object.assign(release, JSON.parse(req.body.toString() || '{}'));
+      const fields = JSON.parse(req.body.toString() || '{}') as Partial<FakeRelease>;
+      const publishing = release.draft && fields.draft === false;
+      if (release.immutable && Object.keys(fields).some((k) => k !== 'body' && k !== 'name'))
+        return send(422, { message: 'Only the title and notes of an immutable release can be modified.' });
+      if (publishing && this.refusesTag({ ...release, ...fields })) return refuseTag();
+      Object.assign(release, fields);
+      if (publishing) {
+        this.tags.add(release.tag_name);
+        release.immutable = Boolean(this.options.immutableReleases);
+      }
       return send(200, this.releaseJson(release, repo));
     }
     if (req.method === 'DELETE') {
       this.releases.splice(this.releases.indexOf(release), 1);
+      if (release.immutable) this.burntTags.add(release.tag_name);
       return send(204);
     }
     return notFound();

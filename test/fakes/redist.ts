@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { RedistPlatform } from '../../src/cuda/platform';
 import type { SetupRequest } from '../../src/cuda/request';
 
 /**
@@ -39,7 +40,7 @@ export interface BuiltArchive {
 
 export interface RedistTree {
   release: string;
-  platform: 'linux-x86_64';
+  platform: RedistPlatform;
   archives: BuiltArchive[];
   /** redistrib_<release>.json as served. */
   manifest: string;
@@ -183,7 +184,12 @@ async function buildArchive(
   };
 }
 
-export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow';
+/**
+ * flood: 300 MB of bytes without a length, as a broken mirror or proxy might send; flood-announced:
+ * the same with a Content-Length of 300 MB; stall: half the body, then nothing until the client hangs up;
+ * short: half the body without a length, ended cleanly, as a proxy that dropped the rest might.
+ */
+export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'stall' | 'short' | 'flood' | 'flood-announced';
 
 export interface Request {
   method: string;
@@ -194,6 +200,8 @@ export class FakeRedist {
   readonly requests: Request[] = [];
   /** Extra files by URL path (installers, md5sum.txt). */
   readonly files = new Map<string, Buffer | string>();
+  /** Bytes a flood fault wrote before the client hung up, by URL path. */
+  readonly flooded = new Map<string, number>();
   private faults: { match: (p: string) => boolean; kind: FaultKind; left: number }[] = [];
   private server?: Server;
   url = '';
@@ -242,7 +250,7 @@ export class FakeRedist {
 
   /** Requests for archives (not the index or manifests). */
   archiveRequests(): Request[] {
-    return this.requests.filter((r) => r.path.endsWith('.tar.xz'));
+    return this.requests.filter((r) => r.path.endsWith('.tar.xz') || r.path.endsWith('.zip'));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -256,6 +264,14 @@ export class FakeRedist {
     const fault = this.faults.find((f) => f.left > 0 && f.match(urlPath));
     if (fault) fault.left--;
     const data = typeof body === 'string' ? Buffer.from(body) : body;
+    if (fault?.kind === 'flood' || fault?.kind === 'flood-announced') {
+      await this.flood(urlPath, res, fault.kind === 'flood-announced');
+      return;
+    }
+    if (fault?.kind === 'short') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(data.subarray(0, data.length >> 1));
+      return;
+    }
     if (fault?.kind === 'status-500') {
       res.writeHead(500, { 'content-type': 'text/html' }).end('<html><body>500 Internal Server Error</body></html>');
       return;
@@ -275,6 +291,10 @@ export class FakeRedist {
       res.end(copy);
       return;
     }
+    if (fault?.kind === 'stall') {
+      res.write(data.subarray(0, half));
+      return;
+    }
     if (fault?.kind === 'slow') {
       res.write(data.subarray(0, half));
       await new Promise((resolve) => setTimeout(resolve, 600));
@@ -282,6 +302,23 @@ export class FakeRedist {
       return;
     }
     res.end(data);
+  }
+
+  private async flood(urlPath: string, res: ServerResponse, announce: boolean): Promise<void> {
+    const total = 300e6;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      ...(announce ? { 'content-length': total } : {}),
+    });
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    let sent = 0;
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    while (sent < total && !res.destroyed && !res.writableEnded) {
+      sent += chunk.length;
+      if (!res.write(chunk)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+    }
+    this.flooded.set(urlPath, sent);
+    if (!res.destroyed) res.end();
   }
 
   private async resolve(urlPath: string): Promise<Buffer | string | undefined> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors';
 import { checkJobLimit, type MatrixEntry, type MatrixOptions, planMatrix } from '../../src/matrix/plan';
+import { FACT_RELEASES } from '../fakes/pytorch-index';
 
 const DEFAULTS: MatrixOptions = {
   package: 'sageattention',
@@ -12,7 +13,7 @@ const DEFAULTS: MatrixOptions = {
   include: '',
   exclude: '',
 };
-const plan = (options: Partial<MatrixOptions>) => planMatrix({ ...DEFAULTS, ...options });
+const plan = (options: Partial<MatrixOptions>) => planMatrix({ ...DEFAULTS, ...options }, FACT_RELEASES);
 
 /** "2.7.1 12.8 3.12 linux-x86_64" per entry: what a test usually means by "which jobs". */
 const jobs = (entries: readonly MatrixEntry[]) => entries.map((e) => `${e.torch} ${e.cuda} ${e.python} ${e.platform}`);
@@ -30,7 +31,7 @@ function userError(options: Partial<MatrixOptions>): string {
   throw new Error(`no error for ${JSON.stringify(options)}`);
 }
 
-describe('the release table', () => {
+describe('the releases PyTorch published', () => {
   // DESIGN's table of PyTorch releases: auto must reproduce it exactly (generic: no package limits).
   const table: [string, string[], string[]][] = [
     ['2.5', ['11.8', '12.1', '12.4'], ['3.9', '3.10', '3.11', '3.12']],
@@ -40,9 +41,12 @@ describe('the release table', () => {
     ['2.9', ['12.6', '12.8', '13.0'], ['3.10', '3.11', '3.12', '3.13', '3.14']],
     ['2.10', ['12.6', '12.8', '13.0'], ['3.10', '3.11', '3.12', '3.13', '3.14']],
     ['2.11', ['12.6', '12.8', '13.0'], ['3.10', '3.11', '3.12', '3.13', '3.14']],
+    ['2.12', ['12.6', '13.0', '13.2'], ['3.10', '3.11', '3.12', '3.13', '3.14']],
+    ['2.13', ['12.6', '13.0', '13.2'], ['3.10', '3.11', '3.12', '3.13', '3.14', '3.15']],
+    ['2.14', ['12.6', '13.0', '13.2'], ['3.10', '3.11', '3.12', '3.13', '3.14', '3.15']],
   ];
   it.each(table)('torch %s: auto is every CUDA build and every Python', (minor, cudas, pythons) => {
-    const { entries, leftOut } = plan({ package: 'generic', torchVersions: `${minor}.1` });
+    const { entries, leftOut } = plan({ package: 'generic', torchVersions: minor });
     expect(distinct(entries, 'cuda')).toEqual(cudas);
     expect(distinct(entries, 'python')).toEqual(pythons);
     expect(entries).toHaveLength(cudas.length * pythons.length);
@@ -65,7 +69,7 @@ describe('the release table', () => {
     expect(Object.keys(entries[0]!)).toEqual(['python', 'torch', 'cuda', 'platform', 'arch-list', 'version-suffix']);
     expect(
       plan({ torchVersions: '2.8', cudaVersions: '12.9', pythonVersions: '3.12' }).entries[0]!['version-suffix'],
-    ).toBe('+cu129torch2.8');
+    ).toBe('+cu129torch2.8.0');
   });
 
   it('orders jobs by torch as given, then CUDA, Python and platform, and merges repeats', () => {
@@ -219,14 +223,25 @@ describe('bad input: one line that names the input and what is allowed', () => {
   it.each<[Partial<MatrixOptions>, string | RegExp]>([
     [
       { torchVersions: '2.4.1' },
-      'torch-versions: torch "2.4.1" is not in the release table. Known: 2.5, 2.6, 2.7, 2.8, 2.9, 2.10, 2.11 (patch versions like 2.7.1 are accepted)',
+      'torch-versions: torch "2.4.1" is not a PyTorch release. Nearest published: 2.5.0 (known: 2.5 to 2.15)',
+    ],
+    [
+      { torchVersions: '2.7.9' },
+      'torch-versions: torch 2.7.9 was never published. Nearest published: 2.7.0, 2.7.1, 2.8.0',
+    ],
+    [
+      { torchVersions: '2.99' },
+      'torch-versions: torch "2.99" is not a PyTorch release. Nearest published: 2.14.0, 2.15.0 (known: 2.5 to 2.15)',
     ],
     [
       { torchVersions: '2.1' },
-      'torch-versions: torch "2.1" is not in the release table (YAML reads an unquoted 2.10 as 2.1: quote it). Write full versions like 2.10.0',
+      'torch-versions: torch "2.1" is not supported (YAML reads an unquoted 2.10 as 2.1: quote it). Write 2.10 or 2.10.0',
     ],
-    [{ torchVersions: 'latest' }, /^torch-versions: torch "latest" is not in the release table/],
-    [{ torchVersions: ' , ' }, /^torch-versions: is empty\. Allowed: PyTorch versions like 2\.7\.1/],
+    [{ torchVersions: 'latest-0' }, /^torch-versions: "latest-0" picks nothing\. Allowed: latest, latest-N/],
+    [{ torchVersions: 'newest' }, /^torch-versions: "newest" is not a version, a range or latest-N/],
+    [{ torchVersions: '2.15-2.9' }, /^torch-versions: the range "2\.15-2\.9" runs backwards/],
+    [{ torchVersions: '2.0-2.4' }, /^torch-versions: the range "2\.0-2\.4" holds no PyTorch release\. Known: 2\.5, /],
+    [{ torchVersions: ' , ' }, /^torch-versions: is empty\. Allowed: latest, latest-N/],
     [
       { cudaVersions: '12.9' },
       'cuda-versions: PyTorch published no CUDA 12.9 build of torch 2.7.1. Allowed: torch 2.7.1: 11.8, 12.6, 12.8',
@@ -242,11 +257,11 @@ describe('bad input: one line that names the input and what is allowed', () => {
     ],
     [
       { torchVersions: '2.9.0', pythonVersions: '3.9' },
-      'python-versions: torch 2.9.0 supports no Python 3.9. Allowed: torch 2.9.0: 3.10, 3.11, 3.12, 3.13, 3.14',
+      'python-versions: torch 2.9.0 supports no Python 3.9. Allowed: torch 2.9.0: 3.10, 3.11, 3.12, 3.13, 3.13t, 3.14, 3.14t',
     ],
     [
       { pythonVersions: '3.1' },
-      'python-versions: torch 2.7.1 supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it). Allowed: torch 2.7.1: 3.9, 3.10, 3.11, 3.12, 3.13',
+      'python-versions: torch 2.7.1 supports no Python 3.1 (YAML reads an unquoted 3.10 as 3.1: quote it). Allowed: torch 2.7.1: 3.9, 3.10, 3.11, 3.12, 3.13, 3.13t',
     ],
     [{ pythonVersions: '3.14-3.15' }, /^python-versions: torch 2\.7\.1 supports no Python 3\.14-3\.15\./],
     [
@@ -257,8 +272,8 @@ describe('bad input: one line that names the input and what is allowed', () => {
     [{ pythonVersions: '3.10-3.11-3.12' }, /^python-versions: "3\.10-3\.11-3\.12" is not a version or a range/],
     [{ pythonVersions: '' }, /^python-versions: is empty/],
     [
-      { platforms: 'linux-aarch64' },
-      'platforms: "linux-aarch64" is not a platform sagewheels builds for. Allowed: linux-x86_64, windows-x86_64',
+      { platforms: 'macos-arm64' },
+      'platforms: "macos-arm64" is not a platform sagewheels builds for. Allowed: linux-x86_64, linux-aarch64, windows-x86_64',
     ],
     [{ package: 'flash-attn' }, 'package: "flash-attn" is not known. Allowed: sageattention, generic'],
     [{ include: '[{"cuda": "12.8"' }, /^include: is not valid JSON/],
@@ -344,7 +359,7 @@ describe('include and exclude', () => {
       /: torch 2\.7\.1 does not support Python 3\.14 \(3\.9-3\.13\)\./,
     );
     expect(include({ ...job, cuda: '12.8', torch: '2.4.0' })).toMatch(
-      /^include: torch "2\.4\.0" is not in the release table/,
+      /^include: .*: torch "2\.4\.0" is not a PyTorch release\. Nearest published: 2\.5\.0/,
     );
     expect(include({ ...job, cuda: '12.8', platform: 'macos' })).toMatch(
       /: "macos" is not a platform sagewheels builds for/,
@@ -372,11 +387,44 @@ describe('job limit', () => {
   it("refuses a plan larger than GitHub's 256 jobs", () => {
     const big = plan({
       package: 'generic',
-      torchVersions: '2.9.0 2.9.1 2.9.2 2.9.3 2.9.4 2.9.5 2.9.6 2.9.7 2.9.8',
+      torchVersions: '2.9.0, 2.9.1, 2.10-2.13',
+      platforms: 'linux-x86_64 linux-aarch64 windows-x86_64',
+    });
+    // 6 torches x 3 CUDA x 5 Pythons x 3 platforms, and 3.15 for 2.13.
+    expect(big.entries).toHaveLength(279);
+    expect(() => checkJobLimit(big)).toThrow(/^the plan has 279 jobs; a GitHub matrix runs at most 256\. Narrow/);
+    expect(() => checkJobLimit({ ...big, entries: big.entries.slice(0, 256) })).not.toThrow();
+  });
+});
+
+describe('platforms: what PyTorch built for each', () => {
+  it('linux-aarch64: only the CUDA builds PyTorch made for Arm, with its aarch64 arch list', () => {
+    const { entries, leftOut } = plan({ package: 'generic', torchVersions: '2.7.1', platforms: 'linux-aarch64' });
+    expect(distinct(entries, 'cuda')).toEqual(['12.8']);
+    expect(distinct(entries, 'arch-list')).toEqual(['8.0;9.0;10.0;12.0']);
+    expect(leftOut).toEqual([
+      'torch 2.7.1 has no CUDA 11.8 build for linux-aarch64 (PyTorch published 12.8 there)',
+      'torch 2.7.1 has no CUDA 12.6 build for linux-aarch64 (PyTorch published 12.8 there)',
+    ]);
+    expect(plan({ package: 'generic', torchVersions: '2.13', platforms: 'linux-aarch64' }).entries[0]).toMatchObject({
+      cuda: '12.6',
+      'arch-list': '8.0;9.0',
+    });
+  });
+
+  it('a free-threaded Python only when listed, and only where PyTorch built it', () => {
+    expect(distinct(plan({ torchVersions: '2.7.1' }).entries, 'python')).not.toContain('3.13t');
+    const { entries, leftOut } = plan({
+      torchVersions: '2.7.1',
+      cudaVersions: '12.8',
+      pythonVersions: '3.12, 3.13t',
       platforms: 'linux-x86_64 windows-x86_64',
     });
-    expect(big.entries).toHaveLength(270);
-    expect(() => checkJobLimit(big)).toThrow(/^the plan has 270 jobs; a GitHub matrix runs at most 256\. Narrow/);
-    expect(() => checkJobLimit({ ...big, entries: big.entries.slice(0, 256) })).not.toThrow();
+    expect(jobs(entries)).toEqual([
+      '2.7.1 12.8 3.12 linux-x86_64',
+      '2.7.1 12.8 3.12 windows-x86_64',
+      '2.7.1 12.8 3.13t linux-x86_64',
+    ]);
+    expect(leftOut).toEqual(['torch 2.7.1 with CUDA 12.8 has no Python 3.13t wheel for windows-x86_64']);
   });
 });

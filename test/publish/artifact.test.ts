@@ -74,6 +74,20 @@ describe('artifact: true', () => {
     expect(github.releases).toEqual([]);
   });
 
+  it('overwrite: the 409 "already exists" the service answers just after a delete is tried again', async () => {
+    await publishWith({ 'on-conflict': 'skip' });
+    service.conflictsAfterDelete = 2;
+    try {
+      const { ctx } = await publishWith({ 'on-conflict': 'overwrite' });
+      expect(ctx.text()).toMatch(
+        /warning: artifact sageattention-\S+: the service still holds the deleted one \(409\); retry 2 of 5/,
+      );
+      expect(service.artifacts.map((a) => a.name).sort()).toEqual([wheelName(0), wheelName(1)]);
+    } finally {
+      service.conflictsAfterDelete = 0;
+    }
+  });
+
   it('on GitHub Enterprise Server: warns, publishes the release, and never calls the artifact service', async () => {
     process.env.GITHUB_SERVER_URL = 'https://ghe.example.com';
     const calls = service.requests.length;

@@ -2,9 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gitHubClient } from '../../src/github/client';
+import { GitHubReleaser } from '../../src/github/releases';
 import { publish, type PublishRequest, type PublishResult } from '../../src/publish/publish';
-import { Transfers } from '../../src/publish/transfer';
 import type { LocalWheel } from '../../src/publish/wheels';
 import type { FakeGitHub } from '../fakes/github';
 import { recordingContext, type RecordingContext } from '../helpers/context';
@@ -53,20 +52,18 @@ export async function runPublisher(
   fake: FakeGitHub,
   req: PublishRequest,
   ctx: RecordingContext = recordingContext(),
+  releaserOptions: Partial<ConstructorParameters<typeof GitHubReleaser>[0]> = {},
 ): Promise<PublishResult & { ctx: RecordingContext }> {
-  const options = {
+  const releaser = new GitHubReleaser({
     token: fake.token,
     apiUrl: fake.url,
-    retryAfterBaseValue: SECOND_MS,
-    log: { warn: (m: string) => ctx.log.warning(m) },
-  };
-  const api = gitHubClient(options);
-  const transfers = new Transfers(gitHubClient({ ...options, bare: true }), repo, {
-    retries: 4,
+    repo,
+    write: true,
     secondMs: SECOND_MS,
     log: ctx.log,
+    ...releaserOptions,
   });
-  const result = await publish(req, { api, transfers, repo, log: ctx.log, secondMs: SECOND_MS });
+  const result = await publish(req, { releaser, log: ctx.log, secondMs: SECOND_MS });
   return { ...result, ctx };
 }
 

@@ -35,6 +35,10 @@ describe('publish to a new release', () => {
     expect(result.assets.map((a) => a.action)).toEqual(['create', 'create', 'create']);
     expect(result.listings.sort()).toEqual(['SHA256SUMS', 'index.html', 'release notes']);
     expect(result.ctx.lines.filter((l) => l.level === 'warning')).toEqual([]);
+    // One job: a constant plus 2 requests per wheel (the wheel and its sidecar), each counted.
+    expect(result.usage.requests).toBe(fake.requests.length);
+    expect(result.usage.requests).toBeLessThanOrEqual(6 + 2 * wheels.length);
+    expect(result.usage).toMatchObject({ limit: 1000, remaining: 1000 - fake.requests.length });
 
     expect(release!.body).toContain(`| [${wheels[0]!.name}](`);
     expect(release!.body).toMatch(/\| 3\.12 \| 2\.7\.1 \| 12\.8 \| linux_x86_64 \| sm_80 sm_120a \| 39\.1 KiB \|/);

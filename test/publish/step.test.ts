@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -92,6 +92,11 @@ describe('the publish step', () => {
     expect(summaryMarkdown(ctx.summary)).toContain(
       'created 2, replaced 0, skipped 0, unchanged 0. rewrote SHA256SUMS, index.html, release notes',
     );
+    // The requests it spent, and what GitHub says is left of the hour's budget.
+    expect(summaryMarkdown(ctx.summary)).toMatch(
+      /GitHub API: \d+ request\(s\) this step; \d+ of 1000 left until \d\d:\d\d UTC/,
+    );
+    expect(fake.releases[0]!.draft).toBe(false);
     // The token did travel, as the Authorization header, and only there.
     expect(
       fake.requests.every((r) => r.headers.authorization === `token ${TOKEN}` || r.path.startsWith('/download/')),
@@ -148,6 +153,83 @@ describe('the publish step', () => {
       'on-conflict: "replace" is not allowed. Allowed: overwrite, skip, fail',
     );
     expect(fake.requests.length).toBe(before);
+  });
+
+  it('refuses, before any request, a wheel that is a link, lies outside the workspace, or failed verify', async () => {
+    const before = fake.requests.length;
+    const dir = await mkdtemp(path.join(tmpdir(), 'sagewheels-hostile-'));
+    await writeFile(path.join(dir, 'secret.txt'), 'the runner secret');
+    const link = path.join(files.dir, 'links', wheelName(5));
+    await mkdir(path.dirname(link), { recursive: true });
+    await symlink(path.join(dir, 'secret.txt'), link);
+    expect(errorMessage((await run({ wheels: 'links/*.whl' })).error)).toBe(
+      `wheels: ${link} is a symbolic link. Give the built .whl files themselves`,
+    );
+    await writeFile(path.join(dir, wheelName(6)), 'x');
+    await symlink(dir, path.join(files.dir, 'elsewhere'));
+    expect(errorMessage((await run({ wheels: 'elsewhere/*.whl' })).error)).toMatch(
+      /^wheels: \S+elsewhere\/\S+\.whl lies outside \S+ \(through a link, at \S+\)\. Give wheel files inside the workspace/,
+    );
+    await writeFile(
+      path.join(dir, 'failed.json'),
+      JSON.stringify({
+        schema: 1,
+        wheels: [{ name: wheelName(0), passed: false, problems: ['_fused has no sm_120 code.'], gpus: {} }],
+      }),
+    );
+    expect(errorMessage((await run({ report: path.join(dir, 'failed.json') })).error)).toBe(
+      `wheels: ${wheelName(0)} failed verify (${path.join(dir, 'failed.json')}: _fused has no sm_120 code.). Publish only wheels that passed verify`,
+    );
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('with the planned matrix: the release notes list the combinations without a wheel, and why', async () => {
+    const entry = (python: string, cuda: string) => ({
+      python,
+      torch: '2.7.1',
+      cuda,
+      platform: 'linux-x86_64',
+      'arch-list': '8.0',
+      'version-suffix': `+cu${cuda.replace('.', '')}torch2.7.1`,
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), 'sagewheels-partial-'));
+    await writeFile(
+      path.join(dir, 'report.json'),
+      JSON.stringify({
+        schema: 1,
+        wheels: [
+          { name: wheelName(3, 'cu126torch2.7.1', 'cp311'), passed: false, problems: ['import failed.'], gpus: {} },
+        ],
+      }),
+    );
+    const matrix = JSON.stringify({ include: [entry('3.12', '12.8'), entry('3.11', '12.6'), entry('3.13', '12.8')] });
+    const { ctx, error } = await run({ matrix, report: path.join(dir, 'report.json') });
+    expect(error).toBeUndefined();
+    const body = fake.releases[0]!.body;
+    expect(body).toContain('### Missing');
+    expect(body).toContain('| Python 3.11, torch 2.7.1, CUDA 12.6, linux-x86_64 | verify failed: import failed. |');
+    expect(body).toContain(
+      '| Python 3.13, torch 2.7.1, CUDA 12.8, linux-x86_64 | no wheel: its build job failed or was cancelled (see the workflow run) |',
+    );
+    expect(body).not.toContain('Python 3.12, torch 2.7.1, CUDA 12.8');
+    expect(summaryMarkdown(ctx.summary)).toContain('2 planned combination(s) have no wheel');
+    expect(errorMessage((await run({ matrix: '{"include": 3}' })).error)).toBe(
+      'matrix: {"include": 3} is not a matrix. Give the matrix step\'s `matrix` output',
+    );
+  });
+
+  it('rate-limit-wait: a budget spent for longer fails the step with the time it resets, and says so', async () => {
+    const spent = await new FakeGitHub(TOKEN, 30, { rateLimit: 2 }).start();
+    try {
+      const { error } = await run({ 'rate-limit-wait': '60' }, { ...env, GITHUB_API_URL: spent.url });
+      expect(errorMessage(error)).toMatch(
+        /GitHub's primary rate limit holds requests until \d\d:\d\d:\d\d UTC, 6\d min from now .* longer than rate-limit-wait \(60 s\): rerun after/,
+      );
+      // Nothing half-made is left public: at most a draft, which the next run completes.
+      expect(spent.releases.every((r) => r.draft)).toBe(true);
+    } finally {
+      await spent.stop();
+    }
   });
 
   it("takes build's JSON list of wheels; warns and goes on without an artifact service or a readable report", async () => {

@@ -1,0 +1,30 @@
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const undos = new Set<() => void>();
+
+/** Runs every registered undo (newest first), then lets the signal end the process as it would have. */
+function onSignal(signal: NodeJS.Signals): void {
+  for (const undo of [...undos].reverse()) {
+    try {
+      undo();
+    } catch {
+      // the rest must still run
+    }
+  }
+  undos.clear();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  process.kill(process.pid, signal);
+}
+
+/**
+ * Registers a synchronous undo (remove a lock, a staging or temp folder) for when SIGINT or SIGTERM
+ * ends the process (Ctrl-C, a cancelled job), so that nothing is left to block or slow the next
+ * run. Returns the function that unregisters it once the work is done.
+ */
+export function undoOnSignal(undo: () => void): () => void {
+  if (undos.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  undos.add(undo);
+  return () => {
+    undos.delete(undo);
+    if (undos.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
+  };
+}
