@@ -26,8 +26,9 @@ export async function fetchSource(
   ref: string | undefined,
   dest: string,
   runner: ProcessRunner = runProcess,
+  { submodules = true }: { submodules?: boolean } = {},
 ): Promise<Source> {
-  if (isGitUrl(source)) return cloneSource(source, ref, dest, runner);
+  if (isGitUrl(source)) return cloneSource(source, ref, dest, runner, submodules);
   if (ref)
     throw inputError(
       'ref',
@@ -57,7 +58,13 @@ export async function fetchSource(
   return { dir: dest, label: dir };
 }
 
-async function cloneSource(url: string, ref: string | undefined, dest: string, runner: ProcessRunner): Promise<Source> {
+async function cloneSource(
+  url: string,
+  ref: string | undefined,
+  dest: string,
+  runner: ProcessRunner,
+  submodules: boolean,
+): Promise<Source> {
   // Never wait for a password prompt on a runner.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
   const git = (args: string[]) => runChecked('git', args, { env, cwd: dest }, runner);
@@ -69,7 +76,7 @@ async function cloneSource(url: string, ref: string | undefined, dest: string, r
     throw new ConfigurationError(`source: cannot fetch ${ref ? `ref "${ref}" of ` : ''}${url}: ${why}`);
   }
   await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', 'FETCH_HEAD']);
-  if (existsSync(path.join(dest, '.gitmodules'))) {
+  if (submodules && existsSync(path.join(dest, '.gitmodules'))) {
     await git(['submodule', 'update', '-q', '--init', '--recursive', '--depth', '1']);
   }
   const commit = (await git(['rev-parse', 'HEAD'])).stdout.trim();

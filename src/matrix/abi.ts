@@ -1,6 +1,8 @@
 import { abiVersionSuffix } from '../abi/promise';
 import type { SourceAbi } from '../abi/detect';
+import { ConfigurationError } from '../core/errors';
 import { atLeast, compareVersions, majorMinor } from '../core/version';
+import type { MatrixEntry, Plan } from './plan';
 
 /** The keys of a matrix job that an ABI collapse reads and writes. */
 export interface AbiJob {
@@ -29,7 +31,7 @@ export interface Collapsed<T extends AbiJob> {
 export function collapseByAbi<T extends AbiJob>(jobs: readonly T[], abi: SourceAbi): Collapsed<T> {
   const leftOut: string[] = [];
   const kept = jobs.filter((job) => {
-    if (abi.limited && !atLeast(job.python, abi.limited.python)) {
+    if (abi.limited && !atLeast(job.python.replace(/t$/, ''), abi.limited.python)) {
       leftOut.push(`Python ${job.python}: the source's limited API needs Python >= ${abi.limited.python}`);
       return false;
     }
@@ -41,7 +43,8 @@ export function collapseByAbi<T extends AbiJob>(jobs: readonly T[], abi: SourceA
   });
   const groupKey = (job: T): string =>
     [
-      abi.limited ? '' : job.python,
+      // A free-threaded CPython (3.14t) has no limited API yet: its wheel stays its own.
+      abi.limited && !job.python.endsWith('t') ? '' : job.python,
       abi.stable ? job.cuda.split('.')[0] : job.torch,
       abi.stable ? '' : majorMinor(job.cuda),
       job.platform,
@@ -83,3 +86,26 @@ function reason(abi: SourceAbi): string {
 }
 
 const unique = (values: string[]): string[] => [...new Set(values)].sort(compareVersions);
+
+/** The plan with the jobs the ABI makes redundant collapsed; an ABI of nothing leaves it as it is. */
+export function collapsePlan(plan: Plan, abi: SourceAbi): Plan {
+  if (!abi.limited && !abi.stable) return plan;
+  const collapsed = collapseByAbi<MatrixEntry>(plan.entries, abi);
+  if (collapsed.entries.length === 0) {
+    throw new ConfigurationError(
+      `no combination is left to build (${collapsed.leftOut.join('; ')}). Widen python-versions or torch-versions to the ABI's floor, or set abi: none`,
+    );
+  }
+  return {
+    ...plan,
+    entries: collapsed.entries,
+    leftOut: [...plan.leftOut, ...collapsed.leftOut],
+    ...(collapsed.note ? { collapse: collapsed.note } : {}),
+  };
+}
+
+/** The oldest regular Python and oldest torch a plan builds: the floor of an ABI given by hand. */
+export function planFloor(entries: readonly MatrixEntry[]): { python: string; torch: string } {
+  const pythons = unique(entries.map((e) => e.python).filter((p) => !p.endsWith('t')));
+  return { python: pythons[0] ?? entries[0]!.python, torch: unique(entries.map((e) => e.torch))[0]! };
+}

@@ -1,6 +1,10 @@
+import { ABI_CHOICES, type AbiChoice, chooseAbi, describeAbi, type SourceAbi } from '../abi/detect';
+import { abiByHand, readSourceAbi } from '../abi/source';
+import { inputError } from '../core/errors';
 import { defineStep, WORKFLOW_TOKEN } from '../core/step';
 import { repoFromEnv } from '../github/client';
 import { GitHubReleaser } from '../github/releases';
+import { collapsePlan, planFloor } from '../matrix/abi';
 import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
@@ -56,6 +60,17 @@ export const step = defineStep({
           "GPU architectures, in any spelling (8.0;8.6, 9.0 12.0, sm_90a, 12.0+PTX), checked against every CUDA; auto: each CUDA's archs the package builds (generic: PyTorch's own list)",
         default: 'auto',
       },
+      abi: {
+        description:
+          'auto: read from source whether one wheel serves many Pythons (Py_LIMITED_API, a cp310-abi3 wheel) or many torches (TORCH_STABLE_ONLY) and plan one job for those; abi3 or stable: that much (refused if the source cannot); none: one job per Python and torch',
+        default: 'auto',
+        choices: ABI_CHOICES,
+      },
+      source: {
+        description:
+          'The package the matrix is for, a git URL (cloned shallowly, without submodules) or a folder, read for abi; empty: abi auto plans one job per Python and torch',
+      },
+      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
       include: {
         description: "JSON list of objects, as GitHub's matrix include: extend planned jobs or add new ones",
       },
@@ -79,7 +94,7 @@ export const step = defineStep({
     outputs: {
       matrix: {
         description:
-          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}',
+          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}; a collapsed plan adds test-pythons and test-torches, what each wheel serves',
       },
       count: { description: 'Number of jobs in the matrix (0 when everything is already published)' },
     },
@@ -97,6 +112,21 @@ export const step = defineStep({
     };
     // Every input is checked before PyTorch's index or GitHub is asked anything.
     parseMatrixOptions(options);
+    const abiChoice = inputs.choice<AbiChoice>('abi');
+    const sourceInput = inputs.optional('source');
+    if (!sourceInput && inputs.optional('ref'))
+      throw inputError(
+        'ref',
+        `"${inputs.string('ref')}" was given without a source`,
+        'Give source, or leave ref empty',
+      );
+    // An ABI the source cannot honour is refused before PyTorch's index is asked.
+    let detected: SourceAbi | undefined;
+    if (sourceInput && abiChoice !== 'none') {
+      const read = await readSourceAbi(sourceInput, inputs.optional('ref'));
+      ctx.log.info(`ABI of ${read.label}: ${describeAbi(read.abi)}`);
+      detected = chooseAbi(abiChoice, read.abi);
+    }
     const { releases, source } = await loadTorchReleases(
       releasesOptions(
         { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
@@ -106,6 +136,14 @@ export const step = defineStep({
     );
     ctx.log.info(describeSource(source));
     let plan = planMatrix(options, releases);
+    const abi = detected ?? abiByHand(abiChoice, planFloor(plan.entries));
+    if (!detected && abiChoice === 'auto')
+      ctx.log.info(
+        'abi: auto without a source reads nothing: one job per Python and torch (give source to collapse them)',
+      );
+    else if (abiChoice !== 'none') ctx.log.info(`abi: ${abiChoice}, planned for ${describeAbi(abi)}`);
+    plan = collapsePlan(plan, abi);
+    if (plan.collapse) ctx.log.notice(plan.collapse);
     for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
     for (const warning of plan.warnings) ctx.log.warning(warning);
 
