@@ -50,7 +50,8 @@ export function abiOfTexts(texts: ReadonlyMap<string, string>): SourceAbi {
 function limitedApiFloor(texts: ReadonlyMap<string, string>): string | undefined {
   const floors: string[] = [];
   for (const text of texts.values()) {
-    for (const match of text.matchAll(/Py_LIMITED_API\s*[=\s]\s*(0x[0-9A-Fa-f]{8})/g)) {
+    // -DPy_LIMITED_API=0x..., #define Py_LIMITED_API 0x..., define_macros=[("Py_LIMITED_API", "0x...")]
+    for (const match of text.matchAll(/Py_LIMITED_API["']?(?:\s*[=,]\s*|\s+)["']?(0x[0-9A-Fa-f]{8})/g)) {
       const hex = Number.parseInt(match[1]!, 16);
       floors.push(`${hex >>> 24}.${(hex >>> 16) & 0xff}`);
     }

@@ -19,6 +19,10 @@ describe('detecting the ABI of a source', () => {
     expect(abiOfTexts(new Map([['setup.py', SETUP_ABI3]]))).toEqual({ limited: { python: '3.10' } });
     const only = abiOfTexts(new Map([['setup.cfg', '[bdist_wheel]\npy_limited_api = "cp39"']]));
     expect(only.limited?.python).toBe('3.9');
+    const macros = abiOfTexts(new Map([['setup.py', 'define_macros=[("Py_LIMITED_API", "0x030B0000")]']]));
+    expect(macros.limited?.python).toBe('3.11');
+    const define = abiOfTexts(new Map([['m.c', '#define Py_LIMITED_API 0x030C0000']]));
+    expect(define.limited?.python).toBe('3.12');
   });
 
   it('takes the stable floor from the newest API the C++ sources use', () => {
