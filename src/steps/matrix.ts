@@ -3,7 +3,9 @@ import { gitHubClient, repoFromEnv } from '../github/client';
 import { checkJobLimit, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
-import { PACKAGE_NAMES } from '../packages/profiles';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_PACKAGE, PACKAGE_CHOICES, packageInputDescription, resolvePackage } from '../packages/profiles';
 
 export const step = defineStep({
   spec: {
@@ -13,10 +15,15 @@ export const step = defineStep({
       "Plans the strategy.matrix of a wheel release from PyTorch's release table and what the package can build",
     inputs: {
       package: {
-        description:
-          'What is known of the package: sageattention (its CUDA and GPU limits), or generic (PyTorch and CUDA only)',
-        default: 'sageattention',
-        choices: PACKAGE_NAMES,
+        description: packageInputDescription(
+          'What is known of the package (its CUDA and GPU limits): auto (recognised from setup.py / pyproject.toml in source, else generic; no package there: sageattention, what build makes of an empty source)',
+        ),
+        default: 'auto',
+        choices: PACKAGE_CHOICES,
+      },
+      source: {
+        description: 'The folder of the package, read to recognise it with package: auto (check it out first)',
+        default: '.',
       },
       'torch-versions': {
         description: 'PyTorch versions to build against, like 2.7.1, 2.8.0 (2.5 to 2.11)',
@@ -68,8 +75,18 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
+    let packageName = inputs.string('package');
+    if (packageName === 'auto') {
+      const dir = path.resolve(inputs.string('source'));
+      const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
+      packageName = readable ? (await resolvePackage('auto', dir, ctx.log)).name : DEFAULT_PACKAGE.name;
+      if (!readable)
+        ctx.log.info(
+          `package: auto -> ${packageName} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
+        );
+    }
     let plan = planMatrix({
-      package: inputs.string('package'),
+      package: packageName,
       torchVersions: inputs.string('torch-versions'),
       cudaVersions: inputs.string('cuda-versions'),
       pythonVersions: inputs.string('python-versions'),
