@@ -109,7 +109,7 @@ export function torchPin(torchVersion: string): string {
 }
 
 /** Everything that can be refused without touching the network or the disk: the source, and its folder. */
-function checkInputs(options: BuildOptions): { source: string; subdirectory?: string } {
+function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
   const known = options.profile === 'auto' ? DEFAULT_PACKAGE : options.profile;
   const given = splitSubdirectory(options.source ?? '', options.subdirectory);
   const source = given.source || known.defaultSource;
@@ -144,7 +144,7 @@ function checkInputs(options: BuildOptions): { source: string; subdirectory?: st
     }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
-  return { source, subdirectory };
+  return { source, ref: options.ref || (given.source ? undefined : known.defaultRef), subdirectory };
 }
 
 /**
@@ -157,7 +157,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const pathSep = platform === 'win32' ? ';' : ':';
   const run: ProcessRunner = (command, args, opts = {}) =>
     runProcess(command, args, { ...opts, env: opts.env ?? baseEnv });
-  const { source: sourceSpec, subdirectory } = checkInputs(options);
+  const { source: sourceSpec, ref, subdirectory } = checkInputs(options);
   // With package auto, a default source is the default package; any other is read once it is here.
   const early = options.profile !== 'auto' ? options.profile : options.source ? undefined : DEFAULT_PACKAGE;
 
@@ -190,8 +190,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 
   const work = await mkdtemp(path.join(baseEnv.RUNNER_TEMP || os.tmpdir(), 'sagewheels-build-'));
   try {
-    const source = await log.group(`Source ${sourceSpec}${options.ref ? ` at ${options.ref}` : ''}`, () =>
-      fetchSource(sourceSpec, options.ref, path.join(work, 'src'), run, subdirectory),
+    const source = await log.group(`Source ${sourceSpec}${ref ? ` at ${ref}` : ''}`, () =>
+      fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
     );
     const profile = early ?? (await resolvePackage('auto', source.dir, log));
     pure = profile.gpuCode === false;

@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigurationError } from '../core/errors';
 
-const SHIM = path.join('torch', 'csrc', 'inductor', 'aoti_torch', 'c', 'shim.h');
+// Where torch declares its C shim (the stable ABI's calls into libtorch), by release.
+const SHIMS = ['torch/csrc/inductor/aoti_torch/c/shim.h', 'torch/csrc/stable/c/shim.h'];
 const NVCC_SOURCES = /\.(cu|cuh)$/;
 const HOST_SOURCES = /\.(cpp|cc|cxx)$/;
 const SKIP = new Set(['.git', 'build', 'dist', 'cutlass', 'third_party', 'node_modules']);
@@ -18,7 +19,9 @@ export function cudaOnlyShimFunctions(header: string): string[] {
       const [, word, rest] = directive;
       if (word === 'if' || word === 'ifdef' || word === 'ifndef') {
         depth++;
-        if (!inCuda && word === 'ifdef' && rest!.trim() === 'USE_CUDA') inCuda = depth;
+        const condition = rest!.trim();
+        if (!inCuda && ((word === 'ifdef' && condition === 'USE_CUDA') || condition === 'defined(USE_CUDA)'))
+          inCuda = depth;
       } else if (word === 'endif') {
         if (inCuda === depth) inCuda = 0;
         depth--;
@@ -49,9 +52,12 @@ async function* sourceFiles(dir: string, root = dir): AsyncGenerator<string> {
  * Returns why, or undefined. A host-compiled file (.cpp) calling it cannot be helped from outside: refused.
  */
 export async function useCudaReason(sourceDir: string, torchInclude: string): Promise<string | undefined> {
-  const header = await readFile(path.join(torchInclude, SHIM), 'utf8').catch(() => undefined);
-  if (!header) return undefined;
-  const guarded = cudaOnlyShimFunctions(header);
+  const guardedBy = new Map<string, string>();
+  for (const shim of SHIMS) {
+    const header = await readFile(path.join(torchInclude, shim), 'utf8').catch(() => '');
+    for (const name of cudaOnlyShimFunctions(header)) guardedBy.set(name, shim);
+  }
+  const guarded = [...guardedBy.keys()];
   if (guarded.length === 0) return undefined;
   const pattern = new RegExp(`\\b(${guarded.join('|')})\\s*\\(`);
   let reason: string | undefined;
@@ -62,11 +68,11 @@ export async function useCudaReason(sourceDir: string, torchInclude: string): Pr
     const relative = path.relative(sourceDir, file);
     if (HOST_SOURCES.test(file)) {
       throw new ConfigurationError(
-        `source: ${relative} calls ${match[1]}, which torch's ${SHIM.replaceAll(path.sep, '/')} declares only when USE_CUDA is defined, ` +
+        `source: ${relative} calls ${match[1]}, which torch's ${guardedBy.get(match[1]!)} declares only when USE_CUDA is defined, ` +
           'and it is compiled by the host compiler, whose flags sagewheels cannot add to. Define USE_CUDA in the package\'s "cxx" flags (setup.py)',
       );
     }
-    reason ??= `${relative} calls ${match[1]}, which torch's ${SHIM.replaceAll(path.sep, '/')} declares only when USE_CUDA is defined`;
+    reason ??= `${relative} calls ${match[1]}, which torch's ${guardedBy.get(match[1]!)} declares only when USE_CUDA is defined`;
   }
   return reason;
 }

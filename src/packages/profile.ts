@@ -67,6 +67,8 @@ export interface PackageProfile {
   /** The import name, when known ahead of the wheel. */
   importName?: string;
   defaultSource?: string;
+  /** The branch of `defaultSource` the package is on (empty: its default branch). */
+  defaultRef?: string;
   /** The folder of `defaultSource` the package is in. */
   defaultSubdirectory?: string;
   /** Whether this source is this package (read from setup.py / pyproject.toml). */

@@ -8,6 +8,7 @@ export const sageattention1: PackageProfile = {
   gpuCode: false,
   importName: 'sageattention',
   defaultSource: 'https://github.com/thu-ml/SageAttention.git',
+  defaultRef: 'sageattention-1',
   recognise: (source) => normalizedProject(source.project) === 'sageattention' && !!source.version?.startsWith('1.'),
   runtime: { function: 'sageattn', layout: 'HND', minCosine: 0.99 },
 };
