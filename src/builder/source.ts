@@ -18,13 +18,15 @@ export const isGitUrl = (source: string): boolean => GIT_URL.test(source);
  * `subdirectory` input wins over neither: giving both, different, is refused. The folder must
  * stay inside the source.
  */
+const folder = (text: string): string => path.posix.normalize(text.replaceAll('\\', '/')).replace(/\/+$/, '');
+
 export function splitSubdirectory(source: string, input?: string): { source: string; subdirectory?: string } {
   const hash = source.indexOf('#');
   const fragment =
     hash >= 0 ? (new URLSearchParams(source.slice(hash + 1)).get('subdirectory') ?? undefined) : undefined;
   const bare = (hash >= 0 ? source.slice(0, hash) : source).replace(/^git\+/, '');
   const given = input?.trim() || undefined;
-  if (fragment && given && path.posix.normalize(fragment) !== path.posix.normalize(given)) {
+  if (fragment && given && folder(fragment) !== folder(given)) {
     throw inputError(
       'subdirectory',
       `"${given}" differs from the source's #subdirectory=${fragment}`,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, rmdir, symlink } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { archName, formatArchList } from '../arch/arch';
 import { ConfigurationError, inputError } from '../core/errors';
@@ -30,6 +30,7 @@ async function provideCutlass(context: BuildHookContext, notes: string[]): Promi
     // An empty folder is an uninitialized submodule of sagewheels' own copy of the source.
     if (existsSync(target) && (await readdir(target)).length === 0) await rmdir(target);
     if (!existsSync(target)) {
+      await mkdir(path.dirname(target), { recursive: true });
       await symlink(given, target, 'dir');
       notes.push(`CUTLASS: ${given} (cutlass input)`);
       return;
