@@ -97,7 +97,7 @@ describe('package: auto', () => {
   });
 });
 
-const hook = (name: keyof typeof PROFILES, context: Partial<BuildHookContext> & { archs: string }) =>
+const hook = (name: keyof typeof PROFILES, context: Partial<Omit<BuildHookContext, 'archs'>> & { archs: string }) =>
   PROFILES[name].prepareBuild!({
     source: { dir: root },
     auto: false,
