@@ -27,7 +27,7 @@ export const DEFAULT_PACKAGE = sageattention;
 
 /** The `package` input's description, from the list. */
 export function packageInputDescription(auto: string): string {
-  return `${auto}; or one of: ${LIST.map((p) => `${p.name} (${p.summary})`).join('; ')}`;
+  return `${auto}. Or one of: ${LIST.map((p) => `${p.name}: ${p.summary}`).join('; ')}`;
 }
 
 export function packageProfile(name: string): PackageProfile {

@@ -87,7 +87,7 @@ describe('package: auto', () => {
   it("generates the package input's choices and description from the list, auto first", () => {
     expect(PACKAGE_CHOICES).toEqual(['auto', 'sageattention', 'sageattn3', 'sageattention1', 'flash-attn', 'generic']);
     const text = packageInputDescription('auto: recognised');
-    for (const profile of Object.values(PROFILES)) expect(text).toContain(`${profile.name} (${profile.summary})`);
+    for (const profile of Object.values(PROFILES)) expect(text).toContain(`${profile.name}: ${profile.summary}`);
     for (const spec of [build.spec, verify.spec]) {
       expect(spec.inputs.package).toMatchObject({ default: 'auto', choices: PACKAGE_CHOICES });
     }
