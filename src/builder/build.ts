@@ -159,7 +159,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     runProcess(command, args, { ...opts, env: opts.env ?? baseEnv });
   const { source: sourceSpec, ref, subdirectory } = checkInputs(options);
   // With package auto, a default source is the default package; any other is read once it is here.
-  const early = options.profile !== 'auto' ? options.profile : options.source ? undefined : DEFAULT_PACKAGE;
+  const early =
+    options.profile !== 'auto' ? options.profile : options.source || subdirectory ? undefined : DEFAULT_PACKAGE;
 
   // A pure-Python package (Triton kernels) needs no nvcc and no torch to build.
   let pure = early?.gpuCode === false;
