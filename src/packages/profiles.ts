@@ -41,14 +41,23 @@ export function recognisePackage(facts: SourceFacts): PackageProfile {
   return LIST.find((profile) => profile.recognise(facts)) ?? generic;
 }
 
+/** The package of a source folder, and the line that says why: "package: auto -> sageattention (...)". */
+export async function recogniseSource(dir: string): Promise<{ profile: PackageProfile; note: string }> {
+  const facts = await readSourceFacts(dir);
+  const profile = recognisePackage(facts);
+  const why = facts.project
+    ? `the source declares project ${facts.project}${facts.version ? ` ${facts.version}` : ''}`
+    : facts.setupPy || facts.pyproject
+      ? 'the source declares no project name'
+      : `no setup.py or pyproject.toml in ${dir}`;
+  return { profile, note: `package: auto -> ${profile.name} (${why})` };
+}
+
 /** `package: auto` resolved for a source folder, saying which it chose and why. */
 export async function resolvePackage(input: string, dir: string, log: Log): Promise<PackageProfile> {
   if (input !== 'auto') return packageProfile(input);
-  const facts = await readSourceFacts(dir);
-  const profile = recognisePackage(facts);
-  log.info(
-    `package: auto -> ${profile.name} (${facts.project ? `the source declares project ${facts.project}${facts.version ? ` ${facts.version}` : ''}` : 'the source declares no project name'})`,
-  );
+  const { profile, note } = await recogniseSource(dir);
+  log.info(note);
   return profile;
 }
 

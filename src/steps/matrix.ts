@@ -5,7 +5,7 @@ import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PACKAGE, PACKAGE_CHOICES, packageInputDescription, resolvePackage } from '../packages/profiles';
+import { DEFAULT_PACKAGE, PACKAGE_CHOICES, packageInputDescription, recogniseSource } from '../packages/profiles';
 
 export const step = defineStep({
   spec: {
@@ -76,14 +76,16 @@ export const step = defineStep({
   },
   run: async (inputs, ctx) => {
     let packageName = inputs.string('package');
+    let chosen: string | undefined;
     if (packageName === 'auto') {
       const dir = path.resolve(inputs.string('source'));
-      const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
-      packageName = readable ? (await resolvePackage('auto', dir, ctx.log)).name : DEFAULT_PACKAGE.name;
-      if (!readable)
-        ctx.log.info(
-          `package: auto -> ${packageName} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
-        );
+      if (['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)))) {
+        const { profile, note } = await recogniseSource(dir);
+        [packageName, chosen] = [profile.name, note];
+      } else {
+        packageName = DEFAULT_PACKAGE.name;
+        chosen = `package: auto -> ${packageName} (no setup.py or pyproject.toml in ${dir}: the default source's package)`;
+      }
     }
     let plan = planMatrix({
       package: packageName,
@@ -95,6 +97,8 @@ export const step = defineStep({
       include: inputs.string('include'),
       exclude: inputs.string('exclude'),
     });
+    // Said once the inputs are known good: a bad input is the one line a failed step prints.
+    if (chosen) ctx.log.info(chosen);
     for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
     for (const warning of plan.warnings) ctx.log.warning(warning);
 
