@@ -6,7 +6,7 @@ import type { Log } from '../core/context';
 import { ConfigurationError, inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
-import { DEFAULT_PACKAGE, type PackageProfile, resolvePackage } from '../packages/profiles';
+import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
 import { findPython } from '../python/interpreter';
 import {
   createVenv,
@@ -197,6 +197,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const profile = early ?? (await resolvePackage('auto', source.dir, log));
     pure = profile.gpuCode === false;
     if (!early) archs = pure ? [] : resolveArchs(options.archList, cuda, profile);
+    if (options.archList === 'auto' && !pure) {
+      const sourced = await profileForSource(profile, source.dir);
+      if (sourced.note) log.info(sourced.note);
+      archs = resolveArchs('auto', cuda, sourced.profile);
+    }
     const adjusted = await preparePackage(
       profile,
       { sourceDir: source.dir, archs, auto: options.archList === 'auto', cutlass: options.cutlass, work },

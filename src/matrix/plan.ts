@@ -20,7 +20,8 @@ export interface MatrixEntry {
 
 /** The matrix inputs as given (kebab-case names in errors). */
 export interface MatrixOptions {
-  package: string;
+  /** A package name, or its profile (as the source has it). */
+  package: string | PackageProfile;
   torchVersions: string;
   cudaVersions: string;
   pythonVersions: string;
@@ -53,7 +54,7 @@ interface Torch {
 
 /** Every combination the inputs ask for that PyTorch published and the package can build. */
 export function planMatrix(options: MatrixOptions): Plan {
-  const profile = packageProfile(options.package);
+  const profile = typeof options.package === 'string' ? packageProfile(options.package) : options.package;
   const torches = parseTorches(options.torchVersions);
   const platforms = parsePlatforms(options.platforms);
   const cudas = parseVersionSelection('cuda-versions', options.cudaVersions, /^\d+\.\d+(?:\.\d+)?$/, '12.8, 12.6-13.0');

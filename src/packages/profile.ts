@@ -85,6 +85,11 @@ export interface PackageProfile {
   dispatcher?: string;
   /** The runtime test's call; absent: import checked only. */
   runtime?: RuntimeCall;
+  /**
+   * Of the package's archs, those this source runs on (read from the source folder), or
+   * undefined when it cannot tell: `auto` then builds only those.
+   */
+  sourceArchs?(dir: string): Promise<string[] | undefined>;
   /** Source checks and build environment; may refuse with a ConfigurationError. */
   prepareBuild?(context: BuildHookContext): Promise<BuildAdjustments> | BuildAdjustments;
 }
@@ -105,4 +110,23 @@ export function defaultArchs(profile: PackageProfile, cuda: string): Arch[] {
     return torchList ? parseArchList(torchList) : [];
   }
   return parseArchList(Object.keys(profile.archs).join(';')).filter((arch) => !packageArchProblem(profile, arch, cuda));
+}
+
+/**
+ * The profile as this source has it: its archs narrowed to those the source runs on (what
+ * `arch-list: auto` builds), with a line saying what was left out; the profile itself otherwise.
+ */
+export async function profileForSource(
+  profile: PackageProfile,
+  dir: string,
+): Promise<{ profile: PackageProfile; note?: string }> {
+  const runs = profile.archs && (await profile.sourceArchs?.(dir));
+  if (!profile.archs || !runs) return { profile };
+  const left = Object.keys(profile.archs).filter((gpu) => !runs.includes(gpu));
+  if (left.length === 0) return { profile };
+  const archs = Object.fromEntries(Object.entries(profile.archs).filter(([gpu]) => runs.includes(gpu)));
+  return {
+    profile: { ...profile, archs },
+    note: `${profile.name}: this source's dispatcher has no path for ${left.join(', ')}: arch-list auto leaves ${left.length > 1 ? 'them' : 'it'} out`,
+  };
 }

@@ -8,7 +8,7 @@ import { sageattention } from './sageattention';
 import { sageattention1 } from './sageattention1';
 import { sageattn3 } from './sageattn3';
 
-export { defaultArchs, packageArchProblem, type PackageProfile } from './profile';
+export { defaultArchs, packageArchProblem, profileForSource, type PackageProfile } from './profile';
 
 /** Every package sagewheels knows, one file each, by name; `generic` last, as what is left. */
 export const PROFILES = {

@@ -1,5 +1,7 @@
 import { type Arch, archName, compareArchs, formatArch, formatArchList } from '../arch/arch';
 import { ConfigurationError } from '../core/errors';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { normalizedProject } from './facts';
 import type { BuildAdjustments, BuildHookContext, PackageProfile, RouteTable } from './profile';
 
@@ -97,6 +99,17 @@ async function prepare(context: BuildHookContext): Promise<BuildAdjustments> {
   };
 }
 
+/**
+ * The GPUs sageattn() has a path for in this source: its core.py compares the capability with
+ * "sm80", "sm120", ... (thu-ml main raises "Unsupported CUDA architecture" on sm100; woct0rdho
+ * sends it to _qattn_sm89).
+ */
+async function dispatchedArchs(dir: string): Promise<string[] | undefined> {
+  const core = await readFile(path.join(dir, 'sageattention', 'core.py'), 'utf8').catch(() => undefined);
+  if (!core) return undefined;
+  return Object.keys(ARCHS).filter((gpu) => core.includes(`"sm${gpu.replace('.', '')}"`));
+}
+
 /** SageAttention 2.x: thu-ml/SageAttention and its forks (woct0rdho's abi3 and stable-ABI branches too). */
 export const sageattention: PackageProfile = {
   name: 'sageattention',
@@ -115,5 +128,6 @@ export const sageattention: PackageProfile = {
   dispatcher: 'sageattn',
   // Measured 0.9993 against SDPA on an H100 (fp16, 2x16x4096x128).
   runtime: { function: 'sageattn', layout: 'HND', minCosine: 0.99 },
+  sourceArchs: dispatchedArchs,
   prepareBuild: prepare,
 };

@@ -5,7 +5,14 @@ import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PACKAGE, PACKAGE_CHOICES, packageInputDescription, recogniseSource } from '../packages/profiles';
+import {
+  DEFAULT_PACKAGE,
+  PACKAGE_CHOICES,
+  packageInputDescription,
+  packageProfile,
+  profileForSource,
+  recogniseSource,
+} from '../packages/profiles';
 
 export const step = defineStep({
   spec: {
@@ -75,20 +82,30 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
-    let packageName = inputs.string('package');
-    let chosen: string | undefined;
-    if (packageName === 'auto') {
-      const dir = path.resolve(inputs.string('source'));
-      if (['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)))) {
-        const { profile, note } = await recogniseSource(dir);
-        [packageName, chosen] = [profile.name, note];
+    const input = inputs.string('package');
+    const dir = path.resolve(inputs.string('source'));
+    const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
+    let profile = input === 'auto' ? DEFAULT_PACKAGE : packageProfile(input);
+    const notes: string[] = [];
+    if (input === 'auto') {
+      if (readable) {
+        const recognised = await recogniseSource(dir);
+        profile = recognised.profile;
+        notes.push(recognised.note);
       } else {
-        packageName = DEFAULT_PACKAGE.name;
-        chosen = `package: auto -> ${packageName} (no setup.py or pyproject.toml in ${dir}: the default source's package)`;
+        notes.push(
+          `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
+        );
       }
     }
+    // What this source's code runs on narrows what auto plans (an explicit list is checked as given).
+    if (readable && inputs.string('arch-list') === 'auto') {
+      const sourced = await profileForSource(profile, dir);
+      profile = sourced.profile;
+      if (sourced.note) notes.push(sourced.note);
+    }
     let plan = planMatrix({
-      package: packageName,
+      package: profile,
       torchVersions: inputs.string('torch-versions'),
       cudaVersions: inputs.string('cuda-versions'),
       pythonVersions: inputs.string('python-versions'),
@@ -98,7 +115,7 @@ export const step = defineStep({
       exclude: inputs.string('exclude'),
     });
     // Said once the inputs are known good: a bad input is the one line a failed step prints.
-    if (chosen) ctx.log.info(chosen);
+    for (const note of notes) ctx.log.info(note);
     for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
     for (const warning of plan.warnings) ctx.log.warning(warning);
 

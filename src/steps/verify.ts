@@ -53,7 +53,7 @@ export const step = defineStep({
       },
       'runtime-test': {
         description:
-          "Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. The dispatch check (packages with a dispatcher: sageattention) needs no GPU and runs anyway",
+          'Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. The dispatch check (packages with a dispatcher: sageattention) needs no GPU and runs anyway',
         default: 'auto',
         choices: ['auto', 'always', 'never'],
       },

@@ -1,7 +1,10 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArchList } from '../../src/arch/arch';
 import { recordingContext } from '../helpers/context';
-import { PROFILES } from '../../src/packages/profiles';
+import { defaultArchs, PROFILES, profileForSource } from '../../src/packages/profiles';
 import { extensionSources, sm90SharesArchs } from '../../src/packages/sageattention';
 
 // Two shapes of setup.py: one flag list for every module (thu-ml main), or flags made per module (woct0rdho).
@@ -82,5 +85,38 @@ describe('SageAttention 2.x setup.py shapes', () => {
     expect(on('9.0')).toEqual(['sageattention._fused', 'sageattention._qattn_sm90']);
     expect(on('12.0')).toEqual(['sageattention._fused', 'sageattention._qattn_sm89']);
     expect(on('8.6')).toEqual(['sageattention._fused']);
+  });
+});
+
+describe('arch-list auto on a SageAttention source', () => {
+  it("leaves out the GPUs the source's sageattn has no path for (thu-ml main: sm100), and keeps them for woct0rdho", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sage-dispatch-'));
+    try {
+      await mkdir(path.join(dir, 'sageattention'));
+      const core = (archs: string[]) =>
+        writeFile(
+          path.join(dir, 'sageattention', 'core.py'),
+          archs.map((a, i) => `    ${i ? 'elif' : 'if'} arch == "${a}":\n        return path_${a}(q)\n`).join(''),
+        );
+      await core(['sm80', 'sm86', 'sm89', 'sm90', 'sm120', 'sm121']);
+      const thuMl = await profileForSource(PROFILES.sageattention, dir);
+      expect(thuMl.note).toBe(
+        "sageattention: this source's dispatcher has no path for 10.0: arch-list auto leaves it out",
+      );
+      expect(defaultArchs(thuMl.profile, '13.0').map((a) => `${a.major}.${a.minor}`)).toEqual([
+        '8.0',
+        '8.6',
+        '8.9',
+        '9.0',
+        '12.0',
+        '12.1',
+      ]);
+      await core(['sm75', 'sm80', 'sm86', 'sm87', 'sm89', 'sm90', 'sm100', 'sm120', 'sm121']);
+      expect(await profileForSource(PROFILES.sageattention, dir)).toEqual({ profile: PROFILES.sageattention });
+      await rm(path.join(dir, 'sageattention', 'core.py'));
+      expect(await profileForSource(PROFILES.sageattention, dir)).toEqual({ profile: PROFILES.sageattention });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
