@@ -2,8 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp } from 'node:fs/promises';
+import { packageEnvironment } from '../../src/builder/package-build';
 import { cudaOnlyShimFunctions, useCudaReason } from '../../src/builder/stable-abi';
 import { runProcess } from '../../src/core/exec';
+import { findPython } from '../../src/python/interpreter';
+import { createVenv } from '../../src/python/venv';
+import { recordingContext } from '../helpers/context';
 import { NVCC } from '../verify/nvcc';
 
 /*
@@ -96,4 +101,32 @@ describe('-DUSE_CUDA for the stable ABI on Linux', () => {
       /^source: ops\.cpp calls aoti_torch_get_current_cuda_stream, .* Define USE_CUDA in the package's "cxx" flags/,
     );
   });
+});
+
+describe('the build environment', () => {
+  it("adds -DUSE_CUDA on Linux from the headers of the venv's torch, says why, and leaves Windows to its own rule", async () => {
+    const venv = await createVenv(await findPython('3.12'), path.join(dir, 'venv'));
+    const torch = path.join(venv.sitePackages[0]!, 'torch');
+    await cp(path.resolve(import.meta.dirname, '../fixtures/verify/stubtorch/torch'), torch, { recursive: true });
+    await cp(include, path.join(torch, 'include'), { recursive: true });
+    const ctx = recordingContext();
+    const options = {
+      sourceDir: source,
+      work: dir,
+      python: venv.executable,
+      sitePackages: venv.sitePackages[0]!,
+      torch: true,
+      run: runProcess,
+    };
+    const env = await packageEnvironment(
+      { notes: [] },
+      { NVCC_APPEND_FLAGS: '--split-compile=2' },
+      { ...options, platform: 'linux' },
+      ctx.log,
+    );
+    expect(env.NVCC_APPEND_FLAGS).toBe('--split-compile=2 -DUSE_CUDA');
+    expect(ctx.text()).toContain('nvcc gets -DUSE_CUDA: csrc/utils.cuh calls aoti_torch_get_current_cuda_stream');
+    const windows = await packageEnvironment({ notes: [] }, {}, { ...options, platform: 'win32' }, ctx.log);
+    expect(windows.NVCC_APPEND_FLAGS).toBeUndefined();
+  }, 120_000);
 });
