@@ -1,8 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cp } from 'node:fs/promises';
 import { packageEnvironment } from '../../src/builder/package-build';
 import { cudaOnlyShimFunctions, useCudaReason } from '../../src/builder/stable-abi';
 import { runProcess } from '../../src/core/exec';
