@@ -87,6 +87,8 @@ export class BuildFailure extends Error {
   constructor(
     message: string,
     readonly logTail: string,
+    /** The package that was being built (what `auto` resolved to). */
+    readonly packageName?: string,
   ) {
     super(message);
   }
@@ -305,7 +307,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       const text = lines.join('\n');
       const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
       const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? 'see the build log'}`;
-      throw new BuildFailure(`build failed: ${why}`, tail);
+      throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
     }
 
     // A pure-Python wheel is the same for every CUDA and torch.

@@ -143,7 +143,7 @@ export const step = defineStep({
     } catch (error) {
       if (error instanceof BuildFailure) {
         ctx.summary.push(
-          { kind: 'heading', text: `build: ${packageName} failed` },
+          { kind: 'heading', text: `build: ${error.packageName ?? packageName} failed` },
           { kind: 'text', text: error.message },
           { kind: 'details', label: 'End of the build log', body: error.logTail },
         );
