@@ -1,10 +1,19 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { defineStep, WORKFLOW_TOKEN } from '../core/step';
 import { repoFromEnv } from '../github/client';
 import { GitHubReleaser } from '../github/releases';
 import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
-import { PACKAGE_NAMES } from '../packages/profiles';
+import {
+  DEFAULT_PACKAGE,
+  PACKAGE_CHOICES,
+  packageInputDescription,
+  packageProfile,
+  profileForSource,
+  recogniseSource,
+} from '../packages/profiles';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
 import { PYTORCH_INDEX } from '../torch/releases';
 
@@ -27,10 +36,15 @@ export const step = defineStep({
       "Plans the strategy.matrix of a wheel release from PyTorch's package index (cached; an embedded snapshot when it cannot be read) and what the package can build",
     inputs: {
       package: {
-        description:
-          'What is known of the package: sageattention (its CUDA and GPU limits), or generic (PyTorch and CUDA only)',
-        default: 'sageattention',
-        choices: PACKAGE_NAMES,
+        description: packageInputDescription(
+          'What is known of the package (its CUDA and GPU limits): auto (recognised from setup.py / pyproject.toml in source, else generic; no package there: sageattention, what build makes of an empty source)',
+        ),
+        default: 'auto',
+        choices: PACKAGE_CHOICES,
+      },
+      source: {
+        description: 'The folder of the package, read to recognise it with package: auto (check it out first)',
+        default: '.',
       },
       'torch-versions': {
         description:
@@ -85,8 +99,30 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
+    const input = inputs.string('package');
+    const dir = path.resolve(inputs.string('source'));
+    const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
+    let profile = input === 'auto' ? DEFAULT_PACKAGE : packageProfile(input);
+    const notes: string[] = [];
+    if (input === 'auto') {
+      if (readable) {
+        const recognised = await recogniseSource(dir);
+        profile = recognised.profile;
+        notes.push(recognised.note);
+      } else {
+        notes.push(
+          `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
+        );
+      }
+    }
+    // What this source's code runs on narrows what auto plans (an explicit list is checked as given).
+    if (readable && inputs.string('arch-list') === 'auto') {
+      const sourced = await profileForSource(profile, dir);
+      profile = sourced.profile;
+      if (sourced.note) notes.push(sourced.note);
+    }
     const options: MatrixOptions = {
-      package: inputs.string('package'),
+      package: profile,
       torchVersions: inputs.string('torch-versions'),
       cudaVersions: inputs.string('cuda-versions'),
       pythonVersions: inputs.string('python-versions'),
@@ -97,6 +133,8 @@ export const step = defineStep({
     };
     // Every input is checked before PyTorch's index or GitHub is asked anything.
     parseMatrixOptions(options);
+    // Said once the inputs are known good: a bad input is the one line a failed step prints.
+    for (const note of notes) ctx.log.info(note);
     const { releases, source } = await loadTorchReleases(
       releasesOptions(
         { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
