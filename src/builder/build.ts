@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatArchList } from '../arch/arch';
 import type { Log } from '../core/context';
-import { ConfigurationError, inputError } from '../core/errors';
+import { inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
 import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
