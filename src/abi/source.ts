@@ -1,17 +1,25 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isGitUrl, fetchSource } from '../builder/source';
+import { fetchSource, isGitUrl, splitSubdirectory } from '../builder/source';
 import { inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
-import { type AbiChoice, detectAbi, type SourceAbi } from './detect';
+import type { AbiChoice, SourceAbi } from './detect';
 
-/** The ABI of a source the matrix plans for: a local folder read in place, a git URL cloned shallowly (no submodules) and removed. */
-export async function readSourceAbi(
+/** A source to read, not build: a folder where it is, or a git clone removed by `close`. */
+export interface ReadableSource {
+  dir: string;
+  /** "<url>@<commit>" or the folder. */
+  label: string;
+  close(): Promise<void>;
+}
+
+/** The matrix's source: a local folder read in place, a git URL cloned shallowly (no submodules) into a temporary folder. */
+export async function openSource(
   source: string,
   ref: string | undefined,
   runner: ProcessRunner = runProcess,
-): Promise<{ abi: SourceAbi; label: string }> {
+): Promise<ReadableSource> {
   if (!isGitUrl(source)) {
     if (ref)
       throw inputError(
@@ -26,20 +34,23 @@ export async function readSourceAbi(
         `"${source}" is neither a git URL nor a folder`,
         'Give https://... or a path to the package',
       );
-    return { abi: await detectAbi(dir), label: dir };
+    return { dir, label: dir, close: async () => {} };
   }
-  const dest = await mkdtemp(path.join(os.tmpdir(), 'sagewheels-abi-'));
+  const { source: url, subdirectory } = splitSubdirectory(source);
+  const dest = await mkdtemp(path.join(os.tmpdir(), 'sagewheels-source-'));
+  const close = () => rm(dest, { recursive: true, force: true });
   try {
-    const fetched = await fetchSource(source, ref, dest, runner, { submodules: false });
-    return { abi: await detectAbi(fetched.dir), label: fetched.label };
-  } finally {
-    await rm(dest, { recursive: true, force: true });
+    const fetched = await fetchSource(url, ref, dest, runner, subdirectory, { submodules: false });
+    return { ...fetched, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
 /**
- * What the plan may promise without a source: `auto` and `none` nothing, an ABI given by hand
- * taken at its word with the plan's oldest Python or torch as its floor.
+ * What the plan may promise without a readable source: `auto` and `none` nothing, an ABI given
+ * by hand taken at its word with the plan's oldest Python or torch as its floor.
  */
 export function abiByHand(choice: AbiChoice, oldest: { python: string; torch: string }): SourceAbi {
   if (choice === 'abi3') return { limited: { python: oldest.python } };

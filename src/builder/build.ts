@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatArchList } from '../arch/arch';
 import type { Log } from '../core/context';
-import { ConfigurationError, inputError } from '../core/errors';
+import { inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
-import type { PackageProfile } from '../packages/profiles';
+import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
 import { findPython } from '../python/interpreter';
 import {
   createVenv,
@@ -28,17 +28,22 @@ import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
 import { provideBuildRequirements, readBuildRequirements } from './requirements';
-import { archMixProblem } from './sageattention';
-import { fetchSource } from './source';
+import { packageEnvironment, preparePackage, routedEnvironment } from './package-build';
+import { fetchSource, splitSubdirectory } from './source';
 import { findToolkit } from './toolkit';
 import { checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
 
 export interface BuildOptions {
-  profile: PackageProfile;
-  /** A git URL or a local folder; empty: the package's default source. */
+  /** The package, or `auto`: recognised from the source. */
+  profile: PackageProfile | 'auto';
+  /** A git URL (pip's `#subdirectory=` form too) or a local folder; empty: the package's default source. */
   source?: string;
   ref?: string;
+  /** The folder of the source the package is in; empty: the top, or the package's default. */
+  subdirectory?: string;
+  /** A CUTLASS checkout, for packages that build against it (sageattn3). */
+  cutlass?: string;
   /** An interpreter path or a version ("3.12"). */
   python: string;
   torch: TorchRule;
@@ -68,6 +73,8 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
+  /** The package built (what `auto` resolved to). */
+  package: string;
   wheels: string[];
   wheelDir: string;
   /** The pip wheel run alone. */
@@ -91,12 +98,15 @@ export class BuildFailure extends Error {
   constructor(
     message: string,
     readonly logTail: string,
+    /** The package that was being built (what `auto` resolved to). */
+    readonly packageName?: string,
   ) {
     super(message);
   }
 }
 
 const LOG_TAIL_LINES = 60;
+const NO_TOOLKIT = { home: '', nvcc: '', version: '' };
 
 /** The local label the wheel gets, or undefined to leave its version alone. */
 function wantedLabel(input: string, cuda: string, torch: TorchInfo | undefined): string | undefined {
@@ -111,10 +121,14 @@ export function torchPin(torchVersion: string): string {
   return `torch>=${major}.${minor},<${major}.${minor + 1}`;
 }
 
-/** Everything that can be refused without touching the network or the disk. */
-function checkInputs(options: BuildOptions): string {
-  const source = options.source || options.profile.defaultSource;
-  if (!source) throw inputError('source', 'is required for package generic', 'Give a git URL or a path to the package');
+/** Everything that can be refused without touching the network or the disk: the source, and its folder. */
+function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
+  const known = options.profile === 'auto' ? DEFAULT_PACKAGE : options.profile;
+  const given = splitSubdirectory(options.source ?? '', options.subdirectory);
+  const source = given.source || known.defaultSource;
+  if (!source)
+    throw inputError('source', `is required for package ${known.name}`, 'Give a git URL or a path to the package');
+  const subdirectory = given.subdirectory ?? (given.source ? undefined : known.defaultSubdirectory);
   if (
     options.versionSuffix !== 'auto' &&
     options.versionSuffix !== 'none' &&
@@ -126,7 +140,7 @@ function checkInputs(options: BuildOptions): string {
       'Allowed: auto, none, or letters and digits separated by ".", e.g. +cu128torch2.7.1',
     );
   }
-  if (options.torch === 'install') {
+  if (options.torch === 'install' && known.gpuCode !== false) {
     if (!options.torchVersion)
       throw inputError('torch-version', 'is required when torch is "install"', 'Give the exact version, e.g. 2.7.1');
     if (!/^\d+\.\d+\.\d+$/.test(options.torchVersion)) {
@@ -138,7 +152,7 @@ function checkInputs(options: BuildOptions): string {
     }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
-  return source;
+  return { source, ref: options.ref || (given.source ? undefined : known.defaultRef), subdirectory };
 }
 
 /**
@@ -151,15 +165,21 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const pathSep = platform === 'win32' ? ';' : ':';
   const run: ProcessRunner = (command, args, opts = {}) =>
     runProcess(command, args, { ...opts, env: opts.env ?? baseEnv });
-  const sourceSpec = checkInputs(options);
+  const { source: sourceSpec, ref, subdirectory } = checkInputs(options);
+  // With package auto, a default source is the default package; any other is read once it is here.
+  const early =
+    options.profile !== 'auto' ? options.profile : options.source || subdirectory ? undefined : DEFAULT_PACKAGE;
 
-  const toolkit = await findToolkit(options.cudaVersion, baseEnv, platform, run);
-  const cuda = majorMinor(toolkit.version);
-  const archs = resolveArchs(options.archList, cuda, options.profile);
-  const archList = formatArchList(archs);
+  // A pure-Python package (Triton kernels) needs no nvcc and no torch to build.
+  let pure = early?.gpuCode === false;
+  if (pure) log.info(`${early!.name} builds a pure-Python wheel: no CUDA toolkit, no torch, no archs`);
+  const toolkit = pure ? NO_TOOLKIT : await findToolkit(options.cudaVersion, baseEnv, platform, run);
+  const cuda = pure ? '' : majorMinor(toolkit.version);
+  const torchRule: TorchRule = pure ? 'none' : options.torch;
+  let archs = pure ? [] : resolveArchs(options.archList, cuda, early);
   const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version);
   // Checked against PyTorch's index once every input that needs no request is known good.
-  const releases = options.torch === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
+  const releases = torchRule === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
   if (releases) checkTorchVersion(releases, options.torchVersion!);
   const want = { version: options.torchVersion!, cuda, platform: matrixPlatformOf(platform) };
   // An index of the user's own (torch-index-url) may hold builds PyTorch's does not: pip decides there.
@@ -167,34 +187,43 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   if (checkBuild) checkTorchBuild(releases, want);
   const base = await findPython(options.python, run, baseEnv);
   if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });
-  log.info(
-    `CUDA ${toolkit.version} (${toolkit.home}), Python ${base.version} (${base.executable}), TORCH_CUDA_ARCH_LIST=${archList}`,
-  );
+  log.info(`CUDA ${toolkit.version || 'none'}, Python ${base.version} (${base.executable})`);
 
   const work = await mkdtemp(path.join(baseEnv.RUNNER_TEMP || os.tmpdir(), 'sagewheels-build-'));
   try {
-    const source = await log.group(`Source ${sourceSpec}${options.ref ? ` at ${options.ref}` : ''}`, () =>
-      fetchSource(sourceSpec, options.ref, path.join(work, 'src'), run),
+    const source = await log.group(`Source ${sourceSpec}${ref ? ` at ${ref}` : ''}`, () =>
+      fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
     );
-    const setupPy = path.join(source.dir, 'setup.py');
-    if (options.profile.name === 'sageattention' && existsSync(setupPy)) {
-      const problem = archMixProblem(await readFile(setupPy, 'utf8'), archs);
-      if (problem) throw new ConfigurationError(problem);
+    const profile = early ?? (await resolvePackage('auto', source.dir, log));
+    pure = profile.gpuCode === false;
+    if (!early) archs = pure ? [] : resolveArchs(options.archList, cuda, profile);
+    if (options.archList === 'auto' && !pure) {
+      const sourced = await profileForSource(profile, source.dir);
+      if (sourced.note) log.info(sourced.note);
+      archs = resolveArchs('auto', cuda, sourced.profile);
     }
+    const adjusted = await preparePackage(
+      profile,
+      { sourceDir: source.dir, archs, auto: options.archList === 'auto', cutlass: options.cutlass, work },
+      log,
+    );
+    archs = adjusted.archs;
+    const archList = formatArchList(archs);
+    if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
 
     const venvDir = path.join(work, 'venv');
     // With torch: preinstalled the venv sees the base's packages; their commands (ninja) must be found too.
     const binDirs = [
       path.dirname(venvExecutable(venvDir, platform)),
-      ...(options.torch === 'preinstalled' ? [path.dirname(base.executable)] : []),
+      ...(torchRule === 'preinstalled' ? [path.dirname(base.executable)] : []),
     ];
-    const { python, torch, includeDirs } = await log.group(
-      `Python ${base.version} venv, torch: ${options.torch}`,
+    const { python, torch, includeDirs, sitePackages } = await log.group(
+      `Python ${base.version} venv, torch: ${torchRule}`,
       async () => {
-        const venv = await createVenv(base, venvDir, { inherit: options.torch === 'preinstalled', runner: run });
+        const venv = await createVenv(base, venvDir, { inherit: torchRule === 'preinstalled', runner: run });
         const torch = await provideTorch(
           venv.executable,
-          options.torch,
+          torchRule,
           {
             version: options.torchVersion,
             cuda,
@@ -215,11 +244,12 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         );
         const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
         if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
-        return { python: venv.executable, torch, includeDirs };
+        return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]! };
       },
     );
 
-    if (torch && options.profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync(setupPy)) {
+    const setupPy = path.join(source.dir, 'setup.py');
+    if (torch && profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync(setupPy)) {
       const raised = await raiseSetupPyToCxx20(setupPy);
       if (raised > 0)
         log.info(
@@ -237,9 +267,18 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       torchVersion: torch?.version.split('+')[0],
       includeDirs,
     });
-    const { wiring, note } = await setUpCache(options.compileCache, env, work, toolkit.nvcc, platform, run);
+    env = await packageEnvironment(
+      adjusted,
+      env,
+      { sourceDir: source.dir, work, python, sitePackages, platform, torch: !!torch, run },
+      log,
+    );
+    const { wiring, note } = pure
+      ? { wiring: undefined, note: 'off (nothing to compile)' }
+      : await setUpCache(options.compileCache, env, work, toolkit.nvcc, platform, run);
     if (wiring)
       env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
+    env = await routedEnvironment(adjusted, env, { sourceDir: source.dir, work, python, nvcc: toolkit.nvcc });
     log.info(
       `jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ''}`,
     );
@@ -261,7 +300,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     ];
     const lines: string[] = [];
     const started = Date.now();
-    const result = await log.group(`Build log: pip wheel --no-build-isolation (${archList})`, () =>
+    const result = await log.group(`Build log: pip wheel --no-build-isolation (${archList || 'no GPU code'})`, () =>
       runProcess(python, args, {
         cwd: source.dir,
         env,
@@ -279,10 +318,12 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       const text = lines.join('\n');
       const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
       const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? 'see the build log'}`;
-      throw new BuildFailure(`build failed: ${why}`, tail);
+      throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
     }
 
-    const label = wantedLabel(options.versionSuffix, cuda, torch);
+    // A pure-Python wheel is the same for every CUDA and torch.
+    const label =
+      pure && options.versionSuffix === 'auto' ? undefined : wantedLabel(options.versionSuffix, cuda, torch);
     const requires = torch ? [torchPin(torch.version)] : [];
     const outputDir = path.resolve(options.outputDir);
     await mkdir(outputDir, { recursive: true });
@@ -292,6 +333,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
     return {
+      package: profile.name,
       wheels,
       wheelDir: outputDir,
       seconds,

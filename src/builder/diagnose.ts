@@ -15,7 +15,7 @@ const KNOWN: readonly KnownFailure[] = [
   {
     pattern: /Instruction '(wgmma[.\w]*)' not supported on \.target '(sm_\w+)'/,
     explain: (m) =>
-      `ptxas cannot compile ${m[1]} for ${m[2]}: wgmma exists only on sm_90a, and this setup.py compiles its sm90 module for every arch in the list (thu-ml/SageAttention does). Build 9.0 in a wheel of its own, or use a source that gives each module its own archs (woct0rdho/SageAttention)`,
+      `ptxas cannot compile ${m[1]} for ${m[2]}: wgmma exists only on sm_90a, and this setup.py compiles its sm90 module for every arch in the list (thu-ml/SageAttention does). Build with package: sageattention (or auto), whose nvcc wrapper gives each module its own archs, build 9.0 in a wheel of its own, or use a source that gives each module its own archs (woct0rdho/SageAttention)`,
   },
   {
     // torch >= 2.13 headers: torch/all.h's #error, and the C++20 library its c10 headers use.
@@ -47,7 +47,7 @@ const KNOWN: readonly KnownFailure[] = [
   {
     pattern: /RuntimeError: Unsupported GPU/,
     explain: () =>
-      "sageattn3's setup.py chooses its arch from the GPU in this machine and ignores TORCH_CUDA_ARCH_LIST: it builds only on a runner with a Blackwell GPU (sm_100 or sm_120) present, and it clones CUTLASS from GitHub during the build",
+      "sageattn3's setup.py chooses its arch from the GPU in this machine and ignores TORCH_CUDA_ARCH_LIST: build it with package: sageattn3 (or auto), which presents it the requested GPU and provides CUTLASS before the build, or on a runner with a Blackwell GPU (sm_100 or sm_120)",
   },
   {
     pattern:

@@ -10,8 +10,42 @@ export interface Source {
   label: string;
 }
 
-const GIT_URL = /^(?:https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;
+const GIT_URL = /^(?:git\+)?(?:https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;
 export const isGitUrl = (source: string): boolean => GIT_URL.test(source);
+
+/**
+ * pip's `git+https://...#subdirectory=sub` form split into the source and its folder; the
+ * `subdirectory` input wins over neither: giving both, different, is refused. The folder must
+ * stay inside the source.
+ */
+const folder = (text: string): string => path.posix.normalize(text.replaceAll('\\', '/')).replace(/\/+$/, '');
+
+export function splitSubdirectory(source: string, input?: string): { source: string; subdirectory?: string } {
+  const hash = source.indexOf('#');
+  const fragment =
+    hash >= 0 ? (new URLSearchParams(source.slice(hash + 1)).get('subdirectory') ?? undefined) : undefined;
+  const bare = (hash >= 0 ? source.slice(0, hash) : source).replace(/^git\+/, '');
+  const given = input?.trim() || undefined;
+  if (fragment && given && folder(fragment) !== folder(given)) {
+    throw inputError(
+      'subdirectory',
+      `"${given}" differs from the source's #subdirectory=${fragment}`,
+      'Give the folder in one place',
+    );
+  }
+  const subdirectory = given ?? fragment;
+  if (subdirectory !== undefined) {
+    const normal = path.posix.normalize(subdirectory.replaceAll('\\', '/'));
+    if (path.posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) {
+      throw inputError(
+        'subdirectory',
+        `"${subdirectory}" leaves the source`,
+        'Give a folder inside it, like sageattention3_blackwell',
+      );
+    }
+  }
+  return { source: bare, subdirectory };
+}
 
 /** Outputs of earlier builds in a local tree; a fresh build must not pick them up. */
 const STALE = new Set(['build', 'dist', 'wheelhouse', '__pycache__', '.eggs']);
@@ -26,9 +60,31 @@ export async function fetchSource(
   ref: string | undefined,
   dest: string,
   runner: ProcessRunner = runProcess,
+  subdirectory?: string,
   { submodules = true }: { submodules?: boolean } = {},
 ): Promise<Source> {
-  if (isGitUrl(source)) return cloneSource(source, ref, dest, runner, submodules);
+  const whole = await fetchTree(source, ref, dest, runner, subdirectory, submodules);
+  if (!subdirectory) return whole;
+  const dir = path.join(whole.dir, subdirectory);
+  if (!existsSync(path.join(dir, 'setup.py')) && !existsSync(path.join(dir, 'pyproject.toml'))) {
+    throw inputError(
+      'subdirectory',
+      `"${subdirectory}" of ${whole.label} has no setup.py or pyproject.toml`,
+      'Give the folder of the Python package inside the source',
+    );
+  }
+  return { dir, label: `${whole.label}#subdirectory=${subdirectory}` };
+}
+
+async function fetchTree(
+  source: string,
+  ref: string | undefined,
+  dest: string,
+  runner: ProcessRunner,
+  subdirectory: string | undefined,
+  submodules: boolean,
+): Promise<Source> {
+  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ''), ref, dest, runner, submodules);
   if (ref)
     throw inputError(
       'ref',
@@ -43,7 +99,7 @@ export async function fetchSource(
       `"${source}" is neither a git URL nor a folder`,
       'Give https://... or a path to the package',
     );
-  if (!existsSync(path.join(dir, 'setup.py')) && !existsSync(path.join(dir, 'pyproject.toml'))) {
+  if (!subdirectory && !existsSync(path.join(dir, 'setup.py')) && !existsSync(path.join(dir, 'pyproject.toml'))) {
     throw inputError(
       'source',
       `"${source}" has no setup.py or pyproject.toml`,

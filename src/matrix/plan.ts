@@ -23,7 +23,8 @@ export interface MatrixEntry {
 
 /** The matrix inputs as given (kebab-case names in errors). */
 export interface MatrixOptions {
-  package: string;
+  /** A package name, or its profile (as the source has it). */
+  package: string | PackageProfile;
   torchVersions: string;
   cudaVersions: string;
   pythonVersions: string;
@@ -60,7 +61,7 @@ interface Torch {
 
 /** Every input read and checked for form: all a plan needs besides the releases. */
 export function parseMatrixOptions(options: MatrixOptions) {
-  const profile = packageProfile(options.package);
+  const profile = typeof options.package === 'string' ? packageProfile(options.package) : options.package;
   parseTorchVersions(options.torchVersions);
   const platforms = parsePlatforms(options.platforms);
   const cudas = parseVersionSelection('cuda-versions', options.cudaVersions, /^\d+\.\d+(?:\.\d+)?$/, '12.8, 12.6-13.0');

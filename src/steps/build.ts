@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BuildFailure, buildWheel, formatObjectTimes, sizeMiB } from '../builder/build';
 import type { CacheStats } from '../builder/cache';
 import { defineStep } from '../core/step';
-import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
+import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
 import { PYTORCH_INDEX } from '../torch/releases';
@@ -20,15 +20,25 @@ export const step = defineStep({
       'Build a PyTorch CUDA extension (SageAttention by default) into a wheel labelled with its CUDA and torch, without build isolation, with a compile cache',
     inputs: {
       package: {
-        description: 'What is known of the package: sageattention, or generic (nothing beyond PyTorch and CUDA)',
-        default: 'sageattention',
-        choices: PACKAGE_NAMES,
+        description: packageInputDescription(
+          'What is known of the package: auto (recognised from the project name in its setup.py / pyproject.toml, else generic)',
+        ),
+        default: 'auto',
+        choices: PACKAGE_CHOICES,
       },
       source: {
         description:
-          "A git URL, or a path to the package; empty: the package's own repository (sageattention: thu-ml/SageAttention)",
+          "A git URL (pip's git+https://...#subdirectory=sub too), or a path to the package; empty: the package's own repository (sageattention: thu-ml/SageAttention)",
       },
       ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
+      subdirectory: {
+        description:
+          "The folder of the source the package is in (sageattention3_blackwell); empty: the top, or the package's own (sageattn3)",
+      },
+      cutlass: {
+        description:
+          "A CUTLASS checkout on the runner, for packages built against it (sageattn3); empty: the source's submodule, else cloned before the build",
+      },
       python: {
         description:
           'An interpreter path, or a version (3.12) found in the runner tool cache, pyenv, py -3.12 or python3.12 on PATH',
@@ -81,10 +91,13 @@ export const step = defineStep({
       'arch-list': {
         description: 'The TORCH_CUDA_ARCH_LIST the wheel was built with, ;-separated (what auto resolved to)',
       },
+      package: { description: 'The package built (what package: auto resolved to)' },
     },
   },
   async run(inputs, ctx) {
-    const profile = packageProfile(inputs.string('package'));
+    const input = inputs.string('package');
+    const profile = input === 'auto' ? 'auto' : packageProfile(input);
+    const packageName = profile === 'auto' ? 'auto' : profile.name;
     const torchRule = inputs.choice<TorchRule>('torch');
     const mirror = inputs.optional('torch-mirror-url');
     const options = releasesOptions(
@@ -99,6 +112,8 @@ export const step = defineStep({
           profile,
           source: inputs.optional('source'),
           ref: inputs.optional('ref'),
+          subdirectory: inputs.optional('subdirectory'),
+          cutlass: inputs.optional('cutlass'),
           python: inputs.string('python'),
           torch: torchRule,
           torchVersion: inputs.optional('torch-version'),
@@ -116,7 +131,7 @@ export const step = defineStep({
       );
       const seconds = Math.round(result.seconds);
       ctx.summary.push(
-        { kind: 'heading', text: `build: ${profile.name}` },
+        { kind: 'heading', text: `build: ${result.package}` },
         {
           kind: 'table',
           header: ['wheel', 'size', 'seconds', 'compile cache'],
@@ -142,11 +157,12 @@ export const step = defineStep({
         'wheel-dir': result.wheelDir,
         'build-seconds': String(seconds),
         'arch-list': result.archList,
+        package: result.package,
       };
     } catch (error) {
       if (error instanceof BuildFailure) {
         ctx.summary.push(
-          { kind: 'heading', text: `build: ${profile.name} failed` },
+          { kind: 'heading', text: `build: ${error.packageName ?? packageName} failed` },
           { kind: 'text', text: error.message },
           { kind: 'details', label: 'End of the build log', body: error.logTail },
         );

@@ -1,14 +1,23 @@
-import { ABI_CHOICES, type AbiChoice, chooseAbi, describeAbi, type SourceAbi } from '../abi/detect';
-import { abiByHand, readSourceAbi } from '../abi/source';
-import { inputError } from '../core/errors';
-import { defineStep, WORKFLOW_TOKEN } from '../core/step';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ABI_CHOICES, type AbiChoice, chooseAbi, describeAbi, detectAbi, type SourceAbi } from '../abi/detect';
+import { abiByHand, openSource } from '../abi/source';
+import type { Context } from '../core/context';
+import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
 import { repoFromEnv } from '../github/client';
 import { GitHubReleaser } from '../github/releases';
 import { collapsePlan, planFloor } from '../matrix/abi';
 import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
-import { PACKAGE_NAMES } from '../packages/profiles';
+import {
+  DEFAULT_PACKAGE,
+  PACKAGE_CHOICES,
+  packageInputDescription,
+  packageProfile,
+  profileForSource,
+  recogniseSource,
+} from '../packages/profiles';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
 import { PYTORCH_INDEX } from '../torch/releases';
 
@@ -31,10 +40,23 @@ export const step = defineStep({
       "Plans the strategy.matrix of a wheel release from PyTorch's package index (cached; an embedded snapshot when it cannot be read) and what the package can build",
     inputs: {
       package: {
+        description: packageInputDescription(
+          'What is known of the package (its CUDA and GPU limits): auto (recognised from setup.py / pyproject.toml in source, else generic; no package there: sageattention, what build makes of an empty source)',
+        ),
+        default: 'auto',
+        choices: PACKAGE_CHOICES,
+      },
+      source: {
         description:
-          'What is known of the package: sageattention (its CUDA and GPU limits), or generic (PyTorch and CUDA only)',
-        default: 'sageattention',
-        choices: PACKAGE_NAMES,
+          'The package, read (never built) to recognise it with package: auto and for abi: its folder (check it out first), or a git URL, cloned shallowly without submodules',
+        default: '.',
+      },
+      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
+      abi: {
+        description:
+          'auto: read from source whether one wheel serves many Pythons (Py_LIMITED_API: a cp310-abi3 wheel) or many torches (TORCH_STABLE_ONLY), and plan one job for those; abi3 or stable: that much (refused if the source cannot); none: one job per Python and torch',
+        default: 'auto',
+        choices: ABI_CHOICES,
       },
       'torch-versions': {
         description:
@@ -60,17 +82,6 @@ export const step = defineStep({
           "GPU architectures, in any spelling (8.0;8.6, 9.0 12.0, sm_90a, 12.0+PTX), checked against every CUDA; auto: each CUDA's archs the package builds (generic: PyTorch's own list)",
         default: 'auto',
       },
-      abi: {
-        description:
-          'auto: read from source whether one wheel serves many Pythons (Py_LIMITED_API, a cp310-abi3 wheel) or many torches (TORCH_STABLE_ONLY) and plan one job for those; abi3 or stable: that much (refused if the source cannot); none: one job per Python and torch',
-        default: 'auto',
-        choices: ABI_CHOICES,
-      },
-      source: {
-        description:
-          'The package the matrix is for, a git URL (cloned shallowly, without submodules) or a folder, read for abi; empty: abi auto plans one job per Python and torch',
-      },
-      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
       include: {
         description: "JSON list of objects, as GitHub's matrix include: extend planned jobs or add new ones",
       },
@@ -94,91 +105,114 @@ export const step = defineStep({
     outputs: {
       matrix: {
         description:
-          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}; a collapsed plan adds test-pythons and test-torches, what each wheel serves',
+          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}; a plan collapsed by abi adds test-pythons and test-torches, what each wheel serves',
       },
       count: { description: 'Number of jobs in the matrix (0 when everything is already published)' },
     },
   },
   run: async (inputs, ctx) => {
-    const options: MatrixOptions = {
-      package: inputs.string('package'),
-      torchVersions: inputs.string('torch-versions'),
-      cudaVersions: inputs.string('cuda-versions'),
-      pythonVersions: inputs.string('python-versions'),
-      platforms: inputs.string('platforms'),
-      archList: inputs.string('arch-list'),
-      include: inputs.string('include'),
-      exclude: inputs.string('exclude'),
-    };
-    // Every input is checked before PyTorch's index or GitHub is asked anything.
-    parseMatrixOptions(options);
     const abiChoice = inputs.choice<AbiChoice>('abi');
-    const sourceInput = inputs.optional('source');
-    if (!sourceInput && inputs.optional('ref'))
-      throw inputError(
-        'ref',
-        `"${inputs.string('ref')}" was given without a source`,
-        'Give source, or leave ref empty',
-      );
-    // An ABI the source cannot honour is refused before PyTorch's index is asked.
-    let detected: SourceAbi | undefined;
-    if (sourceInput && abiChoice !== 'none') {
-      const read = await readSourceAbi(sourceInput, inputs.optional('ref'));
-      ctx.log.info(`ABI of ${read.label}: ${describeAbi(read.abi)}`);
-      detected = chooseAbi(abiChoice, read.abi);
+    const opened = await openSource(inputs.string('source'), inputs.optional('ref'));
+    try {
+      return await planRelease(inputs, ctx, opened.dir, opened.label, abiChoice);
+    } finally {
+      await opened.close();
     }
-    const { releases, source } = await loadTorchReleases(
-      releasesOptions(
-        { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
-        process.env,
-        ctx.log,
-      ),
-    );
-    ctx.log.info(describeSource(source));
-    let plan = planMatrix(options, releases);
-    const abi = detected ?? abiByHand(abiChoice, planFloor(plan.entries));
-    if (!detected && abiChoice === 'auto')
-      ctx.log.info(
-        'abi: auto without a source reads nothing: one job per Python and torch (give source to collapse them)',
-      );
-    else if (abiChoice !== 'none') ctx.log.info(`abi: ${abiChoice}, planned for ${describeAbi(abi)}`);
-    plan = collapsePlan(plan, abi);
-    if (plan.collapse) ctx.log.notice(plan.collapse);
-    for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
-    for (const warning of plan.warnings) ctx.log.warning(warning);
-
-    const tag = inputs.optional('skip-published');
-    if (tag) {
-      const repo = repoFromEnv();
-      const releaser = new GitHubReleaser({
-        token: inputs.string('token'),
-        apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
-        repo,
-        write: false,
-        log: ctx.log,
-      });
-      const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
-        const found = await releaseWheels(releaser, tag);
-        if (found === undefined) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
-        else
-          ctx.log.info(
-            [
-              `${found.names.length} wheels${found.draft ? ' (on a draft: a publish that has not finished)' : ''}:`,
-              ...found.names,
-            ].join('\n'),
-          );
-        return found?.names ?? [];
-      });
-      plan = skipPublished(plan, wheels);
-    }
-    checkJobLimit(plan);
-
-    const blocks = planSummary(plan, tag, describeSource(source));
-    ctx.summary.push(...blocks);
-    ctx.log.info(
-      `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
-    );
-    ctx.log.debug(JSON.stringify(plan.entries));
-    return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
   },
 });
+
+async function planRelease(inputs: Inputs<string>, ctx: Context, dir: string, label: string, abiChoice: AbiChoice) {
+  const input = inputs.string('package');
+  const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
+  let profile = input === 'auto' ? DEFAULT_PACKAGE : packageProfile(input);
+  const notes: string[] = [];
+  if (input === 'auto') {
+    if (readable) {
+      const recognised = await recogniseSource(dir);
+      profile = recognised.profile;
+      notes.push(recognised.note);
+    } else {
+      notes.push(
+        `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
+      );
+    }
+  }
+  // What this source's code runs on narrows what auto plans (an explicit list is checked as given).
+  if (readable && inputs.string('arch-list') === 'auto') {
+    const sourced = await profileForSource(profile, dir);
+    profile = sourced.profile;
+    if (sourced.note) notes.push(sourced.note);
+  }
+  const options: MatrixOptions = {
+    package: profile,
+    torchVersions: inputs.string('torch-versions'),
+    cudaVersions: inputs.string('cuda-versions'),
+    pythonVersions: inputs.string('python-versions'),
+    platforms: inputs.string('platforms'),
+    archList: inputs.string('arch-list'),
+    include: inputs.string('include'),
+    exclude: inputs.string('exclude'),
+  };
+  // Every input is checked before PyTorch's index or GitHub is asked anything.
+  parseMatrixOptions(options);
+  // An ABI the source cannot honour is refused here too.
+  let detected: SourceAbi | undefined;
+  if (readable && abiChoice !== 'none') {
+    const read = await detectAbi(dir);
+    notes.push(`ABI of ${label}: ${describeAbi(read)}`);
+    detected = chooseAbi(abiChoice, read);
+  }
+  // Said once the inputs are known good: a bad input is the one line a failed step prints.
+  for (const note of notes) ctx.log.info(note);
+  const { releases, source } = await loadTorchReleases(
+    releasesOptions(
+      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
+      process.env,
+      ctx.log,
+    ),
+  );
+  ctx.log.info(describeSource(source));
+  let plan = planMatrix(options, releases);
+  const abi = detected ?? abiByHand(abiChoice, planFloor(plan.entries));
+  if (!readable && abiChoice === 'auto')
+    ctx.log.info(`abi: auto, and no setup.py or pyproject.toml in ${label} to read: one job per Python and torch`);
+  else if (abiChoice !== 'none') ctx.log.info(`abi: ${abiChoice}, planned for ${describeAbi(abi)}`);
+  plan = collapsePlan(plan, abi);
+  if (plan.collapse) ctx.log.notice(plan.collapse);
+  for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
+  for (const warning of plan.warnings) ctx.log.warning(warning);
+
+  const tag = inputs.optional('skip-published');
+  if (tag) {
+    const repo = repoFromEnv();
+    const releaser = new GitHubReleaser({
+      token: inputs.string('token'),
+      apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      repo,
+      write: false,
+      log: ctx.log,
+    });
+    const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
+      const found = await releaseWheels(releaser, tag);
+      if (found === undefined) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
+      else
+        ctx.log.info(
+          [
+            `${found.names.length} wheels${found.draft ? ' (on a draft: a publish that has not finished)' : ''}:`,
+            ...found.names,
+          ].join('\n'),
+        );
+      return found?.names ?? [];
+    });
+    plan = skipPublished(plan, wheels);
+  }
+  checkJobLimit(plan);
+
+  const blocks = planSummary(plan, tag, describeSource(source));
+  ctx.summary.push(...blocks);
+  ctx.log.info(
+    `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
+  );
+  ctx.log.debug(JSON.stringify(plan.entries));
+  return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArchList, type Arch } from '../arch/arch';
 import { errorMessage, inputError, StepFailed } from '../core/errors';
 import { defineStep } from '../core/step';
-import { packageProfile, PACKAGE_NAMES } from '../packages/profiles';
+import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 import { summaryBlocks } from '../verify/report';
 import { findWheels, type RuntimeTest } from '../verify/plan';
@@ -18,10 +18,11 @@ export const step = defineStep({
       'Proves each wheel is whole, carries GPU code for every requested arch in the modules that run there, and imports (and runs, on a GPU) in a fresh venv',
     inputs: {
       package: {
-        description:
-          'What is known of the package: sageattention (which module runs on which GPU, and its dispatcher), or generic (every module with GPU code must serve every arch)',
-        default: 'sageattention',
-        choices: PACKAGE_NAMES,
+        description: packageInputDescription(
+          "What is known of the package: auto (each wheel's, by the project its METADATA names, else generic)",
+        ),
+        default: 'auto',
+        choices: PACKAGE_CHOICES,
       },
       wheels: {
         description:
@@ -52,7 +53,7 @@ export const step = defineStep({
       },
       'runtime-test': {
         description:
-          "Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. sageattention's dispatch check needs no GPU and runs anyway",
+          'Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. The dispatch check (packages with a dispatcher: sageattention) needs no GPU and runs anyway',
         default: 'auto',
         choices: ['auto', 'always', 'never'],
       },
@@ -68,7 +69,8 @@ export const step = defineStep({
     },
   },
   run: async (inputs, ctx) => {
-    const profile = packageProfile(inputs.string('package'));
+    const input = inputs.string('package');
+    const profile = input === 'auto' ? 'auto' : packageProfile(input);
     let requested: Arch[];
     try {
       requested = parseArchList(inputs.string('arch-list'));

@@ -24,9 +24,7 @@ const satisfies = (served: Served, arch: Arch): boolean => served !== 'missing' 
  * (sageattention), or every module with GPU code (generic).
  */
 export function modulesNeeded(profile: PackageProfile, gpu: string, modules: readonly ModuleCode[]): string[] {
-  if (profile.modulesFor && profile.importName) {
-    return profile.modulesFor(gpu).map((m) => `${profile.importName}.${m}`);
-  }
+  if (profile.modulesFor) return [...profile.modulesFor(gpu)];
   return modules.filter((m) => m.code.length > 0).map((m) => m.module);
 }
 
@@ -47,7 +45,7 @@ export function coverage(
   const byName = new Map(modules.map((m) => [m.module, m]));
   const gaps: string[] = [];
   const required = new Map<string, Set<string>>();
-  if (!profile.modulesFor && modules.every((m) => m.code.length === 0)) {
+  if (profile.gpuCode !== false && !profile.modulesFor && modules.every((m) => m.code.length === 0)) {
     gaps.push(`no extension module carries GPU code, so nothing runs on ${requested.map(formatArch).join(', ')}`);
   }
   for (const arch of requested) {

@@ -13,7 +13,8 @@ import type { TorchWanted } from './environment';
 export type RuntimeTest = 'auto' | 'always' | 'never';
 
 export interface VerifyOptions {
-  profile: PackageProfile;
+  /** The package, or `auto`: each wheel's, by the project its METADATA names. */
+  profile: PackageProfile | 'auto';
   wheels: readonly string[];
   requested: readonly Arch[];
   /** An interpreter path or version for every wheel; absent: each wheel's own cpXY. */

@@ -28,13 +28,43 @@ emit(results)
  * torch.cuda reporting one GPU of it, calls the dispatcher on stand-in tensors and stops at the
  * first function of its module that receives them: the path it picked. Then walks that
  * function's code for the extension modules it reaches (through the functions and package
- * modules it names). No kernel runs, no GPU is needed.
+ * modules it names), and the torch.ops namespaces it reaches, each mapped to the extension
+ * module whose loading registered its ops (woct0rdho's abi3 branch:
+ * `_qattn_sm90 = torch.ops.sageattention_qattn_sm90`). No kernel runs, no GPU is needed.
  */
 export const DISPATCH_PROBE = `${EMIT}
 import importlib, importlib.machinery, inspect, json, sys, types
 
 package, dispatcher, capabilities = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 import torch
+
+# Which extension module registered which torch.ops namespace: the dispatcher's op names
+# before and after each extension module is loaded (its static initializers register them).
+registrars = {}
+def op_names():
+    getter = getattr(getattr(torch, "_C", None), "_dispatch_get_all_op_names", None)
+    try:
+        return set(getter()) if getter else set()
+    except Exception:
+        return set()
+create_extension = importlib.machinery.ExtensionFileLoader.create_module
+def create_module(self, spec):
+    before = op_names()
+    module = create_extension(self, spec)
+    for op in op_names() - before:
+        registrars.setdefault(op.split("::")[0], spec.name)
+    return module
+importlib.machinery.ExtensionFileLoader.create_module = create_module
+
+def namespace_of(obj):
+    kind = type(obj).__name__
+    if kind == "_OpNamespace":
+        return getattr(obj, "name", None)
+    if kind == "OpOverloadPacket":
+        return (getattr(obj, "_qualified_op_name", "") or "").split("::")[0] or None
+    if kind == "OpOverload":
+        return getattr(obj, "namespace", None)
+    return None
 
 reported = {"capability": tuple(capabilities[0])}
 torch.cuda.get_device_capability = lambda device=None: reported["capability"]
@@ -62,17 +92,27 @@ def code_names(code):
     return names
 
 def reached(function):
-    found, seen, todo = set(), set(), [function]
+    found, seen, todo, namespaces = set(), set(), [function], {}
+    def through(namespace):
+        namespaces[namespace] = registrars.get(namespace)
+        if namespace in registrars:
+            found.add(registrars[namespace])
     while todo:
         obj = todo.pop()
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        if is_extension(obj):
+        namespace = namespace_of(obj)
+        if namespace:
+            through(namespace)
+        elif is_extension(obj):
             found.add(name_of(obj))
         elif isinstance(obj, types.ModuleType):
             if in_package(obj.__name__):
                 found |= {name_of(value) for value in vars(obj).values() if is_extension(value)}
+                for value in vars(obj).values():
+                    if namespace_of(value):
+                        through(namespace_of(value))
         elif isinstance(obj, types.BuiltinFunctionType):
             owner = getattr(obj, "__self__", None)
             if is_extension(owner):
@@ -82,8 +122,12 @@ def reached(function):
             code = getattr(function, "__code__", None)
             if code is not None:
                 scope = function.__globals__
-                todo.extend(scope[name] for name in code_names(code) if name in scope)
-    return sorted(found)
+                names = code_names(code)
+                todo.extend(scope[name] for name in names if name in scope)
+                # torch.ops.<namespace>.<op>(...) written out in the code
+                for name in names & set(registrars):
+                    through(name)
+    return sorted(found), namespaces
 
 class Chosen(Exception):
     pass
@@ -129,30 +173,36 @@ for major, minor in capabilities:
         for name, value in originals.items():
             setattr(home, name, value)
     if "function" in entry:
-        entry["modules"] = reached(originals[entry["function"]])
+        entry["modules"], namespaces = reached(originals[entry["function"]])
+        if namespaces:
+            entry["namespaces"] = namespaces
 emit(results)
 `;
 
 /**
- * argv: package, dispatcher function or "", JSON list of the capabilities the wheel serves.
- * Reports the GPU; with a dispatcher and a GPU the wheel serves, runs it on random fp16
- * q, k, v (2x16x4096x128, HND) and compares with PyTorch's SDPA.
+ * argv: package, attention function or "", layout (HND or NHD), JSON list of the capabilities
+ * the wheel serves (empty: any GPU, Triton). Reports the GPU; with a function and a GPU the
+ * wheel serves, runs it on random fp16 q, k, v (2 x 16 heads x 4096 x 128) and compares with
+ * PyTorch's SDPA.
  */
 export const RUNTIME_PROBE = `${EMIT}
 import importlib, json, sys
-package, dispatcher, served = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+package, dispatcher, layout, served = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 import torch
 if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
     emit({"gpu": None})
     sys.exit(0)
 major, minor = torch.cuda.get_device_capability(0)
 result = {"gpu": torch.cuda.get_device_name(0), "capability": "%d.%d" % (major, minor)}
-if dispatcher and result["capability"] in served:
+if dispatcher and (not served or result["capability"] in served):
     try:
         attention = getattr(importlib.import_module(package), dispatcher)
         torch.manual_seed(0)
         q, k, v = (torch.randn(2, 16, 4096, 128, dtype=torch.float16, device="cuda") for _ in range(3))
-        out = attention(q, k, v, tensor_layout="HND", is_causal=False)
+        if layout == "NHD":
+            out = attention(*(t.transpose(1, 2).contiguous() for t in (q, k, v)), causal=False).transpose(1, 2)
+        else:
+            out = attention(q, k, v, tensor_layout="HND", is_causal=False)
         reference = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=False)
         torch.cuda.synchronize()
         result["finite"] = bool(torch.isfinite(out).all().item())

@@ -22,6 +22,8 @@ export interface WheelReport {
   file: string;
   name: string;
   project?: string;
+  /** The package it was checked as (what `package: auto` resolved to). */
+  package?: string;
   version?: string;
   passed: boolean;
   /** Every reason the wheel fails, one sentence each. */
@@ -63,6 +65,8 @@ export interface DispatchReport {
   /** The function the dispatcher picked, and the extension modules it reaches. */
   function?: string;
   modules?: string[];
+  /** torch.ops namespaces the path reaches, each with the extension module that registers it (null: none does). */
+  namespaces?: Record<string, string | null>;
   error?: string;
 }
 

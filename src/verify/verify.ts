@@ -4,6 +4,8 @@ import { archName, formatArch, parseArch } from '../arch/arch';
 import type { Log } from '../core/context';
 import { errorMessage } from '../core/errors';
 import { compareVersions } from '../core/version';
+import type { RuntimeCall } from '../packages/profile';
+import { packageOfProject, type PackageProfile } from '../packages/profiles';
 import { readGpuCode } from './binary';
 import { coverage, servedBy, type ModuleCode } from './coverage';
 import { prepareEnvironment, runProbe, type TestEnvironment } from './environment';
@@ -20,9 +22,6 @@ import {
 } from './report';
 import { extensionModules, readWheel, topLevelNames, type WheelArchive } from './wheel';
 
-/** SageAttention must match PyTorch's SDPA at least this well (DESIGN: 0.9993 measured on an H100). */
-export const MIN_COSINE = 0.99;
-
 /** Reads, checks and tests each wheel; throws only for bad input, never for a wheel that fails. */
 export async function verifyWheels(options: VerifyOptions, log: Log): Promise<Report> {
   const plans = await planWheels(options);
@@ -36,7 +35,10 @@ export async function verifyWheels(options: VerifyOptions, log: Log): Promise<Re
     .sort(compareVersions);
   return {
     schema: REPORT_SCHEMA,
-    package: options.profile.name,
+    package:
+      options.profile === 'auto'
+        ? [...new Set(wheels.map((w) => w.package ?? 'generic'))].join(', ')
+        : options.profile.name,
     requested: options.requested.map(formatArch),
     archs,
     passed: wheels.every((w) => w.passed),
@@ -48,12 +50,15 @@ export async function verifyWheels(options: VerifyOptions, log: Log): Promise<Re
 class WheelCheck {
   readonly report: WheelReport;
   private modules: ModuleCode[] = [];
+  private profile: PackageProfile;
 
   constructor(
     private readonly plan: WheelPlan,
     private readonly options: VerifyOptions,
     private readonly log: Log,
   ) {
+    this.profile =
+      options.profile === 'auto' ? packageOfProject(plan.name.distribution, plan.name.version) : options.profile;
     this.report = {
       file: plan.file,
       name: path.basename(plan.file),
@@ -83,6 +88,11 @@ class WheelCheck {
     }
     this.report.project = archive.project;
     this.report.version = this.plan.name.version;
+    if (this.options.profile === 'auto') {
+      this.profile = packageOfProject(archive.project, this.plan.name.version);
+      this.log.info(`package: auto -> ${this.profile.name} (METADATA names project ${archive.project})`);
+    }
+    this.report.package = this.profile.name;
     for (const p of archive.problems) this.problem(p);
     if (archive.problems.length === 0) this.log.info('archive: file name, METADATA, WHEEL and RECORD agree');
     this.readModules(archive);
@@ -93,7 +103,7 @@ class WheelCheck {
       if (env) {
         // A probe that dies (a segfault while loading a module) is a finding, not a crash of verify.
         await this.attempt('the import test', () => this.testImport(env, archive));
-        if (this.options.profile.dispatcher && this.report.import.status === 'passed') {
+        if (this.profile.dispatcher && this.report.import.status === 'passed') {
           await this.attempt('the dispatch check', () => this.testDispatch(env));
         }
         await this.attempt('the runtime test', () => this.testRuntime(env));
@@ -127,7 +137,7 @@ class WheelCheck {
         this.problem(`${ext.module}: its GPU code cannot be read: ${errorMessage(error)}`);
       }
     }
-    const result = coverage(this.options.profile, this.options.requested, this.modules);
+    const result = coverage(this.profile, this.options.requested, this.modules);
     for (const row of result.table) reports.find((r) => r.module === row.module)!.archs = row.archs;
     for (const gap of result.gaps) this.problem(gap);
     this.report.modules = reports;
@@ -146,7 +156,7 @@ class WheelCheck {
   }
 
   private async testImport(env: TestEnvironment, archive: WheelArchive): Promise<void> {
-    const { importName } = this.options.profile;
+    const { importName } = this.profile;
     const names = [
       ...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat()),
     ];
@@ -171,7 +181,7 @@ class WheelCheck {
 
   /** With torch reporting each requested GPU, the modules the dispatcher loads must carry its code. */
   private async testDispatch(env: TestEnvironment): Promise<void> {
-    const { importName, dispatcher } = this.options.profile;
+    const { importName, dispatcher } = this.profile;
     const capabilities = [...new Set(this.options.requested.map(archName))].map((gpu) => gpu.split('.').map(Number));
     const args = [importName!, dispatcher!, JSON.stringify(capabilities)];
     for (const result of await runProbe<DispatchReport[]>(env, DISPATCH_PROBE, args, this.options.runner)) {
@@ -180,14 +190,25 @@ class WheelCheck {
       const lacking = reached.filter(
         (name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === 'missing',
       );
-      result.passed = !result.error && reached.length > 0 && lacking.length === 0;
+      const orphans = Object.entries(result.namespaces ?? {}).filter(([, module]) => !module);
+      result.passed = !result.error && reached.length > 0 && lacking.length === 0 && orphans.length === 0;
       this.report.dispatch.push(result);
+      const via = Object.entries(result.namespaces ?? {})
+        .filter(([, module]) => module)
+        .map(([namespace, module]) => `torch.ops.${namespace}, registered by ${module}`);
       const picked = `with compute capability ${result.capability}, ${dispatcher} picks ${result.function}`;
       if (result.error) this.problem(`the dispatch check on ${result.capability} failed: ${result.error}`);
+      else if (orphans.length)
+        this.problem(
+          `${picked}, which calls ${orphans.map(([n]) => `torch.ops.${n}`).join(', ')}, registered by no extension module of the wheel`,
+        );
       else if (reached.length === 0) this.problem(`${picked}, which loads no extension module`);
       else if (lacking.length)
         this.problem(`${picked}, which loads ${lacking.join(', ')} without GPU code for ${result.capability}`);
-      else this.log.info(`dispatch: ${picked} -> ${reached.join(', ')}`);
+      else
+        this.log.info(
+          `dispatch: ${picked} -> ${reached.join(', ')}${via.length ? ` (through ${via.join('; ')})` : ''}`,
+        );
     }
   }
 
@@ -199,13 +220,14 @@ class WheelCheck {
     if (this.options.runtimeTest === 'never') return skip('runtime-test is never');
     if (!env.torch) return skip('no torch in the test venv');
     if (this.report.import.status !== 'passed') return skip('the package does not import');
-    const { importName, dispatcher } = this.options.profile;
-    const served = Object.keys(this.report.gpus);
-    const args = [importName ?? '', dispatcher ?? '', JSON.stringify(served)];
+    const { importName, runtime: call } = this.profile;
+    // Triton kernels are compiled for whatever GPU is there.
+    const served = this.profile.gpuCode === false ? [] : Object.keys(this.report.gpus);
+    const args = [importName ?? '', call?.function ?? '', call?.layout ?? 'HND', JSON.stringify(served)];
     const result = await runProbe<RuntimeProbeResult>(env, RUNTIME_PROBE, args, this.options.runner);
     const missing = !result.gpu
       ? 'torch sees no GPU'
-      : !served.includes(result.capability!)
+      : this.profile.gpuCode !== false && !served.includes(result.capability!)
         ? `the wheel has no code for this GPU (${result.gpu}, ${result.capability})`
         : undefined;
     if (missing) {
@@ -218,7 +240,7 @@ class WheelCheck {
       };
       return this.problem(`runtime-test is always, and ${missing}`);
     }
-    const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu! }, dispatcher);
+    const { runtime, failure } = judgeRuntime({ ...result, gpu: result.gpu! }, call);
     this.report.runtime = runtime;
     if (failure) this.problem(failure);
     this.log.info(
@@ -239,12 +261,13 @@ export interface RuntimeProbeResult {
 /** A run on a GPU passes when the dispatcher did not raise and matches SDPA, finite and close enough. */
 export function judgeRuntime(
   result: RuntimeProbeResult & { gpu: string },
-  dispatcher?: string,
+  call?: RuntimeCall,
 ): { runtime: RuntimeReport; failure?: string } {
+  const minCosine = call?.minCosine ?? 0.99;
   const failure = result.error
-    ? `${dispatcher} failed on ${result.gpu}: ${result.error}`
-    : result.cosine !== undefined && (!result.finite || !(result.cosine >= MIN_COSINE))
-      ? `${dispatcher} on ${result.gpu} matches PyTorch SDPA with cosine similarity ${result.cosine.toFixed(4)} (needs >= ${MIN_COSINE}${result.finite ? '' : '; its output is not finite'})`
+    ? `${call?.function ?? 'the runtime test'} failed on ${result.gpu}: ${result.error}`
+    : result.cosine !== undefined && (!result.finite || !(result.cosine >= minCosine))
+      ? `${call?.function} on ${result.gpu} matches PyTorch SDPA with cosine similarity ${result.cosine.toFixed(4)} (needs >= ${minCosine}${result.finite ? '' : '; its output is not finite'})`
       : undefined;
   const runtime: RuntimeReport = {
     status: failure ? 'failed' : 'passed',

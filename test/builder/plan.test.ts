@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseArchList } from '../../src/arch/arch';
 import { resolveArchs } from '../../src/builder/archs';
 import { buildEnvironment } from '../../src/builder/environment';
 import { planJobs } from '../../src/builder/jobs';
-import { archMixProblem, sm90SharesArchs } from '../../src/builder/sageattention';
 import { PROFILES } from '../../src/packages/profiles';
 
 describe('planJobs', () => {
@@ -146,40 +144,5 @@ describe('resolveArchs', () => {
     expect(() => resolveArchs('sm_99', '13.0', PROFILES.generic)).toThrow(
       /^arch-list: "sm_99" is not a GPU architecture/,
     );
-  });
-});
-
-describe('SageAttention sources that cannot mix 9.0 with other archs', () => {
-  // Two shapes of setup.py: one flag list for every module, or flags made per module.
-  const shared = `
-nvcc_flags = ["-O3"]
-for cap in caps:
-    nvcc_flags += ["-gencode", f"arch=compute_{cap},code=sm_{cap}"]
-ext_modules.append(CUDAExtension(name="sageattention._qattn_sm80", sources=["a.cu"], extra_compile_args={"cxx": cxx_flags, "nvcc": nvcc_flags}))
-ext_modules.append(
-    CUDAExtension(
-        name="sageattention._qattn_sm90",
-        sources=["b.cu"],
-        extra_compile_args={"cxx": cxx_flags, "nvcc": nvcc_flags},
-    )
-)`;
-  const perModule = shared.replace(/"nvcc": nvcc_flags\},\n/, '"nvcc": flags_for(["9.0"]),\n        },\n');
-
-  it('reads the shape from the text', () => {
-    expect(sm90SharesArchs(shared)).toBe(true);
-    expect(sm90SharesArchs(perModule)).toBe(false);
-    expect(sm90SharesArchs('setup(name="other")')).toBe(false);
-  });
-
-  it('refuses 9.0 with anything else before the build, with the remedy, and lets the rest through', () => {
-    expect(archMixProblem(shared, parseArchList('9.0 12.0'))).toBe(
-      'arch-list: 9.0;12.0 cannot be built together from this source: its setup.py compiles the _qattn_sm90 module (wgmma, sm_90a only) for every arch in the list, so ptxas fails on 12.0. Build 9.0 in a job of its own, leave 9.0 out, or use a source that gives each module its own archs (woct0rdho/SageAttention)',
-    );
-    expect(archMixProblem(shared, parseArchList('8.0;8.6;8.9;9.0;12.0'))).toMatch(
-      /ptxas fails on 8\.0, 8\.6, 8\.9, 12\.0\./,
-    );
-    expect(archMixProblem(shared, parseArchList('9.0'))).toBeUndefined();
-    expect(archMixProblem(shared, parseArchList('8.9;12.0'))).toBeUndefined();
-    expect(archMixProblem(perModule, parseArchList('8.0;9.0;12.0'))).toBeUndefined();
   });
 });

@@ -131,14 +131,16 @@ describe('matrix by ABI', () => {
     const run = runStep({ ...RELEASE, source, abi: 'stable', 'torch-mirror-url': pytorch.url });
     await expect(run).rejects.toThrow(/^abi: stable\. .*TORCH_STABLE_ONLY/);
     expect(pytorch.requests).toHaveLength(0);
-    await expect(runStep({ ...RELEASE, ref: 'abi3' })).rejects.toThrow(/^ref: "abi3" was given without a source/);
+    await expect(runStep({ ...RELEASE, source, ref: 'abi3' })).rejects.toThrow(
+      /^ref: "abi3" was given with a local source/,
+    );
     await expect(runStep({ ...RELEASE, source: '/nowhere/at/all' })).rejects.toThrow(/^source: "\/nowhere\/at\/all"/);
   });
 
   it('abi auto without a source plans as before; abi3 by hand collapses from the oldest Python planned', async () => {
     const plain = await runStep({ ...RELEASE, 'torch-versions': '2.10' });
     expect(plain.jobs.every((job) => !('test-pythons' in job))).toBe(true);
-    expect(plain.ctx.text()).toContain('abi: auto without a source reads nothing');
+    expect(plain.ctx.text()).toContain('abi: auto, and no setup.py or pyproject.toml in');
     const byHand = await runStep({ ...RELEASE, 'torch-versions': '2.10', abi: 'abi3' });
     expect(byHand.jobs).toHaveLength(4);
     expect(byHand.jobs.every((job) => job.python === '3.10')).toBe(true);

@@ -275,7 +275,10 @@ describe('bad input: one line that names the input and what is allowed', () => {
       { platforms: 'macos-arm64' },
       'platforms: "macos-arm64" is not a platform sagewheels builds for. Allowed: linux-x86_64, linux-aarch64, windows-x86_64',
     ],
-    [{ package: 'flash-attn' }, 'package: "flash-attn" is not known. Allowed: sageattention, generic'],
+    [
+      { package: 'xformers' },
+      'package: "xformers" is not known. Allowed: auto, sageattention, sageattn3, sageattention1, flash-attn, generic',
+    ],
     [{ include: '[{"cuda": "12.8"' }, /^include: is not valid JSON/],
     [{ exclude: 'python: 3.9' }, /^exclude: is not valid JSON/],
     [

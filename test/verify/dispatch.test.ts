@@ -189,17 +189,23 @@ describe('the runtime test, judged', () => {
   });
 
   it('fails sageattn below cosine 0.99, with non-finite output, or when it raises', () => {
-    expect(judgeRuntime({ ...gpu, cosine: 0.9993, finite: true }, 'sageattn').failure).toBeUndefined();
-    expect(judgeRuntime({ ...gpu, cosine: 0.42, finite: true }, 'sageattn')).toEqual({
+    expect(
+      judgeRuntime({ ...gpu, cosine: 0.9993, finite: true }, PROFILES.sageattention.runtime).failure,
+    ).toBeUndefined();
+    expect(judgeRuntime({ ...gpu, cosine: 0.42, finite: true }, PROFILES.sageattention.runtime)).toEqual({
       runtime: { status: 'failed', ...gpu, cosine: 0.42, error: undefined },
       failure: 'sageattn on NVIDIA H200 matches PyTorch SDPA with cosine similarity 0.4200 (needs >= 0.99)',
     });
-    expect(judgeRuntime({ ...gpu, cosine: 0.999, finite: false }, 'sageattn').failure).toBe(
+    expect(judgeRuntime({ ...gpu, cosine: 0.999, finite: false }, PROFILES.sageattention.runtime).failure).toBe(
       'sageattn on NVIDIA H200 matches PyTorch SDPA with cosine similarity 0.9990 (needs >= 0.99; its output is not finite)',
     );
-    expect(judgeRuntime({ ...gpu, cosine: Number.NaN, finite: true }, 'sageattn').runtime.status).toBe('failed');
+    expect(
+      judgeRuntime({ ...gpu, cosine: Number.NaN, finite: true }, PROFILES.sageattention.runtime).runtime.status,
+    ).toBe('failed');
     const error = 'RuntimeError: CUDA error: no kernel image is available for execution on the device';
-    expect(judgeRuntime({ ...gpu, error }, 'sageattn').failure).toBe(`sageattn failed on NVIDIA H200: ${error}`);
+    expect(judgeRuntime({ ...gpu, error }, PROFILES.sageattention.runtime).failure).toBe(
+      `sageattn failed on NVIDIA H200: ${error}`,
+    );
     // A generic package only reports the GPU.
     expect(judgeRuntime(gpu)).toEqual({
       runtime: { status: 'passed', ...gpu, cosine: undefined, error: undefined },

@@ -47,7 +47,11 @@ function builderPython(): Promise<string> {
  * Builds a fixture package into a wheel as its own setup.py does: a fresh copy of the source
  * (no build/ or egg-info left from elsewhere), no build isolation, real nvcc.
  */
-export async function buildFixtureWheel(fixture: string, archList: string): Promise<string> {
+export async function buildFixtureWheel(
+  fixture: string,
+  archList: string,
+  extraEnv: Record<string, string> = {},
+): Promise<string> {
   const python = await builderPython();
   const work = await scratch(path.basename(fixture));
   const source = path.join(work, 'src');
@@ -57,7 +61,7 @@ export async function buildFixtureWheel(fixture: string, archList: string): Prom
   });
   const out = path.join(work, 'dist');
   await mkdir(out);
-  const env = { ...process.env, ...offlinePipEnv(), CUDA_HOME, TORCH_CUDA_ARCH_LIST: archList };
+  const env = { ...process.env, ...offlinePipEnv(), CUDA_HOME, TORCH_CUDA_ARCH_LIST: archList, ...extraEnv };
   await runChecked(python, ['-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps', '-q', source, '-w', out], {
     env,
     cwd: work,
