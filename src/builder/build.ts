@@ -18,6 +18,8 @@ import {
   venvExecutable,
 } from '../python/venv';
 import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/releases';
+import { identityProblem } from '../wheel/identity';
+import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
@@ -25,7 +27,7 @@ import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
-import { provideBuildRequirements, readBuildRequirements } from './requirements';
+import { provideBuildRequirements, readBuildRequirements, readProjectIdentity } from './requirements';
 import { archMixProblem } from './sageattention';
 import { fetchSource } from './source';
 import { findToolkit } from './toolkit';
@@ -50,6 +52,8 @@ export interface BuildOptions {
   jobs: string;
   /** `auto`, `off`, or a folder. */
   compileCache: string;
+  /** Linux wheels: `auto` (the oldest manylinux that holds), `linux`, or a manylinux policy. */
+  platformTag?: string;
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -132,6 +136,7 @@ function checkInputs(options: BuildOptions): string {
       throw error instanceof ConfigurationError ? new ConfigurationError(`torch-version: ${error.message}`) : error;
     }
   }
+  checkPlatformTagInput(options.platformTag ?? 'auto');
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
   return source;
 }
@@ -195,7 +200,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       path.dirname(venvExecutable(venvDir, platform)),
       ...(options.torch === 'preinstalled' ? [path.dirname(base.executable)] : []),
     ];
-    const { python, torch, includeDirs } = await log.group(
+    const { python, torch, includeDirs, project } = await log.group(
       `Python ${base.version} venv, torch: ${options.torch}`,
       async () => {
         const venv = await createVenv(base, venvDir, { inherit: options.torch === 'preinstalled', runner: run });
@@ -218,7 +223,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         );
         const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
         if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
-        return { python: venv.executable, torch, includeDirs };
+        const project = await readProjectIdentity(venv.executable, source.dir, run);
+        return { python: venv.executable, torch, includeDirs, project };
       },
     );
 
@@ -283,7 +289,10 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     await mkdir(outputDir, { recursive: true });
     const wheels: string[] = [];
     for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
-      wheels.push(await relabelWheel(path.join(built, file), { label, requires }, outputDir));
+      const wrong = identityProblem(file, project);
+      if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join('\n'));
+      const platform = await chooseLinuxTag(path.join(built, file), options.platformTag ?? 'auto', log);
+      wheels.push(await relabelWheel(path.join(built, file), { label, requires, platform }, outputDir));
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
     return {

@@ -65,6 +65,11 @@ export const step = defineStep({
         default: 'auto',
       },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
+      'platform-tag': {
+        description:
+          "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
+        default: 'auto',
+      },
     },
     outputs: {
       wheels: { description: "JSON list of the built wheels' paths" },
@@ -93,6 +98,7 @@ export const step = defineStep({
           jobs: inputs.string('jobs'),
           compileCache: inputs.string('compile-cache'),
           outputDir: inputs.string('output-dir'),
+          platformTag: inputs.string('platform-tag'),
         },
         ctx.log,
       );
