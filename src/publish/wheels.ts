@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../core/errors';
+import { errorMessage, inputError } from '../core/errors';
 import { REPORT_SCHEMA, type Report } from '../verify/report';
+import { checkWheel, patternFolder } from '../wheel/integrity';
 import { localLabel, parseWheelName } from '../wheel/name';
 
 export interface LocalWheel {
@@ -55,11 +56,13 @@ export async function matchFiles(pattern: string, cwd: string): Promise<string[]
 /** Every wheel the patterns name, each checked to be a wheel GitHub will store under its own name. */
 export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
   const files: string[] = [];
+  const folders = new Map<string, string>();
   for (const pattern of patterns) {
     const found = await matchFiles(pattern, cwd);
     if (found.length === 0)
       throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
     files.push(...found);
+    for (const file of found) if (!folders.has(file)) folders.set(file, patternFolder(pattern, cwd));
   }
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
@@ -79,6 +82,11 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
         `"${name}" has characters GitHub renames in asset names`,
         'Wheel names use letters, digits and . _ + -',
       );
+    }
+    try {
+      await checkWheel(file, { within: [folders.get(file)!] });
+    } catch (error) {
+      throw inputError('wheels', errorMessage(error), 'Publish only whole wheels, as build wrote them');
     }
     const other = wheels.get(name);
     if (other)

@@ -138,6 +138,13 @@ export async function checkWheel(file: string, options: InspectOptions = {}): Pr
   return wheel;
 }
 
+/** The folder a path or glob names, up to its first wildcard: where the files it matches must really lie. */
+export function patternFolder(pattern: string, cwd: string): string {
+  const parts = pattern.split(/[\\/]/);
+  const wild = parts.findIndex((part) => /[*?[{]/.test(part));
+  return path.resolve(cwd, wild < 0 ? path.dirname(pattern) : parts.slice(0, wild).join('/') || '.');
+}
+
 const isBinary = (head: Buffer): boolean =>
   (head.length >= 4 && head.readUInt32BE(0) === 0x7f454c46) || head.toString('latin1', 0, 2) === 'MZ';
 
