@@ -18,6 +18,7 @@ import {
   venvExecutable,
 } from '../python/venv';
 import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/releases';
+import { auditwheelRepair, type RepairEngine } from '../wheel/auditwheel';
 import { identityProblem } from '../wheel/identity';
 import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
@@ -54,6 +55,8 @@ export interface BuildOptions {
   compileCache: string;
   /** Linux wheels: `auto` (the oldest manylinux that holds), `linux`, or a manylinux policy. */
   platformTag?: string;
+  /** Linux wheels: retag by sagewheels' own check, or `auditwheel repair` (default builtin). */
+  repair?: RepairEngine;
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -137,6 +140,13 @@ function checkInputs(options: BuildOptions): string {
     }
   }
   checkPlatformTagInput(options.platformTag ?? 'auto');
+  if (options.repair === 'auditwheel' && !which('auditwheel', options.env ?? process.env, options.platform)) {
+    throw inputError(
+      'repair',
+      'is auditwheel, but no auditwheel is on PATH',
+      'Install it (pip install auditwheel), or use builtin',
+    );
+  }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
   return source;
 }
@@ -291,8 +301,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
       const wrong = identityProblem(file, project);
       if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join('\n'));
-      const platform = await chooseLinuxTag(path.join(built, file), options.platformTag ?? 'auto', log);
-      wheels.push(await relabelWheel(path.join(built, file), { label, requires, platform }, outputDir));
+      const tagRule = options.platformTag ?? 'auto';
+      const auditwheel = options.repair === 'auditwheel';
+      const platform = auditwheel ? undefined : await chooseLinuxTag(path.join(built, file), tagRule, log);
+      const wheel = await relabelWheel(path.join(built, file), { label, requires, platform }, outputDir);
+      wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
     return {

@@ -4,6 +4,7 @@ import type { CacheStats } from '../builder/cache';
 import { defineStep } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
+import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
 
 const cacheCell = (stats: CacheStats | undefined): string =>
   stats
@@ -70,6 +71,12 @@ export const step = defineStep({
           "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
         default: 'auto',
       },
+      repair: {
+        description:
+          "Linux wheels: builtin (retag by sagewheels' own check of the ELF files, no network) or auditwheel (auditwheel repair on the runner, excluding libtorch*, libc10*, libcu*, libnv*, libpython*; bundles any other library)",
+        default: 'builtin',
+        choices: REPAIR_ENGINES,
+      },
     },
     outputs: {
       wheels: { description: "JSON list of the built wheels' paths" },
@@ -99,6 +106,7 @@ export const step = defineStep({
           compileCache: inputs.string('compile-cache'),
           outputDir: inputs.string('output-dir'),
           platformTag: inputs.string('platform-tag'),
+          repair: inputs.choice<RepairEngine>('repair'),
         },
         ctx.log,
       );
