@@ -70,7 +70,7 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
     for await (const chunk of await open()) {
       const bytes = chunk as Buffer;
       // The first bytes tell a binary: ELF's magic, or MZ of a PE image.
-      keep ??= isBinary(bytes) ? 'binary' : 'no';
+      keep ??= options.binary && isBinary(bytes) ? 'binary' : 'no';
       hash.update(bytes);
       size += bytes.length;
       const limit = keep === 'text' ? TEXT_CAP : keep === 'binary' ? cap : 0;
