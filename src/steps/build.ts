@@ -5,6 +5,7 @@ import { defineStep } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
+import { PLATFORM_TAGS } from '../wheel/manylinux';
 
 const cacheCell = (stats: CacheStats | undefined): string =>
   stats
@@ -70,6 +71,7 @@ export const step = defineStep({
         description:
           "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
         default: 'auto',
+        choices: PLATFORM_TAGS,
       },
       repair: {
         description:

@@ -18,6 +18,12 @@ import {
 } from './policy';
 
 /** The platform-tag input: auto (the oldest manylinux the wheel holds under), linux (leave it), or a policy. */
+export const PLATFORM_TAGS: readonly string[] = [
+  'auto',
+  'linux',
+  ...POLICIES.map((p) => p.name),
+  ...POLICIES.flatMap((p) => (p.alias ? [p.alias] : [])),
+];
 export const PLATFORM_TAG_HELP = `Allowed: auto, linux, or one of ${POLICIES.map((p) => p.name).join(', ')} (or manylinux2014)`;
 
 export function checkPlatformTagInput(value: string): void {

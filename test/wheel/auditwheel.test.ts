@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildWheel, type BuildOptions } from '../../src/builder/build';
 import { which } from '../../src/builder/which';
 import { ConfigurationError } from '../../src/core/errors';
+import { Inputs } from '../../src/core/step';
 import { PROFILES } from '../../src/packages/profiles';
+import { step } from '../../src/steps/build';
 import { auditwheelRepair, auditwheelShow } from '../../src/wheel/auditwheel';
 import { inspectWheel } from '../../src/wheel/integrity';
 import { chooseLinuxTag } from '../../src/wheel/manylinux';
@@ -54,6 +56,15 @@ describe('the build inputs platform-tag and repair', () => {
       () => 'built',
       (e: Error) => (e instanceof ConfigurationError ? e.message : `not a ConfigurationError: ${e.message}`),
     );
+
+  it('refuses a tag the build step cannot give as the inputs are read, before any step of a pipeline runs', () => {
+    expect(() => new Inputs(step.spec, { 'platform-tag': 'manylinux_2_99' })).toThrow(
+      /^platform-tag: "manylinux_2_99" is not allowed\. Allowed: auto, linux, manylinux_2_5, .*, manylinux_2_41, manylinux1, manylinux2010, manylinux2014$/,
+    );
+    expect(() => new Inputs(step.spec, { repair: 'delocate' })).toThrow(
+      /^repair: "delocate" is not allowed\. Allowed: builtin, auditwheel$/,
+    );
+  });
 
   it('refuses a tag sagewheels cannot give, and auditwheel where there is none, before anything is built', async () => {
     expect(await refused({ platformTag: 'manylinux_2_99' })).toMatch(
