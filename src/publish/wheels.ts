@@ -83,11 +83,6 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
         'Wheel names use letters, digits and . _ + -',
       );
     }
-    try {
-      await checkWheel(file, { within: [folders.get(file)!] });
-    } catch (error) {
-      throw inputError('wheels', errorMessage(error), 'Publish only whole wheels, as build wrote them');
-    }
     const other = wheels.get(name);
     if (other)
       throw inputError(
@@ -95,6 +90,11 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
         `two files are named ${name} (${other.path}, ${file})`,
         'Each asset name can be published once',
       );
+    try {
+      await checkWheel(file, { within: [folders.get(file)!] });
+    } catch (error) {
+      throw inputError('wheels', errorMessage(error), 'Publish only whole wheels, as build wrote them');
+    }
     wheels.set(name, { path: file, name, size: (await stat(file)).size, archs: [] });
   }
   return [...wheels.values()];

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gitHubClient } from '../../src/github/client';
@@ -36,9 +36,12 @@ export async function wheelFiles(
 }
 
 /** Whole wheels (METADATA, WHEEL and RECORD agree with the name) with random payloads: what publish's integrity check passes. */
-export async function validWheelFiles(names: string[]): Promise<{ dir: string; wheels: LocalWheel[] }> {
+export async function validWheelFiles(
+  names: string[],
+): Promise<{ dir: string; wheels: LocalWheel[]; data: Map<string, Buffer> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sagewheels-publish-'));
   const wheels: LocalWheel[] = [];
+  const data = new Map<string, Buffer>();
   for (const name of names) {
     const wheel = parseWheelName(name);
     const info = `${wheel.distribution}-${wheel.version}.dist-info`;
@@ -58,8 +61,9 @@ export async function validWheelFiles(names: string[]): Promise<{ dir: string; w
     const file = path.join(dir, name);
     await writeZip(file, files);
     wheels.push({ path: file, name, size: (await stat(file)).size, archs: [] });
+    data.set(name, await readFile(file));
   }
-  return { dir, wheels };
+  return { dir, wheels, data };
 }
 
 export const wheelName = (i: number, label = 'cu128torch2.7.1', python = 'cp312'): string =>
