@@ -102,6 +102,9 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
   const metadata = parseHeaders(text('METADATA'));
   const project = metadata.get('name')?.[0] ?? '';
   const version = metadata.get('version')?.[0] ?? '';
+  if (normalizeProject(project) === 'unknown') {
+    problems.push(`METADATA names the project UNKNOWN: the build backend did not read the project's metadata`);
+  }
   if (normalizeProject(project) !== normalizeProject(name.distribution)) {
     problems.push(`the file name says project "${name.distribution}", METADATA says "${project}"`);
   }

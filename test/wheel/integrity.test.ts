@@ -106,9 +106,26 @@ describe('inspectWheel', () => {
       }),
     );
     expect((await inspectWheel(file)).problems).toEqual([
+      "METADATA names the project UNKNOWN: the build backend did not read the project's metadata",
       'the file name says project "demo", METADATA says "UNKNOWN"',
       'the file name says version 1.0+cu130, METADATA says 0.0.0 (pip and uv refuse the wheel)',
       "the file name's tags (cp312-cp312-linux_x86_64) differ from WHEEL's Tag lines (cp311-cp311-linux_x86_64)",
+    ]);
+  });
+
+  it('finds an UNKNOWN-0.0.0 wheel whose name agrees with its METADATA (issue 12: verify passed it)', async () => {
+    const info = 'UNKNOWN-0.0.0+cu130.dist-info';
+    const items = [
+      item('cudapkg/__init__.py', ''),
+      item(`${info}/METADATA`, 'Metadata-Version: 2.1\nName: UNKNOWN\nVersion: 0.0.0+cu130\n'),
+      item(`${info}/WHEEL`, 'Wheel-Version: 1.0\nTag: cp39-cp39-linux_x86_64\n'),
+    ];
+    const rows = items.map((i) => ({ path: i.name, hash: recordHash(i.data), size: String(i.data.length) }));
+    const file = path.join(dir, 'unknown', 'UNKNOWN-0.0.0+cu130-cp39-cp39-linux_x86_64.whl');
+    await mkdir(path.dirname(file));
+    await writeZip(file, [...items, item(`${info}/RECORD`, formatRecord(rows))]);
+    expect((await inspectWheel(file)).problems).toEqual([
+      "METADATA names the project UNKNOWN: the build backend did not read the project's metadata",
     ]);
   });
 
