@@ -123,7 +123,8 @@ describe('inspectWheel', () => {
     const rows = items.map((i) => ({ path: i.name, hash: recordHash(i.data), size: String(i.data.length) }));
     const file = path.join(dir, 'unknown', 'UNKNOWN-0.0.0+cu130-cp39-cp39-linux_x86_64.whl');
     await mkdir(path.dirname(file));
-    await writeZip(file, [...items, item(`${info}/RECORD`, formatRecord(rows))]);
+    const record = formatRecord([...rows, { path: `${info}/RECORD`, hash: '', size: '' }]);
+    await writeZip(file, [...items, item(`${info}/RECORD`, record)]);
     expect((await inspectWheel(file)).problems).toEqual([
       "METADATA names the project UNKNOWN: the build backend did not read the project's metadata",
     ]);
