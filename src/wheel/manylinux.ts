@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
+import { compareVersions } from '../core/version';
 import { readElfNeeds } from '../verify/binary';
 import { inspectWheel } from './integrity';
 import { parseWheelName } from './name';
-import { compareVersions } from '../core/version';
 import {
   findPolicy,
   judge,
@@ -24,7 +24,7 @@ export const PLATFORM_TAGS: readonly string[] = [
   ...POLICIES.map((p) => p.name),
   ...POLICIES.flatMap((p) => (p.alias ? [p.alias] : [])),
 ];
-export const PLATFORM_TAG_HELP = `Allowed: auto, linux, or one of ${POLICIES.map((p) => p.name).join(', ')} (or manylinux2014)`;
+export const PLATFORM_TAG_HELP = `Allowed: ${PLATFORM_TAGS.join(', ')}`;
 
 export function checkPlatformTagInput(value: string): void {
   if (value !== 'auto' && value !== 'linux' && !findPolicy(value))

@@ -68,7 +68,7 @@ describe('the build inputs platform-tag and repair', () => {
 
   it('refuses a tag sagewheels cannot give, and auditwheel where there is none, before anything is built', async () => {
     expect(await refused({ platformTag: 'manylinux_2_99' })).toMatch(
-      /^platform-tag: "manylinux_2_99" is not a platform tag sagewheels can give\. Allowed: auto, linux, or one of manylinux_2_5, .*manylinux_2_41 \(or manylinux2014\)$/,
+      /^platform-tag: "manylinux_2_99" is not a platform tag sagewheels can give\. Allowed: auto, linux, manylinux_2_5, .*manylinux_2_41, manylinux1, manylinux2010, manylinux2014$/,
     );
     expect(await refused({ repair: 'auditwheel' })).toBe(
       'repair: is auditwheel, but no auditwheel is on PATH. Install it (pip install auditwheel), or use builtin',
