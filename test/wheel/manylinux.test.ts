@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { which } from '../../src/builder/which';
 import { ConfigurationError } from '../../src/core/errors';
 import { runChecked } from '../../src/core/exec';
 import { compareVersions } from '../../src/core/version';
@@ -130,6 +132,50 @@ describe('the manylinux policy', () => {
     ]);
     const bundled = judge('x86_64', [file(foreign), { path: 'demo.libs/libfoo.so.1', ...readElfNeeds(old) }]);
     expect(bundled.policy?.name).toBe('manylinux_2_5');
+  });
+});
+
+// Real aarch64 libraries, linked by Debian's cross linker against its aarch64 glibc 2.36
+// (apt install gcc-aarch64-linux-gnu); without it these are skipped.
+const crossGcc = which('aarch64-linux-gnu-gcc', process.env);
+const armLibc = '/usr/aarch64-linux-gnu/lib/libc.so.6';
+const cross = crossGcc && existsSync(armLibc);
+
+describe(`aarch64 wheels${cross ? '' : ' (skipped: no aarch64-linux-gnu-gcc with its libc; apt install gcc-aarch64-linux-gnu)'}`, () => {
+  it.skipIf(!cross)('get the oldest aarch64 policy their glibc symbols allow', async () => {
+    const arm = async (name: string, source: string) => {
+      const c = path.join(dir, `${name}.c`);
+      await writeFile(c, source);
+      await runChecked(crossGcc!, ['-shared', '-fPIC', '-nostdlib', c, armLibc, '-o', path.join(dir, name)]);
+      const data = await readFile(path.join(dir, name));
+      return writeWheel(path.join(dir, `wheel-${name}`, 'demo-1.0-cp312-cp312-linux_aarch64.whl'), [
+        { name: 'demo/_ext.cpython-312-aarch64-linux-gnu.so', data, mode: 0o755 },
+        {
+          name: 'demo-1.0.dist-info/METADATA',
+          data: Buffer.from('Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n'),
+          mode: 0o644,
+        },
+        {
+          name: 'demo-1.0.dist-info/WHEEL',
+          data: Buffer.from('Wheel-Version: 1.0\nTag: cp312-cp312-linux_aarch64\n'),
+          mode: 0o644,
+        },
+      ]);
+    };
+    const old = await arm('arm-puts.so', 'int puts(const char *);\nint hello(void) { return puts("hi"); }\n');
+    const threads = await arm(
+      'arm-threads.so',
+      'int pthread_create(void *, void *, void *(*)(void *), void *);\nstatic void *run(void *a) { return a; }\nint start(void *t) { return pthread_create(t, 0, run, 0); }\n',
+    );
+    const log = recordingContext().log;
+    expect((await wheelElfFiles(old))[0]).toMatchObject({ machine: 'aarch64', needed: ['libc.so.6'] });
+    // aarch64 glibc starts at 2.17: its oldest policy is manylinux2014.
+    expect(await chooseLinuxTag(old, 'auto', log)).toBe('manylinux_2_17_aarch64.manylinux2014_aarch64');
+    // pthread_create moved into libc.so.6 at GLIBC_2.34.
+    expect(await chooseLinuxTag(threads, 'auto', log)).toBe('manylinux_2_34_aarch64');
+    await expect(chooseLinuxTag(threads, 'manylinux_2_28', log)).rejects.toThrow(
+      /needs GLIBC_2\.34 \(from libc\.so\.6\), newer than manylinux_2_28 allows \(GLIBC_2\.28\)/,
+    );
   });
 });
 
