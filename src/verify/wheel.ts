@@ -1,5 +1,6 @@
 import { errorMessage } from '../core/errors';
-import { BINARY_CAP, inspectWheel, type InspectedWheel } from '../wheel/integrity';
+import { inspectWheel, type InspectedWheel } from '../wheel/integrity';
+import { unreadElf } from '../wheel/manylinux';
 import { readElfNeeds, readGpuCode, type ElfNeeds } from './binary';
 import type { FatbinEntry } from './fatbin';
 
@@ -11,8 +12,8 @@ export interface BinaryFile {
   gpu?: { format: 'elf' | 'pe' | 'coff'; entries: FatbinEntry[] };
   /** Why its GPU code could not be read. */
   gpuError?: string;
-  /** ELF files only: the libraries and symbol versions it needs. */
-  elf?: ElfNeeds;
+  /** ELF files only: the libraries and symbol versions it needs (`unread` when too large to read). */
+  elf?: ElfNeeds & { unread?: string };
 }
 
 /** A wheel checked in one streaming pass, with what its binaries hold; no file's bytes are kept. */
@@ -42,7 +43,8 @@ export async function readWheel(file: string, within: readonly string[] = []): P
       const found: BinaryFile = { path: name };
       binaries.push(found);
       if (!data) {
-        found.gpuError = `it is ${size} bytes; sagewheels reads binaries up to ${BINARY_CAP / 2 ** 20} MiB`;
+        found.elf = unreadElf(size);
+        found.gpuError = found.elf.unread;
         return;
       }
       try {

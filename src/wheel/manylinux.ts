@@ -3,7 +3,7 @@ import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
 import { compareVersions } from '../core/version';
 import { readElfNeeds } from '../verify/binary';
-import { inspectWheel } from './integrity';
+import { BINARY_CAP, inspectWheel } from './integrity';
 import { parseWheelName } from './name';
 import {
   findPolicy,
@@ -36,12 +36,20 @@ export async function wheelElfFiles(file: string): Promise<ElfFile[]> {
   const files: ElfFile[] = [];
   await inspectWheel(file, {
     binary: (name, data, size) => {
-      if (!data) throw new Error(`${name} is ${size} bytes, too large to read its ELF header`);
-      if (data.readUInt32BE(0) === 0x7f454c46) files.push({ path: name, ...readElfNeeds(data) });
+      if (!data) files.push({ path: name, ...unreadElf(size) });
+      else if (data.readUInt32BE(0) === 0x7f454c46) files.push({ path: name, ...readElfNeeds(data) });
     },
   });
   return files;
 }
+
+/** A binary larger than BINARY_CAP: its needs are unknown, so it holds under no policy. */
+export const unreadElf = (size: number): Omit<ElfFile, 'path'> => ({
+  machine: 'unknown',
+  needed: [],
+  versions: [],
+  unread: `it is ${size} bytes, and sagewheels reads binaries up to ${BINARY_CAP / 2 ** 20} MiB`,
+});
 
 /** "GLIBC 2.34, GLIBCXX 3.4.30, CXXABI 1.3.13" */
 export const formatNewest = (verdict: Verdict): string =>

@@ -180,6 +180,8 @@ export interface ElfFile {
   machine: string;
   needed: string[];
   versions: { library: string; version: string }[];
+  /** Why the file's needs are unknown (larger than what is read of one binary): it holds under no policy. */
+  unread?: string;
 }
 
 /** Whether a library a file needs is one the system need not provide. */
@@ -196,6 +198,10 @@ export function violations(policy: Policy, arch: LinuxArch, files: readonly ElfF
   const inWheel = new Set(files.map((f) => f.path.split('/').pop()!));
   const found: string[] = [];
   for (const file of files) {
+    if (file.unread) {
+      found.push(`${file.path} could not be read: ${file.unread}`);
+      continue;
+    }
     if (file.machine !== arch) found.push(`${file.path} is built for ${file.machine}, not ${arch}`);
     for (const library of file.needed) {
       if (!providedElsewhere(library, inWheel) && !policy.libraries.has(library))

@@ -10,7 +10,7 @@ import { findPython } from '../../src/python/interpreter';
 import { createVenv } from '../../src/python/venv';
 import { readElfNeeds } from '../../src/verify/binary';
 import { inspectWheel } from '../../src/wheel/integrity';
-import { chooseLinuxTag, judgeLinuxWheel, wheelElfFiles } from '../../src/wheel/manylinux';
+import { chooseLinuxTag, judgeLinuxWheel, unreadElf, wheelElfFiles } from '../../src/wheel/manylinux';
 import { judge, POLICIES, policyTag, violations, type ElfFile } from '../../src/wheel/policy';
 import { relabelWheel } from '../../src/wheel/relabel';
 import { readZip, type ZipItem } from '../../src/wheel/zip';
@@ -123,6 +123,14 @@ describe('the manylinux policy', () => {
     expect(verdict.glibc).toBe('2.99');
     expect(verdict.blockers).toEqual([
       'demo/_ext.so needs GLIBC_2.99 (from libc.so.6), newer than manylinux_2_41 allows (GLIBC_2.41)',
+    ]);
+  });
+
+  it('holds a binary too large to read under no policy, saying why', () => {
+    const verdict = judge('x86_64', [file(old), { path: 'demo.libs/libhuge.so', ...unreadElf(600 * 2 ** 20) }]);
+    expect(verdict.policy).toBeUndefined();
+    expect(verdict.blockers).toEqual([
+      'demo.libs/libhuge.so could not be read: it is 629145600 bytes, and sagewheels reads binaries up to 512 MiB',
     ]);
   });
 
