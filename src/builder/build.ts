@@ -19,6 +19,9 @@ import {
 } from '../python/venv';
 import { snapshotReleases } from '../torch/load';
 import { torchIndexUrl, type TorchReleases, versionSuffix } from '../torch/releases';
+import { auditwheelRepair, type RepairEngine } from '../wheel/auditwheel';
+import { identityProblem } from '../wheel/identity';
+import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
@@ -27,7 +30,7 @@ import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
-import { provideBuildRequirements, readBuildRequirements } from './requirements';
+import { provideBuildRequirements, readBuildRequirements, readProjectIdentity } from './requirements';
 import { packageEnvironment, preparePackage, routedEnvironment } from './package-build';
 import { fetchSource, splitSubdirectory } from './source';
 import { findToolkit } from './toolkit';
@@ -65,6 +68,10 @@ export interface BuildOptions {
   jobs: string;
   /** `auto`, `off`, or a folder. */
   compileCache: string;
+  /** Linux wheels: `auto` (the oldest manylinux that holds), `linux`, or a manylinux policy. */
+  platformTag?: string;
+  /** Linux wheels: retag by sagewheels' own check, or `auditwheel repair` (default builtin). */
+  repair?: RepairEngine;
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -151,6 +158,14 @@ function checkInputs(options: BuildOptions): { source: string; ref?: string; sub
       );
     }
   }
+  checkPlatformTagInput(options.platformTag ?? 'auto');
+  if (options.repair === 'auditwheel' && !which('auditwheel', options.env ?? process.env, options.platform)) {
+    throw inputError(
+      'repair',
+      'is auditwheel, but no auditwheel is on PATH',
+      'Install it (pip install auditwheel), or use builtin',
+    );
+  }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
   return { source, ref: options.ref || (given.source ? undefined : known.defaultRef), subdirectory };
 }
@@ -217,7 +232,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       path.dirname(venvExecutable(venvDir, platform)),
       ...(torchRule === 'preinstalled' ? [path.dirname(base.executable)] : []),
     ];
-    const { python, torch, includeDirs, sitePackages } = await log.group(
+    const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
       async () => {
         const venv = await createVenv(base, venvDir, { inherit: torchRule === 'preinstalled', runner: run });
@@ -244,7 +259,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         );
         const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
         if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
-        return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]! };
+        const project = await readProjectIdentity(venv.executable, source.dir, run);
+        return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]!, project };
       },
     );
 
@@ -329,7 +345,13 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     await mkdir(outputDir, { recursive: true });
     const wheels: string[] = [];
     for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
-      wheels.push(await relabelWheel(path.join(built, file), { label, requires }, outputDir));
+      const wrong = identityProblem(file, project);
+      if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join('\n'));
+      const tagRule = options.platformTag ?? 'auto';
+      const auditwheel = options.repair === 'auditwheel';
+      const platform = auditwheel ? undefined : await chooseLinuxTag(path.join(built, file), tagRule, log);
+      const wheel = await relabelWheel(path.join(built, file), { label, requires, platform }, outputDir);
+      wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
     return {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { glob, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../core/errors';
+import { errorMessage, inputError } from '../core/errors';
 import { REPORT_SCHEMA, type Report } from '../verify/report';
+import { checkWheel, patternFolder } from '../wheel/integrity';
 import { localLabel, parseWheelName } from '../wheel/name';
 
 export interface LocalWheel {
@@ -84,14 +85,13 @@ async function acceptWheel(file: string): Promise<LocalWheel> {
       'Wheel names use letters, digits and . _ + -',
     );
   }
-  // The one place where publish opens each wheel: the shared integrity check of src/wheel/
-  // (zip whole, RECORD hashes, name and version as METADATA says) belongs here.
   return { path: file, name, size: info.size, archs: [] };
 }
 
-/** Every wheel the patterns name, each checked by acceptWheel; refused before any request. */
+/** Every wheel the patterns name, each checked (acceptWheel, then the integrity check of src/wheel/) before any request. */
 export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
   const files: string[] = [];
+  const folders = new Map<string, string>();
   for (const pattern of patterns) {
     const found = await matchFiles(pattern, cwd);
     if (found.length === 0)
@@ -110,6 +110,7 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
       }
     }
     files.push(...found);
+    for (const file of found) if (!folders.has(file)) folders.set(file, patternFolder(pattern, cwd));
   }
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
@@ -121,6 +122,11 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
         `two files are named ${wheel.name} (${other.path}, ${file})`,
         'Each asset name can be published once',
       );
+    try {
+      await checkWheel(file, { within: [folders.get(file)!] });
+    } catch (error) {
+      throw inputError('wheels', errorMessage(error), 'Publish only whole wheels, as build wrote them');
+    }
     wheels.set(wheel.name, wheel);
   }
   return [...wheels.values()];

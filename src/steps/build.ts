@@ -6,6 +6,8 @@ import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../pac
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
 import { PYTORCH_INDEX } from '../torch/releases';
+import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
+import { PLATFORM_TAGS } from '../wheel/manylinux';
 
 const cacheCell = (stats: CacheStats | undefined): string =>
   stats
@@ -83,6 +85,18 @@ export const step = defineStep({
         default: 'auto',
       },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
+      'platform-tag': {
+        description:
+          "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
+        default: 'auto',
+        choices: PLATFORM_TAGS,
+      },
+      repair: {
+        description:
+          "Linux wheels: builtin (retag by sagewheels' own check of the ELF files, no network) or auditwheel (auditwheel repair on the runner, excluding libtorch*, libc10*, libcu*, libnv*, libpython*; bundles any other library)",
+        default: 'builtin',
+        choices: REPAIR_ENGINES,
+      },
     },
     outputs: {
       wheels: { description: "JSON list of the built wheels' paths" },
@@ -126,6 +140,8 @@ export const step = defineStep({
           jobs: inputs.string('jobs'),
           compileCache: inputs.string('compile-cache'),
           outputDir: inputs.string('output-dir'),
+          platformTag: inputs.string('platform-tag'),
+          repair: inputs.choice<RepairEngine>('repair'),
         },
         ctx.log,
       );

@@ -1,4 +1,5 @@
 import type { SummaryBlock } from '../core/context';
+import type { LinuxReport } from '../wheel/manylinux';
 import type { Served } from './coverage';
 
 /*
@@ -34,6 +35,8 @@ export interface WheelReport {
   import: ImportReport;
   dispatch: DispatchReport[];
   runtime: RuntimeReport;
+  /** Linux wheels: the oldest glibc and manylinux policy their ELF files hold under. */
+  linux?: LinuxReport;
 }
 
 export interface ModuleReport {
@@ -132,6 +135,15 @@ function checkRows(wheel: WheelReport): string[][] {
   for (const d of wheel.dispatch) {
     const path = d.function ? `${d.function} -> ${(d.modules ?? []).join(', ') || 'no extension module'}` : d.error;
     rows.push([`dispatch on ${d.capability}`, `${mark(d.passed)} ${path ?? ''}`]);
+  }
+  if (wheel.linux) {
+    const { glibc, policy, blockers } = wheel.linux;
+    rows.push([
+      'glibc',
+      policy
+        ? `installs on glibc >= ${glibc} (${policy})`
+        : `no manylinux policy holds${glibc ? `; needs glibc >= ${glibc}` : ''}: ${blockers.join('; ')}`,
+    ]);
   }
   const rt = wheel.runtime;
   const ran =
