@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { formatArchList } from '../arch/arch';
+import { formatArchList, parseArchList } from '../arch/arch';
 import type { Log } from '../core/context';
 import { ConfigurationError, inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
@@ -23,7 +23,7 @@ import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
-import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
+import { GIB_PER_JOB, type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
 import { provideBuildRequirements, readBuildRequirements } from './requirements';
 import { archMixProblem } from './sageattention';
@@ -101,8 +101,8 @@ export function torchPin(torchVersion: string): string {
   return `torch>=${major}.${minor},<${major}.${minor + 1}`;
 }
 
-/** Everything that can be refused without touching the network or the disk. */
-function checkInputs(options: BuildOptions): string {
+/** Everything that can be refused without touching the network or the disk; the source to build. */
+export function checkInputs(options: BuildOptions): string {
   const source = options.source || options.profile.defaultSource;
   if (!source) throw inputError('source', 'is required for package generic', 'Give a git URL or a path to the package');
   if (
@@ -133,6 +133,15 @@ function checkInputs(options: BuildOptions): string {
     }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
+  // The plan needs the toolkit; the value is checked here, on any machine and nvcc.
+  planJobs(options.jobs, { cores: 1, memoryGiB: GIB_PER_JOB }, '0');
+  if (options.archList !== 'auto') {
+    try {
+      parseArchList(options.archList);
+    } catch (error) {
+      throw error instanceof ConfigurationError ? new ConfigurationError(`arch-list: ${error.message}`) : error;
+    }
+  }
   return source;
 }
 

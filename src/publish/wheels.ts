@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import { glob, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError } from '../core/errors';
+import { readList } from '../core/list';
 import { REPORT_SCHEMA, type Report } from '../verify/report';
+import { wheelFiles } from '../wheel/files';
 import { localLabel, parseWheelName } from '../wheel/name';
 
 export interface LocalWheel {
@@ -15,26 +17,9 @@ export interface LocalWheel {
   archs: string[];
 }
 
-/** `wheels` as users give it: build's JSON list of paths, or paths and globs by line or comma. */
+/** `wheels` as users give it: build's JSON list of paths, or paths, folders and globs by line or comma. */
 export function wheelPatterns(value: string): string[] {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      const list = JSON.parse(trimmed) as unknown;
-      if (Array.isArray(list) && list.every((item) => typeof item === 'string')) return list;
-    } catch {
-      // fall through to the error below
-    }
-    throw inputError(
-      'wheels',
-      `${trimmed.slice(0, 80)} is not a JSON list of paths`,
-      'Give paths or globs, one per line, or a JSON list of paths',
-    );
-  }
-  return trimmed
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  return readList(value, 'lines', 'wheels');
 }
 
 /** The files a path or glob names, sorted. */
@@ -54,13 +39,7 @@ export async function matchFiles(pattern: string, cwd: string): Promise<string[]
 
 /** Every wheel the patterns name, each checked to be a wheel GitHub will store under its own name. */
 export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
-  const files: string[] = [];
-  for (const pattern of patterns) {
-    const found = await matchFiles(pattern, cwd);
-    if (found.length === 0)
-      throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
-    files.push(...found);
-  }
+  const files = await wheelFiles(patterns, cwd);
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
     const name = path.basename(file);
@@ -99,7 +78,7 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** "8.0;9.0 12.0" or "sm_80, sm_120a" -> a list, as given. */
-export const splitArchs = (value: string): string[] => value.split(/[\s;,]+/).filter((arch) => arch !== '');
+export const splitArchs = (value: string): string[] => readList(value, 'words', 'archs');
 
 /**
  * GPU archs per wheel name from verify's JSON report (schema 1): the GPUs each wheel runs on,

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { BuildFailure, buildWheel, formatObjectTimes, sizeMiB } from '../builder/build';
+import { BuildFailure, type BuildOptions, buildWheel, checkInputs, formatObjectTimes, sizeMiB } from '../builder/build';
 import type { CacheStats } from '../builder/cache';
-import { defineStep } from '../core/step';
+import { defineStep, type Inputs } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 
@@ -9,6 +9,22 @@ const cacheCell = (stats: CacheStats | undefined): string =>
   stats
     ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}`
     : 'uncached';
+
+const buildOptions = (inputs: Inputs<string>): BuildOptions => ({
+  profile: packageProfile(inputs.string('package')),
+  source: inputs.optional('source'),
+  ref: inputs.optional('ref'),
+  python: inputs.string('python'),
+  torch: inputs.choice<TorchRule>('torch'),
+  torchVersion: inputs.optional('torch-version'),
+  torchIndexUrl: inputs.optional('torch-index-url'),
+  cudaVersion: inputs.optional('cuda-version'),
+  archList: inputs.string('arch-list'),
+  versionSuffix: inputs.string('version-suffix'),
+  jobs: inputs.string('jobs'),
+  compileCache: inputs.string('compile-cache'),
+  outputDir: inputs.string('output-dir'),
+});
 
 export const step = defineStep({
   spec: {
@@ -75,27 +91,12 @@ export const step = defineStep({
       },
     },
   },
+  check: (inputs) => void checkInputs(buildOptions(inputs)),
   async run(inputs, ctx) {
-    const profile = packageProfile(inputs.string('package'));
+    const options = buildOptions(inputs);
+    const profile = options.profile;
     try {
-      const result = await buildWheel(
-        {
-          profile,
-          source: inputs.optional('source'),
-          ref: inputs.optional('ref'),
-          python: inputs.string('python'),
-          torch: inputs.choice<TorchRule>('torch'),
-          torchVersion: inputs.optional('torch-version'),
-          torchIndexUrl: inputs.optional('torch-index-url'),
-          cudaVersion: inputs.optional('cuda-version'),
-          archList: inputs.string('arch-list'),
-          versionSuffix: inputs.string('version-suffix'),
-          jobs: inputs.string('jobs'),
-          compileCache: inputs.string('compile-cache'),
-          outputDir: inputs.string('output-dir'),
-        },
-        ctx.log,
-      );
+      const result = await buildWheel(options, ctx.log);
       const seconds = Math.round(result.seconds);
       ctx.summary.push(
         { kind: 'heading', text: `build: ${profile.name}` },

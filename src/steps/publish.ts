@@ -60,7 +60,12 @@ const spec = {
       description:
         "verify's JSON report(s): paths or globs, one per line or comma-separated; archs per wheel are read from them.",
     },
-    concurrency: { description: 'Uploads at once; GitHub advises against many concurrent requests.', default: '4' },
+    concurrency: {
+      description: 'Uploads at once; GitHub advises against many concurrent requests.',
+      default: '4',
+      type: 'integer',
+      min: 1,
+    },
   },
   outputs: {
     'release-url': { description: 'Web page of the release (empty in a dry run when it does not exist yet).' },
@@ -89,18 +94,22 @@ function explain(error: unknown, apiUrl: string, repo: string): unknown {
   return error;
 }
 
-/** The step itself, with the environment and the length of a waited second given (tests shrink it). */
-export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
-  const token = inputs.string('token');
-  if (token === '')
+/** What publish refuses before any request: no token, no repository. */
+function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv) {
+  if (inputs.string('token') === '')
     throw inputError(
       'token',
       'is empty',
       'Give a token that may write releases (contents: write); the default is the workflow token',
     );
-  ctx.env.secret(token);
+  return repoFromEnv(env);
+}
 
-  const repo = repoFromEnv(env);
+/** The step itself, with the environment and the length of a waited second given (tests shrink it). */
+export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
+  const repo = checkPublish(inputs, env);
+  const token = inputs.string('token');
+  ctx.env.secret(token);
   const tag = inputs.string('tag');
   const onConflict = inputs.choice<ConflictPolicy>('on-conflict');
   const concurrency = inputs.integer('concurrency', 1);
@@ -185,4 +194,8 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
   return { 'release-url': result.releaseUrl, assets: JSON.stringify(result.assets) };
 }
 
-export const step = defineStep({ spec, run: (inputs, ctx) => runPublish(inputs, ctx, process.env) });
+export const step = defineStep({
+  spec,
+  check: (inputs) => void checkPublish(inputs, process.env),
+  run: (inputs, ctx) => runPublish(inputs, ctx, process.env),
+});
