@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { EOL, tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { runAction } from '../../src/core/action';
 import { StepFailed } from '../../src/core/errors';
 import { defineStep } from '../../src/core/step';
@@ -32,7 +32,16 @@ it('sets the outputs of a step that fails with StepFailed, then fails the job wi
       throw new StepFailed('demo: 1 problem', { report: '/tmp/report.json' });
     },
   });
-  await runAction(step);
+  // The ::error:: line is the runner's; here it is caught, not printed among passing tests.
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  let written: string[];
+  try {
+    await runAction(step);
+  } finally {
+    written = stdout.mock.calls.map(([chunk]) => String(chunk));
+    stdout.mockRestore();
+  }
+  expect(written).toContain(`::error::demo: 1 problem${EOL}`);
   expect(process.exitCode).toBe(1);
   expect(await readFile(outputs, 'utf8')).toMatch(/^report<<(ghadelimiter_[\w-]+)\n\/tmp\/report\.json\n\1\n$/);
 });
