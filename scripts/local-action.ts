@@ -1,8 +1,8 @@
 // The shipped bundles as GitHub's own local runner (@github/local-action) runs them: it imports
 // dist/<step>/main.mjs, calls its run(), and shows the outputs its @actions/core received. Run by
-// .ci/run after npm run build (node scripts/run-ts.mjs scripts/local-action.ts); needs nvcc 13.0
-// at /usr/local/cuda-13.0 and Python 3.12. local-action exits 0 whatever the action did, so this
-// checks its log: no ::error:: line, and the outputs that must be there.
+// .ci/run after npm run build (npm run local-action); needs nvcc 13.0 at /usr/local/cuda-13.0 and
+// Python 3.12. local-action exits 0 whatever the action did, so this checks its log: no ::error::
+// line, and the outputs that must be there.
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
