@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { EOL, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
-import { runAction } from '../../src/core/action';
+import { type Core, runAction } from '../../src/core/action';
 import { StepFailed } from '../../src/core/errors';
 import { defineStep } from '../../src/core/step';
 
@@ -44,4 +44,31 @@ it('sets the outputs of a step that fails with StepFailed, then fails the job wi
   expect(written).toContain(`::error::demo: 1 problem${EOL}`);
   expect(process.exitCode).toBe(1);
   expect(await readFile(outputs, 'utf8')).toMatch(/^report<<(ghadelimiter_[\w-]+)\n\/tmp\/report\.json\n\1\n$/);
+});
+
+it('reads inputs from and hands outputs to the @actions/core it is given (the copy @github/local-action replaces)', async () => {
+  const outputs: Record<string, string> = {};
+  const given = {
+    getInput: (name: string) => ({ what: 'x' })[name] ?? '',
+    setOutput: (name: string, value: string) => void (outputs[name] = value),
+    setSecret: () => {},
+    info: () => {},
+    debug: () => {},
+    setFailed: (message: string) => void (outputs.failed = message),
+  } as unknown as Core;
+  const step = defineStep({
+    spec: {
+      name: 'demo',
+      title: 'Demo',
+      description: 'echoes',
+      inputs: { what: { description: 'w' } },
+      outputs: { echo: { description: 'e' } },
+    },
+    run: async (inputs, ctx) => {
+      ctx.log.info('running');
+      return { echo: inputs.string('what') };
+    },
+  });
+  await runAction(step, given);
+  expect(outputs).toEqual({ echo: 'x' });
 });
