@@ -1,8 +1,6 @@
 import { ConfigurationError } from './errors';
 import { type InputSpec, inputType, type StepSpec } from './step';
 
-const BOOLEAN_VALUES = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE'];
-
 /**
  * `--name value` and `--name=value` pairs, checked against the inputs the specs know. A boolean
  * input is a switch: `--dry-run` alone is true, `--no-dry-run` false, `--dry-run false` as given.
@@ -28,7 +26,8 @@ export function parseInputFlags(argv: readonly string[], specs: readonly StepSpe
     }
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
-    else if (isSwitch(name)) value = BOOLEAN_VALUES.includes(argv[i + 1] ?? '') ? argv[++i] : 'true';
+    // Steps take no positional words: one after a switch is its value (and refused if not a boolean).
+    else if (isSwitch(name)) value = argv[i + 1] === undefined || argv[i + 1]!.startsWith('--') ? 'true' : argv[++i];
     else value = argv[++i];
     if (value === undefined) throw new ConfigurationError(`--${name} needs a value`);
     values[name] = value;

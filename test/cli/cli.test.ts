@@ -108,6 +108,9 @@ describe('sagewheels CLI', () => {
     expect(dry.err).toMatch(/^error: wheels: "nothing\/\*\.whl" matches no wheel file/m);
     const bad = await cli(['publish', '--wheels', 'w.whl', '--tag', 'v1', '--draft=maybe']);
     expect(bad.err).toBe('error: draft: "maybe" is not a boolean. Allowed: true, false\n');
+    // The issue's case: the whole pipeline stops before setup-cuda, not after the build.
+    const run = await cli(['run', '--steps', 'setup-cuda,build,verify,publish', '--draft', 'maybe', '--tag', 'v1']);
+    expect(run).toMatchObject({ code: 1, err: 'error: draft: "maybe" is not a boolean. Allowed: true, false\n' });
   });
 
   it("shows the libraries' ::debug:: lines only when verbose, as debug lines on stderr", async () => {

@@ -38,6 +38,8 @@ describe('parseInputFlags', () => {
     expect(parseInputFlags(['--no-dry-run'], [b])).toEqual({ 'dry-run': 'false' });
     expect(parseInputFlags(['--dry-run', 'false'], [b])).toEqual({ 'dry-run': 'false' });
     expect(parseInputFlags(['--dry-run=maybe'], [b])).toEqual({ 'dry-run': 'maybe' });
+    // A word after a switch is its value, for Inputs to refuse when it is not a boolean.
+    expect(parseInputFlags(['--dry-run', 'maybe'], [b])).toEqual({ 'dry-run': 'maybe' });
     expect(() => parseInputFlags(['--no-x'], [b])).toThrow(/^--no-x is not an input of b/);
   });
   it('hands each step only its own inputs', () => {

@@ -128,6 +128,7 @@ describe('the root pipeline', () => {
       [{ draft: 'maybe' }, 'draft: "maybe" is not a boolean. Allowed: true, false'],
       [{ concurrency: '0' }, 'concurrency: "0" is not a whole number. Allowed: a whole number >= 1'],
       [{ jobs: 'many' }, 'jobs: "many" is not allowed. Allowed: auto, or a whole number >= 1'],
+      [{ toolset: '14.4' }, /^toolset: "14\.4" is not an MSVC toolset version/],
       [{ 'arch-list': '9.0 banana' }, /^arch-list: /],
       [{}, /^token: is empty/, { GITHUB_TOKEN: '' }],
       [{}, /^GITHUB_REPOSITORY is not set/, { GITHUB_REPOSITORY: '' }],
@@ -138,7 +139,7 @@ describe('the root pipeline', () => {
       for (const [name, value] of Object.entries(env ?? {})) vi.stubEnv(name, value);
       const ctx = recordingContext();
       const inputs = {
-        steps: 'setup-cuda,build,verify,publish',
+        steps: 'setup-cuda,setup-msvc,build,verify,publish',
         'cuda-version': '13.0',
         method: 'existing',
         source: 'test/fixtures/cudapkg',
