@@ -32,6 +32,9 @@ export function usage(steps: readonly Step[], width = helpWidth()): string {
       width,
     ),
     '',
+    'examples:',
+    ...['matrix', 'build', 'run'].map((step) => `  ${EXAMPLES[step]![0]}`),
+    '',
   ].join('\n');
 }
 

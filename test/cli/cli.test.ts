@@ -98,7 +98,9 @@ describe('sagewheels CLI', () => {
     expect(publish).toContain('--token <value>  (default: $GITHUB_TOKEN or $GH_TOKEN)');
     expect(publish).toContain('--dry-run  (switch)');
     expect(publish).toContain('--checksums  (switch, on by default; --no-checksums turns it off)');
-    expect((await cli(['--help'])).out.split('\n').every((line) => line.length <= 100)).toBe(true);
+    const usage = (await cli(['--help'])).out;
+    expect(usage.split('\n').every((line) => line.length <= 100)).toBe(true);
+    expect(usage).toContain('\nexamples:\n  sagewheels matrix ');
   });
 
   it('takes a bare boolean flag as a switch and refuses a bad boolean before anything runs', async () => {
