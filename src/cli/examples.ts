@@ -2,7 +2,7 @@
 export const EXAMPLES: Record<string, readonly string[]> = {
   matrix: [
     'sagewheels matrix --torch-versions 2.9.1,2.10.0 --python-versions 3.10-3.13',
-    'sagewheels matrix --package generic --torch-versions 2.10.0 --arch-list "8.0 9.0 12.0"',
+    'sagewheels matrix --torch-versions 2.10.0 --cuda-versions 13.0 --arch-list "8.0 9.0 12.0"',
   ],
   'setup-cuda': [
     'sagewheels setup-cuda --cuda-version 13.0',
