@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { formatArchList } from '../arch/arch';
+import { formatArchList, parseArchList } from '../arch/arch';
 import type { Log } from '../core/context';
-import { inputError } from '../core/errors';
+import { ConfigurationError, inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
 import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
@@ -28,7 +28,7 @@ import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats
 import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
-import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
+import { GIB_PER_JOB, type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
 import { provideBuildRequirements, readBuildRequirements, readProjectIdentity } from './requirements';
 import { packageEnvironment, preparePackage, routedEnvironment } from './package-build';
@@ -129,7 +129,7 @@ export function torchPin(torchVersion: string): string {
 }
 
 /** Everything that can be refused without touching the network or the disk: the source, and its folder. */
-function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
+export function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
   const known = options.profile === 'auto' ? DEFAULT_PACKAGE : options.profile;
   const given = splitSubdirectory(options.source ?? '', options.subdirectory);
   const source = given.source || known.defaultSource;
@@ -167,6 +167,15 @@ function checkInputs(options: BuildOptions): { source: string; ref?: string; sub
     );
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
+  // The plan needs the toolkit; the value is checked here, on any machine and nvcc.
+  planJobs(options.jobs, { cores: 1, memoryGiB: GIB_PER_JOB }, '0');
+  if (options.archList !== 'auto') {
+    try {
+      parseArchList(options.archList);
+    } catch (error) {
+      throw error instanceof ConfigurationError ? new ConfigurationError(`arch-list: ${error.message}`) : error;
+    }
+  }
   return { source, ref: options.ref || (given.source ? undefined : known.defaultRef), subdirectory };
 }
 

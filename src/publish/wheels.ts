@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import { glob, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, inputError } from '../core/errors';
+import { readList } from '../core/list';
 import { REPORT_SCHEMA, type Report } from '../verify/report';
+import { wheelFiles } from '../wheel/files';
 import { checkWheel, patternFolder } from '../wheel/integrity';
 import { localLabel, parseWheelName } from '../wheel/name';
 
@@ -16,26 +18,9 @@ export interface LocalWheel {
   archs: string[];
 }
 
-/** `wheels` as users give it: build's JSON list of paths, or paths and globs by line or comma. */
+/** `wheels` as users give it: build's JSON list of paths, or paths, folders and globs by line or comma. */
 export function wheelPatterns(value: string): string[] {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      const list = JSON.parse(trimmed) as unknown;
-      if (Array.isArray(list) && list.every((item) => typeof item === 'string')) return list;
-    } catch {
-      // fall through to the error below
-    }
-    throw inputError(
-      'wheels',
-      `${trimmed.slice(0, 80)} is not a JSON list of paths`,
-      'Give paths or globs, one per line, or a JSON list of paths',
-    );
-  }
-  return trimmed
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  return readList(value, 'lines', 'wheels');
 }
 
 /** The files a path or glob names, sorted. */
@@ -93,9 +78,7 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
   const files: string[] = [];
   const folders = new Map<string, string>();
   for (const pattern of patterns) {
-    const found = await matchFiles(pattern, cwd);
-    if (found.length === 0)
-      throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
+    const found = await wheelFiles([pattern], cwd);
     if (!path.isAbsolute(pattern)) {
       // A relative pattern names files inside the workspace; a linked folder must not lead out of it.
       const root = await realpath(cwd);
@@ -109,8 +92,10 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
           );
       }
     }
+    const isFolder = (await stat(path.resolve(cwd, pattern)).catch(() => undefined))?.isDirectory();
+    const folder = isFolder ? path.resolve(cwd, pattern) : patternFolder(pattern, cwd);
     files.push(...found);
-    for (const file of found) if (!folders.has(file)) folders.set(file, patternFolder(pattern, cwd));
+    for (const file of found) if (!folders.has(file)) folders.set(file, folder);
   }
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
@@ -139,7 +124,7 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** "8.0;9.0 12.0" or "sm_80, sm_120a" -> a list, as given. */
-export const splitArchs = (value: string): string[] => value.split(/[\s;,]+/).filter((arch) => arch !== '');
+export const splitArchs = (value: string): string[] => readList(value, 'words', 'archs');
 
 /** What verify's report says of one wheel. */
 export interface Verified {

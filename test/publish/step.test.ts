@@ -140,13 +140,13 @@ describe('the publish step', () => {
   it('refuses bad input before any request, naming the input', async () => {
     const before = fake.requests.length;
     expect(errorMessage((await run({ wheels: 'dist/*.whl' })).error)).toBe(
-      'wheels: "dist/*.whl" matches no file. Give paths or globs of built .whl files',
+      'wheels: "dist/*.whl" matches no wheel file. Give wheel files, a folder of them, or a glob like dist/*.whl',
     );
     expect(errorMessage((await run({ concurrency: '0' })).error)).toBe(
       'concurrency: "0" is not a whole number. Allowed: a whole number >= 1',
     );
     expect(errorMessage((await run({ wheels: '["a.whl"' })).error)).toMatch(
-      /^wheels: \["a\.whl" is not a JSON list of paths/,
+      /^wheels: \["a\.whl" is not a JSON list of strings/,
     );
     expect(errorMessage((await run({ token: '' }, { ...env, GITHUB_TOKEN: '' })).error)).toMatch(/^token: is empty/);
     expect(() => new Inputs(step.spec, { tag: 'v1', wheels: 'x', 'on-conflict': 'replace' })).toThrow(
