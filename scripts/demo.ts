@@ -1,6 +1,6 @@
 // The quick start's main job: the whole pipeline (setup-cuda, setup-msvc, build, verify, publish)
 // on the small CUDA package in test/fixtures/cudapkg, with real nvcc and no GPU, publishing to a
-// GitHub release API on loopback. The release's files are then copied to .demo/release/.
+// GitHub release API on loopback. The release's files and notes are then copied to .demo/release/.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findPython } from '../src/python/interpreter';
@@ -27,6 +27,19 @@ Object.assign(process.env, {
   // Where there is no package index (CI), setuptools and wheel come from the local wheels.
   PIP_FIND_LINKS: [process.env.PIP_FIND_LINKS, offlinePipEnv().PIP_FIND_LINKS].filter(Boolean).join(' '),
 });
+// The step outputs (name=value on stdout) are kept for the lines at the end.
+const outputs: Record<string, string> = {};
+const io = {
+  out: (text: string) => {
+    for (const line of text.split('\n').filter(Boolean)) {
+      const eq = line.indexOf('=');
+      outputs[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  },
+  err: (text: string) => void process.stderr.write(text),
+  env: process.env,
+};
+const typed = '8.0 9.0 12.0';
 const { code, release } = await runToLoopbackRelease(
   {
     source: path.join(root, 'test/fixtures/cudapkg'),
@@ -35,18 +48,33 @@ const { code, release } = await runToLoopbackRelease(
     python: await anyPython(),
     torch: 'none',
     // Spaces on purpose: the fixture's setup.py, like many, splits only on ";".
-    'arch-list': '8.0 9.0 12.0',
+    'arch-list': typed,
     'compile-cache': path.join(work, 'ccache'),
     'output-dir': path.join(work, 'wheelhouse'),
     tag,
   },
   'sagewheels/cudapkg',
+  io,
+);
+console.error(
+  [
+    '',
+    `arch-list as typed:                ${typed}`,
+    `TORCH_CUDA_ARCH_LIST setup.py got: ${outputs['arch-list'] ?? '(build did not finish)'}`,
+    `GPUs the wheel runs on (verify):   ${outputs.archs ?? '(verify did not finish)'}`,
+    '(the fixture\'s setup.py splits on ";" only, as many do: typed as is, it would have built sm_80 alone)',
+  ].join('\n'),
 );
 if (release) {
   const dir = path.join(work, 'release');
   await mkdir(dir, { recursive: true });
   for (const asset of release.assets) await writeFile(path.join(dir, asset.name), asset.data);
-  console.error(`\nRelease ${tag}: ${release.assets.length} files, copied to ${path.relative(root, dir)}/`);
+  // The release notes, with the wheel table, as the release page shows them.
+  await writeFile(path.join(dir, 'RELEASE_NOTES.md'), `# ${release.name || tag}\n\n${release.body}\n`);
+  console.error(
+    `\nRelease ${tag}: ${release.assets.length} files and its notes, copied to ${path.relative(root, dir)}/`,
+  );
   for (const asset of release.assets) console.error(`  ${asset.name} (${asset.size} bytes)`);
+  console.error('  RELEASE_NOTES.md');
 }
 process.exitCode = code;

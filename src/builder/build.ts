@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { type AbiChoice, chooseAbi, describeAbi, detectAbi, type SourceAbi } from '../abi/detect';
 import { abiVersionSuffix, torchRequirement } from '../abi/promise';
-import { formatArchList } from '../arch/arch';
+import { formatArchList, parseArchList } from '../arch/arch';
 import type { Log } from '../core/context';
-import { inputError } from '../core/errors';
+import { ConfigurationError, inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { majorMinor } from '../core/version';
 import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
@@ -21,15 +21,18 @@ import {
 } from '../python/venv';
 import { snapshotReleases } from '../torch/load';
 import { torchIndexUrl, type TorchReleases } from '../torch/releases';
+import { auditwheelRepair, type RepairEngine } from '../wheel/auditwheel';
+import { identityProblem } from '../wheel/identity';
+import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
 import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
 import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
-import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
+import { GIB_PER_JOB, type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
-import { provideBuildRequirements, readBuildRequirements } from './requirements';
+import { provideBuildRequirements, readBuildRequirements, readProjectIdentity } from './requirements';
 import { packageEnvironment, preparePackage, routedEnvironment } from './package-build';
 import { fetchSource, splitSubdirectory } from './source';
 import { findToolkit } from './toolkit';
@@ -69,6 +72,10 @@ export interface BuildOptions {
   jobs: string;
   /** `auto`, `off`, or a folder. */
   compileCache: string;
+  /** Linux wheels: `auto` (the oldest manylinux that holds), `linux`, or a manylinux policy. */
+  platformTag?: string;
+  /** Linux wheels: retag by sagewheels' own check, or `auditwheel repair` (default builtin). */
+  repair?: RepairEngine;
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -129,7 +136,7 @@ export function torchPin(torchVersion: string): string {
 }
 
 /** Everything that can be refused without touching the network or the disk: the source, and its folder. */
-function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
+export function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
   const known = options.profile === 'auto' ? DEFAULT_PACKAGE : options.profile;
   const given = splitSubdirectory(options.source ?? '', options.subdirectory);
   const source = given.source || known.defaultSource;
@@ -158,7 +165,24 @@ function checkInputs(options: BuildOptions): { source: string; ref?: string; sub
       );
     }
   }
+  checkPlatformTagInput(options.platformTag ?? 'auto');
+  if (options.repair === 'auditwheel' && !which('auditwheel', options.env ?? process.env, options.platform)) {
+    throw inputError(
+      'repair',
+      'is auditwheel, but no auditwheel is on PATH',
+      'Install it (pip install auditwheel), or use builtin',
+    );
+  }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
+  // The plan needs the toolkit; the value is checked here, on any machine and nvcc.
+  planJobs(options.jobs, { cores: 1, memoryGiB: GIB_PER_JOB }, '0');
+  if (options.archList !== 'auto') {
+    try {
+      parseArchList(options.archList);
+    } catch (error) {
+      throw error instanceof ConfigurationError ? new ConfigurationError(`arch-list: ${error.message}`) : error;
+    }
+  }
   return { source, ref: options.ref || (given.source ? undefined : known.defaultRef), subdirectory };
 }
 
@@ -227,7 +251,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       path.dirname(venvExecutable(venvDir, platform)),
       ...(torchRule === 'preinstalled' ? [path.dirname(base.executable)] : []),
     ];
-    const { python, torch, includeDirs, sitePackages } = await log.group(
+    const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
       async () => {
         const venv = await createVenv(base, venvDir, { inherit: torchRule === 'preinstalled', runner: run });
@@ -254,7 +278,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         );
         const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
         if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
-        return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]! };
+        const project = await readProjectIdentity(venv.executable, source.dir, run);
+        return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]!, project };
       },
     );
 
@@ -340,7 +365,13 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     await mkdir(outputDir, { recursive: true });
     const wheels: string[] = [];
     for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
-      wheels.push(await relabelWheel(path.join(built, file), { label, requires }, outputDir));
+      const wrong = identityProblem(file, project);
+      if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join('\n'));
+      const tagRule = options.platformTag ?? 'auto';
+      const auditwheel = options.repair === 'auditwheel';
+      const platform = auditwheel ? undefined : await chooseLinuxTag(path.join(built, file), tagRule, log);
+      const wheel = await relabelWheel(path.join(built, file), { label, requires, platform }, outputDir);
+      wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
     return {

@@ -58,10 +58,11 @@ export async function readBuildRequirements(
 
 /**
  * The rule, the same offline and online: a requirement the environment meets is used; one it
- * has at another version is kept, with a warning (a build without isolation uses what is there,
- * and a runner without network could not replace it); one it lacks is installed with pip, and
- * when that fails the build goes on with a warning. torch is never installed here: the torch
- * input decides it.
+ * lacks, or has at another version, is installed with pip (a venv's own setuptools 58 must not
+ * stand in for `setuptools>=61`: it builds `UNKNOWN-0.0.0`). When pip cannot (no network, no such
+ * version), the build goes on with a warning and with what is there; build then checks that the
+ * wheel carries the project's name and version. torch is never installed here: the torch input
+ * decides it.
  */
 export async function provideBuildRequirements(
   python: string,
@@ -69,7 +70,7 @@ export async function provideBuildRequirements(
   log: Log,
   runner: ProcessRunner = runProcess,
 ): Promise<void> {
-  const missing: string[] = [];
+  const missing: BuildRequirement[] = [];
   for (const req of requirements) {
     if (req.satisfied) continue;
     if (normalizeProject(req.name) === 'torch') {
@@ -79,17 +80,11 @@ export async function provideBuildRequirements(
         );
       continue;
     }
-    if (req.installed) {
-      log.warning(
-        `build requirement ${req.requirement}: ${req.name} ${req.installed} is installed and is used as it is`,
-      );
-    } else {
-      missing.push(req.requirement);
-    }
+    missing.push(req);
   }
   // One at a time, so one that cannot be had (offline, unknown) does not keep the others out.
-  for (const requirement of missing) {
-    log.info(`installing build requirement ${requirement}`);
+  for (const { requirement, name, installed } of missing) {
+    log.info(`installing build requirement ${requirement}${installed ? ` (the venv has ${name} ${installed})` : ''}`);
     // Few retries: on a runner without network each one only delays the build.
     const result = await runner(python, [
       '-m',
@@ -107,7 +102,39 @@ export async function provideBuildRequirements(
           .filter((line) => /error/i.test(line))
           .pop()
           ?.trim() ?? `pip exited with ${result.code}`;
-      log.warning(`could not install build requirement ${requirement} (${why}); building without it`);
+      log.warning(
+        `could not install build requirement ${requirement} (${why}); ${installed ? `building with ${name} ${installed} as it is` : 'building without it'}`,
+      );
     }
   }
+}
+
+/** What pyproject.toml's [project] says the wheel must be called: name, and version unless dynamic. */
+export interface ProjectIdentity {
+  name?: string;
+  version?: string;
+}
+
+const IDENTITY_PROBE = String.raw`
+import json, os, sys
+try:
+    import tomllib
+except ImportError:
+    from pip._vendor import tomli as tomllib
+out = {}
+pyproject = os.path.join(sys.argv[1], "pyproject.toml")
+if os.path.exists(pyproject):
+    with open(pyproject, "rb") as f:
+        project = tomllib.load(f).get("project", {})
+    out = {k: project[k] for k in ("name", "version") if isinstance(project.get(k), str)}
+print(json.dumps(out))
+`;
+
+export async function readProjectIdentity(
+  python: string,
+  sourceDir: string,
+  runner: ProcessRunner = runProcess,
+): Promise<ProjectIdentity> {
+  const result = await runChecked(python, ['-c', IDENTITY_PROBE, sourceDir], {}, runner);
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as ProjectIdentity;
 }

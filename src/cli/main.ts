@@ -4,8 +4,10 @@ import path from 'node:path';
 import { inputsFor, parseInputFlags } from '../core/args';
 import { consoleContext } from '../core/console';
 import { ConfigurationError, errorMessage, StepFailed } from '../core/errors';
-import { Inputs, type Step, type StepSpec } from '../core/step';
+import { debugWanted, routeActionsDebug } from '../core/debug-lines';
+import { Inputs, type Step } from '../core/step';
 import { summaryText } from '../core/summary';
+import { stepHelp, usage } from './help';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -18,31 +20,6 @@ const defaultIo: CliIo = {
   err: (text) => void process.stderr.write(text),
   env: process.env,
 };
-
-function usage(steps: readonly Step[]): string {
-  const width = Math.max(...steps.map((s) => s.spec.name.length));
-  return [
-    'usage: sagewheels <step> [--<input> <value> ...]',
-    '       sagewheels <step> --help',
-    '',
-    'steps:',
-    ...steps.map((s) => `  ${s.spec.name.padEnd(width)}  ${s.spec.title}`),
-    '',
-  ].join('\n');
-}
-
-function stepHelp(spec: StepSpec): string {
-  const rows = Object.entries(spec.inputs).map(([name, input]) => [
-    `--${name}`,
-    input.required ? '(required)' : (input.default ?? ''),
-    input.description,
-  ]);
-  const outputs = Object.entries(spec.outputs).map(([name, output]) => [name, output.description]);
-  return `sagewheels ${spec.name}: ${spec.description}\n\n${summaryText([
-    { kind: 'table', header: ['input', 'default', 'description'], rows },
-    { kind: 'table', header: ['output', 'description'], rows: outputs },
-  ])}`;
-}
 
 /** `sagewheels <step> --<input> value`: the same step function the action runs, in a terminal. */
 export async function runCli(argv: readonly string[], steps: readonly Step[], io: CliIo = defaultIo): Promise<number> {
@@ -65,10 +42,10 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   io.env.RUNNER_TEMP ??= path.join(tmpdir(), 'sagewheels');
   mkdirSync(io.env.RUNNER_TEMP, { recursive: true });
 
-  const ctx = consoleContext({
-    write: io.err,
-    verbose: io.env.SAGEWHEELS_DEBUG === '1' || io.env.SAGEWHEELS_VERBOSE === '1',
-  });
+  const verbose = debugWanted(io.env);
+  const ctx = consoleContext({ write: io.err, verbose });
+  // The libraries' own ::debug:: lines join the log's debug lines: shown only when verbose.
+  const restoreStdout = routeActionsDebug((message) => ctx.log.debug(message));
   try {
     const values = inputsFor(step.spec, parseInputFlags(rest, [step.spec]));
     const inputs = new Inputs(step.spec, values, io.env);
@@ -80,14 +57,12 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   } catch (error) {
     finish(ctx.summary, error instanceof StepFailed ? error.outputs : {});
     io.err(`error: ${errorMessage(error)}\n`);
-    if (
-      !(error instanceof ConfigurationError || error instanceof StepFailed) &&
-      error instanceof Error &&
-      io.env.SAGEWHEELS_DEBUG === '1'
-    ) {
+    if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && verbose) {
       io.err(`${error.stack}\n`);
     }
     return 1;
+  } finally {
+    restoreStdout();
   }
 
   function finish(summary: typeof ctx.summary, outputs: Record<string, string>) {

@@ -1,10 +1,27 @@
-import * as core from '@actions/core';
+import * as bundledCore from '@actions/core';
 import type { Context } from './context';
 import { ConfigurationError, errorMessage, StepFailed } from './errors';
 import { Inputs, type Step } from './step';
 import { summaryMarkdown } from './summary';
 
-export function actionContext(): Context {
+export type Core = typeof bundledCore;
+
+/**
+ * @actions/core as this process should use it: an installed copy beside the action first, else
+ * the one bundled into dist/. @github/local-action replaces the installed copy (node_modules) to
+ * show a step's outputs; the bundled copy would bypass it. A runner has no node_modules beside dist/.
+ */
+export async function actionsCore(): Promise<Core> {
+  // A variable specifier, so that esbuild leaves the import to run time.
+  const specifier = '@actions/core';
+  try {
+    return (await import(specifier)) as Core;
+  } catch {
+    return bundledCore;
+  }
+}
+
+export function actionContext(core: Core = bundledCore): Context {
   return {
     log: {
       info: (message) => core.info(message),
@@ -23,8 +40,11 @@ export function actionContext(): Context {
 }
 
 /** The whole of a step's action entry: inputs from the runner, outputs and summary back to it. */
-export async function runAction<I extends string, O extends string>(step: Step<I, O>): Promise<void> {
-  const ctx = actionContext();
+export async function runAction<I extends string, O extends string>(
+  step: Step<I, O>,
+  core: Core = bundledCore,
+): Promise<void> {
+  const ctx = actionContext(core);
   try {
     const raw: Record<string, string> = {};
     for (const [name, spec] of Object.entries<{ secret?: boolean }>(step.spec.inputs)) {

@@ -1,9 +1,13 @@
 import { ConfigurationError } from './errors';
-import type { StepSpec } from './step';
+import { type InputSpec, inputType, type StepSpec } from './step';
 
-/** `--name value` and `--name=value` pairs, checked against the inputs the specs know. */
+/**
+ * `--name value` and `--name=value` pairs, checked against the inputs the specs know. A boolean
+ * input is a switch: `--dry-run` alone is true, `--no-dry-run` false, `--dry-run false` as given.
+ */
 export function parseInputFlags(argv: readonly string[], specs: readonly StepSpec[]): Record<string, string> {
-  const known = new Set(specs.flatMap((spec) => Object.keys(spec.inputs)));
+  const known = new Map<string, InputSpec>(specs.flatMap((spec) => Object.entries<InputSpec>(spec.inputs)));
+  const isSwitch = (name: string) => known.has(name) && inputType(known.get(name)!) === 'boolean';
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -11,12 +15,20 @@ export function parseInputFlags(argv: readonly string[], specs: readonly StepSpe
       throw new ConfigurationError(`"${arg}" is not a flag: inputs are given as --<input> <value>`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (eq < 0 && name.startsWith('no-') && isSwitch(name.slice(3))) {
+      values[name.slice(3)] = 'false';
+      continue;
+    }
     if (!known.has(name)) {
       throw new ConfigurationError(
-        `--${name} is not an input of ${specs.map((s) => s.name).join(', ')}. Inputs: ${[...known].join(', ')}`,
+        `--${name} is not an input of ${specs.map((s) => s.name).join(', ')}. Inputs: ${[...known.keys()].join(', ')}`,
       );
     }
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    // Steps take no positional words: one after a switch is its value (and refused if not a boolean).
+    else if (isSwitch(name)) value = argv[i + 1] === undefined || argv[i + 1]!.startsWith('--') ? 'true' : argv[++i];
+    else value = argv[++i];
     if (value === undefined) throw new ConfigurationError(`--${name} needs a value`);
     values[name] = value;
   }

@@ -1,5 +1,6 @@
 import type { Context } from './context';
 import { inputError } from './errors';
+import { type ListSeparators, readList } from './list';
 
 export interface InputSpec {
   description: string;
@@ -9,6 +10,13 @@ export interface InputSpec {
   choices?: readonly string[];
   /** Masked in logs and never echoed (tokens). */
   secret?: boolean;
+  /**
+   * What the value must be, checked with every other input before the step (or the pipeline's
+   * first step) runs: a boolean (implied by a default of true or false; a switch in the CLI), or a
+   * whole number of at least `min`.
+   */
+  type?: 'boolean' | 'integer';
+  min?: number;
 }
 
 export interface OutputSpec {
@@ -26,6 +34,12 @@ export interface StepSpec<I extends string = string, O extends string = string> 
 
 export interface Step<I extends string = string, O extends string = string> {
   spec: StepSpec<I, O>;
+  /**
+   * What the step refuses without touching the network, the disk or a process, for the pipeline
+   * to ask of every chosen step before the first one runs. An input that an earlier step will
+   * give reads as empty here.
+   */
+  check?(inputs: Inputs<I>): void;
   run(inputs: Inputs<I>, ctx: Context): Promise<Record<O, string>>;
 }
 
@@ -49,14 +63,24 @@ function resolveDefault(value: string | undefined, env: NodeJS.ProcessEnv): stri
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
+/** The type an input declares, or boolean where its default is true or false. */
+export function inputType(input: InputSpec): InputSpec['type'] {
+  return input.type ?? (input.default && [...TRUE, ...FALSE].includes(input.default) ? 'boolean' : undefined);
+}
+
 /** Raw input strings with the spec's defaults applied, and typed readers that name the input at fault. */
 export class Inputs<I extends string> {
   private readonly values: Record<string, string>;
 
+  /**
+   * `later`: inputs an earlier step of the pipeline will give; they count as given and read as
+   * empty until then.
+   */
   constructor(
     readonly spec: StepSpec<I, string>,
     raw: Partial<Record<string, string>>,
     env: NodeJS.ProcessEnv = process.env,
+    later: readonly string[] = [],
   ) {
     for (const name of Object.keys(raw)) {
       if (!(name in spec.inputs)) {
@@ -66,7 +90,12 @@ export class Inputs<I extends string> {
     this.values = {};
     for (const [name, input] of Object.entries<(typeof spec.inputs)[I]>(spec.inputs)) {
       const given = (raw[name] ?? '').trim();
-      const value = given === '' ? resolveDefault(input.default, env) : given;
+      // A runner evaluates expressions; @github/local-action hands action.yml's default over as written.
+      const value = given === '' || given === input.default ? resolveDefault(input.default, env) : given;
+      if (later.includes(name)) {
+        this.values[name] = '';
+        continue;
+      }
       if (input.required && value === '') {
         throw inputError(name, 'is required and was not given', input.description);
       }
@@ -74,6 +103,8 @@ export class Inputs<I extends string> {
         throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(', ')}`);
       }
       this.values[name] = value;
+      if (inputType(input) === 'boolean') this.boolean(name as I);
+      if (inputType(input) === 'integer') this.integer(name as I, input.min);
     }
   }
 
@@ -99,15 +130,12 @@ export class Inputs<I extends string> {
     throw inputError(name, `"${value}" is not a boolean`, 'Allowed: true, false');
   }
 
-  /** Items separated by newlines or commas, blanks dropped. */
-  list(name: I): string[] {
-    return this.string(name)
-      .split(/[\n,]/)
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
+  /** A list input, read by readList: a JSON list, or items by line or comma ('words': also spaces and ;). */
+  list(name: I, separators: ListSeparators = 'lines'): string[] {
+    return readList(this.string(name), separators, name);
   }
 
-  integer(name: I, min = 0): number {
+  integer(name: I, min = this.spec.inputs[name].min ?? 0): number {
     const value = this.string(name);
     const parsed = Number(value);
     if (!/^-?\d+$/.test(value) || parsed < min) {

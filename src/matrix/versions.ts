@@ -1,3 +1,4 @@
+import { readList } from '../core/list';
 import { inputError } from '../core/errors';
 import { compareVersions, majorMinor } from '../core/version';
 import { comparePythons } from '../torch/releases';
@@ -9,7 +10,7 @@ export type VersionItem = { version: string } | { from: string; to: string };
 export type VersionSelection = 'auto' | readonly VersionItem[];
 
 /** Items separated by commas, semicolons, spaces or newlines. */
-export const splitList = (text: string): string[] => text.split(/[\s,;]+/).filter((item) => item !== '');
+export const splitList = (text: string): string[] => readList(text, 'words');
 
 export function parseVersionSelection(input: string, text: string, version: RegExp, example: string): VersionSelection {
   if (text.trim() === 'auto') return 'auto';

@@ -31,6 +31,8 @@ function mergeInputs(steps: readonly Step[]): Record<string, InputSpec> {
         ...(defaults.size === 1 && input.default !== undefined && !wired ? { default: input.default } : {}),
         ...(sharing.some((s) => s.choices) && defaults.size === 1 ? { choices: input.choices } : {}),
         ...(sharing.some((s) => s.secret) ? { secret: true } : {}),
+        ...(input.type ? { type: input.type } : {}),
+        ...(input.min !== undefined ? { min: input.min } : {}),
       };
     }
   }
@@ -75,12 +77,11 @@ export function pipelineStep(steps: readonly Step[]) {
             (inputs.string(w.input) === '' || inputs.string(w.input) === w.auto),
         );
 
-      // Every selected step's inputs are checked before the first one runs; wired ones get a stand-in.
+      // Every chosen step's inputs are checked before the first one runs; a wired one counts as given.
       for (const step of selected) {
-        new Inputs(step.spec, {
-          ...given(step),
-          ...Object.fromEntries(wiredFor(step).map((w) => [w.input, `<${w.from} ${w.output}>`])),
-        });
+        const later = wiredFor(step).map((w) => w.input);
+        const checked = new Inputs(step.spec, given(step), process.env, later);
+        step.check?.(checked);
       }
 
       const outputs: Record<string, string> = {};

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { glob, lstat, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { inputError } from '../core/errors';
+import { errorMessage, inputError } from '../core/errors';
+import { readList } from '../core/list';
 import { REPORT_SCHEMA, type Report } from '../verify/report';
+import { wheelFiles } from '../wheel/files';
+import { checkWheel, patternFolder } from '../wheel/integrity';
 import { localLabel, parseWheelName } from '../wheel/name';
 
 export interface LocalWheel {
@@ -15,26 +18,9 @@ export interface LocalWheel {
   archs: string[];
 }
 
-/** `wheels` as users give it: build's JSON list of paths, or paths and globs by line or comma. */
+/** `wheels` as users give it: build's JSON list of paths, or paths, folders and globs by line or comma. */
 export function wheelPatterns(value: string): string[] {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      const list = JSON.parse(trimmed) as unknown;
-      if (Array.isArray(list) && list.every((item) => typeof item === 'string')) return list;
-    } catch {
-      // fall through to the error below
-    }
-    throw inputError(
-      'wheels',
-      `${trimmed.slice(0, 80)} is not a JSON list of paths`,
-      'Give paths or globs, one per line, or a JSON list of paths',
-    );
-  }
-  return trimmed
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  return readList(value, 'lines', 'wheels');
 }
 
 /** The files a path or glob names, sorted. */
@@ -84,18 +70,15 @@ async function acceptWheel(file: string): Promise<LocalWheel> {
       'Wheel names use letters, digits and . _ + -',
     );
   }
-  // The one place where publish opens each wheel: the shared integrity check of src/wheel/
-  // (zip whole, RECORD hashes, name and version as METADATA says) belongs here.
   return { path: file, name, size: info.size, archs: [] };
 }
 
-/** Every wheel the patterns name, each checked by acceptWheel; refused before any request. */
+/** Every wheel the patterns name, each checked (acceptWheel, then the integrity check of src/wheel/) before any request. */
 export async function findWheels(patterns: readonly string[], cwd: string): Promise<LocalWheel[]> {
   const files: string[] = [];
+  const folders = new Map<string, string>();
   for (const pattern of patterns) {
-    const found = await matchFiles(pattern, cwd);
-    if (found.length === 0)
-      throw inputError('wheels', `"${pattern}" matches no file`, 'Give paths or globs of built .whl files');
+    const found = await wheelFiles([pattern], cwd);
     if (!path.isAbsolute(pattern)) {
       // A relative pattern names files inside the workspace; a linked folder must not lead out of it.
       const root = await realpath(cwd);
@@ -109,7 +92,10 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
           );
       }
     }
+    const isFolder = (await stat(path.resolve(cwd, pattern)).catch(() => undefined))?.isDirectory();
+    const folder = isFolder ? path.resolve(cwd, pattern) : patternFolder(pattern, cwd);
     files.push(...found);
+    for (const file of found) if (!folders.has(file)) folders.set(file, folder);
   }
   const wheels = new Map<string, LocalWheel>();
   for (const file of new Set(files)) {
@@ -121,6 +107,11 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
         `two files are named ${wheel.name} (${other.path}, ${file})`,
         'Each asset name can be published once',
       );
+    try {
+      await checkWheel(file, { within: [folders.get(file)!] });
+    } catch (error) {
+      throw inputError('wheels', errorMessage(error), 'Publish only whole wheels, as build wrote them');
+    }
     wheels.set(wheel.name, wheel);
   }
   return [...wheels.values()];
@@ -133,7 +124,7 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** "8.0;9.0 12.0" or "sm_80, sm_120a" -> a list, as given. */
-export const splitArchs = (value: string): string[] => value.split(/[\s;,]+/).filter((arch) => arch !== '');
+export const splitArchs = (value: string): string[] => readList(value, 'words', 'archs');
 
 /** What verify's report says of one wheel. */
 export interface Verified {

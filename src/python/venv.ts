@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigurationError } from '../core/errors';
+import { ConfigurationError, inputError } from '../core/errors';
 import { runChecked, runProcess, type ProcessRunner } from '../core/exec';
 import { torchIndexUrl } from '../torch/releases';
 import { inspectPython, type PythonInfo } from './interpreter';
@@ -38,13 +38,25 @@ export interface TorchInfo {
   cuda?: string;
 }
 
-/** The torch a venv imports, or undefined when it has none. */
-export async function torchInfo(python: string, runner: ProcessRunner = runProcess): Promise<TorchInfo | undefined> {
+/** What `import torch` gives in this interpreter: its version and CUDA, or the interpreter's last error line. */
+export async function importTorch(
+  python: string,
+  runner: ProcessRunner = runProcess,
+): Promise<{ info: TorchInfo } | { error: string }> {
   const probe = 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda}))';
   const result = await runner(python, ['-c', probe]);
-  if (result.code !== 0) return undefined;
+  if (result.code !== 0) {
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim());
+    return { error: lines.filter(Boolean).pop() ?? `exit code ${result.code}` };
+  }
   const info = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { version: string; cuda: string | null };
-  return { version: info.version, cuda: info.cuda ?? undefined };
+  return { info: { version: info.version, cuda: info.cuda ?? undefined } };
+}
+
+/** The torch a venv imports, or undefined when it has none. */
+export async function torchInfo(python: string, runner: ProcessRunner = runProcess): Promise<TorchInfo | undefined> {
+  const result = await importTorch(python, runner);
+  return 'info' in result ? result.info : undefined;
 }
 
 /**
@@ -63,15 +75,24 @@ export async function provideTorch(
     const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
     await runChecked(python, ['-m', 'pip', 'install', `torch==${want.version}`, '--index-url', indexUrl], {}, runner);
   }
-  const info = await torchInfo(python, runner);
-  if (!info) {
-    throw new ConfigurationError(
-      rule === 'preinstalled'
-        ? 'torch: "preinstalled" but the interpreter has no importable torch. Use torch: install with torch-version, or an interpreter that has torch'
-        : `torch: torch==${want.version} was installed but does not import`,
-    );
+  const result = await importTorch(python, runner);
+  if ('error' in result) {
+    if (rule === 'install')
+      throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
+    // No torch at all, or a torch that fails for another reason (a missing dependency): say which.
+    throw /No module named '?torch'?$/.test(result.error)
+      ? inputError(
+          'torch',
+          `"preinstalled" but ${python} has no torch (${result.error})`,
+          'Use torch: install with torch-version, or an interpreter that has torch',
+        )
+      : inputError(
+          'torch',
+          `"preinstalled" but import torch fails in ${python}: ${result.error}`,
+          "Fix that interpreter's packages, or use torch: install with torch-version",
+        );
   }
-  return info;
+  return result.info;
 }
 
 /**

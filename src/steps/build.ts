@@ -1,17 +1,46 @@
 import { ABI_CHOICES, type AbiChoice, describeAbi } from '../abi/detect';
 import path from 'node:path';
-import { BuildFailure, buildWheel, formatObjectTimes, sizeMiB } from '../builder/build';
+import { BuildFailure, type BuildOptions, buildWheel, checkInputs, formatObjectTimes, sizeMiB } from '../builder/build';
 import type { CacheStats } from '../builder/cache';
-import { defineStep } from '../core/step';
+import { defineStep, type Inputs } from '../core/step';
 import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
 import { PYTORCH_INDEX } from '../torch/releases';
+import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
+import { PLATFORM_TAGS } from '../wheel/manylinux';
 
 const cacheCell = (stats: CacheStats | undefined): string =>
   stats
     ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}`
     : 'uncached';
+
+const buildOptions = (inputs: Inputs<string>, releases?: BuildOptions['releases']): BuildOptions => {
+  const input = inputs.string('package');
+  const mirror = inputs.optional('torch-mirror-url');
+  return {
+    profile: input === 'auto' ? 'auto' : packageProfile(input),
+    source: inputs.optional('source'),
+    ref: inputs.optional('ref'),
+    subdirectory: inputs.optional('subdirectory'),
+    cutlass: inputs.optional('cutlass'),
+    python: inputs.string('python'),
+    torch: inputs.choice<TorchRule>('torch'),
+    torchVersion: inputs.optional('torch-version'),
+    torchIndexUrl: inputs.optional('torch-index-url'),
+    torchMirrorUrl: mirror === 'snapshot' ? undefined : mirror,
+    releases,
+    cudaVersion: inputs.optional('cuda-version'),
+    archList: inputs.string('arch-list'),
+    versionSuffix: inputs.string('version-suffix'),
+    abi: inputs.choice<AbiChoice>('abi'),
+    jobs: inputs.string('jobs'),
+    compileCache: inputs.string('compile-cache'),
+    outputDir: inputs.string('output-dir'),
+    platformTag: inputs.string('platform-tag'),
+    repair: inputs.choice<RepairEngine>('repair'),
+  };
+};
 
 export const step = defineStep({
   spec: {
@@ -90,6 +119,18 @@ export const step = defineStep({
         default: 'auto',
       },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
+      'platform-tag': {
+        description:
+          "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
+        default: 'auto',
+        choices: PLATFORM_TAGS,
+      },
+      repair: {
+        description:
+          "Linux wheels: builtin (retag by sagewheels' own check of the ELF files, no network) or auditwheel (auditwheel repair on the runner, excluding libtorch*, libc10*, libcu*, libnv*, libpython*; bundles any other library)",
+        default: 'builtin',
+        choices: REPAIR_ENGINES,
+      },
     },
     outputs: {
       wheels: { description: "JSON list of the built wheels' paths" },
@@ -101,42 +142,19 @@ export const step = defineStep({
       package: { description: 'The package built (what package: auto resolved to)' },
     },
   },
+  check: (inputs) => void checkInputs(buildOptions(inputs)),
   async run(inputs, ctx) {
-    const input = inputs.string('package');
-    const profile = input === 'auto' ? 'auto' : packageProfile(input);
-    const packageName = profile === 'auto' ? 'auto' : profile.name;
-    const torchRule = inputs.choice<TorchRule>('torch');
-    const mirror = inputs.optional('torch-mirror-url');
-    const options = releasesOptions(
-      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: mirror },
+    const releasesFrom = releasesOptions(
+      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
       process.env,
       ctx.log,
     );
     let loaded: Awaited<ReturnType<typeof loadTorchReleases>> | undefined;
+    const options = buildOptions(inputs, async () => (loaded = await loadTorchReleases(releasesFrom)).releases);
+    const profile = options.profile;
+    const packageName = profile === 'auto' ? 'auto' : profile.name;
     try {
-      const result = await buildWheel(
-        {
-          profile,
-          source: inputs.optional('source'),
-          ref: inputs.optional('ref'),
-          subdirectory: inputs.optional('subdirectory'),
-          cutlass: inputs.optional('cutlass'),
-          python: inputs.string('python'),
-          torch: torchRule,
-          torchVersion: inputs.optional('torch-version'),
-          torchIndexUrl: inputs.optional('torch-index-url'),
-          torchMirrorUrl: mirror === 'snapshot' ? undefined : mirror,
-          releases: async () => (loaded = await loadTorchReleases(options)).releases,
-          cudaVersion: inputs.optional('cuda-version'),
-          archList: inputs.string('arch-list'),
-          versionSuffix: inputs.string('version-suffix'),
-          abi: inputs.choice<AbiChoice>('abi'),
-          jobs: inputs.string('jobs'),
-          compileCache: inputs.string('compile-cache'),
-          outputDir: inputs.string('output-dir'),
-        },
-        ctx.log,
-      );
+      const result = await buildWheel(options, ctx.log);
       const seconds = Math.round(result.seconds);
       ctx.summary.push(
         { kind: 'heading', text: `build: ${result.package}` },

@@ -94,11 +94,18 @@ const spec = {
       description:
         "The matrix the wheels were built from (matrix's `matrix` output): combinations with no wheel here are listed in the release notes as missing, with the reason.",
     },
-    concurrency: { description: 'Uploads at once; GitHub advises against many concurrent requests.', default: '4' },
+    concurrency: {
+      description: 'Uploads at once; GitHub advises against many concurrent requests.',
+      default: '4',
+      type: 'integer',
+      min: 1,
+    },
     'rate-limit-wait': {
       description:
         "Longest wait, in seconds, for GitHub's API rate limit to let requests through; a longer one fails the step with the time it resets.",
       default: '300',
+      type: 'integer',
+      min: 0,
     },
     'hf-repo': { description: 'Hub repository (target huggingface) as owner/name; created when missing.' },
     'hf-repo-type': { description: 'Kind of the Hub repository.', default: 'model', choices: ['model', 'dataset'] },
@@ -211,16 +218,8 @@ async function publishToGitHub(
   secondMs: number,
 ): Promise<PublishResult> {
   const token = inputs.string('token');
-  if (token === '')
-    throw inputError(
-      'token',
-      'is empty',
-      'Give a token that may write releases (contents: write); the default is the workflow token',
-    );
   ctx.env.secret(token);
   const tag = inputs.string('tag');
-  if (tag === '')
-    throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
   const repo = repoFromEnv(env);
   const releaser = new GitHubReleaser({
     token,
@@ -364,6 +363,7 @@ async function runHub(
 
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
+  checkPublish(inputs, env);
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
   const targets = parseTargets(inputs.string('target'));
   const hub = targets.includes('huggingface') ? hubTarget(inputs, ctx, env) : undefined;
@@ -390,4 +390,31 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
   };
 }
 
-export const step = defineStep({ spec, run: (inputs, ctx) => runPublish(inputs, ctx, process.env) });
+/** What publish refuses before any request: a target's token, tag, repository and Hub inputs. */
+function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv): void {
+  const targets = parseTargets(inputs.string('target'));
+  if (targets.includes('github-release')) {
+    if (inputs.string('token') === '')
+      throw inputError(
+        'token',
+        'is empty',
+        'Give a token that may write releases (contents: write); the default is the workflow token',
+      );
+    if (inputs.string('tag') === '')
+      throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
+    repoFromEnv(env);
+  }
+  if (targets.includes('huggingface')) {
+    checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? ''));
+    parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type'));
+    parseRevision(inputs.string('hf-revision'));
+    parseFolder(inputs.string('hf-path'));
+    parseEndpoint(inputs.string('hf-endpoint'));
+  }
+}
+
+export const step = defineStep({
+  spec,
+  check: (inputs) => checkPublish(inputs, process.env),
+  run: (inputs, ctx) => runPublish(inputs, ctx, process.env),
+});

@@ -1,8 +1,17 @@
 import { runProcess } from '../core/exec';
-import { defineStep } from '../core/step';
+import { defineStep, type Inputs } from '../core/step';
 import { applyEnvChanges } from '../msvc/environment';
 import { nodeDirReader } from '../msvc/installs';
 import { parseMsvcInputs, setupMsvc, summaryBlocks } from '../msvc/setup';
+
+const msvcOptions = (inputs: Inputs<string>) =>
+  parseMsvcInputs({
+    arch: inputs.string('arch'),
+    vsVersion: inputs.string('vs-version'),
+    toolset: inputs.optional('toolset'),
+    cudaVersion: inputs.optional('cuda-version'),
+    allowUnsupportedCompiler: inputs.boolean('allow-unsupported-compiler'),
+  });
 
 export const step = defineStep({
   spec: {
@@ -41,14 +50,9 @@ export const step = defineStep({
       'msc-ver': { description: '_MSC_VER of its compiler, e.g. 1944 (empty off Windows)' },
     },
   },
+  check: (inputs) => void msvcOptions(inputs),
   async run(inputs, ctx) {
-    const options = parseMsvcInputs({
-      arch: inputs.string('arch'),
-      vsVersion: inputs.string('vs-version'),
-      toolset: inputs.optional('toolset'),
-      cudaVersion: inputs.optional('cuda-version'),
-      allowUnsupportedCompiler: inputs.boolean('allow-unsupported-compiler'),
-    });
+    const options = msvcOptions(inputs);
     if (process.platform !== 'win32') {
       ctx.log.notice(
         `setup-msvc: MSVC is for Windows runners; nothing to do on ${process.platform}, and the environment is unchanged`,

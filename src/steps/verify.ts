@@ -11,6 +11,14 @@ import { summaryBlocks } from '../verify/report';
 import { findWheels, type RuntimeTest } from '../verify/plan';
 import { verifyWheels } from '../verify/verify';
 
+function requestedArchs(text: string): Arch[] {
+  try {
+    return parseArchList(text);
+  } catch (error) {
+    throw inputError('arch-list', errorMessage(error), 'Give the GPU archs the wheels claim, like 8.0;8.9;9.0;12.0');
+  }
+}
+
 export const step = defineStep({
   spec: {
     name: 'verify',
@@ -77,15 +85,16 @@ export const step = defineStep({
       },
     },
   },
+  // arch-list is empty here when build will give it.
+  check: (inputs) => {
+    if (inputs.string('arch-list')) requestedArchs(inputs.string('arch-list'));
+    parseTestVersions('test-pythons', inputs.list('test-pythons'));
+    parseTestVersions('test-torches', inputs.list('test-torches'));
+  },
   run: async (inputs, ctx) => {
     const input = inputs.string('package');
     const profile = input === 'auto' ? 'auto' : packageProfile(input);
-    let requested: Arch[];
-    try {
-      requested = parseArchList(inputs.string('arch-list'));
-    } catch (error) {
-      throw inputError('arch-list', errorMessage(error), 'Give the GPU archs the wheels claim, like 8.0;8.9;9.0;12.0');
-    }
+    const requested = requestedArchs(inputs.string('arch-list'));
     const testPythons = parseTestVersions('test-pythons', inputs.list('test-pythons'));
     const testTorches = parseTestVersions('test-torches', inputs.list('test-torches'));
     const wheels = await findWheels(inputs.string('wheels'));

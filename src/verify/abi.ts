@@ -9,7 +9,6 @@ import { majorMinor } from '../core/version';
 import { findPython, type PythonInfo } from '../python/interpreter';
 import { localLabel, type WheelName } from '../wheel/name';
 import { prepareEnvironment, runProbe, type TorchWanted } from './environment';
-import { readElfNeeds } from './links';
 import { IMPORT_PROBE } from './probes';
 import type { ExtensionFile } from './wheel';
 
@@ -39,12 +38,10 @@ export function claimedAbi(name: WheelName): SourceAbi {
 export function symbolProblems(modules: readonly ExtensionFile[], abi: SourceAbi): string[] {
   if (!abi.limited && !abi.stable) return [];
   return modules.flatMap((ext) => {
-    if (ext.data.readUInt32BE(0) !== 0x7f454c46) return []; // PE imports are not read yet
-    try {
-      return abiSymbolProblems(ext.path, readElfNeeds(ext.data), abi);
-    } catch (error) {
-      return [`${ext.path}: its dynamic symbols cannot be read: ${errorMessage(error)}`];
-    }
+    const elf = ext.binary?.elf;
+    // PE imports are not read yet; an ELF too large to read is already a problem of its own.
+    if (!elf || elf.unread) return [];
+    return abiSymbolProblems(ext.path, { needed: elf.needed, undefined: elf.undefinedSymbols ?? [] }, abi);
   });
 }
 

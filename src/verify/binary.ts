@@ -50,7 +50,17 @@ function slice(data: Buffer, section: Section): Buffer {
   return data.subarray(section.offset, section.offset + section.size);
 }
 
+interface ElfSection extends Section {
+  type: number;
+  link: number;
+}
+
 function elfSections(data: Buffer): Section[] {
+  const SHT_NOBITS = 8;
+  return elfSectionTable(data).filter((h) => h.type !== SHT_NOBITS);
+}
+
+function elfSectionTable(data: Buffer): ElfSection[] {
   const is64 = data[4] === 2;
   if (data[5] !== 1) throw new Error('big-endian ELF files are not supported');
   const word = (at: number) => (is64 ? Number(data.readBigUInt64LE(at)) : data.readUInt32LE(at));
@@ -77,10 +87,87 @@ function elfSections(data: Buffer): Section[] {
   const headers = Array.from({ length: shnum }, (_, i) => header(i));
   const names = headers[shstrndx];
   if (!names) throw new Error('the ELF file has no section name table');
-  const SHT_NOBITS = 8;
-  return headers
-    .filter((h) => h.type !== SHT_NOBITS)
-    .map((h) => ({ name: cString(data, names.offset + h.name), offset: h.offset, size: h.size }));
+  return headers.map((h) => ({ ...h, name: cString(data, names.offset + h.name) }));
+}
+
+/** What an ELF shared object asks of the system that loads it. */
+export interface ElfNeeds {
+  /** e_machine by name: x86_64, aarch64, or the number. */
+  machine: string;
+  /** DT_NEEDED: the libraries the loader must find. */
+  needed: string[];
+  /** Symbol versions needed (.gnu.version_r), by the library that must define them: GLIBC_2.34 from libc.so.6. */
+  versions: { library: string; version: string }[];
+  /** Names of the undefined dynamic symbols (.dynsym entries in no section): what the loader must bind. */
+  undefinedSymbols?: string[];
+}
+
+const MACHINES: Record<number, string> = { 62: 'x86_64', 183: 'aarch64', 3: 'i686' };
+
+/** DT_NEEDED and the needed symbol versions of an ELF file, from its section table. */
+export function readElfNeeds(data: Buffer): ElfNeeds {
+  if (data.length < 64 || data.readUInt32BE(0) !== 0x7f454c46) throw new Error('not an ELF file');
+  const is64 = data[4] === 2;
+  const sections = elfSectionTable(data);
+  const machineNumber = data.readUInt16LE(18);
+  const undefinedSymbols: string[] = [];
+  const needs: ElfNeeds = {
+    machine: MACHINES[machineNumber] ?? String(machineNumber),
+    needed: [],
+    versions: [],
+    undefinedSymbols,
+  };
+  const SHT_DYNAMIC = 6;
+  const SHT_GNU_VERNEED = 0x6ffffffe;
+  const DT_NEEDED = 1;
+  const stringsOf = (section: ElfSection) => {
+    const table = sections[section.link];
+    if (!table) throw new Error(`${section.name} links to no string table`);
+    slice(data, table);
+    return (offset: number) => cString(data, table.offset + offset);
+  };
+  for (const dynamic of sections.filter((s) => s.type === SHT_DYNAMIC)) {
+    const bytes = slice(data, dynamic);
+    const str = stringsOf(dynamic);
+    const size = is64 ? 16 : 8;
+    for (let at = 0; at + size <= bytes.length; at += size) {
+      const tag = is64 ? Number(bytes.readBigInt64LE(at)) : bytes.readInt32LE(at);
+      if (tag === 0) break;
+      if (tag === DT_NEEDED)
+        needs.needed.push(str(is64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4)));
+    }
+  }
+  // Elf_Verneed and Elf_Vernaux are 16 bytes in both classes; each links to the next by offset.
+  for (const verneed of sections.filter((s) => s.type === SHT_GNU_VERNEED)) {
+    const bytes = slice(data, verneed);
+    const str = stringsOf(verneed);
+    let at = 0;
+    for (let n = 0; n < 4096 && at + 16 <= bytes.length; n++) {
+      const library = str(bytes.readUInt32LE(at + 4));
+      let aux = at + bytes.readUInt32LE(at + 8);
+      for (let i = 0; i < bytes.readUInt16LE(at + 2) && aux + 16 <= bytes.length; i++) {
+        needs.versions.push({ library, version: str(bytes.readUInt32LE(aux + 8)) });
+        const next = bytes.readUInt32LE(aux + 12);
+        if (next === 0) break;
+        aux += next;
+      }
+      const next = bytes.readUInt32LE(at + 12);
+      if (next === 0) break;
+      at += next;
+    }
+  }
+  // Elf64_Sym is 24 bytes (st_shndx at 6), Elf32_Sym 16 (st_shndx at 14); entry 0 is the null symbol.
+  const SHT_DYNSYM = 11;
+  for (const dynsym of sections.filter((s) => s.type === SHT_DYNSYM)) {
+    const bytes = slice(data, dynsym);
+    const str = stringsOf(dynsym);
+    const size = is64 ? 24 : 16;
+    for (let at = size; at + size <= bytes.length; at += size) {
+      const name = bytes.readUInt32LE(at);
+      if (name !== 0 && bytes.readUInt16LE(at + (is64 ? 6 : 14)) === 0) undefinedSymbols.push(str(name));
+    }
+  }
+  return needs;
 }
 
 const COFF_MACHINES = new Set([0x8664, 0xaa64, 0x14c]);

@@ -23,6 +23,9 @@ const EM_CUDA = 190;
 /** Pre-CUDA-13 cubins (ELF ABI version 7) mark the `a` variant in e_flags too. */
 const EF_CUDA_ACCELERATORS_V1 = 0x800;
 
+/** No nvcc entry comes near this; a bigger claim is a broken or hostile header. */
+const MAX_ENTRY_BYTES = 512 * 2 ** 20;
+
 export type Compression = 'none' | 'lz4' | 'zstd';
 
 export interface FatbinEntry extends GpuCode {
@@ -96,8 +99,14 @@ function readEntry(data: Buffer, p: number, payload: Buffer): FatbinEntry {
   if (compression !== 'none') {
     const compressed = payload.subarray(0, data.readUInt32LE(p + 16));
     const size = Number(data.readBigUInt64LE(p + 56));
+    // The header's size is what gets allocated: a hostile one must not decide memory.
+    if (size > MAX_ENTRY_BYTES)
+      throw new Error(`${where}: claims ${size} bytes uncompressed, more than ${MAX_ENTRY_BYTES}`);
     try {
-      body = compression === 'zstd' ? zlib.zstdDecompressSync(compressed) : lz4BlockDecode(compressed, size);
+      body =
+        compression === 'zstd'
+          ? zlib.zstdDecompressSync(compressed, { maxOutputLength: Math.max(size, 1) })
+          : lz4BlockDecode(compressed, size);
     } catch (error) {
       throw new Error(`${where}: ${compression} data does not decompress (${(error as Error).message})`, {
         cause: error,

@@ -1,12 +1,12 @@
-import * as fsp from 'node:fs/promises';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Arch } from '../arch/arch';
 import { errorMessage, inputError } from '../core/errors';
+import { readList } from '../core/list';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import type { PackageProfile } from '../packages/profiles';
 import { findPython, type PythonInfo } from '../python/interpreter';
 import type { TorchRule } from '../python/venv';
+import { wheelFiles } from '../wheel/files';
 import { localLabel, parseWheelName, type WheelName } from '../wheel/name';
 import type { TorchWanted } from './environment';
 
@@ -33,51 +33,7 @@ export interface VerifyOptions {
 
 /** The `wheels` input: a JSON list (build's output), or paths, folders and globs by line or comma. */
 export async function findWheels(spec: string, cwd = process.cwd()): Promise<string[]> {
-  let items: string[];
-  if (spec.trim().startsWith('[')) {
-    try {
-      items = (JSON.parse(spec) as unknown[]).map(String);
-    } catch {
-      throw inputError(
-        'wheels',
-        `"${spec}" is not a JSON list`,
-        'Give a JSON list of paths, or paths and globs by line',
-      );
-    }
-  } else {
-    items = spec
-      .split(/[\n,]/)
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-  const found = new Set<string>();
-  for (const item of items) {
-    if (/[*?[{]/.test(item)) {
-      for await (const match of fsp.glob(item, { cwd }))
-        if (match.endsWith('.whl')) found.add(path.resolve(cwd, match));
-      continue;
-    }
-    const full = path.resolve(cwd, item);
-    const info = await stat(full).catch(() => undefined);
-    if (info?.isDirectory()) {
-      for await (const match of fsp.glob('*.whl', { cwd: full })) found.add(path.join(full, match));
-    } else if (info && item.endsWith('.whl')) {
-      found.add(full);
-    } else {
-      throw inputError(
-        'wheels',
-        `"${item}" is ${info ? 'not a .whl file' : 'not there'}`,
-        'Give wheel files, a folder of them, or a glob like dist/*.whl',
-      );
-    }
-  }
-  if (found.size === 0)
-    throw inputError(
-      'wheels',
-      `"${spec}" matched no wheel file`,
-      'Give wheel files, a folder of them, or a glob like dist/*.whl',
-    );
-  return [...found].sort();
+  return wheelFiles(readList(spec, 'lines', 'wheels'), cwd);
 }
 
 export interface WheelPlan {

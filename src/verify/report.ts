@@ -1,5 +1,6 @@
 import type { SummaryBlock } from '../core/context';
 import type { Combination } from './abi';
+import type { LinuxReport } from '../wheel/manylinux';
 import type { Served } from './coverage';
 
 /*
@@ -39,6 +40,8 @@ export interface WheelReport {
   abi?: string;
   /** Each Python x torch the wheel was installed and imported on (test-pythons, test-torches), or why not. */
   combinations?: Combination[];
+  /** Linux wheels: the oldest glibc and manylinux policy their ELF files hold under. */
+  linux?: LinuxReport;
 }
 
 export interface ModuleReport {
@@ -137,6 +140,15 @@ function checkRows(wheel: WheelReport): string[][] {
   for (const d of wheel.dispatch) {
     const path = d.function ? `${d.function} -> ${(d.modules ?? []).join(', ') || 'no extension module'}` : d.error;
     rows.push([`dispatch on ${d.capability}`, `${mark(d.passed)} ${path ?? ''}`]);
+  }
+  if (wheel.linux) {
+    const { glibc, policy, blockers } = wheel.linux;
+    rows.push([
+      'glibc',
+      policy
+        ? `installs on glibc >= ${glibc} (${policy})`
+        : `no manylinux policy holds${glibc ? `; needs glibc >= ${glibc}` : ''}: ${blockers.join('; ')}`,
+    ]);
   }
   const rt = wheel.runtime;
   const ran =

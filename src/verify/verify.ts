@@ -8,7 +8,7 @@ import { describeAbi } from '../abi/detect';
 import { claimedAbi, symbolProblems, testCombinations } from './abi';
 import type { RuntimeCall } from '../packages/profile';
 import { packageOfProject, type PackageProfile } from '../packages/profiles';
-import { readGpuCode } from './binary';
+import { judgeLinuxWheel } from '../wheel/manylinux';
 import { coverage, servedBy, type ModuleCode } from './coverage';
 import { prepareEnvironment, runProbe, type TestEnvironment } from './environment';
 import { codeName } from './fatbin';
@@ -96,8 +96,8 @@ class WheelCheck {
     }
     this.report.package = this.profile.name;
     for (const p of archive.problems) this.problem(p);
-    if (archive.problems.length === 0) this.log.info('archive: file name, METADATA, WHEEL and RECORD agree');
     this.readModules(archive);
+    this.judgeLinux(archive);
     const claimed = claimedAbi(this.plan.name);
     if (claimed.limited || claimed.stable) {
       this.report.abi = describeAbi(claimed);
@@ -106,6 +106,12 @@ class WheelCheck {
       for (const p of breaches) this.problem(p);
       if (breaches.length === 0) this.log.info('symbols: every extension module keeps to the ABI it claims');
     }
+    if (archive.problems.length > 0) {
+      // Code from a wheel that is not what its RECORD says is never run.
+      this.report.import.error = this.report.runtime.reason = 'the wheel failed its integrity check: not installed';
+      return this.report;
+    }
+    this.log.info('archive: file name, METADATA, WHEEL and RECORD agree');
 
     const dir = await mkdtemp(path.join(this.options.workDir, 'venv-'));
     try {
@@ -139,7 +145,8 @@ class WheelCheck {
     const reports: ModuleReport[] = [];
     for (const ext of extensionModules(archive)) {
       try {
-        const { format, entries } = readGpuCode(ext.data);
+        if (!ext.binary?.gpu) throw new Error(ext.binary?.gpuError ?? 'it is neither an ELF nor a PE/COFF file');
+        const { format, entries } = ext.binary.gpu;
         const code = [...new Map(entries.map((e) => [codeName(e), e])).values()];
         this.modules.push({ module: ext.module, code });
         reports.push({ module: ext.module, path: ext.path, format, code: code.map(codeName), archs: {} });
@@ -154,6 +161,15 @@ class WheelCheck {
     for (const gap of result.gaps) this.problem(gap);
     this.report.modules = reports;
     this.report.gpus = result.gpus;
+  }
+
+  /** Linux wheels: the oldest glibc the ELF files load on, and whether the platform tag promises older. */
+  private judgeLinux(archive: WheelArchive): void {
+    const judged = judgeLinuxWheel(this.plan.name.platform, archive.binaries);
+    if (!judged) return;
+    this.report.linux = judged.report;
+    this.log.info(judged.line);
+    for (const p of judged.problems) this.problem(p);
   }
 
   private async install(dir: string): Promise<TestEnvironment | undefined> {

@@ -1,16 +1,25 @@
-import path from 'node:path';
-import { normalizeProject, parseWheelName, type WheelName } from '../wheel/name';
-import { parseRecord, recordHash } from '../wheel/record';
-import { readZip, type ZipItem } from '../wheel/zip';
+import { errorMessage } from '../core/errors';
+import { inspectWheel, type InspectedWheel } from '../wheel/integrity';
+import { unreadElf } from '../wheel/manylinux';
+import { readElfNeeds, readGpuCode, type ElfNeeds } from './binary';
+import type { FatbinEntry } from './fatbin';
 
-/** A wheel read into memory, with what is wrong with it as an archive. */
-export interface WheelArchive {
-  file: string;
-  name: WheelName;
-  /** The `Name` of METADATA, as the project spells it. */
-  project: string;
-  files: ZipItem[];
-  problems: string[];
+export { expandTags, parseHeaders } from '../wheel/integrity';
+
+/** What one binary (ELF or PE) of the wheel holds, read while the wheel streamed past. */
+export interface BinaryFile {
+  path: string;
+  gpu?: { format: 'elf' | 'pe' | 'coff'; entries: FatbinEntry[] };
+  /** Why its GPU code could not be read. */
+  gpuError?: string;
+  /** ELF files only: the libraries and symbol versions it needs (`unread` when too large to read). */
+  elf?: ElfNeeds & { unread?: string };
+}
+
+/** A wheel checked in one streaming pass, with what its binaries hold; no file's bytes are kept. */
+export interface WheelArchive extends Pick<InspectedWheel, 'file' | 'name' | 'project' | 'problems'> {
+  entries: { name: string }[];
+  binaries: BinaryFile[];
 }
 
 /** A Python extension module inside the wheel. */
@@ -18,127 +27,49 @@ export interface ExtensionFile {
   /** Dotted import name: sageattention._qattn_sm89 */
   module: string;
   path: string;
-  data: Buffer;
+  binary?: BinaryFile;
 }
 
 /**
- * Reads a wheel and checks it as pip would have to trust it: a whole archive with no entry
- * outside its folder, a file name that agrees with METADATA and WHEEL, and a RECORD whose
- * hashes and sizes match every file. Throws only when the file is no readable wheel at all.
+ * Reads a wheel and checks it as pip would have to trust it (src/wheel/integrity.ts), reading
+ * each binary's GPU code and ELF needs as it streams past, one binary in memory at a time.
+ * Throws only when the file is no readable wheel at all.
  */
-export async function readWheel(file: string): Promise<WheelArchive> {
-  const name = parseWheelName(path.basename(file));
-  const files = await readZip(file);
-  const problems: string[] = [];
-  const byPath = new Map<string, ZipItem>();
-  for (const item of files) {
-    if (byPath.has(item.name)) problems.push(`the archive holds "${item.name}" twice`);
-    byPath.set(item.name, item);
-  }
-
-  const distInfo = [...new Set(files.map((f) => f.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')))];
-  if (distInfo.length !== 1) {
-    throw new Error(
-      `${path.basename(file)}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(', ') : 'none'}`,
-    );
-  }
-  const info = distInfo[0]!;
-  const text = (leaf: string): string => {
-    const item = byPath.get(`${info}/${leaf}`);
-    if (!item) throw new Error(`${path.basename(file)}: ${info}/${leaf} is missing`);
-    return item.data.toString('utf8');
+export async function readWheel(file: string, within: readonly string[] = []): Promise<WheelArchive> {
+  const binaries: BinaryFile[] = [];
+  const wheel = await inspectWheel(file, {
+    within,
+    binary: (name, data, size) => {
+      const found: BinaryFile = { path: name };
+      binaries.push(found);
+      if (!data) {
+        found.elf = unreadElf(size);
+        found.gpuError = found.elf.unread;
+        return;
+      }
+      try {
+        found.gpu = readGpuCode(data);
+      } catch (error) {
+        found.gpuError = errorMessage(error);
+      }
+      if (data.readUInt32BE(0) === 0x7f454c46) {
+        try {
+          found.elf = readElfNeeds(data);
+        } catch {
+          // an ELF whose dynamic section cannot be read has nothing to hold against a policy
+        }
+      }
+    },
+  });
+  return {
+    file,
+    name: wheel.name,
+    project: wheel.project,
+    problems: wheel.problems,
+    entries: wheel.entries,
+    binaries,
   };
-
-  const metadata = parseHeaders(text('METADATA'));
-  const project = metadata.get('name')?.[0] ?? '';
-  const version = metadata.get('version')?.[0] ?? '';
-  if (normalizeProject(project) !== normalizeProject(name.distribution)) {
-    problems.push(`the file name says project "${name.distribution}", METADATA says "${project}"`);
-  }
-  if (normalizeVersion(version) !== normalizeVersion(name.version)) {
-    problems.push(
-      `the file name says version ${name.version}, METADATA says ${version || 'nothing'} (pip and uv refuse the wheel)`,
-    );
-  }
-  const stem = info.slice(0, -'.dist-info'.length);
-  const [infoProject, infoVersion] = [stem.slice(0, stem.lastIndexOf('-')), stem.slice(stem.lastIndexOf('-') + 1)];
-  if (
-    normalizeProject(infoProject) !== normalizeProject(name.distribution) ||
-    normalizeVersion(infoVersion) !== normalizeVersion(name.version)
-  ) {
-    problems.push(`the metadata folder ${info} does not match the file name`);
-  }
-
-  const wheelTags = new Set(parseHeaders(text('WHEEL')).get('tag') ?? []);
-  const nameTags = expandTags(name);
-  const missing = nameTags.filter((tag) => !wheelTags.has(tag));
-  const extra = [...wheelTags].filter((tag) => !nameTags.includes(tag));
-  if (missing.length || extra.length) {
-    problems.push(
-      `the file name's tags (${nameTags.join(', ')}) differ from WHEEL's Tag lines (${[...wheelTags].join(', ') || 'none'})`,
-    );
-  }
-
-  problems.push(...recordProblems(`${info}/RECORD`, text('RECORD'), byPath));
-  return { file, name, project, files, problems };
 }
-
-function recordProblems(recordPath: string, record: string, byPath: Map<string, ZipItem>): string[] {
-  const problems: string[] = [];
-  const listed = new Set<string>();
-  for (const row of parseRecord(record)) {
-    listed.add(row.path);
-    if (
-      row.path === recordPath ||
-      row.path.endsWith('.dist-info/RECORD.jws') ||
-      row.path.endsWith('.dist-info/RECORD.p7s')
-    )
-      continue;
-    const item = byPath.get(row.path);
-    if (!item) {
-      problems.push(`RECORD lists ${row.path}, which is not in the archive`);
-    } else if (row.hash !== recordHash(item.data)) {
-      problems.push(`${row.path} does not match its RECORD hash (${row.hash || 'none given'})`);
-    } else if (row.size !== '' && Number(row.size) !== item.data.length) {
-      problems.push(`${row.path} is ${item.data.length} bytes, RECORD says ${row.size}`);
-    }
-  }
-  for (const name of byPath.keys()) {
-    if (!listed.has(name) && !name.endsWith('/RECORD.jws') && !name.endsWith('/RECORD.p7s')) {
-      problems.push(`${name} is in the archive but not in RECORD`);
-    }
-  }
-  return problems;
-}
-
-/** Email-style headers (METADATA, WHEEL) up to the first blank line; keys lower-cased. */
-export function parseHeaders(text: string): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (const line of text.split(/\r?\n/)) {
-    if (line === '') break;
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /^\s/.test(line)) continue;
-    const key = line.slice(0, colon).trim().toLowerCase();
-    headers.set(key, [...(headers.get(key) ?? []), line.slice(colon + 1).trim()]);
-  }
-  return headers;
-}
-
-/** cp312-cp312-linux_x86_64 for each combination of compressed tag sets (py2.py3). */
-export function expandTags(name: WheelName): string[] {
-  return name.python
-    .split('.')
-    .flatMap((py) =>
-      name.abi.split('.').flatMap((abi) => name.platform.split('.').map((platform) => `${py}-${abi}-${platform}`)),
-    );
-}
-
-/** Enough of PEP 440 for comparing what tools write: case, and `-`/`_` in local labels. */
-const normalizeVersion = (version: string): string =>
-  version
-    .trim()
-    .toLowerCase()
-    .replace(/(\+.*)$/, (local) => local.replace(/[-_]/g, '.'));
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -149,13 +80,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function extensionModules(archive: WheelArchive): ExtensionFile[] {
   const modules: ExtensionFile[] = [];
-  for (const item of archive.files) {
+  for (const item of archive.entries) {
     const installed = item.name.replace(/^[^/]+\.data\/(?:platlib|purelib)\//, '');
     if (!/\.(so|pyd)$/.test(installed) || installed.split('/')[0]!.endsWith('.data')) continue;
     const parts = installed.split('/');
     const leaf = parts.pop()!.split('.')[0]!;
     if (![...parts, leaf].every((part) => IDENTIFIER.test(part))) continue;
-    modules.push({ module: [...parts, leaf].join('.'), path: item.name, data: item.data });
+    const binary = archive.binaries.find((b) => b.path === item.name);
+    modules.push({ module: [...parts, leaf].join('.'), path: item.name, binary });
   }
   return modules.sort((a, b) => a.module.localeCompare(b.module));
 }
@@ -163,7 +95,7 @@ export function extensionModules(archive: WheelArchive): ExtensionFile[] {
 /** Top-level names the wheel installs (packages and modules), from its files. */
 export function topLevelNames(archive: WheelArchive): string[] {
   const names = new Set<string>();
-  for (const item of archive.files) {
+  for (const item of archive.entries) {
     const installed = item.name.replace(/^[^/]+\.data\/(?:platlib|purelib)\//, '');
     const [top, ...rest] = installed.split('/');
     if (!top || top.endsWith('.dist-info') || top.endsWith('.data')) continue;

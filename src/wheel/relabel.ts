@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { formatWheelName, normalizeProject, parseWheelName } from './name';
 import { formatRecord, parseRecord, recordHash } from './record';
+import { retagWheelFile } from './tags';
 import { readZip, writeZip, type ZipItem } from './zip';
 
 export interface Relabel {
@@ -11,6 +12,8 @@ export interface Relabel {
    * project (extras' requirements stay), or are added.
    */
   requires?: readonly string[];
+  /** A new (compressed) platform tag, manylinux_2_28_x86_64: file name and WHEEL's Tag lines. */
+  platform?: string;
 }
 
 const LOCAL_LABEL = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i;
@@ -73,8 +76,9 @@ export async function relabelWheel(file: string, relabel: Relabel, outDir: strin
     const renamed = rename(item.name);
     // Signatures of the old RECORD cannot hold for the new one.
     if (renamed === recordName || /\.dist-info\/RECORD\.(jws|p7s)$/.test(renamed)) continue;
-    const data =
-      item === metadataItem ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : item.data;
+    let data = item === metadataItem ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : item.data;
+    if (relabel.platform && item.name === `${oldInfo}/WHEEL`)
+      data = Buffer.from(retagWheelFile(item.data.toString('utf8'), relabel.platform));
     kept.push({ name: renamed, data, mode: item.mode });
   }
   const oldRecord = items.find((item) => item.name === `${oldInfo}/RECORD`);
@@ -87,7 +91,7 @@ export async function relabelWheel(file: string, relabel: Relabel, outDir: strin
   rows.push({ path: recordName, hash: '', size: '' });
   kept.push({ name: recordName, data: Buffer.from(formatRecord(rows)), mode: 0o644 });
 
-  const target = path.join(outDir, formatWheelName({ ...name, version }));
+  const target = path.join(outDir, formatWheelName({ ...name, version, platform: relabel.platform ?? name.platform }));
   await writeZip(target, kept);
   return target;
 }

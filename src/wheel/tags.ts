@@ -44,3 +44,18 @@ export function wheelFits(wheel: WheelName, python: string, platform: MatrixPlat
       }));
   return fitsPython && wheel.platform.split('.').some((tag) => platformTagFits(tag, platform));
 }
+
+/**
+ * WHEEL with its Tag lines on a new (compressed) platform tag: one line per python-abi pair
+ * and platform, in place of the old ones; every other line kept.
+ */
+export function retagWheelFile(text: string, platform: string): string {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  const pairs = [...new Set(lines.flatMap((line) => /^Tag:\s*(\S+)-[^-\s]+$/.exec(line)?.slice(1) ?? []))];
+  const first = lines.findIndex((line) => /^Tag:/.test(line));
+  const kept = lines.filter((line) => !/^Tag:/.test(line));
+  const tags = pairs.flatMap((pair) => platform.split('.').map((tag) => `Tag: ${pair}-${tag}`));
+  kept.splice(first < 0 ? kept.length : first, 0, ...tags);
+  return kept.join(eol);
+}

@@ -38,6 +38,41 @@ async function eachEntry(
 
 const isDirectory = (entry: yauzl.Entry): boolean => entry.fileName.endsWith('/');
 const unixMode = (entry: yauzl.Entry): number => (entry.externalFileAttributes >>> 16) & 0o777;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/** One entry as the central directory describes it. */
+export interface ZipEntryInfo {
+  name: string;
+  /** Uncompressed size; yauzl checks the inflated bytes against it. */
+  size: number;
+  mode: number;
+  directory: boolean;
+  /** Stored as a symbolic link (Unix mode S_IFLNK). */
+  symlink: boolean;
+}
+
+/**
+ * Visits each entry in archive order with a stream of its bytes, one at a time: memory stays
+ * bounded by what the visitor keeps, whatever the archive inflates to.
+ */
+export async function scanZip(
+  file: string,
+  visit: (entry: ZipEntryInfo, open: () => Promise<NodeJS.ReadableStream>) => Promise<void>,
+): Promise<void> {
+  await eachEntry(file, (entry, open) =>
+    visit(
+      {
+        name: entry.fileName,
+        size: entry.uncompressedSize,
+        mode: unixMode(entry),
+        directory: isDirectory(entry),
+        symlink: ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK,
+      },
+      open,
+    ),
+  );
+}
 
 export interface ZipItem {
   name: string;

@@ -67,7 +67,10 @@ describe('the build step on the cudapkg fixture', () => {
 
   it('hands setup.py "9.0;12.0", so a ;-splitting setup.py builds sm_90a and sm_120a from "9.0 12.0"', async () => {
     const wheels = JSON.parse(outputs.wheels!) as string[];
-    expect(wheels.map((w) => path.basename(w))).toEqual(['cudapkg-0.1.0+cu130-cp312-cp312-linux_x86_64.whl']);
+    // platform-tag auto: the oldest manylinux the module's symbols allow (manylinux_2_34 on glibc 2.36).
+    expect(wheels.map((w) => path.basename(w))).toEqual([
+      expect.stringMatching(/^cudapkg-0\.1\.0\+cu130-cp312-cp312-manylinux_2_\d+_x86_64\.whl$/),
+    ]);
     expect(outputs['wheel-dir']).toBe(path.join(root, 'out'));
     expect(Number(outputs['build-seconds'])).toBeGreaterThan(0);
     const so = [...(await wheelFiles(wheels[0]!))].find(([name]) => name.endsWith('.so'))!;
@@ -97,7 +100,7 @@ describe('the build step on the cudapkg fixture', () => {
     const table = ctx.summary.find((b) => b.kind === 'table');
     expect(table).toMatchObject({ header: ['wheel', 'size', 'seconds', 'compile cache'] });
     const row = (table as { rows: string[][] }).rows[0]!;
-    expect(row[0]).toBe('cudapkg-0.1.0+cu130-cp312-cp312-linux_x86_64.whl');
+    expect(row[0]).toMatch(/^cudapkg-0\.1\.0\+cu130-cp312-cp312-manylinux_2_\d+_x86_64\.whl$/);
     expect(row[1]).toMatch(/^\d+\.\d MiB$/);
     expect(row[3]).toMatch(/^\d+ hits, \d+ misses/);
   });
@@ -133,6 +136,7 @@ describe('several Pythons sharing one compile cache', () => {
     torch: 'none',
     archList: '8.0',
     versionSuffix: 'none',
+    platformTag: 'linux',
     jobs: 'auto',
     compileCache: path.join(root, 'shared-ccache'),
     outputDir: path.join(root, 'pythons'),
@@ -180,6 +184,7 @@ describe('torch: install from an index', () => {
     torchIndexUrl: index.url,
     archList: '12.0',
     versionSuffix: 'auto',
+    platformTag: 'linux',
     jobs: '2',
     compileCache: 'off',
     outputDir: path.join(root, 'with-torch'),

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as core from '@actions/core';
 import { runCli } from '../../src/cli/main';
+import { defineStep } from '../../src/core/step';
 import { PIPELINE, STEPS } from '../../src/registry';
 import { FakeGitHub } from '../fakes/github';
 
@@ -79,6 +81,59 @@ describe('sagewheels CLI', () => {
       expect(out + err).not.toContain('ghs_cli_secret_token');
     } finally {
       await fake.stop();
+    }
+  });
+
+  it('reads like a well-kept CLI: wrapped help with examples, switches, no workflow expressions', async () => {
+    for (const step of all) {
+      const { out } = await cli([step.spec.name, '--help']);
+      const long = out.split('\n').filter((line) => line.length > 100);
+      expect({ step: step.spec.name, long }).toEqual({ step: step.spec.name, long: [] });
+      expect(out).toMatch(/\nexamples:\n {2}.*sagewheels /);
+      expect(out).not.toContain('${{');
+    }
+    const publish = (await cli(['publish', '--help'])).out;
+    expect(publish).toContain('--token <value>  (default: $GITHUB_TOKEN or $GH_TOKEN)');
+    expect(publish).toContain('--dry-run  (switch)');
+    expect(publish).toContain('--checksums  (switch, on by default; --no-checksums turns it off)');
+    const usage = (await cli(['--help'])).out;
+    expect(usage.split('\n').every((line) => line.length <= 100)).toBe(true);
+    expect(usage).toContain('\nexamples:\n  sagewheels matrix ');
+  });
+
+  it('takes a bare boolean flag as a switch and refuses a bad boolean before anything runs', async () => {
+    vi.stubEnv('GITHUB_REPOSITORY', 'o/r');
+    const dry = await cli(['publish', '--wheels', 'nothing/*.whl', '--tag', 'v1', '--dry-run'], { GITHUB_TOKEN: 't' });
+    // The switch was taken; the wheels, next, are what is missing.
+    expect(dry.err).toMatch(/^error: wheels: "nothing\/\*\.whl" matches no wheel file/m);
+    const bad = await cli(['publish', '--wheels', 'w.whl', '--tag', 'v1', '--draft=maybe']);
+    expect(bad.err).toBe('error: draft: "maybe" is not a boolean. Allowed: true, false\n');
+    // The issue's case: the whole pipeline stops before setup-cuda, not after the build.
+    const run = await cli(['run', '--steps', 'setup-cuda,build,verify,publish', '--draft', 'maybe', '--tag', 'v1']);
+    expect(run).toMatchObject({ code: 1, err: 'error: draft: "maybe" is not a boolean. Allowed: true, false\n' });
+  });
+
+  it("shows the libraries' ::debug:: lines only when verbose, as debug lines on stderr", async () => {
+    const step = defineStep({
+      spec: { name: 'talk', title: 'Talk', description: 'debugs', inputs: {}, outputs: {} },
+      run: async () => {
+        core.debug('from a library: 50% done');
+        return {};
+      },
+    });
+    const stdout = vi.spyOn(process.stdout, 'write');
+    const run = (env: NodeJS.ProcessEnv) => {
+      let err = '';
+      return runCli(['talk'], [step], { out: () => {}, err: (t) => void (err += t), env }).then(() => err);
+    };
+    try {
+      expect(await run({ RUNNER_TEMP: '/tmp' })).toBe('');
+      expect(await run({ RUNNER_TEMP: '/tmp', SAGEWHEELS_VERBOSE: '1' })).toBe('debug: from a library: 50% done\n');
+      expect(await run({ RUNNER_TEMP: '/tmp', RUNNER_DEBUG: '1' })).toContain('debug: from a library');
+      expect(stdout.mock.calls.filter(([chunk]) => String(chunk).includes('::debug::'))).toEqual([]);
+      expect(stdout).toHaveBeenCalledTimes(0);
+    } finally {
+      stdout.mockRestore();
     }
   });
 

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { EOL, tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { runAction } from '../../src/core/action';
+import { afterEach, expect, it, vi } from 'vitest';
+import { type Core, runAction } from '../../src/core/action';
 import { StepFailed } from '../../src/core/errors';
 import { defineStep } from '../../src/core/step';
 
@@ -32,7 +32,43 @@ it('sets the outputs of a step that fails with StepFailed, then fails the job wi
       throw new StepFailed('demo: 1 problem', { report: '/tmp/report.json' });
     },
   });
-  await runAction(step);
+  // The ::error:: line is the runner's; here it is caught, not printed among passing tests.
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  let written: string[];
+  try {
+    await runAction(step);
+  } finally {
+    written = stdout.mock.calls.map(([chunk]) => String(chunk));
+    stdout.mockRestore();
+  }
+  expect(written).toContain(`::error::demo: 1 problem${EOL}`);
   expect(process.exitCode).toBe(1);
   expect(await readFile(outputs, 'utf8')).toMatch(/^report<<(ghadelimiter_[\w-]+)\n\/tmp\/report\.json\n\1\n$/);
+});
+
+it('reads inputs from and hands outputs to the @actions/core it is given (the copy @github/local-action replaces)', async () => {
+  const outputs: Record<string, string> = {};
+  const given = {
+    getInput: (name: string) => ({ what: 'x' })[name] ?? '',
+    setOutput: (name: string, value: string) => void (outputs[name] = value),
+    setSecret: () => {},
+    info: () => {},
+    debug: () => {},
+    setFailed: (message: string) => void (outputs.failed = message),
+  } as unknown as Core;
+  const step = defineStep({
+    spec: {
+      name: 'demo',
+      title: 'Demo',
+      description: 'echoes',
+      inputs: { what: { description: 'w' } },
+      outputs: { echo: { description: 'e' } },
+    },
+    run: async (inputs, ctx) => {
+      ctx.log.info('running');
+      return { echo: inputs.string('what') };
+    },
+  });
+  await runAction(step, given);
+  expect(outputs).toEqual({ echo: 'x' });
 });

@@ -13,7 +13,7 @@ const b: StepSpec = {
   name: 'b',
   title: 'B',
   description: '',
-  inputs: { wheels: { description: '' }, x: { description: '' } },
+  inputs: { wheels: { description: '' }, x: { description: '' }, 'dry-run': { description: '', default: 'false' } },
   outputs: {},
 };
 
@@ -31,6 +31,16 @@ describe('parseInputFlags', () => {
     );
     expect(() => parseInputFlags(['13.0'], [a])).toThrow(/is not a flag/);
     expect(() => parseInputFlags(['--x'], [a])).toThrow('--x needs a value');
+  });
+  it('takes a boolean input as a switch: alone, negated, or with a value', () => {
+    expect(parseInputFlags(['--dry-run', '--wheels', 'w'], [b])).toEqual({ 'dry-run': 'true', wheels: 'w' });
+    expect(parseInputFlags(['--wheels', 'w', '--dry-run'], [b])).toEqual({ 'dry-run': 'true', wheels: 'w' });
+    expect(parseInputFlags(['--no-dry-run'], [b])).toEqual({ 'dry-run': 'false' });
+    expect(parseInputFlags(['--dry-run', 'false'], [b])).toEqual({ 'dry-run': 'false' });
+    expect(parseInputFlags(['--dry-run=maybe'], [b])).toEqual({ 'dry-run': 'maybe' });
+    // A word after a switch is its value, for Inputs to refuse when it is not a boolean.
+    expect(parseInputFlags(['--dry-run', 'maybe'], [b])).toEqual({ 'dry-run': 'maybe' });
+    expect(() => parseInputFlags(['--no-x'], [b])).toThrow(/^--no-x is not an input of b/);
   });
   it('hands each step only its own inputs', () => {
     const values = { 'cuda-version': '13.0', wheels: 'w', x: '1' };

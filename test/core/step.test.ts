@@ -52,6 +52,28 @@ describe('Inputs', () => {
   });
 });
 
+describe('typed inputs, checked when the inputs are read in', () => {
+  it('refuses a bad boolean (a default of true or false makes one) or integer at once', () => {
+    expect(() => new Inputs(spec, { needed: 'x', flag: 'maybe' })).toThrow(
+      new ConfigurationError('flag: "maybe" is not a boolean. Allowed: true, false'),
+    );
+    const typed = {
+      ...spec,
+      inputs: { ...spec.inputs, count: { description: 'n', default: '2', type: 'integer' as const, min: 1 } },
+    };
+    expect(() => new Inputs(typed, { needed: 'x', count: '0' })).toThrow(
+      new ConfigurationError('count: "0" is not a whole number. Allowed: a whole number >= 1'),
+    );
+    expect(new Inputs(typed, { needed: 'x', count: '3' }).integer('count')).toBe(3);
+  });
+
+  it('lets an input that an earlier step will give count as given, and read as empty', () => {
+    const inputs = new Inputs(spec, { needed: 'whatever' }, {}, ['needed']);
+    expect(inputs.string('needed')).toBe('');
+    expect(() => new Inputs(spec, {}, {}, ['needed'])).not.toThrow();
+  });
+});
+
 describe('summary', () => {
   const blocks = [
     { kind: 'heading' as const, text: 'Result' },
@@ -86,5 +108,7 @@ describe('defaults that are workflow expressions', () => {
     expect(inputs.string('other')).toBe('');
     expect(new Inputs(tokenSpec, { token: 'given' }, { GITHUB_TOKEN: 'ghs_x' }).string('token')).toBe('given');
     expect(new Inputs(tokenSpec, {}, {}).string('token')).toBe('');
+    // @github/local-action gives action.yml's default as written.
+    expect(new Inputs(tokenSpec, { token: WORKFLOW_TOKEN }, { GITHUB_TOKEN: 'ghs_x' }).string('token')).toBe('ghs_x');
   });
 });

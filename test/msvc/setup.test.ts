@@ -308,7 +308,7 @@ describe('the setup-msvc step', () => {
   });
 
   it('checks every input first, on every platform', async () => {
-    const run = (raw: Record<string, string>) => step.run(new Inputs(step.spec, raw), recordingContext());
+    const run = async (raw: Record<string, string>) => step.run(new Inputs(step.spec, raw), recordingContext());
     await expect(run({ arch: 'x64 & calc' })).rejects.toThrow(/^arch: "x64 & calc" is not a vcvarsall architecture/);
     await expect(run({ toolset: '14.4' })).rejects.toThrow(/^toolset: "14\.4" is not an MSVC toolset version/);
     await expect(run({ 'vs-version': '2024' })).rejects.toThrow(

@@ -56,6 +56,6 @@ describe('SageAttention 1.x', () => {
     expect(ctx.text()).toContain('venv, torch: none');
     const wheel = await readWheel(result.wheels[0]!);
     expect(wheel.problems).toEqual([]);
-    expect(wheel.files.some((f) => /\.(so|pyd)$/.test(f.name))).toBe(false);
+    expect(wheel.entries.some((f) => /\.(so|pyd)$/.test(f.name))).toBe(false);
   }, 300_000);
 });

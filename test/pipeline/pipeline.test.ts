@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, StepFailed } from '../../src/core/errors';
 import { defineStep, Inputs, type Step } from '../../src/core/step';
 import { pipelineStep } from '../../src/pipeline/pipeline';
@@ -123,6 +123,39 @@ describe('pipelineStep', () => {
 });
 
 describe('the root pipeline', () => {
+  it("refuses a bad input of any chosen step (publish's draft, build's jobs) before setup-cuda runs", async () => {
+    const cases: [Record<string, string>, string | RegExp, Record<string, string>?][] = [
+      [{ draft: 'maybe' }, 'draft: "maybe" is not a boolean. Allowed: true, false'],
+      [{ concurrency: '0' }, 'concurrency: "0" is not a whole number. Allowed: a whole number >= 1'],
+      [{ jobs: 'many' }, 'jobs: "many" is not allowed. Allowed: auto, or a whole number >= 1'],
+      [{ toolset: '14.4' }, /^toolset: "14\.4" is not an MSVC toolset version/],
+      [{ 'arch-list': '9.0 banana' }, /^arch-list: /],
+      [{}, /^token: is empty/, { GITHUB_TOKEN: '' }],
+      [{}, /^GITHUB_REPOSITORY is not set/, { GITHUB_REPOSITORY: '' }],
+    ];
+    for (const [given, message, env] of cases) {
+      vi.stubEnv('GITHUB_TOKEN', 'ghs_t');
+      vi.stubEnv('GITHUB_REPOSITORY', 'o/r');
+      for (const [name, value] of Object.entries(env ?? {})) vi.stubEnv(name, value);
+      const ctx = recordingContext();
+      const inputs = {
+        steps: 'setup-cuda,setup-msvc,build,verify,publish',
+        'cuda-version': '13.0',
+        method: 'existing',
+        source: 'test/fixtures/cudapkg',
+        package: 'generic',
+        torch: 'none',
+        tag: 'v1',
+        ...given,
+      };
+      const error = await (async () => PIPELINE.run(new Inputs(PIPELINE.spec, inputs), ctx))().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toMatch(message);
+      expect(ctx.lines).toEqual([]);
+    }
+    vi.unstubAllEnvs();
+  });
+
   it('runs the five steps of a matrix job, with the steps input first', () => {
     expect(PIPELINE.spec.inputs.steps?.default).toBe('setup-cuda,setup-msvc,build,verify,publish');
     expect(Object.keys(PIPELINE.spec.inputs)[0]).toBe('steps');

@@ -8,18 +8,18 @@ import { readZip } from '../../src/wheel/zip';
 import { FakeArtifactService } from '../fakes/artifact';
 import { FakeGitHub } from '../fakes/github';
 import { recordingContext } from '../helpers/context';
-import { SECOND_MS, wheelFiles, wheelName } from './helpers';
+import { SECOND_MS, validWheelFiles, wheelName } from './helpers';
 
 // The real @actions/artifact client, talking to a loopback artifact service.
 describe('artifact: true', () => {
   let github: FakeGitHub;
   let service: FakeArtifactService;
-  let files: Awaited<ReturnType<typeof wheelFiles>>;
+  let files: Awaited<ReturnType<typeof validWheelFiles>>;
   const saved = { ...process.env };
   beforeAll(async () => {
     github = await new FakeGitHub().start();
     service = await new FakeArtifactService().start();
-    files = await wheelFiles([wheelName(0), wheelName(1)], 50_000);
+    files = await validWheelFiles([wheelName(0), wheelName(1)]);
   });
   afterAll(async () => {
     process.env = saved;

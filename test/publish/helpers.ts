@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitHubReleaser } from '../../src/github/releases';
 import { publish, type PublishRequest, type PublishResult } from '../../src/publish/publish';
 import type { LocalWheel } from '../../src/publish/wheels';
+import { parseWheelName } from '../../src/wheel/name';
+import { formatRecord, recordHash } from '../../src/wheel/record';
+import { writeZip } from '../../src/wheel/zip';
 import type { FakeGitHub } from '../fakes/github';
 import { recordingContext, type RecordingContext } from '../helpers/context';
 
@@ -27,6 +30,37 @@ export async function wheelFiles(
     await writeFile(path.join(dir, name), bytes);
     data.set(name, bytes);
     wheels.push({ path: path.join(dir, name), name, size, archs: [] });
+  }
+  return { dir, wheels, data };
+}
+
+/** Whole wheels (METADATA, WHEEL and RECORD agree with the name) with random payloads: what publish's integrity check passes. */
+export async function validWheelFiles(
+  names: string[],
+): Promise<{ dir: string; wheels: LocalWheel[]; data: Map<string, Buffer> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sagewheels-publish-'));
+  const wheels: LocalWheel[] = [];
+  const data = new Map<string, Buffer>();
+  for (const name of names) {
+    const wheel = parseWheelName(name);
+    const info = `${wheel.distribution}-${wheel.version}.dist-info`;
+    const item = (file: string, data: Buffer) => ({ name: file, data, mode: 0o644 });
+    const files = [
+      item(`${wheel.distribution}/payload.bin`, randomBytes(4_000)),
+      item(
+        `${info}/METADATA`,
+        Buffer.from(`Metadata-Version: 2.1\nName: ${wheel.distribution}\nVersion: ${wheel.version}\n`),
+      ),
+      item(`${info}/WHEEL`, Buffer.from(`Wheel-Version: 1.0\nTag: ${wheel.python}-${wheel.abi}-${wheel.platform}\n`)),
+    ];
+    const rows = files.map((f) => ({ path: f.name, hash: recordHash(f.data), size: String(f.data.length) }));
+    files.push(
+      item(`${info}/RECORD`, Buffer.from(formatRecord([...rows, { path: `${info}/RECORD`, hash: '', size: '' }]))),
+    );
+    const file = path.join(dir, name);
+    await writeZip(file, files);
+    wheels.push({ path: file, name, size: (await stat(file)).size, archs: [] });
+    data.set(name, await readFile(file));
   }
   return { dir, wheels, data };
 }

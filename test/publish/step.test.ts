@@ -9,18 +9,18 @@ import { summaryMarkdown } from '../../src/core/summary';
 import { runPublish, step } from '../../src/steps/publish';
 import { FakeGitHub } from '../fakes/github';
 import { recordingContext } from '../helpers/context';
-import { SECOND_MS, wheelFiles, wheelName } from './helpers';
+import { SECOND_MS, validWheelFiles, wheelName } from './helpers';
 
 // A token nobody could mistake: if any of it reaches a log line, a summary, an output or an error, a test fails.
 const TOKEN = 'ghs_S3CRET_sagewheels_token_0123456789abcdef';
 
 describe('the publish step', () => {
   let fake: FakeGitHub;
-  let files: Awaited<ReturnType<typeof wheelFiles>>;
+  let files: Awaited<ReturnType<typeof validWheelFiles>>;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     fake = await new FakeGitHub(TOKEN, 30, { maxPerPage: 3 }).start();
-    files = await wheelFiles([wheelName(0), wheelName(1)]);
+    files = await validWheelFiles([wheelName(0), wheelName(1)]);
     // One verify report per matrix job, as a single publish job finds them.
     await mkdir(path.join(files.dir, 'reports', 'job-1'), { recursive: true });
     await writeFile(
@@ -140,13 +140,13 @@ describe('the publish step', () => {
   it('refuses bad input before any request, naming the input', async () => {
     const before = fake.requests.length;
     expect(errorMessage((await run({ wheels: 'dist/*.whl' })).error)).toBe(
-      'wheels: "dist/*.whl" matches no file. Give paths or globs of built .whl files',
+      'wheels: "dist/*.whl" matches no wheel file. Give wheel files, a folder of them, or a glob like dist/*.whl',
     );
     expect(errorMessage((await run({ concurrency: '0' })).error)).toBe(
       'concurrency: "0" is not a whole number. Allowed: a whole number >= 1',
     );
     expect(errorMessage((await run({ wheels: '["a.whl"' })).error)).toMatch(
-      /^wheels: \["a\.whl" is not a JSON list of paths/,
+      /^wheels: \["a\.whl" is not a JSON list of strings/,
     );
     expect(errorMessage((await run({ token: '' }, { ...env, GITHUB_TOKEN: '' })).error)).toMatch(/^token: is empty/);
     expect(() => new Inputs(step.spec, { tag: 'v1', wheels: 'x', 'on-conflict': 'replace' })).toThrow(

@@ -9,7 +9,7 @@ import { formatRecord, recordHash } from '../../src/wheel/record';
 import { writeZip } from '../../src/wheel/zip';
 import { FakeGitHub } from '../fakes/github';
 import { offlinePipEnv } from '../helpers/offline-pip';
-import { request, runPublisher, sha256, wheelFiles, wheelName } from './helpers';
+import { request, runPublisher, sha256, validWheelFiles, wheelFiles, wheelName } from './helpers';
 
 const run = promisify(execFile);
 
@@ -91,7 +91,8 @@ describe('what the release says of each wheel', () => {
   });
 
   it('finds wheels by path and glob, and refuses what GitHub would store under another name', async () => {
-    const { dir } = await wheelFiles([wheelName(0), wheelName(1), 'not-a-wheel.whl']);
+    const { dir } = await validWheelFiles([wheelName(0), wheelName(1)]);
+    await writeFile(path.join(dir, 'not-a-wheel.whl'), 'x');
     expect((await findWheels(['sageattention-*.whl'], dir)).map((w) => w.name)).toEqual([wheelName(0), wheelName(1)]);
     await expect(findWheels(['*.whl'], dir)).rejects.toThrow('wheels: "not-a-wheel.whl" is not a wheel file name');
     await mkdir(path.join(dir, 'again'));

@@ -32,7 +32,7 @@ describe('build: torch-version against what PyTorch published', () => {
       'source: "/nonexistent/sagewheels-source" is neither a git URL nor a folder. Give https://... or a path to the package',
     );
     expect(pytorch.requests.map((r) => r.path)).toEqual(['/whl/torch/']);
-    expect(ctx.text()).toMatch(/CUDA 13\.0\.\d+ .*Python 3\.12\.\d+/);
+    expect(ctx.text()).toMatch(/CUDA 13\.0\.\d+.*Python 3\.12\.\d+/);
     expect(ctx.text()).toContain(`info: PyTorch releases: ${pytorch.url}/torch/ (PEP 503 HTML,`);
   });
 

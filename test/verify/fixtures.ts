@@ -12,6 +12,7 @@ import { step } from '../../src/steps/verify';
 import type { Report } from '../../src/verify/report';
 import { recordingContext } from '../helpers/context';
 import { offlinePipEnv } from '../helpers/offline-pip';
+import { folderKey, shared } from '../helpers/shared';
 import { CUDA_HOME } from './nvcc';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
@@ -31,44 +32,46 @@ export async function removeScratch(): Promise<void> {
   builder = undefined;
 }
 
-/** One venv with setuptools and wheel (offline), shared by every fixture build of a test file. */
+/** One venv with setuptools and wheel (offline), shared by every fixture build of the test run. */
 function builderPython(): Promise<string> {
-  builder ??= (async () => {
-    const dir = await scratch('fixture-builder');
+  builder ??= shared('fixture builder venv: python 3.12, setuptools, wheel', async (dir) => {
     const venv = await createVenv(await findPython('3.12'), dir);
     const env = { ...process.env, ...offlinePipEnv() };
     await runChecked(venv.executable, ['-m', 'pip', 'install', '-q', 'setuptools', 'wheel'], { env });
     return venv.executable;
-  })();
+  });
   return builder;
 }
 
 /**
  * Builds a fixture package into a wheel as its own setup.py does: a fresh copy of the source
- * (no build/ or egg-info left from elsewhere), no build isolation, real nvcc.
+ * (no build/ or egg-info left from elsewhere), no build isolation, real nvcc. Built once per test
+ * run for each fixture content and arch list; the wheel is shared, so callers must not change it.
  */
 export async function buildFixtureWheel(
   fixture: string,
   archList: string,
   extraEnv: Record<string, string> = {},
 ): Promise<string> {
-  const python = await builderPython();
-  const work = await scratch(path.basename(fixture));
-  const source = path.join(work, 'src');
-  await cp(fixture, source, {
-    recursive: true,
-    filter: (from) => !/(^|[\\/])(build|[^\\/]+\.egg-info)$/.test(path.relative(fixture, from)),
+  const key = `fixture wheel: ${await folderKey(fixture)} TORCH_CUDA_ARCH_LIST=${archList} CUDA_HOME=${CUDA_HOME} ${JSON.stringify(extraEnv)}`;
+  return shared(key, async (work) => {
+    const python = await builderPython();
+    const source = path.join(work, 'src');
+    await cp(fixture, source, {
+      recursive: true,
+      filter: (from) => !/(^|[\\/])(build|[^\\/]+\.egg-info)$/.test(path.relative(fixture, from)),
+    });
+    const out = path.join(work, 'dist');
+    await mkdir(out);
+    const env = { ...process.env, ...offlinePipEnv(), CUDA_HOME, TORCH_CUDA_ARCH_LIST: archList, ...extraEnv };
+    await runChecked(python, ['-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps', '-q', source, '-w', out], {
+      env,
+      cwd: work,
+    });
+    const [wheel] = (await readdir(out)).filter((f) => f.endsWith('.whl'));
+    if (!wheel) throw new Error(`no wheel was built from ${fixture}`);
+    return path.join(out, wheel);
   });
-  const out = path.join(work, 'dist');
-  await mkdir(out);
-  const env = { ...process.env, ...offlinePipEnv(), CUDA_HOME, TORCH_CUDA_ARCH_LIST: archList, ...extraEnv };
-  await runChecked(python, ['-m', 'pip', 'wheel', '--no-build-isolation', '--no-deps', '-q', source, '-w', out], {
-    env,
-    cwd: work,
-  });
-  const [wheel] = (await readdir(out)).filter((f) => f.endsWith('.whl'));
-  if (!wheel) throw new Error(`no wheel was built from ${fixture}`);
-  return path.join(out, wheel);
 }
 
 /** Writes a wheel of these files, with a RECORD that matches them (as a build tool would). */

@@ -109,6 +109,18 @@ describe('fatbin entries of real nvcc objects', () => {
     expect(() => readGpuCode(zstd)).toThrow(/sm_80 at byte 16: zstd data does not decompress/);
   });
 
+  it('refuses an entry whose header claims more uncompressed bytes than any nvcc entry, before allocating them', async () => {
+    for (const name of ['zstd.o', 'lz4.o']) {
+      const object = await file(name);
+      const section = findFatbins(object).sections[0]!;
+      // The uncompressed size sits at byte 56 of the first entry header (after the 16-byte container header).
+      section.writeBigUInt64LE(2n ** 40n, 16 + 56);
+      expect(() => readGpuCode(object), name).toThrow(
+        /sm_80 at byte 16: claims 1099511627776 bytes uncompressed, more than 536870912/,
+      );
+    }
+  });
+
   it('finds nothing in a library without GPU code, and refuses what is not a library', async () => {
     const python = await readFile(process.execPath);
     expect(readGpuCode(python).entries).toEqual([]);

@@ -137,7 +137,7 @@ describe('verify step on cudapkg (generic)', () => {
         (e: Error) => (e instanceof ConfigurationError ? e.message : `not a ConfigurationError: ${e.message}`),
       );
     expect(await refused({ wheels: path.join(dir, 'nothing', '*.whl') })).toMatch(
-      /^wheels: ".*nothing\/\*\.whl" matched no wheel file\./,
+      /^wheels: ".*nothing\/\*\.whl" matches no wheel file\./,
     );
     expect(await refused({ 'arch-list': '9.0 13.7' })).toMatch(
       /^arch-list: "13\.7" is not a GPU architecture CUDA knows/,

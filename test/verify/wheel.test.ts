@@ -111,18 +111,18 @@ describe('wheel metadata helpers', () => {
   it('names modules under .data/platlib and leaves out libraries no import reaches', async () => {
     const record = items.find((i) => i.name.endsWith('RECORD'))!;
     expect(parseRecord(record.data.toString()).length).toBe(items.length);
-    const so = items.find((i) => i.name.endsWith('.so'))!;
     const archive = {
       file: '',
       name: { distribution: 'x', version: '1', python: 'cp312', abi: 'cp312', platform: 'win_amd64' },
       project: 'x',
       problems: [],
-      files: [
-        { name: 'x-1.data/platlib/fast/_impl.cp312-win_amd64.pyd', data: so.data, mode: 0 },
-        { name: 'x.libs/libcudart-1a2b.so.13', data: so.data, mode: 0 },
-        { name: 'x-1.data/scripts/tool.so', data: so.data, mode: 0 },
-        { name: 'top.abi3.so', data: so.data, mode: 0 },
+      entries: [
+        { name: 'x-1.data/platlib/fast/_impl.cp312-win_amd64.pyd' },
+        { name: 'x.libs/libcudart-1a2b.so.13' },
+        { name: 'x-1.data/scripts/tool.so' },
+        { name: 'top.abi3.so' },
       ],
+      binaries: [],
     };
     expect(extensionModules(archive).map((m) => m.module)).toEqual(['fast._impl', 'top']);
     expect(topLevelNames(archive)).toEqual(['fast', 'top']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseWheelName } from '../../src/wheel/name';
-import { isMatrixPlatform, platformTagFits, pythonTag, wheelFits } from '../../src/wheel/tags';
+import { isMatrixPlatform, platformTagFits, pythonTag, retagWheelFile, wheelFits } from '../../src/wheel/tags';
 
 describe('wheel tags of matrix platforms', () => {
   it('maps Python versions to CPython tags', () => {
@@ -51,5 +51,24 @@ describe('wheel tags of matrix platforms', () => {
     expect(fits('x-1-cp39-abi3-linux_x86_64.whl', '3.13')).toBe(true);
     expect(fits('x-1-cp310-abi3-linux_x86_64.whl', '3.9')).toBe(false);
     expect(fits('x-1-cp39-cp39-linux_x86_64.whl', '3.10')).toBe(false);
+  });
+});
+
+describe('retagWheelFile', () => {
+  it('replaces the platform of every Tag line, one line per python-abi pair and platform, keeping the rest', () => {
+    const wheel =
+      'Wheel-Version: 1.0\r\nGenerator: x\r\nTag: cp311-abi3-linux_x86_64\r\nTag: cp312-abi3-linux_x86_64\r\nBuild: 1\r\n';
+    expect(retagWheelFile(wheel, 'manylinux_2_17_x86_64.manylinux2014_x86_64')).toBe(
+      [
+        'Wheel-Version: 1.0',
+        'Generator: x',
+        'Tag: cp311-abi3-manylinux_2_17_x86_64',
+        'Tag: cp311-abi3-manylinux2014_x86_64',
+        'Tag: cp312-abi3-manylinux_2_17_x86_64',
+        'Tag: cp312-abi3-manylinux2014_x86_64',
+        'Build: 1',
+        '',
+      ].join('\r\n'),
+    );
   });
 });
