@@ -6,6 +6,8 @@ import { abiOfTexts, chooseAbi, detectAbi, describeAbi } from '../../src/abi/det
 import { abiVersionSuffix, torchRequirement } from '../../src/abi/promise';
 import { abiSymbolProblems } from '../../src/abi/symbols';
 import { collapseByAbi } from '../../src/matrix/abi';
+import { claimedAbi } from '../../src/verify/abi';
+import { parseWheelName } from '../../src/wheel/name';
 
 const SETUP_ABI3 = `
 CXX_FLAGS += ["-DPy_LIMITED_API=0x030A0000"]
@@ -169,5 +171,17 @@ describe('collapsing the matrix by ABI', () => {
       "Python 3.9: the source's limited API needs Python >= 3.10",
       "torch 2.9.0: the source's stable-ABI code needs torch >= 2.10",
     ]);
+  });
+});
+
+describe('what a wheel claims', () => {
+  const claims = (file: string) => claimedAbi(parseWheelName(file));
+  it('abi3 by its tag, the stable ABI by its "andhigher" label, nothing otherwise', () => {
+    expect(claims('pkg-1.0+cu130-cp39-abi3-linux_x86_64.whl')).toEqual({ limited: { python: '3.9' } });
+    expect(claims('pkg-1.0+cu130torch2.10.0andhigher-cp310-abi3-win_amd64.whl')).toEqual({
+      limited: { python: '3.10' },
+      stable: { torch: '2.10', evidence: 'its label +cu130torch2.10.0andhigher' },
+    });
+    expect(claims('pkg-1.0+cu130torch2.10.0-cp312-cp312-linux_x86_64.whl')).toEqual({});
   });
 });
