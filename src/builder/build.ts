@@ -20,7 +20,15 @@ import {
 import { torchRelease, torchSupportsPython, versionSuffix } from '../torch/releases';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
-import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
+import {
+  type CacheStats,
+  type CacheWiring,
+  type RemoteStore,
+  cacheDir,
+  findCcache,
+  readCacheStats,
+  wireCcache,
+} from './cache';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
 import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
@@ -50,6 +58,8 @@ export interface BuildOptions {
   jobs: string;
   /** `auto`, `off`, or a folder. */
   compileCache: string;
+  /** ccache remote storage behind the local cache (compile-cache-url). */
+  remoteCache?: readonly RemoteStore[];
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -70,6 +80,8 @@ export interface BuildResult {
   plan: JobPlan;
   /** undefined when the build was uncached; `cacheNote` says why. */
   cache?: CacheStats;
+  /** Remote storage was in use (ccache took it). */
+  remoteCache: boolean;
   cacheNote: string;
   /** The slowest objects (ninja builds only), slowest first: the first is the critical path. */
   slowest: ObjectTime[];
@@ -133,6 +145,13 @@ function checkInputs(options: BuildOptions): string {
     }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
+  if (options.compileCache === 'off' && options.remoteCache?.length) {
+    throw inputError(
+      'compile-cache-url',
+      'was given with compile-cache: off',
+      'Remote storage sits behind the local compile cache: set compile-cache to auto or a folder, or leave compile-cache-url empty',
+    );
+  }
   return source;
 }
 
@@ -232,13 +251,23 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       torchVersion: torch?.version.split('+')[0],
       includeDirs,
     });
-    const { wiring, note } = await setUpCache(options.compileCache, env, work, toolkit.nvcc, platform, run);
+    const { wiring, note } = await setUpCache(
+      options.compileCache,
+      options.remoteCache ?? [],
+      env,
+      work,
+      toolkit.nvcc,
+      platform,
+      run,
+    );
+    const remoteCache = Boolean(wiring?.remote);
     if (wiring)
       env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
     log.info(
       `jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ''}`,
     );
     if (options.compileCache !== 'off' && !wiring) log.warning(`compile cache: ${note}`);
+    else if (options.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
 
     const built = path.join(work, 'wheels');
@@ -268,6 +297,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     );
     const seconds = (Date.now() - started) / 1000;
     const cache = wiring ? await readCacheStats(wiring) : undefined;
+    if (cache?.remoteErrors) {
+      log.warning(
+        `compile-cache-url: remote storage failed for ${cache.remoteErrors} compile${cache.remoteErrors > 1 ? 's' : ''} (${options.remoteCache!.map((s) => s.shown).join(' ')} refused, timed out or failed); they used the local cache`,
+      );
+    }
     const slowest = await slowestObjects(path.join(source.dir, 'build'));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
     if (result.code !== 0) {
@@ -297,6 +331,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       archList,
       plan,
       cache,
+      remoteCache,
       cacheNote: note,
       slowest,
     };
@@ -337,6 +372,7 @@ function checkTorch(torch: TorchInfo | undefined, options: BuildOptions, nvcc: s
 
 async function setUpCache(
   input: string,
+  remote: readonly RemoteStore[],
   env: NodeJS.ProcessEnv,
   work: string,
   nvcc: string,
@@ -349,7 +385,7 @@ async function setUpCache(
     return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
   await mkdir(dir, { recursive: true });
-  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform }, run);
+  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform, remote }, run);
   return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join('; ')}` };
 }
 

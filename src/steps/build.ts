@@ -1,14 +1,12 @@
 import path from 'node:path';
 import { BuildFailure, buildWheel, formatObjectTimes, sizeMiB } from '../builder/build';
-import type { CacheStats } from '../builder/cache';
+import { type CacheStats, describeCacheStats, remoteStores } from '../builder/cache';
 import { defineStep } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 
-const cacheCell = (stats: CacheStats | undefined): string =>
-  stats
-    ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}`
-    : 'uncached';
+const cacheCell = (stats: CacheStats | undefined, remote: boolean): string =>
+  stats ? describeCacheStats(stats, remote) : 'uncached';
 
 export const step = defineStep({
   spec: {
@@ -64,6 +62,10 @@ export const step = defineStep({
         description: 'ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off',
         default: 'auto',
       },
+      'compile-cache-url': {
+        description:
+          'Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces; a password in it is masked. A store that is down costs a warning, not the build',
+      },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
     },
     outputs: {
@@ -77,6 +79,8 @@ export const step = defineStep({
   },
   async run(inputs, ctx) {
     const profile = packageProfile(inputs.string('package'));
+    const remoteCache = remoteStores(inputs.string('compile-cache-url'));
+    for (const secret of remoteCache.flatMap((store) => store.secrets)) ctx.env.secret(secret);
     try {
       const result = await buildWheel(
         {
@@ -92,6 +96,7 @@ export const step = defineStep({
           versionSuffix: inputs.string('version-suffix'),
           jobs: inputs.string('jobs'),
           compileCache: inputs.string('compile-cache'),
+          remoteCache,
           outputDir: inputs.string('output-dir'),
         },
         ctx.log,
@@ -107,7 +112,7 @@ export const step = defineStep({
               path.basename(wheel),
               await sizeMiB(wheel),
               String(seconds),
-              cacheCell(result.cache),
+              cacheCell(result.cache, result.remoteCache),
             ]),
           ),
         },
