@@ -35,7 +35,8 @@ import { type JobPlan, type Machine, planJobs, thisMachine } from './jobs';
 import { type ObjectTime, slowestObjects } from './objects';
 import { provideBuildRequirements, readBuildRequirements } from './requirements';
 import { archMixProblem } from './sageattention';
-import { fetchSource } from './source';
+import { firstDifference, parseEpoch, type ReproducibleRule, sourceDateEpoch } from './reproducible';
+import { fetchSource, isGitUrl } from './source';
 import { findToolkit } from './toolkit';
 import { which } from './which';
 
@@ -60,6 +61,10 @@ export interface BuildOptions {
   compileCache: string;
   /** ccache remote storage behind the local cache (compile-cache-url). */
   remoteCache?: readonly RemoteStore[];
+  /** `true` (default): byte-reproducible flags; `false`: none; `check`: also rebuild once, uncached, and compare. */
+  reproducible?: ReproducibleRule;
+  /** `auto` (default: the source's commit time) or seconds since 1970. */
+  sourceDateEpoch?: string;
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -85,6 +90,10 @@ export interface BuildResult {
   cacheNote: string;
   /** The slowest objects (ninja builds only), slowest first: the first is the critical path. */
   slowest: ObjectTime[];
+  /** SOURCE_DATE_EPOCH the build had, and where it came from; undefined with reproducible: false. */
+  epoch?: { epoch: number; from: string };
+  /** reproducible: check: what the rebuild gave. */
+  rebuild?: { identical: boolean; seconds: number };
 }
 
 /** A build that ran and failed: one line of cause and remedy, and the end of the log. */
@@ -145,6 +154,7 @@ function checkInputs(options: BuildOptions): string {
     }
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
+  if (options.sourceDateEpoch && options.sourceDateEpoch !== 'auto') parseEpoch(options.sourceDateEpoch);
   if (options.compileCache === 'off' && options.remoteCache?.length) {
     throw inputError(
       'compile-cache-url',
@@ -208,6 +218,17 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       if (problem) throw new ConfigurationError(problem);
     }
 
+    const reproducible = options.reproducible ?? 'true';
+    const epoch =
+      reproducible === 'false'
+        ? undefined
+        : await sourceDateEpoch(
+            options.sourceDateEpoch ?? 'auto',
+            isGitUrl(sourceSpec) ? source.dir : path.resolve(sourceSpec),
+            baseEnv,
+            run,
+          );
+
     const venvDir = path.join(work, 'venv');
     // With torch: preinstalled the venv sees the base's packages; their commands (ninja) must be found too.
     const binDirs = [
@@ -250,6 +271,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       plan,
       torchVersion: torch?.version.split('+')[0],
       includeDirs,
+      reproducible: epoch && { epoch: epoch.epoch, workRoot: work },
     });
     const { wiring, note } = await setUpCache(
       options.compileCache,
@@ -316,10 +338,12 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const outputDir = path.resolve(options.outputDir);
     await mkdir(outputDir, { recursive: true });
     const wheels: string[] = [];
+    const mtime = epoch && new Date(epoch.epoch * 1000);
     for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
-      wheels.push(await relabelWheel(path.join(built, file), { label, requires }, outputDir));
+      wheels.push(await relabelWheel(path.join(built, file), { label, requires, mtime }, outputDir));
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
+    const rebuild = reproducible === 'check' ? await checkReproducible(options, wheels, work, log) : undefined;
     return {
       wheels,
       wheelDir: outputDir,
@@ -334,10 +358,49 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       remoteCache,
       cacheNote: note,
       slowest,
+      epoch,
+      rebuild,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * reproducible: check. The same build again in another folder, with no compile cache (a hit would
+ * only return the first build's objects), compared byte for byte; a difference fails the build
+ * naming the first file that differs.
+ */
+async function checkReproducible(
+  options: BuildOptions,
+  wheels: readonly string[],
+  work: string,
+  log: Log,
+): Promise<{ identical: boolean; seconds: number }> {
+  const again = await log.group('Rebuild in another folder, uncached, to compare', () =>
+    buildWheel(
+      {
+        ...options,
+        reproducible: 'true',
+        compileCache: 'off',
+        remoteCache: [],
+        outputDir: path.join(work, 'rebuild'),
+      },
+      log,
+    ),
+  );
+  for (const wheel of wheels) {
+    const twin = again.wheels.find((w) => path.basename(w) === path.basename(wheel));
+    const why = twin ? await firstDifference(wheel, twin) : 'the rebuild made no wheel of that name';
+    if (why) {
+      throw new BuildFailure(
+        `reproducible: ${path.basename(wheel)} is not the same when rebuilt in another folder: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+        '',
+      );
+    }
+  }
+  log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path.basename(w)).join(', ')})`);
+  return { identical: true, seconds: again.seconds };
 }
 
 /** torch must be a CUDA build of the toolkit's major: PyTorch refuses to build extensions across majors. */

@@ -188,11 +188,13 @@ export async function wireCcache(
     ? ((await runner(nvccHost, ['--version']).catch(() => undefined))?.stdout.split('\n')[0] ?? '')
     : '';
   const fingerprint = path.join(options.workRoot, 'ccache-env.txt');
+  // The work root is in the flags that map it out of the binaries; it differs build to build.
+  const unrooted = (flags = '') => flags.split(options.workRoot).join('<work>');
   await writeFile(
     fingerprint,
     [
-      `NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ''}`,
-      `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ''}`,
+      `NVCC_PREPEND_FLAGS=${unrooted(base.NVCC_PREPEND_FLAGS)}`,
+      `NVCC_APPEND_FLAGS=${unrooted(base.NVCC_APPEND_FLAGS)}`,
       `host=${nvccHost} ${hostVersion}`,
     ].join('\n') + '\n',
   );

@@ -4,6 +4,7 @@ import { type CacheStats, describeCacheStats, remoteStores } from '../builder/ca
 import { defineStep } from '../core/step';
 import { PACKAGE_NAMES, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
+import { REPRODUCIBLE_RULES, type ReproducibleRule } from '../builder/reproducible';
 
 const cacheCell = (stats: CacheStats | undefined, remote: boolean): string =>
   stats ? describeCacheStats(stats, remote) : 'uncached';
@@ -66,6 +67,17 @@ export const step = defineStep({
         description:
           'Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces; a password in it is masked. A store that is down costs a warning, not the build',
       },
+      reproducible: {
+        description:
+          'true: byte-reproducible wheels (SOURCE_DATE_EPOCH, build paths mapped out of the binaries, a fixed zip); false: build as the package says; check: also rebuild once in another folder without the compile cache and fail, naming the first differing file, unless the bytes are the same',
+        default: 'true',
+        choices: REPRODUCIBLE_RULES,
+      },
+      'source-date-epoch': {
+        description:
+          "SOURCE_DATE_EPOCH of a reproducible build: auto (the runner's SOURCE_DATE_EPOCH, else the source's commit time, else 1980-01-01) or seconds since 1970",
+        default: 'auto',
+      },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
     },
     outputs: {
@@ -97,6 +109,8 @@ export const step = defineStep({
           jobs: inputs.string('jobs'),
           compileCache: inputs.string('compile-cache'),
           remoteCache,
+          reproducible: inputs.choice<ReproducibleRule>('reproducible'),
+          sourceDateEpoch: inputs.string('source-date-epoch'),
           outputDir: inputs.string('output-dir'),
         },
         ctx.log,
@@ -120,6 +134,11 @@ export const step = defineStep({
           `source ${result.source}`,
           `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : 'no torch'}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
+          ...(result.epoch
+            ? [
+                `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt in another folder without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ''}`,
+              ]
+            : []),
           ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
         ].map((text) => ({ kind: 'text' as const, text })),
       );
