@@ -124,7 +124,7 @@ export async function syncListings(
     }
 
     const { data } = await c.api.rest.repos.getRelease({ ...c.repo, release_id: release.id });
-    const body = mergeNotes(data.body ?? '', notesSection(wheels));
+    const body = mergeNotes(data.body ?? '', notesSection(wheels, `${c.repo.owner}/${c.repo.repo}`));
     if (body !== (data.body ?? '')) {
       await c.api.rest.repos.updateRelease({ ...c.repo, release_id: release.id, body });
       changed.add('release notes');

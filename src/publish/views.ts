@@ -65,8 +65,8 @@ const NOTES_END = '<!-- /sagewheels: wheels -->';
 export const formatSize = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 
-/** The release notes' wheel table and pip lines. */
-export function notesSection(wheels: readonly ReleasedWheel[]): string {
+/** The release notes' wheel table, pip lines, and (with `repo`, "owner/name") how to check a wheel's provenance. */
+export function notesSection(wheels: readonly ReleasedWheel[], repo?: string): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|') || '—';
   const rows = wheels.map((w) => {
     const facts = wheelFacts(w.name);
@@ -85,6 +85,16 @@ export function notesSection(wheels: readonly ReleasedWheel[]): string {
     '```sh',
     ...wheels.map((w) => `pip install ${w.url}`),
     '```',
+    ...(repo && wheels.length > 0
+      ? [
+          '',
+          "Check that a wheel was built by this repository's release workflow (sagewheels' workflows attest every wheel they publish):",
+          '',
+          '```sh',
+          `gh attestation verify ${wheels[0]!.name} --repo ${repo}`,
+          '```',
+        ]
+      : []),
     NOTES_END,
   ].join('\n');
 }
