@@ -30,8 +30,8 @@ export const MAPPED_WORK_ROOT = '/sagewheels';
  * - ld: --discard-all. nvcc hands gcc a temporary file named after its process id
  *   (tmpxft_<pid>_...cudafe1.cpp), which gcc writes into the object as its file symbol; dropping
  *   local symbols at link time is the one way to keep it out of the library (and its build id).
- * - MSVC: /Brepro (no timestamps) and /pathmap through the CL and LINK variables cl.exe and
- *   link.exe read, which reach nvcc's host compiles too.
+ * - MSVC: /Brepro (no timestamps) and /pathmap (with /experimental:deterministic) through the
+ *   CL and LINK variables cl.exe and link.exe read, which reach nvcc's host compiles too.
  * A folder with a space or comma is not mapped: nvcc splits its flags on both.
  */
 function reproducibleFlags(
@@ -42,7 +42,11 @@ function reproducibleFlags(
   env.SOURCE_DATE_EPOCH = String(reproducible.epoch);
   const mappable = !/[\s,]/.test(reproducible.workRoot);
   if (windows) {
-    const cl = ['/Brepro', ...(mappable ? [`/pathmap:${reproducible.workRoot}=\\sagewheels`] : [])];
+    // cl.exe applies /pathmap (to __FILE__ too) only with /experimental:deterministic.
+    const cl = [
+      '/Brepro',
+      ...(mappable ? ['/experimental:deterministic', `/pathmap:${reproducible.workRoot}=\\sagewheels`] : []),
+    ];
     env.CL = appendFlags(env.CL, cl);
     env.LINK = appendFlags(env.LINK, ['/Brepro']);
     return [];
