@@ -87,19 +87,13 @@ export async function provideBuildRequirements(
       missing.push(req.requirement);
     }
   }
-  // One at a time, so one that cannot be had (offline, unknown) does not keep the others out.
+  if (missing.length === 0) return;
+  log.info(`installing build requirement${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  // All in one pip run (each run costs pip's start and resolution); when that fails, one at a
+  // time, so one that cannot be had (offline, unknown) does not keep the others out.
+  if (missing.length > 1 && (await pipInstall(python, missing, runner)).code === 0) return;
   for (const requirement of missing) {
-    log.info(`installing build requirement ${requirement}`);
-    // Few retries: on a runner without network each one only delays the build.
-    const result = await runner(python, [
-      '-m',
-      'pip',
-      'install',
-      '--disable-pip-version-check',
-      '--retries',
-      '1',
-      requirement,
-    ]);
+    const result = await pipInstall(python, [requirement], runner);
     if (result.code !== 0) {
       const why =
         `${result.stdout}\n${result.stderr}`
@@ -111,3 +105,7 @@ export async function provideBuildRequirements(
     }
   }
 }
+
+// Few retries: on a runner without network each one only delays the build.
+const pipInstall = (python: string, requirements: readonly string[], runner: ProcessRunner) =>
+  runner(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--retries', '1', ...requirements]);
