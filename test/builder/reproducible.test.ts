@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,30 @@ describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
     expect(await sha256(a.wheels[0]!)).not.toBe(await sha256(b.wheels[0]!));
     expect(await firstDifference(a.wheels[0]!, b.wheels[0]!)).toMatch(
       /^cudapkg\/_kernels\.cpython-312-x86_64-linux-gnu\.so differs \(\d+ of \d+ bytes, the first at offset \d+\)$/,
+    );
+  });
+});
+
+describe('reproducible: check', () => {
+  it('fails the build naming the file that differs when the package writes something random', async () => {
+    const source = path.join(root, 'random-pkg');
+    await mkdir(source);
+    await writeFile(
+      path.join(source, 'setup.py'),
+      [
+        'import os',
+        'from setuptools import setup',
+        'os.makedirs("randompkg", exist_ok=True)',
+        'open("randompkg/__init__.py", "w").write("BUILD_ID = %r\\n" % os.urandom(8).hex())',
+        'setup(name="randompkg", version="1.0", packages=["randompkg"])',
+      ].join('\n'),
+    );
+    await writeFile(path.join(source, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools>=61", "wheel"]\n');
+    const error = await buildWheel(options(source, { reproducible: 'check' }), recordingContext().log).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /^reproducible: randompkg-1\.0\+cu130-py3-none-any\.whl is not the same when rebuilt in another folder: randompkg\/__init__\.py differs \(\d+ of 29 bytes, the first at offset 12\)/,
     );
   });
 });
