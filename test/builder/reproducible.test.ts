@@ -109,7 +109,7 @@ describe('reproducible: check', () => {
       (e: unknown) => e,
     );
     expect((error as Error).message).toMatch(
-      /^reproducible: randompkg-1\.0\+cu130-py3-none-any\.whl is not the same when rebuilt in another folder: randompkg\/__init__\.py differs \(\d+ of 29 bytes, the first at offset 12\)/,
+      /^reproducible: randompkg-1\.0\+cu130-py3-none-any\.whl is not the same when rebuilt in another folder: randompkg\/__init__\.py differs \(\d+ of 30 bytes, the first at offset 12\)/,
     );
   });
 });
