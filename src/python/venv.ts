@@ -92,7 +92,13 @@ const TORCH_PROBE = [
   'spec = importlib.util.find_spec("torch")',
   'where = list(spec.submodule_search_locations or []) if spec else []',
   'info = runpy.run_path(os.path.join(where[0], "version.py")) if where else None',
-  'version = info and (info.get("__version__") or importlib.metadata.version("torch"))',
+  'version = info and info.get("__version__")',
+  'if info and not version:',
+  '    try:',
+  '        version = importlib.metadata.version("torch")',
+  '    except importlib.metadata.PackageNotFoundError:',
+  '        import torch', // a torch without metadata (a source tree on sys.path): the slow way
+  '        version = torch.__version__',
   'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))',
 ].join('\n');
 
