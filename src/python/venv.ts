@@ -88,17 +88,14 @@ export interface TorchInfo {
 
 // torch/version.py alone: importing torch itself takes seconds (its CUDA libraries), and the build imports it anyway.
 const TORCH_PROBE = [
-  'import importlib.metadata, importlib.util, json, os, runpy',
+  'import importlib.util, json, os, runpy',
   'spec = importlib.util.find_spec("torch")',
   'where = list(spec.submodule_search_locations or []) if spec else []',
   'info = runpy.run_path(os.path.join(where[0], "version.py")) if where else None',
   'version = info and info.get("__version__")',
   'if info and not version:',
-  '    try:',
-  '        version = importlib.metadata.version("torch")',
-  '    except importlib.metadata.PackageNotFoundError:',
-  '        import torch', // a torch without metadata (a source tree on sys.path): the slow way
-  '        version = torch.__version__',
+  '    import torch', // a version.py without __version__ (older or stand-in torch): the slow way
+  '    version = torch.__version__',
   'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))',
 ].join('\n');
 
