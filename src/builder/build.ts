@@ -26,7 +26,15 @@ import { identityProblem } from '../wheel/identity';
 import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
 import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
-import { type CacheStats, type CacheWiring, cacheDir, findCcache, readCacheStats, wireCcache } from './cache';
+import {
+  type CacheStats,
+  type CacheWiring,
+  type RemoteStore,
+  cacheDir,
+  findCcache,
+  readCacheStats,
+  wireCcache,
+} from './cache';
 import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
@@ -34,7 +42,8 @@ import { GIB_PER_JOB, type JobPlan, type Machine, planJobs, thisMachine } from '
 import { type ObjectTime, slowestObjects } from './objects';
 import { provideBuildRequirements, readBuildRequirements, readProjectIdentity } from './requirements';
 import { packageEnvironment, preparePackage, routedEnvironment } from './package-build';
-import { fetchSource, splitSubdirectory } from './source';
+import { firstDifference, parseEpoch, type ReproducibleRule, sourceDateEpoch } from './reproducible';
+import { fetchSource, isGitUrl, splitSubdirectory } from './source';
 import { findToolkit } from './toolkit';
 import { checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
@@ -76,6 +85,12 @@ export interface BuildOptions {
   platformTag?: string;
   /** Linux wheels: retag by sagewheels' own check, or `auditwheel repair` (default builtin). */
   repair?: RepairEngine;
+  /** ccache remote storage behind the local cache (compile-cache-url). */
+  remoteCache?: readonly RemoteStore[];
+  /** `true` (default): byte-reproducible flags; `false`: none; `check`: also rebuild once, uncached, and compare. */
+  reproducible?: ReproducibleRule;
+  /** `auto` (default: the source's commit time) or seconds since 1970. */
+  sourceDateEpoch?: string;
   outputDir: string;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
@@ -100,9 +115,15 @@ export interface BuildResult {
   plan: JobPlan;
   /** undefined when the build was uncached; `cacheNote` says why. */
   cache?: CacheStats;
+  /** Remote storage was in use (ccache took it). */
+  remoteCache: boolean;
   cacheNote: string;
   /** The slowest objects (ninja builds only), slowest first: the first is the critical path. */
   slowest: ObjectTime[];
+  /** SOURCE_DATE_EPOCH the build had, and where it came from; undefined with reproducible: false. */
+  epoch?: { epoch: number; from: string };
+  /** reproducible: check: what the rebuild gave. */
+  rebuild?: { identical: boolean; seconds: number };
 }
 
 /** A build that ran and failed: one line of cause and remedy, and the end of the log. */
@@ -174,6 +195,14 @@ export function checkInputs(options: BuildOptions): { source: string; ref?: stri
     );
   }
   if (options.compileCache === '') throw inputError('compile-cache', 'is empty', 'Allowed: auto, off, or a folder');
+  if (options.sourceDateEpoch && options.sourceDateEpoch !== 'auto') parseEpoch(options.sourceDateEpoch);
+  if (options.compileCache === 'off' && options.remoteCache?.length) {
+    throw inputError(
+      'compile-cache-url',
+      'was given with compile-cache: off',
+      'Remote storage sits behind the local compile cache: set compile-cache to auto or a folder, or leave compile-cache-url empty',
+    );
+  }
   // The plan needs the toolkit; the value is checked here, on any machine and nvcc.
   planJobs(options.jobs, { cores: 1, memoryGiB: GIB_PER_JOB }, '0');
   if (options.archList !== 'auto') {
@@ -245,6 +274,17 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const archList = formatArchList(archs);
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
 
+    const reproducible = options.reproducible ?? 'true';
+    const epoch =
+      reproducible === 'false'
+        ? undefined
+        : await sourceDateEpoch(
+            options.sourceDateEpoch ?? 'auto',
+            isGitUrl(sourceSpec) ? source.dir : path.resolve(sourceSpec),
+            baseEnv,
+            run,
+          );
+
     const venvDir = path.join(work, 'venv');
     // With torch: preinstalled the venv sees the base's packages; their commands (ninja) must be found too.
     const binDirs = [
@@ -301,6 +341,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       plan,
       torchVersion: torch?.version.split('+')[0],
       includeDirs,
+      reproducible: epoch && { epoch: epoch.epoch, workRoot: work },
     });
     env = await packageEnvironment(
       adjusted,
@@ -310,7 +351,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     );
     const { wiring, note } = pure
       ? { wiring: undefined, note: 'off (nothing to compile)' }
-      : await setUpCache(options.compileCache, env, work, toolkit.nvcc, platform, run);
+      : await setUpCache(options.compileCache, options.remoteCache ?? [], env, work, toolkit.nvcc, platform, run);
+    const remoteCache = Boolean(wiring?.remote);
     if (wiring)
       env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
     env = await routedEnvironment(adjusted, env, { sourceDir: source.dir, work, python, nvcc: toolkit.nvcc });
@@ -318,6 +360,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       `jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ''}`,
     );
     if (options.compileCache !== 'off' && !wiring) log.warning(`compile cache: ${note}`);
+    else if (options.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
 
     const built = path.join(work, 'wheels');
@@ -347,6 +390,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     );
     const seconds = (Date.now() - started) / 1000;
     const cache = wiring ? await readCacheStats(wiring) : undefined;
+    if (cache?.remoteErrors) {
+      log.warning(
+        `compile-cache-url: remote storage failed for ${cache.remoteErrors} compile${cache.remoteErrors > 1 ? 's' : ''} (${options.remoteCache!.map((s) => s.shown).join(' ')} refused, timed out or failed); they used the local cache`,
+      );
+    }
     const slowest = await slowestObjects(path.join(source.dir, 'build'));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
     if (result.code !== 0) {
@@ -364,16 +412,18 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const outputDir = path.resolve(options.outputDir);
     await mkdir(outputDir, { recursive: true });
     const wheels: string[] = [];
+    const mtime = epoch && new Date(epoch.epoch * 1000);
     for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
       const wrong = identityProblem(file, project);
       if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join('\n'));
       const tagRule = options.platformTag ?? 'auto';
       const auditwheel = options.repair === 'auditwheel';
       const platform = auditwheel ? undefined : await chooseLinuxTag(path.join(built, file), tagRule, log);
-      const wheel = await relabelWheel(path.join(built, file), { label, requires, platform }, outputDir);
+      const wheel = await relabelWheel(path.join(built, file), { label, requires, platform, mtime }, outputDir);
       wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
+    const rebuild = reproducible === 'check' ? await checkReproducible(options, wheels, work, log) : undefined;
     return {
       package: profile.name,
       abi,
@@ -387,12 +437,52 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       archList,
       plan,
       cache,
+      remoteCache,
       cacheNote: note,
       slowest,
+      epoch,
+      rebuild,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * reproducible: check. The same build again in another folder, with no compile cache (a hit would
+ * only return the first build's objects), compared byte for byte; a difference fails the build
+ * naming the first file that differs.
+ */
+async function checkReproducible(
+  options: BuildOptions,
+  wheels: readonly string[],
+  work: string,
+  log: Log,
+): Promise<{ identical: boolean; seconds: number }> {
+  const again = await log.group('Rebuild in another folder, uncached, to compare', () =>
+    buildWheel(
+      {
+        ...options,
+        reproducible: 'true',
+        compileCache: 'off',
+        remoteCache: [],
+        outputDir: path.join(work, 'rebuild'),
+      },
+      log,
+    ),
+  );
+  for (const wheel of wheels) {
+    const twin = again.wheels.find((w) => path.basename(w) === path.basename(wheel));
+    const why = twin ? await firstDifference(wheel, twin) : 'the rebuild made no wheel of that name';
+    if (why) {
+      throw new BuildFailure(
+        `reproducible: ${path.basename(wheel)} is not the same when rebuilt in another folder: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+        '',
+      );
+    }
+  }
+  log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path.basename(w)).join(', ')})`);
+  return { identical: true, seconds: again.seconds };
 }
 
 /** torch must be a CUDA build of the toolkit's major: PyTorch refuses to build extensions across majors. */
@@ -427,6 +517,7 @@ function checkTorch(torch: TorchInfo | undefined, options: BuildOptions, nvcc: s
 
 async function setUpCache(
   input: string,
+  remote: readonly RemoteStore[],
   env: NodeJS.ProcessEnv,
   work: string,
   nvcc: string,
@@ -439,7 +530,7 @@ async function setUpCache(
     return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
   await mkdir(dir, { recursive: true });
-  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform }, run);
+  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform, remote }, run);
   return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join('; ')}` };
 }
 

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { atLeast } from '../core/version';
 import { which } from './which';
@@ -24,8 +25,53 @@ export async function findCcache(env: NodeJS.ProcessEnv, runner: ProcessRunner =
 /** `auto`: CCACHE_DIR when the runner sets one, else a folder in the home directory, which self-hosted runners keep. */
 export function cacheDir(input: string, env: NodeJS.ProcessEnv): string {
   if (input !== 'auto') return path.resolve(input);
-  return env.CCACHE_DIR || path.join(os.homedir(), '.cache', 'sagewheels', 'ccache');
+  return env.CCACHE_DIR || path.join(env.HOME || env.USERPROFILE || os.homedir(), '.cache', 'sagewheels', 'ccache');
 }
+
+/** A ccache remote storage backend: its URL as given, as it may be shown, and the parts to mask. */
+export interface RemoteStore {
+  url: string;
+  /** The URL with its password and bearer token replaced by ***. */
+  shown: string;
+  secrets: string[];
+}
+
+const REMOTE_SCHEMES = /^(?:redis:\/\/|redis\+unix:|http:\/\/|file:)/;
+
+/**
+ * compile-cache-url: ccache's remote_storage, one or several backends separated by spaces or
+ * newlines (not commas: ccache's shards attribute lists its shards with them), each a URL with
+ * optional |attributes. The password of redis://[[USER:]PASSWORD@]HOST and http://USER:PASSWORD@HOST,
+ * and a bearer-token attribute, are secrets.
+ */
+export function remoteStores(input: string): RemoteStore[] {
+  return input
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((url) => {
+      if (!REMOTE_SCHEMES.test(url)) {
+        const scheme = /^[a-z][a-z0-9+.-]*:(?=\/\/)/i.exec(url)?.[0];
+        throw inputError(
+          'compile-cache-url',
+          scheme ? `"${scheme}" is not a ccache remote storage` : `"${url}" is not a URL`,
+          'Allowed: redis://[[USER:]PASSWORD@]HOST[:PORT][/DB], redis+unix:SOCKET, http://HOST[:PORT]/PATH (a server taking GET and PUT) or file:/shared/folder, several separated by spaces, each with optional |attributes',
+        );
+      }
+      const secrets: string[] = [];
+      const userinfo = /^[a-z+]+:\/\/([^/@|]+)@/.exec(url)?.[1];
+      // redis:// takes a lone password before "@"; http:// a user and a password.
+      if (userinfo) secrets.push(userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo);
+      const token = /\|bearer-token=([^|]+)/.exec(url)?.[1];
+      if (token) secrets.push(token);
+      const kept = secrets.filter(Boolean);
+      return { url, shown: kept.reduce((text, secret) => text.split(secret).join('***'), url), secrets: kept };
+    });
+}
+
+/** ccache 4.4 added remote storage, as secondary_storage; 4.7 renamed it remote_storage and kept the old name. */
+export const REMOTE_STORAGE_SINCE = '4.4';
+const remoteStorageVariable = (version: string): string =>
+  atLeast(version, '4.7') ? 'CCACHE_REMOTE_STORAGE' : 'CCACHE_SECONDARY_STORAGE';
 
 export interface CacheWiring {
   /** Variables to set for the build. */
@@ -34,6 +80,8 @@ export interface CacheWiring {
   binDir?: string;
   /** What is cached and what is not, for the log. */
   notes: string[];
+  /** Remote storage is wired in. */
+  remote: boolean;
 }
 
 const quoteIfSpaced = (file: string): string => (/\s/.test(file) ? `"${file}"` : file);
@@ -65,10 +113,20 @@ async function wrapCxx(ccache: Ccache, cxx: string, workRoot: string): Promise<s
  *   their values (and the host compiler's) joins every hash, or a changed flag would hit a stale object.
  * - PyTorch's nvcc dependency flags (--generate-dependencies-with-compile in older releases) make
  *   ccache refuse to cache; every build here starts from a fresh tree, so the .d files are not needed.
+ * - remote storage is read after the local cache misses and written on every miss; a store that
+ *   is down costs each compile a failed connection (100 ms at most), never the compile.
  */
 export async function wireCcache(
   ccache: Ccache,
-  options: { dir: string; workRoot: string; nvcc: string; buildEnv: NodeJS.ProcessEnv; platform?: NodeJS.Platform },
+  options: {
+    dir: string;
+    workRoot: string;
+    nvcc: string;
+    buildEnv: NodeJS.ProcessEnv;
+    platform?: NodeJS.Platform;
+    /** Remote storage behind the local cache (ccache 4.4+). */
+    remote?: readonly RemoteStore[];
+  },
   runner: ProcessRunner = runProcess,
 ): Promise<CacheWiring> {
   const platform = options.platform ?? process.platform;
@@ -83,6 +141,20 @@ export async function wireCcache(
     TORCH_EXTENSION_SKIP_NVCC_GEN_DEPENDENCIES: '1',
   };
   const notes: string[] = [];
+  const remote = options.remote ?? [];
+  let remoteWired = false;
+  if (remote.length > 0) {
+    const shown = remote.map((store) => store.shown).join(' ');
+    if (atLeast(ccache.version, REMOTE_STORAGE_SINCE)) {
+      env[remoteStorageVariable(ccache.version)] = remote.map((store) => store.url).join(' ');
+      remoteWired = true;
+      notes.push(`remote storage ${shown} behind the local cache`);
+    } else {
+      notes.push(
+        `remote storage ${shown} not used: ccache ${ccache.version} has none (it needs ${REMOTE_STORAGE_SINCE} or newer); compiling with the local cache only`,
+      );
+    }
+  }
   if (base.PYTORCH_NVCC) {
     notes.push(
       `PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`,
@@ -116,20 +188,27 @@ export async function wireCcache(
     ? ((await runner(nvccHost, ['--version']).catch(() => undefined))?.stdout.split('\n')[0] ?? '')
     : '';
   const fingerprint = path.join(options.workRoot, 'ccache-env.txt');
+  // The work root is in the flags that map it out of the binaries; it differs build to build.
+  const unrooted = (flags = '') => flags.split(options.workRoot).join('<work>');
   await writeFile(
     fingerprint,
     [
-      `NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ''}`,
-      `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ''}`,
+      `NVCC_PREPEND_FLAGS=${unrooted(base.NVCC_PREPEND_FLAGS)}`,
+      `NVCC_APPEND_FLAGS=${unrooted(base.NVCC_APPEND_FLAGS)}`,
       `host=${nvccHost} ${hostVersion}`,
     ].join('\n') + '\n',
   );
   env.CCACHE_EXTRAFILES = fingerprint;
-  return { env, binDir, notes };
+  return { env, binDir, notes, remote: remoteWired };
 }
 
 export interface CacheStats {
+  /** Local and remote hits together. */
   hits: number;
+  /** Hits read from remote storage (the local cache had missed). */
+  remoteHits: number;
+  /** Calls whose remote storage failed (refused, timed out, an error): they compiled or hit locally. */
+  remoteErrors: number;
   misses: number;
   /** Calls ccache passed through: links, preprocessing, options it cannot cache. */
   uncached: number;
@@ -138,27 +217,41 @@ export interface CacheStats {
 }
 
 const HIT = new Set(['direct_cache_hit', 'preprocessed_cache_hit']);
+// ccache before 4.7 said secondary where it now says remote.
+const REMOTE_HIT = /^(?:remote|secondary)_storage_hit$/;
+const REMOTE_ERROR = /^(?:remote|secondary)_storage_(?:error|timeout)$/;
 
 /**
  * This build's own counts, from the stats log ccache appends to (one "# <source>" line, then
  * the counters that call moved); the cache's global counters would mix in other builds.
  */
 export function parseStatsLog(text: string): CacheStats {
-  const stats: CacheStats = { hits: 0, misses: 0, uncached: 0, reasons: {} };
+  const stats: CacheStats = { hits: 0, remoteHits: 0, remoteErrors: 0, misses: 0, uncached: 0, reasons: {} };
   for (const entry of text.split(/^# /m).slice(1)) {
     const counters = entry
       .split('\n')
       .slice(1)
       .map((line) => line.trim())
       .filter(Boolean);
-    if (counters.some((c) => HIT.has(c))) stats.hits++;
-    else if (counters.includes('cache_miss')) stats.misses++;
+    if (counters.some((c) => REMOTE_ERROR.test(c))) stats.remoteErrors++;
+    if (counters.some((c) => HIT.has(c))) {
+      stats.hits++;
+      if (counters.some((c) => REMOTE_HIT.test(c))) stats.remoteHits++;
+    } else if (counters.includes('cache_miss')) stats.misses++;
     else {
       stats.uncached++;
       for (const reason of counters) stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
     }
   }
   return stats;
+}
+
+/** "14 hits (2 local, 12 remote), 0 misses": local and remote hits apart when there is remote storage. */
+export function describeCacheStats(stats: CacheStats, remote: boolean): string {
+  const hits = remote
+    ? `${stats.hits} hits (${stats.hits - stats.remoteHits} local, ${stats.remoteHits} remote)`
+    : `${stats.hits} hits`;
+  return `${hits}, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}`;
 }
 
 export async function readCacheStats(wiring: CacheWiring): Promise<CacheStats> {

@@ -16,6 +16,47 @@ export interface BuildEnvironmentOptions {
   torchVersion?: string;
   /** Header folders searched after the toolkit's own (the venv's nvidia-* wheels). */
   includeDirs?: readonly string[];
+  /** Byte-reproducible output: the build's fixed time and the folder whose name is mapped out of the binaries. */
+  reproducible?: { epoch: number; workRoot: string };
+}
+
+/** What the build folder becomes in debug info, __FILE__ and assertion messages. */
+export const MAPPED_WORK_ROOT = '/sagewheels';
+
+/**
+ * Flags that keep the build folder and the clock out of the binaries:
+ * - gcc: -ffile-prefix-map (debug info, __FILE__), through CFLAGS and CXXFLAGS (setuptools and
+ *   PyTorch's ninja builds append them) and through nvcc's -Xcompiler for its host pass.
+ * - ld: --discard-all. nvcc hands gcc a temporary file named after its process id
+ *   (tmpxft_<pid>_...cudafe1.cpp), which gcc writes into the object as its file symbol; dropping
+ *   local symbols at link time is the one way to keep it out of the library (and its build id).
+ * - MSVC: /Brepro (no timestamps) and /pathmap (with /experimental:deterministic) through the
+ *   CL and LINK variables cl.exe and link.exe read, which reach nvcc's host compiles too.
+ * A folder with a space or comma is not mapped: nvcc splits its flags on both.
+ */
+function reproducibleFlags(
+  env: NodeJS.ProcessEnv,
+  windows: boolean,
+  reproducible: { epoch: number; workRoot: string },
+): string[] {
+  env.SOURCE_DATE_EPOCH = String(reproducible.epoch);
+  const mappable = !/[\s,]/.test(reproducible.workRoot);
+  if (windows) {
+    // cl.exe applies /pathmap (to __FILE__ too) only with /experimental:deterministic.
+    const cl = [
+      '/Brepro',
+      ...(mappable ? ['/experimental:deterministic', `/pathmap:${reproducible.workRoot}=\\sagewheels`] : []),
+    ];
+    env.CL = appendFlags(env.CL, cl);
+    env.LINK = appendFlags(env.LINK, ['/Brepro']);
+    return [];
+  }
+  env.LDFLAGS = appendFlags(env.LDFLAGS, ['-Wl,--discard-all']);
+  if (!mappable) return [];
+  const map = `-ffile-prefix-map=${reproducible.workRoot}=${MAPPED_WORK_ROOT}`;
+  env.CFLAGS = appendFlags(env.CFLAGS, [map]);
+  env.CXXFLAGS = appendFlags(env.CXXFLAGS, [map]);
+  return [`-Xcompiler=${map}`];
 }
 
 /**
@@ -58,6 +99,7 @@ export function buildEnvironment(options: BuildEnvironmentOptions): NodeJS.Proce
     // is defined for nvcc too (pytorch/pytorch#148317).
     if (options.torchVersion && atLeast(options.torchVersion, '2.7')) nvccFlags.push('-DUSE_CUDA');
   }
+  if (options.reproducible) nvccFlags.push(...reproducibleFlags(env, windows, options.reproducible));
   if (nvccFlags.length > 0) env.NVCC_APPEND_FLAGS = appendFlags(base.NVCC_APPEND_FLAGS, nvccFlags);
   return env;
 }

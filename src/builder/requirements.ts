@@ -82,19 +82,17 @@ export async function provideBuildRequirements(
     }
     missing.push(req);
   }
-  // One at a time, so one that cannot be had (offline, unknown) does not keep the others out.
+  if (missing.length === 0) return;
+  const described = missing.map(({ requirement, name, installed }) =>
+    installed ? `${requirement} (the venv has ${name} ${installed})` : requirement,
+  );
+  log.info(`installing build requirement${missing.length > 1 ? 's' : ''} ${described.join(', ')}`);
+  // All in one pip run (each run costs pip's start and resolution); when that fails, one at a
+  // time, so one that cannot be had (offline, unknown) does not keep the others out.
+  const all = missing.map((m) => m.requirement);
+  if (missing.length > 1 && (await pipInstall(python, all, runner)).code === 0) return;
   for (const { requirement, name, installed } of missing) {
-    log.info(`installing build requirement ${requirement}${installed ? ` (the venv has ${name} ${installed})` : ''}`);
-    // Few retries: on a runner without network each one only delays the build.
-    const result = await runner(python, [
-      '-m',
-      'pip',
-      'install',
-      '--disable-pip-version-check',
-      '--retries',
-      '1',
-      requirement,
-    ]);
+    const result = await pipInstall(python, [requirement], runner);
     if (result.code !== 0) {
       const why =
         `${result.stdout}\n${result.stderr}`
@@ -108,6 +106,10 @@ export async function provideBuildRequirements(
     }
   }
 }
+
+// Few retries: on a runner without network each one only delays the build.
+const pipInstall = (python: string, requirements: readonly string[], runner: ProcessRunner) =>
+  runner(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--retries', '1', ...requirements]);
 
 /** What pyproject.toml's [project] says the wheel must be called: name, and version unless dynamic. */
 export interface ProjectIdentity {

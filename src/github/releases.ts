@@ -73,6 +73,8 @@ export function uploadUrl(release: Pick<Release, 'upload_url'>, name: string): s
  * becomes an error naming the token.
  */
 export interface Releaser {
+  /** "owner/name" of the repository the releases are in. */
+  readonly repository: string;
   /** Requests sent so far, and the budget GitHub last reported. */
   readonly usage: Usage;
   /** The release of a tag, drafts included: the published one, else the oldest draft. */
@@ -102,6 +104,7 @@ export interface ReleaserOptions extends RetryOptions {
 }
 
 export class GitHubReleaser implements Releaser {
+  readonly repository: string;
   readonly usage: Usage;
   private readonly octokit: GitHubClient;
   private readonly policy: RetryPolicy;
@@ -111,6 +114,7 @@ export class GitHubReleaser implements Releaser {
     ({ octokit: this.octokit, usage: this.usage } = gitHubClient(options));
     this.policy = new RetryPolicy(options);
     this.repo = options.repo;
+    this.repository = `${options.repo.owner}/${options.repo.repo}`;
   }
 
   private async call<T>(what: string, operation: (attempt: number) => Promise<T>): Promise<T> {

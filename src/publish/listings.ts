@@ -190,7 +190,7 @@ export async function syncListings(
       ...(options.checksums ? [{ name: SUMS_NAME, text: sha256Sums(wheels) }] : []),
       ...(options.indexPage ? [{ name: INDEX_NAME, text: indexPage(release.tag_name, wheels) }] : []),
     ];
-    const body = mergeNotes(release.body ?? '', notesSection(wheels, c.missing));
+    const body = mergeNotes(release.body ?? '', notesSection(wheels, c.missing, c.releaser.repository));
     const rewrite = body !== (release.body ?? '');
     // The first listing file is the token of a write: every job that writes the listings replaces
     // it (by id), so a job learns from GitHub's answers whether another wrote at the same time.

@@ -76,8 +76,15 @@ export interface MissingWheel {
   reason: string;
 }
 
-/** The release notes' wheel table and pip lines, and the combinations that are missing. */
-export function notesSection(wheels: readonly ReleasedWheel[], missing: readonly MissingWheel[] = []): string {
+/**
+ * The release notes' wheel table and pip lines, the combinations that are missing, and (with
+ * `repo`, "owner/name") how to check a wheel's provenance.
+ */
+export function notesSection(
+  wheels: readonly ReleasedWheel[],
+  missing: readonly MissingWheel[] = [],
+  repo?: string,
+): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|') || '—';
   const rows = wheels.map((w) => {
     const facts = wheelFacts(w.name);
@@ -97,6 +104,16 @@ export function notesSection(wheels: readonly ReleasedWheel[], missing: readonly
     '```sh',
     ...wheels.map((w) => `pip install ${w.url}`),
     '```',
+    ...(repo && wheels.length > 0
+      ? [
+          '',
+          "Check that a wheel was built by this repository's release workflow (sagewheels' workflows attest every wheel they publish):",
+          '',
+          '```sh',
+          `gh attestation verify ${wheels[0]!.name} --repo ${repo}`,
+          '```',
+        ]
+      : []),
     ...(missing.length > 0
       ? [
           '',

@@ -12,6 +12,8 @@ export interface PythonInfo {
   basePrefix: string;
   /** site-packages folders on sys.path (purelib and platlib, deduplicated). */
   sitePackages: string[];
+  /** The standard library's folder (where ensurepip keeps its wheels). */
+  stdlib?: string;
 }
 
 const PROBE = [
@@ -19,7 +21,7 @@ const PROBE = [
   'paths = sysconfig.get_paths()',
   'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],',
   ' "prefix": sys.prefix, "basePrefix": sys.base_prefix,',
-  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]})}))',
+  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"]}))',
 ].join('\n');
 
 /** What an interpreter says of itself, or undefined when it does not run (a pyenv shim without that version). */

@@ -1,7 +1,8 @@
 import { ABI_CHOICES, type AbiChoice, describeAbi } from '../abi/detect';
 import path from 'node:path';
 import { BuildFailure, type BuildOptions, buildWheel, checkInputs, formatObjectTimes, sizeMiB } from '../builder/build';
-import type { CacheStats } from '../builder/cache';
+import { type CacheStats, describeCacheStats, remoteStores } from '../builder/cache';
+import { REPRODUCIBLE_RULES, type ReproducibleRule } from '../builder/reproducible';
 import { defineStep, type Inputs } from '../core/step';
 import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
@@ -10,10 +11,8 @@ import { PYTORCH_INDEX } from '../torch/releases';
 import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
 import { PLATFORM_TAGS } from '../wheel/manylinux';
 
-const cacheCell = (stats: CacheStats | undefined): string =>
-  stats
-    ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ''}`
-    : 'uncached';
+const cacheCell = (stats: CacheStats | undefined, remote: boolean): string =>
+  stats ? describeCacheStats(stats, remote) : 'uncached';
 
 const buildOptions = (inputs: Inputs<string>, releases?: BuildOptions['releases']): BuildOptions => {
   const input = inputs.string('package');
@@ -36,6 +35,9 @@ const buildOptions = (inputs: Inputs<string>, releases?: BuildOptions['releases'
     abi: inputs.choice<AbiChoice>('abi'),
     jobs: inputs.string('jobs'),
     compileCache: inputs.string('compile-cache'),
+    remoteCache: remoteStores(inputs.string('compile-cache-url')),
+    reproducible: inputs.choice<ReproducibleRule>('reproducible'),
+    sourceDateEpoch: inputs.string('source-date-epoch'),
     outputDir: inputs.string('output-dir'),
     platformTag: inputs.string('platform-tag'),
     repair: inputs.choice<RepairEngine>('repair'),
@@ -118,6 +120,21 @@ export const step = defineStep({
         description: 'ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off',
         default: 'auto',
       },
+      'compile-cache-url': {
+        description:
+          'Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces; a password in it is masked. A store that is down costs a warning, not the build',
+      },
+      reproducible: {
+        description:
+          'true: byte-reproducible wheels (SOURCE_DATE_EPOCH, build paths mapped out of the binaries, a fixed zip); false: build as the package says; check: also rebuild once in another folder without the compile cache and fail, naming the first differing file, unless the bytes are the same',
+        default: 'true',
+        choices: REPRODUCIBLE_RULES,
+      },
+      'source-date-epoch': {
+        description:
+          "SOURCE_DATE_EPOCH of a reproducible build: auto (the runner's SOURCE_DATE_EPOCH, else the source's commit time, else 1980-01-01) or seconds since 1970",
+        default: 'auto',
+      },
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
       'platform-tag': {
         description:
@@ -151,6 +168,7 @@ export const step = defineStep({
     );
     let loaded: Awaited<ReturnType<typeof loadTorchReleases>> | undefined;
     const options = buildOptions(inputs, async () => (loaded = await loadTorchReleases(releasesFrom)).releases);
+    for (const secret of (options.remoteCache ?? []).flatMap((store) => store.secrets)) ctx.env.secret(secret);
     const profile = options.profile;
     const packageName = profile === 'auto' ? 'auto' : profile.name;
     try {
@@ -166,7 +184,7 @@ export const step = defineStep({
               path.basename(wheel),
               await sizeMiB(wheel),
               String(seconds),
-              cacheCell(result.cache),
+              cacheCell(result.cache, result.remoteCache),
             ]),
           ),
         },
@@ -176,6 +194,11 @@ export const step = defineStep({
           `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : 'no torch'}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
           ...(loaded ? [describeSource(loaded.source)] : []),
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
+          ...(result.epoch
+            ? [
+                `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt in another folder without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ''}`,
+              ]
+            : []),
           ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
         ].map((text) => ({ kind: 'text' as const, text })),
       );

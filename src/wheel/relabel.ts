@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { formatWheelName, normalizeProject, parseWheelName } from './name';
-import { formatRecord, parseRecord, recordHash } from './record';
+import { formatRecord, recordHash } from './record';
 import { retagWheelFile } from './tags';
-import { readZip, writeZip, type ZipItem } from './zip';
+import { entryData, normalMode, readStoredEntries, type StoredEntry, storeEntry, writeStoredZip } from './zip';
 
 export interface Relabel {
   /** A PEP 440 local label without "+" ("cu128torch2.7.1"); replaces any the wheel has. */
@@ -14,6 +14,8 @@ export interface Relabel {
   requires?: readonly string[];
   /** A new (compressed) platform tag, manylinux_2_28_x86_64: file name and WHEEL's Tag lines. */
   platform?: string;
+  /** The time every entry gets (SOURCE_DATE_EPOCH); default 1980-01-01. */
+  mtime?: Date;
 }
 
 const LOCAL_LABEL = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i;
@@ -44,19 +46,30 @@ export function editMetadata(text: string, version: string, requires: readonly s
   return out.join(eol) + body;
 }
 
+/** A wheel's order: the package's files by name, then .dist-info's, RECORD last. */
+function wheelOrder(a: string, b: string): number {
+  const rank = (name: string) =>
+    /^[^/]+\.dist-info\/RECORD$/.test(name) ? 2 : /^[^/]+\.dist-info\//.test(name) ? 1 : 0;
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 /**
  * Rewrites a built wheel under a new local version label and requirements, for any package and
  * without its cooperation: file name, the .dist-info and .data folders, METADATA's Version and
  * Requires-Dist, and RECORD (every hash recomputed). Returns the new wheel's path in `outDir`.
+ *
+ * One pass, and the same bytes for the same wheel: each file is read once, inflated once to check
+ * and hash it, and copied still compressed; entries go in a fixed order with one timestamp and
+ * modes 644/755.
  */
 export async function relabelWheel(file: string, relabel: Relabel, outDir: string): Promise<string> {
   const name = parseWheelName(file);
-  const items = await readZip(file);
-  const metadataItem = items.find((item) => /^[^/]+\.dist-info\/METADATA$/.test(item.name));
-  if (!metadataItem) throw new Error(`${path.basename(file)}: no .dist-info/METADATA`);
-  const oldInfo = metadataItem.name.split('/')[0]!;
+  const entries = await readStoredEntries(file);
+  const metadataEntry = entries.find((entry) => /^[^/]+\.dist-info\/METADATA$/.test(entry.name));
+  if (!metadataEntry) throw new Error(`${path.basename(file)}: no .dist-info/METADATA`);
+  const oldInfo = metadataEntry.name.split('/')[0]!;
   const oldPrefix = oldInfo.slice(0, -'.dist-info'.length);
-  const metadata = metadataItem.data.toString('utf8');
+  const metadata = entryData(metadataEntry).toString('utf8');
   const current = /^Version:\s*(\S+)/m.exec(metadata)?.[1] ?? name.version;
   const version = relabel.label ? `${current.split('+')[0]}+${relabel.label}` : current;
 
@@ -71,27 +84,34 @@ export async function relabelWheel(file: string, relabel: Relabel, outDir: strin
   };
 
   const recordName = `${newPrefix}.dist-info/RECORD`;
-  const kept: ZipItem[] = [];
-  for (const item of items) {
-    const renamed = rename(item.name);
+  const kept: StoredEntry[] = [];
+  const rows = [];
+  for (const entry of entries) {
+    const renamed = rename(entry.name);
     // Signatures of the old RECORD cannot hold for the new one.
     if (renamed === recordName || /\.dist-info\/RECORD\.(jws|p7s)$/.test(renamed)) continue;
-    let data = item === metadataItem ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : item.data;
-    if (relabel.platform && item.name === `${oldInfo}/WHEEL`)
-      data = Buffer.from(retagWheelFile(item.data.toString('utf8'), relabel.platform));
-    kept.push({ name: renamed, data, mode: item.mode });
+    const mode = normalMode(entry.mode);
+    const edited =
+      entry === metadataEntry
+        ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? []))
+        : relabel.platform && entry.name === `${oldInfo}/WHEEL`
+          ? Buffer.from(retagWheelFile(entryData(entry).toString('utf8'), relabel.platform))
+          : undefined;
+    if (edited) {
+      kept.push(storeEntry(renamed, edited, mode));
+      rows.push({ path: renamed, hash: recordHash(edited), size: String(edited.length) });
+    } else {
+      const data = entryData(entry);
+      kept.push({ ...entry, name: renamed, mode });
+      rows.push({ path: renamed, hash: recordHash(data), size: String(data.length) });
+    }
   }
-  const oldRecord = items.find((item) => item.name === `${oldInfo}/RECORD`);
-  const order = new Map(
-    (oldRecord ? parseRecord(oldRecord.data.toString('utf8')) : []).map((row, i) => [rename(row.path), i]),
-  );
-  const rows = kept
-    .map((item) => ({ path: item.name, hash: recordHash(item.data), size: String(item.data.length) }))
-    .sort((a, b) => (order.get(a.path) ?? order.size) - (order.get(b.path) ?? order.size));
+  kept.sort((a, b) => wheelOrder(a.name, b.name));
+  rows.sort((a, b) => wheelOrder(a.path, b.path));
   rows.push({ path: recordName, hash: '', size: '' });
-  kept.push({ name: recordName, data: Buffer.from(formatRecord(rows)), mode: 0o644 });
+  kept.push(storeEntry(recordName, Buffer.from(formatRecord(rows)), 0o644));
 
   const target = path.join(outDir, formatWheelName({ ...name, version, platform: relabel.platform ?? name.platform }));
-  await writeZip(target, kept);
+  await writeStoredZip(target, kept, { mtime: relabel.mtime });
   return target;
 }

@@ -47,7 +47,14 @@ describe('ccache wired into a build (real ccache, nvcc and gcc)', () => {
 
   it('hits for the same sources in another work root, nvcc and host compiler alike', async () => {
     const first = await compile('one');
-    expect(first.stats).toEqual({ hits: 0, misses: 2, uncached: 1, reasons: { called_for_link: 1 } });
+    expect(first.stats).toEqual({
+      hits: 0,
+      remoteHits: 0,
+      remoteErrors: 0,
+      misses: 2,
+      uncached: 1,
+      reasons: { called_for_link: 1 },
+    });
     const second = await compile('two');
     expect(second.stats).toMatchObject({ hits: 2, misses: 0 });
     expect(second.flavour).toBe('a');
@@ -139,6 +146,13 @@ describe('parseStatsLog', () => {
       '# a.cu',
       'direct_cache_hit',
       'local_storage_hit',
+      '# r.cu',
+      'direct_cache_hit',
+      'local_storage_miss',
+      'remote_storage_hit',
+      '# s.cu',
+      'cache_miss',
+      'secondary_storage_timeout',
       '# b.cu',
       'cache_miss',
       'direct_cache_miss',
@@ -149,11 +163,13 @@ describe('parseStatsLog', () => {
       '',
     ].join('\n');
     expect(parseStatsLog(log)).toEqual({
-      hits: 1,
-      misses: 1,
+      hits: 2,
+      remoteHits: 1,
+      remoteErrors: 1,
+      misses: 2,
       uncached: 2,
       reasons: { called_for_link: 1, unsupported_compiler_option: 1 },
     });
-    expect(parseStatsLog('')).toEqual({ hits: 0, misses: 0, uncached: 0, reasons: {} });
+    expect(parseStatsLog('')).toEqual({ hits: 0, remoteHits: 0, remoteErrors: 0, misses: 0, uncached: 0, reasons: {} });
   });
 });

@@ -115,6 +115,53 @@ describe('buildEnvironment', () => {
     expect(buildEnvironment({ ...common, torchVersion: '2.6.0' }).NVCC_APPEND_FLAGS).toBe('--split-compile=16');
     expect(buildEnvironment({ ...common }).NVCC_APPEND_FLAGS).toBe('--split-compile=16');
   });
+  it('reproducible: SOURCE_DATE_EPOCH and the work root mapped out, appended to what the runner set', () => {
+    const linux = buildEnvironment({
+      base: { ...base, CFLAGS: '-O2', LDFLAGS: '-L/opt/lib' },
+      platform: 'linux',
+      cudaHome: '/opt/cuda',
+      binDirs: [],
+      archList: '9.0',
+      plan,
+      reproducible: { epoch: 1700000000, workRoot: '/tmp/sagewheels-build-Ab12' },
+    });
+    expect(linux).toMatchObject({
+      SOURCE_DATE_EPOCH: '1700000000',
+      CFLAGS: '-O2 -ffile-prefix-map=/tmp/sagewheels-build-Ab12=/sagewheels',
+      CXXFLAGS: '-ffile-prefix-map=/tmp/sagewheels-build-Ab12=/sagewheels',
+      LDFLAGS: '-L/opt/lib -Wl,--discard-all',
+      NVCC_APPEND_FLAGS:
+        '-lineinfo --split-compile=16 -Xcompiler=-ffile-prefix-map=/tmp/sagewheels-build-Ab12=/sagewheels',
+    });
+    // nvcc splits its flags on spaces and commas: such a folder is not mapped (the rest still holds).
+    const spaced = buildEnvironment({
+      base,
+      platform: 'linux',
+      cudaHome: '/opt/cuda',
+      binDirs: [],
+      archList: '9.0',
+      plan,
+      reproducible: { epoch: 1, workRoot: '/tmp/my builds/x' },
+    });
+    expect(spaced.CFLAGS).toBeUndefined();
+    expect(spaced.LDFLAGS).toBe('-Wl,--discard-all');
+    const windows = buildEnvironment({
+      base: { Path: 'C:\\Windows', CL: '/MP' },
+      platform: 'win32',
+      cudaHome: 'C:\\CUDA\\v12.8',
+      binDirs: [],
+      archList: '8.9',
+      plan,
+      reproducible: { epoch: 1700000000, workRoot: 'C:\\t\\sagewheels-build-Ab12' },
+    });
+    expect(windows).toMatchObject({
+      SOURCE_DATE_EPOCH: '1700000000',
+      CL: '/MP /Brepro /experimental:deterministic /pathmap:C:\\t\\sagewheels-build-Ab12=\\sagewheels',
+      LINK: '/Brepro',
+      NVCC_APPEND_FLAGS: '--split-compile=16',
+    });
+    expect(windows.LDFLAGS).toBeUndefined();
+  });
 });
 
 describe('resolveArchs', () => {

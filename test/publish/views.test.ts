@@ -67,6 +67,14 @@ describe('what the release says of each wheel', () => {
     expect(mergeNotes(second, section(1))).toBe(second);
   });
 
+  it('shows how to check a wheel with gh attestation verify when the repository is known', () => {
+    const wheels = [{ name: wheelName(0), size: 1, url: 'https://x/0', archs: [] }];
+    expect(notesSection(wheels, [], 'octo/sage')).toContain(
+      `\`\`\`sh\ngh attestation verify ${wheelName(0)} --repo octo/sage\n\`\`\``,
+    );
+    expect(notesSection(wheels)).not.toContain('attestation');
+  });
+
   it("reads the GPUs each wheel runs on from verify's report (schema 1), and refuses another shape", async () => {
     const { dir } = await wheelFiles([]);
     const file = path.join(dir, 'report.json');

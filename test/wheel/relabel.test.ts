@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,14 +59,15 @@ describe('relabelWheel', () => {
   it('renames the file and the .dist-info and .data folders, and rewrites METADATA', async () => {
     expect(path.basename(relabelled)).toBe('demo_pkg-1.0.0+cu128torch2.7.1-py3-none-any.whl');
     const items = await readZip(relabelled);
+    // A fixed order: the package's files by name, then .dist-info's, RECORD last.
     expect(items.map((i) => i.name)).toEqual([
-      'demo_pkg/__init__.py',
       'demo_pkg-1.0.0+cu128torch2.7.1.data/scripts/demo-tool',
+      'demo_pkg/__init__.py',
       'demo_pkg-1.0.0+cu128torch2.7.1.dist-info/METADATA',
       'demo_pkg-1.0.0+cu128torch2.7.1.dist-info/WHEEL',
       'demo_pkg-1.0.0+cu128torch2.7.1.dist-info/RECORD',
     ]);
-    expect(items[1]!.mode).toBe(0o755);
+    expect(items[0]!.mode).toBe(0o755);
     expect(items[2]!.data.toString()).toBe(
       METADATA.replace('Version: 1.0.0+old', 'Version: 1.0.0+cu128torch2.7.1')
         .replace('Requires-Dist: torch\n', '')
@@ -111,6 +113,75 @@ describe('relabelWheel', () => {
       'Requires-Dist: torch\nRequires-Dist: Torch (>=2.0) ; extra == "dev"\nRequires-Dist: numpy<3\n',
     );
     expect(metadata).not.toContain('Requires-Dist: numpy\n');
+  });
+});
+
+describe('relabelling is byte-reproducible', () => {
+  /** The same files as another build would zip them: another order, times and umask. */
+  async function wheelOf(dir: string, order: 'forward' | 'reverse', umask: number): Promise<string> {
+    await mkdir(dir, { recursive: true });
+    const info = 'repro-1.0.dist-info';
+    let items = [
+      { name: 'repro/__init__.py', data: Buffer.from('X = 1\n'), mode: 0o666 & ~umask },
+      { name: 'repro/_ext.so', data: Buffer.alloc(300_000, 7), mode: 0o777 & ~umask },
+      {
+        name: `${info}/METADATA`,
+        data: Buffer.from('Metadata-Version: 2.1\nName: repro\nVersion: 1.0\n'),
+        mode: 0o644,
+      },
+      { name: `${info}/WHEEL`, data: Buffer.from('Wheel-Version: 1.0\nTag: py3-none-any\n'), mode: 0o644 },
+    ];
+    if (order === 'reverse') items = items.reverse();
+    const record =
+      items.map((i) => `${i.name},${recordHash(i.data)},${i.data.length}`).join('\n') + `\n${info}/RECORD,,\n`;
+    const file = path.join(dir, 'repro-1.0-py3-none-any.whl');
+    await writeZip(file, [...items, { name: `${info}/RECORD`, data: Buffer.from(record), mode: 0o600 }], {
+      mtime: new Date(order === 'forward' ? '2026-01-02T03:04:05Z' : '2026-11-30T12:00:00Z'),
+    });
+    return file;
+  }
+
+  it('gives the same bytes for the same files whatever their order, times and modes, with the given time', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'relabel-repro-'));
+    const mtime = new Date('2025-06-01T10:20:30Z');
+    const one = await relabelWheel(
+      await wheelOf(path.join(dir, 'a'), 'forward', 0o022),
+      { label: 'cu130', mtime },
+      path.join(dir, 'a'),
+    );
+    const two = await relabelWheel(
+      await wheelOf(path.join(dir, 'b'), 'reverse', 0o002),
+      { label: 'cu130', mtime },
+      path.join(dir, 'b'),
+    );
+    const [a, b] = [await readFile(one), await readFile(two)];
+    expect(createHash('sha256').update(a).digest('hex')).toBe(createHash('sha256').update(b).digest('hex'));
+    // Every entry carries 2025-06-01 10:20:30 (DOS time, UTC) and mode 644 or 755.
+    const { stdout } = await runChecked('python3', [
+      '-c',
+      'import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, i.date_time, oct(i.external_attr >> 16))',
+      one,
+    ]);
+    expect(stdout.trim().split('\n')).toEqual([
+      'repro/__init__.py (2025, 6, 1, 10, 20, 30) 0o100644',
+      'repro/_ext.so (2025, 6, 1, 10, 20, 30) 0o100755',
+      'repro-1.0+cu130.dist-info/METADATA (2025, 6, 1, 10, 20, 30) 0o100644',
+      'repro-1.0+cu130.dist-info/WHEEL (2025, 6, 1, 10, 20, 30) 0o100644',
+      'repro-1.0+cu130.dist-info/RECORD (2025, 6, 1, 10, 20, 30) 0o100644',
+    ]);
+    // Python's zipfile reads it back whole (CRC checked).
+    await runChecked('python3', ['-m', 'zipfile', '-t', one]);
+  });
+
+  it('refuses a wheel whose file does not match its CRC-32', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'relabel-corrupt-'));
+    const file = await wheelOf(dir, 'forward', 0o022);
+    const bytes = await readFile(file);
+    // The stored _ext.so: runs of 7s deflate to a short stream; flip a byte of its compressed data.
+    const at = bytes.indexOf(Buffer.from('repro/_ext.so')) + 'repro/_ext.so'.length + 5;
+    bytes[at] = bytes[at]! ^ 0xff;
+    await writeFile(file, bytes);
+    await expect(relabelWheel(file, { label: 'x' }, dir)).rejects.toThrow(/repro\/_ext\.so|invalid/);
   });
 });
 
