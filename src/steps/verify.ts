@@ -72,7 +72,7 @@ export const step = defineStep({
       },
       'test-torches': {
         description:
-          "Torches each wheel must also work with (2.10.0,2.11.0; the matrix job's test-torches): each installed with torch: install; with torch: preinstalled only the machine's is tested, the rest reported as not tested here",
+          "Torches each wheel must also work with (2.10.0,2.11.0; the matrix job's test-torches): each installed with torch: install, with the Python the wheel is tested on (each test-python gets that wheel's torch); with torch: preinstalled only the machine's is tested, the rest reported as not tested here",
       },
     },
     outputs: {

@@ -77,80 +77,95 @@ const sameTorch = (have: string | undefined, listed: string | undefined): boolea
   !listed || (have !== undefined && have.split('+')[0] === listed);
 
 /**
- * The wheel installed into a fresh venv per listed Python (and per listed torch, with torch:
- * install) and imported there. A Python the machine lacks, or a torch it cannot have (torch:
- * preinstalled has one), is "not tested here", not a failure.
+ * The pairs to test: each listed Python with the torch verify tested, and each listed torch with
+ * the Python verify tested. The two ABIs are independent, so n + m - 1 venvs prove what n x m
+ * would, and a pair PyTorch never published (an old torch on a new Python) is not asked for.
+ */
+export function combinationsToTest(
+  pythons: readonly string[],
+  torches: readonly string[],
+  tested: { python: string; torch?: string },
+): { python: string; torch?: string }[] {
+  const python = majorMinor(tested.python);
+  const torch = tested.torch?.split('+')[0];
+  const pairs = [
+    ...pythons.map((p) => ({ python: p, ...(torch ? { torch } : {}) })),
+    ...torches.map((t) => ({ python, torch: t })),
+  ];
+  const key = (pair: { python: string; torch?: string }) => `${pair.python} ${pair.torch ?? ''}`;
+  return [...new Map(pairs.map((pair) => [key(pair), pair])).values()];
+}
+
+/**
+ * The wheel installed into a fresh venv per listed Python and per listed torch (torch: install)
+ * and imported there. A Python the machine lacks, a torch it cannot have (torch: preinstalled
+ * has one), or a torch PyTorch's index has not for that Python is "not tested here", not a failure.
  */
 export async function testCombinations(
   run: CombinationRun,
 ): Promise<{ combinations: Combination[]; problems: string[] }> {
-  const torchless = run.torch.rule === 'none';
-  const torches: (string | undefined)[] = torchless || run.torches.length === 0 ? [undefined] : [...run.torches];
+  const torches = run.torch.rule === 'none' ? [] : run.torches;
+  const testedTorch = run.tested.torch ?? (run.torch.rule === 'install' ? run.torch.version : undefined);
   const results: Combination[] = [];
   const problems: string[] = [];
-  const pythons = new Map<string, Promise<PythonInfo>>();
-  for (const python of run.pythons) {
-    for (const torch of torches) {
-      const combination = { python, ...(torch ? { torch } : {}) };
-      const said = `Python ${python}${torch ? `, torch ${torch}` : ''}`;
-      if (majorMinor(run.tested.python) === python && sameTorch(run.tested.torch, torch)) {
-        results.push({
-          ...combination,
-          status: run.tested.status,
-          ...(run.tested.error ? { error: run.tested.error } : {}),
-        });
-        continue;
-      }
-      if (torch && run.torch.rule === 'preinstalled' && !sameTorch(run.tested.torch, torch)) {
-        results.push({
-          ...combination,
-          status: 'not tested here',
-          error: `torch: preinstalled, and this machine has torch ${run.tested.torch ?? 'none'}`,
-        });
-        continue;
-      }
-      if (!pythons.has(python)) pythons.set(python, findPython(python, run.runner));
-      const base = await pythons.get(python)!.catch((error: unknown) => error as Error);
-      if (base instanceof Error) {
-        results.push({ ...combination, status: 'not tested here', error: `no Python ${python} here: ${base.message}` });
-        continue;
-      }
-      const dir = await mkdtemp(path.join(run.workDir, 'combination-'));
-      try {
-        const wanted = torch && run.torch.rule === 'install' ? { ...run.torch, version: torch } : run.torch;
-        const env = await prepareEnvironment(base, run.file, wanted, dir, run.runner).catch((error: unknown) => {
-          throw new Error(`could not install: ${errorMessage(error)}`);
-        });
-        const imported = await runProbe<{ module: string; error?: string }[]>(
-          env,
-          IMPORT_PROBE,
-          [JSON.stringify(run.names)],
-          run.runner,
-        );
-        const failed = imported.filter((r) => r.error);
-        results.push(
-          failed.length === 0
-            ? { ...combination, status: 'passed' }
-            : {
-                ...combination,
-                status: 'failed',
-                error: failed.map((r) => `import ${r.module}: ${r.error}`).join('; '),
-              },
-        );
-      } catch (error) {
-        const message = errorMessage(error);
-        // torch: preinstalled on another interpreter that has no torch: nothing to test against here.
-        const lacking = run.torch.rule === 'preinstalled' && /has no importable torch/.test(message);
-        results.push({ ...combination, status: lacking ? 'not tested here' : 'failed', error: message });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-      const last = results.at(-1)!;
-      if (last.status === 'failed') problems.push(`${said}: the wheel does not work there: ${last.error}`);
-      run.log.info(
-        `${last.status === 'passed' ? '✓' : last.status === 'failed' ? '✗' : '-'} ${said}: ${last.status}${last.error ? ` (${last.error})` : ''}`,
-      );
-    }
+  const interpreters = new Map<string, Promise<PythonInfo>>();
+  for (const combination of combinationsToTest(run.pythons, torches, { ...run.tested, torch: testedTorch })) {
+    const { python, torch } = combination;
+    const said = `Python ${python}${torch ? `, torch ${torch}` : ''}`;
+    results.push(await testOne(run, combination, interpreters));
+    const last = results.at(-1)!;
+    if (last.status === 'failed') problems.push(`${said}: the wheel does not work there: ${last.error}`);
+    const icon = last.status === 'passed' ? '✓' : last.status === 'failed' ? '✗' : '-';
+    run.log.info(`${icon} ${said}: ${last.status}${last.error ? ` (${last.error})` : ''}`);
   }
   return { combinations: results, problems };
+}
+
+async function testOne(
+  run: CombinationRun,
+  combination: { python: string; torch?: string },
+  interpreters: Map<string, Promise<PythonInfo>>,
+): Promise<Combination> {
+  const { python, torch } = combination;
+  if (majorMinor(run.tested.python) === python && sameTorch(run.tested.torch, torch)) {
+    return { ...combination, status: run.tested.status, ...(run.tested.error ? { error: run.tested.error } : {}) };
+  }
+  if (torch && run.torch.rule === 'preinstalled' && !sameTorch(run.tested.torch, torch)) {
+    const have = run.tested.torch ?? 'none';
+    return {
+      ...combination,
+      status: 'not tested here',
+      error: `torch: preinstalled, and this machine has torch ${have}`,
+    };
+  }
+  if (!interpreters.has(python)) interpreters.set(python, findPython(python, run.runner));
+  const base = await interpreters.get(python)!.catch((error: unknown) => error as Error);
+  if (base instanceof Error)
+    return { ...combination, status: 'not tested here', error: `no Python ${python} here: ${base.message}` };
+  const dir = await mkdtemp(path.join(run.workDir, 'combination-'));
+  try {
+    const wanted = torch && run.torch.rule === 'install' ? { ...run.torch, version: torch } : run.torch;
+    const env = await prepareEnvironment(base, run.file, wanted, dir, run.runner).catch((error: unknown) => {
+      throw new Error(`could not install: ${errorMessage(error)}`);
+    });
+    const imported = await runProbe<{ module: string; error?: string }[]>(
+      env,
+      IMPORT_PROBE,
+      [JSON.stringify(run.names)],
+      run.runner,
+    );
+    const failed = imported.filter((r) => r.error);
+    if (failed.length === 0) return { ...combination, status: 'passed' };
+    return { ...combination, status: 'failed', error: failed.map((r) => `import ${r.module}: ${r.error}`).join('; ') };
+  } catch (error) {
+    const message = errorMessage(error);
+    // Another interpreter without torch (torch: preinstalled), or no such torch on the index for
+    // this Python: nothing to test the wheel against here.
+    const lacking =
+      (run.torch.rule === 'preinstalled' && /has no importable torch/.test(message)) ||
+      /No matching distribution found for torch==/.test(message);
+    return { ...combination, status: lacking ? 'not tested here' : 'failed', error: message };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

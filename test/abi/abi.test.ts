@@ -6,7 +6,7 @@ import { abiOfTexts, chooseAbi, detectAbi, describeAbi } from '../../src/abi/det
 import { abiVersionSuffix, torchRequirement } from '../../src/abi/promise';
 import { abiSymbolProblems } from '../../src/abi/symbols';
 import { collapseByAbi } from '../../src/matrix/abi';
-import { claimedAbi } from '../../src/verify/abi';
+import { claimedAbi, combinationsToTest } from '../../src/verify/abi';
 import { parseWheelName } from '../../src/wheel/name';
 
 const SETUP_ABI3 = `
@@ -183,5 +183,25 @@ describe('what a wheel claims', () => {
       stable: { torch: '2.10', evidence: 'its label +cu130torch2.10.0andhigher' },
     });
     expect(claims('pkg-1.0+cu130torch2.10.0-cp312-cp312-linux_x86_64.whl')).toEqual({});
+  });
+});
+
+describe('the Pythons and torches verify installs a wheel on', () => {
+  it('each listed Python with the tested torch, each listed torch with the tested Python, once each', () => {
+    const pairs = combinationsToTest(['3.10', '3.11', '3.12'], ['2.10.0', '2.11.0', '2.12.0'], {
+      python: '3.10.13',
+      torch: '2.10.0+cu130',
+    });
+    expect(pairs.map((p) => `${p.python} ${p.torch}`)).toEqual([
+      '3.10 2.10.0',
+      '3.11 2.10.0',
+      '3.12 2.10.0',
+      '3.10 2.11.0',
+      '3.10 2.12.0',
+    ]);
+    expect(combinationsToTest(['3.10', '3.13'], [], { python: '3.10.13' })).toEqual([
+      { python: '3.10' },
+      { python: '3.13' },
+    ]);
   });
 });
