@@ -50,6 +50,8 @@ const STABLE_PRIVATE = new Set([
 const VERSIONED_PYTHON = /^(?:lib)?python3\.?\d+[a-z]*(?:\.so|\.dll)/i;
 /** Mangled C++ names in libtorch's and c10's namespaces: at::, c10::, torch:: (not torch::stable's inline code). */
 const LIBTORCH_CXX = /^_ZN(?:K|VK|NK)?(?:2at|3c10|5torch)\d/;
+/** The same in MSVC's mangling, whose outermost namespace comes last: ?torchCheckFail@detail@c10@@... */
+const LIBTORCH_MSVC = /^\?[^@]+@(?:[^@]+@)*(?:at|c10|torch)@@/;
 const LIBTORCH_PYTHON = /^(?:lib)?torch_python\.(?:so|dll)/i;
 
 /** Why a library breaks the ABI its wheel claims, one line per symbol or library; empty when it holds. */
@@ -67,7 +69,7 @@ export function abiSymbolProblems(library: string, needs: LinkNeeds, abi: Source
     for (const lib of needs.needed.filter((name) => LIBTORCH_PYTHON.test(name))) {
       problems.push(`${library} links ${lib}, which is not part of the torch stable ABI`);
     }
-    const cxx = needs.undefined.filter((name) => LIBTORCH_CXX.test(name));
+    const cxx = needs.undefined.filter((name) => LIBTORCH_CXX.test(name) || LIBTORCH_MSVC.test(name));
     if (cxx.length > 0) {
       problems.push(
         `${library} uses ${cxx.length} libtorch C++ symbol(s) outside the stable ABI, first ${cxx[0]}, though the wheel claims torch >= ${abi.stable.torch}`,

@@ -38,10 +38,12 @@ export function claimedAbi(name: WheelName): SourceAbi {
 export function symbolProblems(modules: readonly ExtensionFile[], abi: SourceAbi): string[] {
   if (!abi.limited && !abi.stable) return [];
   return modules.flatMap((ext) => {
-    const elf = ext.binary?.elf;
-    // PE imports are not read yet; an ELF too large to read is already a problem of its own.
-    if (!elf || elf.unread) return [];
-    return abiSymbolProblems(ext.path, { needed: elf.needed, undefined: elf.undefinedSymbols ?? [] }, abi);
+    const { elf, pe } = ext.binary ?? {};
+    // An ELF too large to read is already a problem of its own.
+    if (elf && !elf.unread)
+      return abiSymbolProblems(ext.path, { needed: elf.needed, undefined: elf.undefinedSymbols ?? [] }, abi);
+    if (pe) return abiSymbolProblems(ext.path, { needed: pe.needed, undefined: pe.functions }, abi);
+    return [];
   });
 }
 

@@ -170,6 +170,50 @@ export function readElfNeeds(data: Buffer): ElfNeeds {
   return needs;
 }
 
+/** What a PE image imports: the DLLs it names, and the functions it imports by name (not by ordinal). */
+export interface PeImports {
+  needed: string[];
+  functions: string[];
+}
+
+/** The import directory of a PE32 or PE32+ image (a .pyd or .dll). */
+export function readPeImports(data: Buffer): PeImports {
+  const pe = data.readUInt32LE(0x3c);
+  if (pe + 24 > data.length || data.toString('latin1', pe, pe + 4) !== 'PE\0\0')
+    throw new Error('an MZ file without a PE header');
+  const coff = pe + 4;
+  const sections = coffSections(data, coff);
+  const optional = coff + 20;
+  const plus = data.readUInt16LE(optional) === 0x20b;
+  const imports: PeImports = { needed: [], functions: [] };
+  // Data directory 1 is the import table.
+  if (data.readUInt32LE(optional + (plus ? 108 : 92)) < 2) return imports;
+  const tableRva = data.readUInt32LE(optional + (plus ? 112 : 96) + 8);
+  if (tableRva === 0) return imports;
+  const offsetOf = (rva: number): number => {
+    const home = sections.find((s) => s.rva !== undefined && rva >= s.rva && rva < s.rva + s.size);
+    if (!home) throw new Error(`an import points outside every section (RVA 0x${rva.toString(16)})`);
+    return home.offset + rva - home.rva!;
+  };
+  const thunk = plus ? 8 : 4;
+  // IMAGE_IMPORT_DESCRIPTOR: 20 bytes, a zeroed one ends the table.
+  for (let at = offsetOf(tableRva), n = 0; at + 20 <= data.length && n < 4096; at += 20, n++) {
+    const lookup = data.readUInt32LE(at);
+    const name = data.readUInt32LE(at + 12);
+    if (name === 0) break;
+    imports.needed.push(cString(data, offsetOf(name)));
+    const first = lookup || data.readUInt32LE(at + 16);
+    for (let t = offsetOf(first), m = 0; t + thunk <= data.length && m < 65536; t += thunk, m++) {
+      const entry = plus ? data.readBigUInt64LE(t) : BigInt(data.readUInt32LE(t));
+      if (entry === 0n) break;
+      const byOrdinal = entry >> BigInt(thunk * 8 - 1) === 1n;
+      // IMAGE_IMPORT_BY_NAME: a 2-byte hint, then the name.
+      if (!byOrdinal) imports.functions.push(cString(data, offsetOf(Number(entry & 0x7fffffffn)) + 2));
+    }
+  }
+  return imports;
+}
+
 const COFF_MACHINES = new Set([0x8664, 0xaa64, 0x14c]);
 
 /** PE images keep 8-character section names: ".nv_fatbin" is ".nv_fatb" there. */

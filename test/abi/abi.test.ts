@@ -7,6 +7,8 @@ import { abiVersionSuffix, torchRequirement } from '../../src/abi/promise';
 import { abiSymbolProblems } from '../../src/abi/symbols';
 import { collapseByAbi } from '../../src/matrix/abi';
 import { claimedAbi, combinationsToTest } from '../../src/verify/abi';
+import { readPeImports } from '../../src/verify/binary';
+import { buildPeDll, peLayout } from '../verify/pe';
 import { parseWheelName } from '../../src/wheel/name';
 
 const SETUP_ABI3 = `
@@ -202,6 +204,69 @@ describe('the Pythons and torches verify installs a wheel on', () => {
     expect(combinationsToTest(['3.10', '3.13'], [], { python: '3.10.13' })).toEqual([
       { python: '3.10' },
       { python: '3.13' },
+    ]);
+  });
+});
+
+describe("a DLL's imports", () => {
+  /** A PE32+ DLL whose .idata imports these functions by name from these DLLs, as link.exe lays it out. */
+  function dllImporting(imports: Record<string, string[]>): Buffer {
+    const [{ rva }] = peLayout([{ name: '.idata', data: Buffer.alloc(1) }]) as [{ rva: number; offset: number }];
+    const dlls = Object.entries(imports);
+    const idata = Buffer.alloc(4096);
+    let free = (dlls.length + 1) * 20;
+    const put = (bytes: Buffer): number => {
+      const at = free;
+      bytes.copy(idata, at);
+      free = (free + bytes.length + 8) & ~7;
+      return rva + at;
+    };
+    dlls.forEach(([dll, functions], i) => {
+      const names = functions.map((f) => put(Buffer.concat([Buffer.alloc(2), Buffer.from(`${f}\0`)])));
+      const thunks = Buffer.alloc((names.length + 2) * 8);
+      names.forEach((n, j) => thunks.writeBigUInt64LE(BigInt(n), j * 8));
+      thunks.writeBigUInt64LE(0x8000000000000007n, names.length * 8); // one import by ordinal
+      const lookup = put(thunks);
+      idata.writeUInt32LE(lookup, i * 20);
+      idata.writeUInt32LE(put(Buffer.from(`${dll}\0`)), i * 20 + 12);
+      idata.writeUInt32LE(lookup, i * 20 + 16);
+    });
+    const dll = buildPeDll([{ name: '.idata', data: idata }]);
+    const optional = 0x84 + 20;
+    dll.writeUInt32LE(rva, optional + 112 + 8);
+    dll.writeUInt32LE((dlls.length + 1) * 20, optional + 112 + 12);
+    return dll;
+  }
+
+  it('reads the DLLs and the functions imported by name', () => {
+    const dll = dllImporting({ 'python312.dll': ['PyLong_FromLong', '_PyObject_GetState'], 'KERNEL32.dll': ['Sleep'] });
+    const imports = readPeImports(dll);
+    expect(imports).toEqual({
+      needed: ['python312.dll', 'KERNEL32.dll'],
+      functions: ['PyLong_FromLong', '_PyObject_GetState', 'Sleep'],
+    });
+    expect(
+      abiSymbolProblems(
+        '_k.pyd',
+        { needed: imports.needed, undefined: imports.functions },
+        { limited: { python: '3.10' } },
+      ),
+    ).toEqual([
+      '_k.pyd links python312.dll, a library of one Python version, though the wheel claims abi3',
+      '_k.pyd uses _PyObject_GetState, which is not in the limited API, though the wheel claims abi3',
+    ]);
+    expect(readPeImports(dllImporting({ 'python3.dll': ['PyLong_FromLong'] })).needed).toEqual(['python3.dll']);
+  });
+
+  it("names libtorch's C++ symbols in MSVC's mangling for a stable-ABI wheel", () => {
+    const msvc = '?torchCheckFail@detail@c10@@YAXPEBD0IAEBV?$basic_string@DU?$char_traits@D@std@@@std@@@Z';
+    const problems = abiSymbolProblems(
+      '_k.pyd',
+      { needed: ['c10.dll'], undefined: ['aoti_torch_get_current_cuda_stream', msvc, '?f@std@@YAXXZ'] },
+      { stable: { torch: '2.10', evidence: '' } },
+    );
+    expect(problems).toEqual([
+      `_k.pyd uses 1 libtorch C++ symbol(s) outside the stable ABI, first ${msvc}, though the wheel claims torch >= 2.10`,
     ]);
   });
 });
