@@ -31,7 +31,17 @@ function specOf(uses: string): StepSpec | undefined {
   return step ? STEPS.find((s) => s.spec.name === step)?.spec : PIPELINE.spec;
 }
 
-const MATRIX_KEYS = ['python', 'torch', 'cuda', 'platform', 'arch-list', 'version-suffix'];
+// The keys of every job, and those a plan collapsed by abi adds (empty in a job of a plan that was not).
+const MATRIX_KEYS = [
+  'python',
+  'torch',
+  'cuda',
+  'platform',
+  'arch-list',
+  'version-suffix',
+  'test-pythons',
+  'test-torches',
+];
 
 describe.each(files)('%s', (file) => {
   it('gives sagewheels actions only inputs they have, and every required one', async () => {

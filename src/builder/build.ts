@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { type AbiChoice, chooseAbi, describeAbi, detectAbi, type SourceAbi } from '../abi/detect';
+import { abiVersionSuffix, torchRequirement } from '../abi/promise';
 import { formatArchList, parseArchList } from '../arch/arch';
 import type { Log } from '../core/context';
 import { ConfigurationError, inputError } from '../core/errors';
@@ -18,7 +20,7 @@ import {
   venvExecutable,
 } from '../python/venv';
 import { snapshotReleases } from '../torch/load';
-import { torchIndexUrl, type TorchReleases, versionSuffix } from '../torch/releases';
+import { torchIndexUrl, type TorchReleases } from '../torch/releases';
 import { auditwheelRepair, type RepairEngine } from '../wheel/auditwheel';
 import { identityProblem } from '../wheel/identity';
 import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
@@ -73,6 +75,8 @@ export interface BuildOptions {
   archList: string;
   /** `auto`, `none`, or a literal local label. */
   versionSuffix: string;
+  /** What one wheel promises beyond its Python and torch; default auto: what the source builds against. */
+  abi?: AbiChoice;
   /** `auto` or a number. */
   jobs: string;
   /** `auto`, `off`, or a folder. */
@@ -97,6 +101,8 @@ export interface BuildOptions {
 export interface BuildResult {
   /** The package built (what `auto` resolved to). */
   package: string;
+  /** The ABI the wheel promises (abi3 from a Python, torch's stable ABI from a torch), read from the source. */
+  abi: SourceAbi;
   wheels: string[];
   wheelDir: string;
   /** The pip wheel run alone. */
@@ -137,9 +143,10 @@ const LOG_TAIL_LINES = 60;
 const NO_TOOLKIT = { home: '', nvcc: '', version: '' };
 
 /** The local label the wheel gets, or undefined to leave its version alone. */
-function wantedLabel(input: string, cuda: string, torch: TorchInfo | undefined): string | undefined {
+function wantedLabel(input: string, cuda: string, torch: TorchInfo | undefined, abi: SourceAbi): string | undefined {
   if (input === 'none') return undefined;
-  if (input === 'auto') return versionSuffix(torch?.cuda ?? cuda, torch && torch.version.split('+')[0]).slice(1);
+  if (input === 'auto')
+    return abiVersionSuffix(torch?.cuda ?? cuda, torch && torch.version.split('+')[0], abi).slice(1);
   return normalizeLocalLabel(input);
 }
 
@@ -248,6 +255,9 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
     );
     const profile = early ?? (await resolvePackage('auto', source.dir, log));
+    // An ABI the source cannot honour is refused before anything is built.
+    const abi = chooseAbi(options.abi ?? 'auto', await detectAbi(source.dir));
+    log.info(`ABI: ${describeAbi(abi)}`);
     pure = profile.gpuCode === false;
     if (!early) archs = pure ? [] : resolveArchs(options.archList, cuda, profile);
     if (options.archList === 'auto' && !pure) {
@@ -396,8 +406,9 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 
     // A pure-Python wheel is the same for every CUDA and torch.
     const label =
-      pure && options.versionSuffix === 'auto' ? undefined : wantedLabel(options.versionSuffix, cuda, torch);
-    const requires = torch ? [torchPin(torch.version)] : [];
+      pure && options.versionSuffix === 'auto' ? undefined : wantedLabel(options.versionSuffix, cuda, torch, abi);
+    // The wheel keeps the tags pip gave it (cp310-abi3); the requirement says which torches it serves.
+    const requires = torch ? [torchRequirement(torch.version.split('+')[0]!, abi)] : [];
     const outputDir = path.resolve(options.outputDir);
     await mkdir(outputDir, { recursive: true });
     const wheels: string[] = [];
@@ -415,6 +426,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const rebuild = reproducible === 'check' ? await checkReproducible(options, wheels, work, log) : undefined;
     return {
       package: profile.name,
+      abi,
       wheels,
       wheelDir: outputDir,
       seconds,

@@ -61,8 +61,9 @@ export async function fetchSource(
   dest: string,
   runner: ProcessRunner = runProcess,
   subdirectory?: string,
+  { submodules = true }: { submodules?: boolean } = {},
 ): Promise<Source> {
-  const whole = await fetchTree(source, ref, dest, runner, subdirectory);
+  const whole = await fetchTree(source, ref, dest, runner, subdirectory, submodules);
   if (!subdirectory) return whole;
   const dir = path.join(whole.dir, subdirectory);
   if (!existsSync(path.join(dir, 'setup.py')) && !existsSync(path.join(dir, 'pyproject.toml'))) {
@@ -81,8 +82,9 @@ async function fetchTree(
   dest: string,
   runner: ProcessRunner,
   subdirectory: string | undefined,
+  submodules: boolean,
 ): Promise<Source> {
-  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ''), ref, dest, runner);
+  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ''), ref, dest, runner, submodules);
   if (ref)
     throw inputError(
       'ref',
@@ -112,7 +114,13 @@ async function fetchTree(
   return { dir: dest, label: dir };
 }
 
-async function cloneSource(url: string, ref: string | undefined, dest: string, runner: ProcessRunner): Promise<Source> {
+async function cloneSource(
+  url: string,
+  ref: string | undefined,
+  dest: string,
+  runner: ProcessRunner,
+  submodules: boolean,
+): Promise<Source> {
   // Never wait for a password prompt on a runner.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
   const git = (args: string[]) => runChecked('git', args, { env, cwd: dest }, runner);
@@ -124,7 +132,7 @@ async function cloneSource(url: string, ref: string | undefined, dest: string, r
     throw new ConfigurationError(`source: cannot fetch ${ref ? `ref "${ref}" of ` : ''}${url}: ${why}`);
   }
   await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', 'FETCH_HEAD']);
-  if (existsSync(path.join(dest, '.gitmodules'))) {
+  if (submodules && existsSync(path.join(dest, '.gitmodules'))) {
     await git(['submodule', 'update', '-q', '--init', '--recursive', '--depth', '1']);
   }
   const commit = (await git(['rev-parse', 'HEAD'])).stdout.trim();

@@ -42,6 +42,8 @@ export interface Plan {
   warnings: string[];
   /** Entries dropped because their wheel is already on the release. */
   published: MatrixEntry[];
+  /** "120 -> 4 jobs: ..." when an ABI collapsed the plan. */
+  collapse?: string;
 }
 
 /** GitHub runs at most this many jobs from one matrix. */

@@ -1,3 +1,4 @@
+import { atLeast } from '../core/version';
 import type { Releaser } from '../github/releases';
 import { localLabel, parseWheelName, type WheelName } from '../wheel/name';
 import { wheelFits } from '../wheel/tags';
@@ -28,10 +29,22 @@ const parsed = (name: string): WheelName | undefined => {
   }
 };
 
-/** Whether this wheel is the one the entry builds: same local version label, and it installs on the entry's Python and platform. */
+/**
+ * Whether this wheel serves the entry: it installs on the entry's Python (an abi3 wheel on every
+ * CPython from its tag on) and platform, and has the entry's local version label, or is a
+ * stable-ABI wheel ("cu130torch2.10.0andhigher") of the entry's CUDA major and a torch no newer.
+ */
 function wheelOfEntry(wheel: WheelName, entry: MatrixEntry): boolean {
   const label = entry['version-suffix'].replace(/^\+/, '').toLowerCase();
-  return (localLabel(wheel.version) ?? '').toLowerCase() === label && wheelFits(wheel, entry.python, entry.platform);
+  const wheelLabel = (localLabel(wheel.version) ?? '').toLowerCase();
+  return (wheelLabel === label || stableServes(wheelLabel, entry)) && wheelFits(wheel, entry.python, entry.platform);
+}
+
+function stableServes(wheelLabel: string, entry: MatrixEntry): boolean {
+  const stable = /^cu(\d+)(\d)torch(\d+(?:\.\d+)*)andhigher$/.exec(wheelLabel);
+  if (!stable) return false;
+  const [, cudaMajor, , torch] = stable;
+  return entry.cuda.split('.')[0] === cudaMajor && atLeast(entry.torch, torch!);
 }
 
 /** The plan less the entries whose wheel is already among `wheelNames`, so a rerun builds only what is missing. */

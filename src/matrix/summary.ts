@@ -22,6 +22,7 @@ export function planSummary(plan: Plan, releaseTag?: string, releasesSource?: st
   } else {
     blocks.push({ kind: 'text', text: `Nothing to build: every planned wheel is already on release ${releaseTag}.` });
   }
+  if (plan.collapse) blocks.push({ kind: 'text', text: plan.collapse });
   if (releasesSource) blocks.push({ kind: 'text', text: releasesSource });
   if (plan.published.length > 0) {
     blocks.push({

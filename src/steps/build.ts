@@ -1,3 +1,4 @@
+import { ABI_CHOICES, type AbiChoice, describeAbi } from '../abi/detect';
 import path from 'node:path';
 import { BuildFailure, type BuildOptions, buildWheel, checkInputs, formatObjectTimes, sizeMiB } from '../builder/build';
 import { type CacheStats, describeCacheStats, remoteStores } from '../builder/cache';
@@ -31,6 +32,7 @@ const buildOptions = (inputs: Inputs<string>, releases?: BuildOptions['releases'
     cudaVersion: inputs.optional('cuda-version'),
     archList: inputs.string('arch-list'),
     versionSuffix: inputs.string('version-suffix'),
+    abi: inputs.choice<AbiChoice>('abi'),
     jobs: inputs.string('jobs'),
     compileCache: inputs.string('compile-cache'),
     remoteCache: remoteStores(inputs.string('compile-cache-url')),
@@ -101,8 +103,14 @@ export const step = defineStep({
       },
       'version-suffix': {
         description:
-          "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch), none, or a literal label",
+          "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch, +cu130torch2.10.0andhigher for torch's stable ABI), none, or a literal label",
         default: 'auto',
+      },
+      abi: {
+        description:
+          'What one wheel serves: auto (read from the source: Py_LIMITED_API gives a cp310-abi3 wheel for every later CPython, TORCH_STABLE_ONLY a wheel for every later torch, required as torch>=2.10), abi3 or stable (refused if the source cannot), none (torch pinned to the built minor)',
+        default: 'auto',
+        choices: ABI_CHOICES,
       },
       jobs: {
         description: 'Compiler processes at once: auto (cores, no more than free memory at 4 GiB each) or a number',
@@ -182,6 +190,7 @@ export const step = defineStep({
         },
         ...[
           `source ${result.source}`,
+          `ABI: ${describeAbi(result.abi)}`,
           `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : 'no torch'}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
           ...(loaded ? [describeSource(loaded.source)] : []),
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,

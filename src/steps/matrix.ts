@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defineStep, WORKFLOW_TOKEN } from '../core/step';
+import { ABI_CHOICES, type AbiChoice, chooseAbi, describeAbi, detectAbi, type SourceAbi } from '../abi/detect';
+import { abiByHand, openSource } from '../abi/source';
+import type { Context } from '../core/context';
+import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
 import { repoFromEnv } from '../github/client';
 import { GitHubReleaser } from '../github/releases';
+import { collapsePlan, planFloor } from '../matrix/abi';
 import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
 import { planSummary } from '../matrix/summary';
@@ -43,8 +47,16 @@ export const step = defineStep({
         choices: PACKAGE_CHOICES,
       },
       source: {
-        description: 'The folder of the package, read to recognise it with package: auto (check it out first)',
+        description:
+          'The package, read (never built) to recognise it with package: auto and for abi: its folder (check it out first), or a git URL, cloned shallowly without submodules',
         default: '.',
+      },
+      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
+      abi: {
+        description:
+          'auto: read from source whether one wheel serves many Pythons (Py_LIMITED_API: a cp310-abi3 wheel) or many torches (TORCH_STABLE_ONLY), and plan one job for those; abi3 or stable: that much (refused if the source cannot); none: one job per Python and torch',
+        default: 'auto',
+        choices: ABI_CHOICES,
       },
       'torch-versions': {
         description:
@@ -93,92 +105,114 @@ export const step = defineStep({
     outputs: {
       matrix: {
         description:
-          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}',
+          'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}; a plan collapsed by abi adds test-pythons and test-torches, what each wheel serves',
       },
       count: { description: 'Number of jobs in the matrix (0 when everything is already published)' },
     },
   },
   run: async (inputs, ctx) => {
-    const input = inputs.string('package');
-    const dir = path.resolve(inputs.string('source'));
-    const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
-    let profile = input === 'auto' ? DEFAULT_PACKAGE : packageProfile(input);
-    const notes: string[] = [];
-    if (input === 'auto') {
-      if (readable) {
-        const recognised = await recogniseSource(dir);
-        profile = recognised.profile;
-        notes.push(recognised.note);
-      } else {
-        notes.push(
-          `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
-        );
-      }
+    const abiChoice = inputs.choice<AbiChoice>('abi');
+    const opened = await openSource(inputs.string('source'), inputs.optional('ref'));
+    try {
+      return await planRelease(inputs, ctx, opened.dir, opened.label, abiChoice);
+    } finally {
+      await opened.close();
     }
-    // What this source's code runs on narrows what auto plans (an explicit list is checked as given).
-    if (readable && inputs.string('arch-list') === 'auto') {
-      const sourced = await profileForSource(profile, dir);
-      profile = sourced.profile;
-      if (sourced.note) notes.push(sourced.note);
-    }
-    const options: MatrixOptions = {
-      package: profile,
-      torchVersions: inputs.string('torch-versions'),
-      cudaVersions: inputs.string('cuda-versions'),
-      pythonVersions: inputs.string('python-versions'),
-      platforms: inputs.string('platforms'),
-      archList: inputs.string('arch-list'),
-      include: inputs.string('include'),
-      exclude: inputs.string('exclude'),
-    };
-    // Every input is checked before PyTorch's index or GitHub is asked anything.
-    parseMatrixOptions(options);
-    // Said once the inputs are known good: a bad input is the one line a failed step prints.
-    for (const note of notes) ctx.log.info(note);
-    const { releases, source } = await loadTorchReleases(
-      releasesOptions(
-        { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
-        process.env,
-        ctx.log,
-      ),
-    );
-    ctx.log.info(describeSource(source));
-    let plan = planMatrix(options, releases);
-    for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
-    for (const warning of plan.warnings) ctx.log.warning(warning);
-
-    const tag = inputs.optional('skip-published');
-    if (tag) {
-      const repo = repoFromEnv();
-      const releaser = new GitHubReleaser({
-        token: inputs.string('token'),
-        apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
-        repo,
-        write: false,
-        log: ctx.log,
-      });
-      const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
-        const found = await releaseWheels(releaser, tag);
-        if (found === undefined) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
-        else
-          ctx.log.info(
-            [
-              `${found.names.length} wheels${found.draft ? ' (on a draft: a publish that has not finished)' : ''}:`,
-              ...found.names,
-            ].join('\n'),
-          );
-        return found?.names ?? [];
-      });
-      plan = skipPublished(plan, wheels);
-    }
-    checkJobLimit(plan);
-
-    const blocks = planSummary(plan, tag, describeSource(source));
-    ctx.summary.push(...blocks);
-    ctx.log.info(
-      `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
-    );
-    ctx.log.debug(JSON.stringify(plan.entries));
-    return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
   },
 });
+
+async function planRelease(inputs: Inputs<string>, ctx: Context, dir: string, label: string, abiChoice: AbiChoice) {
+  const input = inputs.string('package');
+  const readable = ['setup.py', 'pyproject.toml'].some((file) => existsSync(path.join(dir, file)));
+  let profile = input === 'auto' ? DEFAULT_PACKAGE : packageProfile(input);
+  const notes: string[] = [];
+  if (input === 'auto') {
+    if (readable) {
+      const recognised = await recogniseSource(dir);
+      profile = recognised.profile;
+      notes.push(recognised.note);
+    } else {
+      notes.push(
+        `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`,
+      );
+    }
+  }
+  // What this source's code runs on narrows what auto plans (an explicit list is checked as given).
+  if (readable && inputs.string('arch-list') === 'auto') {
+    const sourced = await profileForSource(profile, dir);
+    profile = sourced.profile;
+    if (sourced.note) notes.push(sourced.note);
+  }
+  const options: MatrixOptions = {
+    package: profile,
+    torchVersions: inputs.string('torch-versions'),
+    cudaVersions: inputs.string('cuda-versions'),
+    pythonVersions: inputs.string('python-versions'),
+    platforms: inputs.string('platforms'),
+    archList: inputs.string('arch-list'),
+    include: inputs.string('include'),
+    exclude: inputs.string('exclude'),
+  };
+  // Every input is checked before PyTorch's index or GitHub is asked anything.
+  parseMatrixOptions(options);
+  // An ABI the source cannot honour is refused here too.
+  let detected: SourceAbi | undefined;
+  if (readable && abiChoice !== 'none') {
+    const read = await detectAbi(dir);
+    notes.push(`ABI of ${label}: ${describeAbi(read)}`);
+    detected = chooseAbi(abiChoice, read);
+  }
+  // Said once the inputs are known good: a bad input is the one line a failed step prints.
+  for (const note of notes) ctx.log.info(note);
+  const { releases, source } = await loadTorchReleases(
+    releasesOptions(
+      { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },
+      process.env,
+      ctx.log,
+    ),
+  );
+  ctx.log.info(describeSource(source));
+  let plan = planMatrix(options, releases);
+  const abi = detected ?? abiByHand(abiChoice, planFloor(plan.entries));
+  if (!readable && abiChoice === 'auto')
+    ctx.log.info(`abi: auto, and no setup.py or pyproject.toml in ${label} to read: one job per Python and torch`);
+  else if (abiChoice !== 'none') ctx.log.info(`abi: ${abiChoice}, planned for ${describeAbi(abi)}`);
+  plan = collapsePlan(plan, abi);
+  if (plan.collapse) ctx.log.notice(plan.collapse);
+  for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
+  for (const warning of plan.warnings) ctx.log.warning(warning);
+
+  const tag = inputs.optional('skip-published');
+  if (tag) {
+    const repo = repoFromEnv();
+    const releaser = new GitHubReleaser({
+      token: inputs.string('token'),
+      apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      repo,
+      write: false,
+      log: ctx.log,
+    });
+    const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
+      const found = await releaseWheels(releaser, tag);
+      if (found === undefined) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
+      else
+        ctx.log.info(
+          [
+            `${found.names.length} wheels${found.draft ? ' (on a draft: a publish that has not finished)' : ''}:`,
+            ...found.names,
+          ].join('\n'),
+        );
+      return found?.names ?? [];
+    });
+    plan = skipPublished(plan, wheels);
+  }
+  checkJobLimit(plan);
+
+  const blocks = planSummary(plan, tag, describeSource(source));
+  ctx.summary.push(...blocks);
+  ctx.log.info(
+    `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ''}); the job summary has the table.`,
+  );
+  ctx.log.debug(JSON.stringify(plan.entries));
+  return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
+}

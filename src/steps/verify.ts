@@ -6,6 +6,7 @@ import { errorMessage, inputError, StepFailed } from '../core/errors';
 import { defineStep } from '../core/step';
 import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
+import { parseTestVersions } from '../verify/abi';
 import { summaryBlocks } from '../verify/report';
 import { findWheels, type RuntimeTest } from '../verify/plan';
 import { verifyWheels } from '../verify/verify';
@@ -65,6 +66,14 @@ export const step = defineStep({
         default: 'auto',
         choices: ['auto', 'always', 'never'],
       },
+      'test-pythons': {
+        description:
+          "Pythons each wheel must also install and import on, each in a fresh venv (3.10,3.11; the matrix job's test-pythons); one this machine lacks is reported as not tested here",
+      },
+      'test-torches': {
+        description:
+          "Torches each wheel must also work with (2.10.0,2.11.0; the matrix job's test-torches): each installed with torch: install, with the Python the wheel is tested on (each test-python gets that wheel's torch); with torch: preinstalled only the machine's is tested, the rest reported as not tested here",
+      },
     },
     outputs: {
       report: {
@@ -77,11 +86,17 @@ export const step = defineStep({
     },
   },
   // arch-list is empty here when build will give it.
-  check: (inputs) => void (inputs.string('arch-list') && requestedArchs(inputs.string('arch-list'))),
+  check: (inputs) => {
+    if (inputs.string('arch-list')) requestedArchs(inputs.string('arch-list'));
+    parseTestVersions('test-pythons', inputs.list('test-pythons'));
+    parseTestVersions('test-torches', inputs.list('test-torches'));
+  },
   run: async (inputs, ctx) => {
     const input = inputs.string('package');
     const profile = input === 'auto' ? 'auto' : packageProfile(input);
     const requested = requestedArchs(inputs.string('arch-list'));
+    const testPythons = parseTestVersions('test-pythons', inputs.list('test-pythons'));
+    const testTorches = parseTestVersions('test-torches', inputs.list('test-torches'));
     const wheels = await findWheels(inputs.string('wheels'));
     const work = await mkdtemp(path.join(process.env.RUNNER_TEMP || tmpdir(), 'sagewheels-verify-'));
     const report = await verifyWheels(
@@ -94,6 +109,8 @@ export const step = defineStep({
         torchVersion: inputs.optional('torch-version'),
         torchIndexUrl: inputs.optional('torch-index-url'),
         runtimeTest: inputs.choice<RuntimeTest>('runtime-test'),
+        testPythons,
+        testTorches,
         workDir: work,
       },
       ctx.log,

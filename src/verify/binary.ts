@@ -98,6 +98,8 @@ export interface ElfNeeds {
   needed: string[];
   /** Symbol versions needed (.gnu.version_r), by the library that must define them: GLIBC_2.34 from libc.so.6. */
   versions: { library: string; version: string }[];
+  /** Names of the undefined dynamic symbols (.dynsym entries in no section): what the loader must bind. */
+  undefinedSymbols?: string[];
 }
 
 const MACHINES: Record<number, string> = { 62: 'x86_64', 183: 'aarch64', 3: 'i686' };
@@ -108,7 +110,13 @@ export function readElfNeeds(data: Buffer): ElfNeeds {
   const is64 = data[4] === 2;
   const sections = elfSectionTable(data);
   const machineNumber = data.readUInt16LE(18);
-  const needs: ElfNeeds = { machine: MACHINES[machineNumber] ?? String(machineNumber), needed: [], versions: [] };
+  const undefinedSymbols: string[] = [];
+  const needs: ElfNeeds = {
+    machine: MACHINES[machineNumber] ?? String(machineNumber),
+    needed: [],
+    versions: [],
+    undefinedSymbols,
+  };
   const SHT_DYNAMIC = 6;
   const SHT_GNU_VERNEED = 0x6ffffffe;
   const DT_NEEDED = 1;
@@ -148,7 +156,62 @@ export function readElfNeeds(data: Buffer): ElfNeeds {
       at += next;
     }
   }
+  // Elf64_Sym is 24 bytes (st_shndx at 6), Elf32_Sym 16 (st_shndx at 14); entry 0 is the null symbol.
+  const SHT_DYNSYM = 11;
+  for (const dynsym of sections.filter((s) => s.type === SHT_DYNSYM)) {
+    const bytes = slice(data, dynsym);
+    const str = stringsOf(dynsym);
+    const size = is64 ? 24 : 16;
+    for (let at = size; at + size <= bytes.length; at += size) {
+      const name = bytes.readUInt32LE(at);
+      if (name !== 0 && bytes.readUInt16LE(at + (is64 ? 6 : 14)) === 0) undefinedSymbols.push(str(name));
+    }
+  }
   return needs;
+}
+
+/** What a PE image imports: the DLLs it names, and the functions it imports by name (not by ordinal). */
+export interface PeImports {
+  needed: string[];
+  functions: string[];
+}
+
+/** The import directory of a PE32 or PE32+ image (a .pyd or .dll). */
+export function readPeImports(data: Buffer): PeImports {
+  const pe = data.readUInt32LE(0x3c);
+  if (pe + 24 > data.length || data.toString('latin1', pe, pe + 4) !== 'PE\0\0')
+    throw new Error('an MZ file without a PE header');
+  const coff = pe + 4;
+  const sections = coffSections(data, coff);
+  const optional = coff + 20;
+  const plus = data.readUInt16LE(optional) === 0x20b;
+  const imports: PeImports = { needed: [], functions: [] };
+  // Data directory 1 is the import table.
+  if (data.readUInt32LE(optional + (plus ? 108 : 92)) < 2) return imports;
+  const tableRva = data.readUInt32LE(optional + (plus ? 112 : 96) + 8);
+  if (tableRva === 0) return imports;
+  const offsetOf = (rva: number): number => {
+    const home = sections.find((s) => s.rva !== undefined && rva >= s.rva && rva < s.rva + s.size);
+    if (!home) throw new Error(`an import points outside every section (RVA 0x${rva.toString(16)})`);
+    return home.offset + rva - home.rva!;
+  };
+  const thunk = plus ? 8 : 4;
+  // IMAGE_IMPORT_DESCRIPTOR: 20 bytes, a zeroed one ends the table.
+  for (let at = offsetOf(tableRva), n = 0; at + 20 <= data.length && n < 4096; at += 20, n++) {
+    const lookup = data.readUInt32LE(at);
+    const name = data.readUInt32LE(at + 12);
+    if (name === 0) break;
+    imports.needed.push(cString(data, offsetOf(name)));
+    const first = lookup || data.readUInt32LE(at + 16);
+    for (let t = offsetOf(first), m = 0; t + thunk <= data.length && m < 65536; t += thunk, m++) {
+      const entry = plus ? data.readBigUInt64LE(t) : BigInt(data.readUInt32LE(t));
+      if (entry === 0n) break;
+      const byOrdinal = entry >> BigInt(thunk * 8 - 1) === 1n;
+      // IMAGE_IMPORT_BY_NAME: a 2-byte hint, then the name.
+      if (!byOrdinal) imports.functions.push(cString(data, offsetOf(Number(entry & 0x7fffffffn)) + 2));
+    }
+  }
+  return imports;
 }
 
 const COFF_MACHINES = new Set([0x8664, 0xaa64, 0x14c]);

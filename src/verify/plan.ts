@@ -23,6 +23,9 @@ export interface VerifyOptions {
   torchVersion?: string;
   torchIndexUrl?: string;
   runtimeTest: RuntimeTest;
+  /** Pythons ("3.10") and torches ("2.10.0") the wheel must also install and import on (the matrix's test-pythons, test-torches). */
+  testPythons?: readonly string[];
+  testTorches?: readonly string[];
   /** Where the test venvs go (each removed after its wheel). */
   workDir: string;
   runner?: ProcessRunner;

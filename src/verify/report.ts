@@ -1,4 +1,5 @@
 import type { SummaryBlock } from '../core/context';
+import type { Combination } from './abi';
 import type { LinuxReport } from '../wheel/manylinux';
 import type { Served } from './coverage';
 
@@ -35,6 +36,10 @@ export interface WheelReport {
   import: ImportReport;
   dispatch: DispatchReport[];
   runtime: RuntimeReport;
+  /** What the wheel claims beyond its build ("abi3 from Python 3.10"), when it claims anything. */
+  abi?: string;
+  /** Each Python x torch the wheel was installed and imported on (test-pythons, test-torches), or why not. */
+  combinations?: Combination[];
   /** Linux wheels: the oldest glibc and manylinux policy their ELF files hold under. */
   linux?: LinuxReport;
 }
@@ -149,6 +154,14 @@ function checkRows(wheel: WheelReport): string[][] {
   const ran =
     rt.gpu &&
     `${rt.gpu} (${rt.capability})${rt.cosine === undefined ? '' : `, cosine ${rt.cosine.toFixed(4)} against SDPA`}`;
+  if (wheel.abi) rows.push(['ABI claimed', wheel.abi]);
+  for (const c of wheel.combinations ?? []) {
+    const icon = c.status === 'passed' ? '✅' : c.status === 'failed' ? '❌' : '–';
+    rows.push([
+      `Python ${c.python}${c.torch ? `, torch ${c.torch}` : ''}`,
+      `${icon} ${c.status}${c.error ? `: ${c.error}` : ''}`,
+    ]);
+  }
   rows.push([
     'runtime',
     rt.status === 'skipped'

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { archName, formatArch, parseArch } from '../arch/arch';
 import type { Log } from '../core/context';
 import { errorMessage } from '../core/errors';
-import { compareVersions } from '../core/version';
+import { compareVersions, majorMinor } from '../core/version';
+import { describeAbi } from '../abi/detect';
+import { claimedAbi, symbolProblems, testCombinations } from './abi';
 import type { RuntimeCall } from '../packages/profile';
 import { packageOfProject, type PackageProfile } from '../packages/profiles';
 import { judgeLinuxWheel } from '../wheel/manylinux';
@@ -96,6 +98,14 @@ class WheelCheck {
     for (const p of archive.problems) this.problem(p);
     this.readModules(archive);
     this.judgeLinux(archive);
+    const claimed = claimedAbi(this.plan.name);
+    if (claimed.limited || claimed.stable) {
+      this.report.abi = describeAbi(claimed);
+      this.log.info(`ABI claimed: ${this.report.abi}`);
+      const breaches = symbolProblems(extensionModules(archive), claimed);
+      for (const p of breaches) this.problem(p);
+      if (breaches.length === 0) this.log.info('symbols: every extension module keeps to the ABI it claims');
+    }
     if (archive.problems.length > 0) {
       // Code from a wheel that is not what its RECORD says is never run.
       this.report.import.error = this.report.runtime.reason = 'the wheel failed its integrity check: not installed';
@@ -114,6 +124,8 @@ class WheelCheck {
         }
         await this.attempt('the runtime test', () => this.testRuntime(env));
       }
+      if (this.options.testPythons?.length || this.options.testTorches?.length)
+        await this.attempt('the Python x torch test', () => this.testCombinations(env, archive, dir));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -171,11 +183,38 @@ class WheelCheck {
     }
   }
 
-  private async testImport(env: TestEnvironment, archive: WheelArchive): Promise<void> {
+  private importNames(archive: WheelArchive): string[] {
     const { importName } = this.profile;
-    const names = [
-      ...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat()),
-    ];
+    return [...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())];
+  }
+
+  /** The one wheel on every Python and torch it claims to serve (the matrix's test-pythons, test-torches). */
+  private async testCombinations(env: TestEnvironment | undefined, archive: WheelArchive, dir: string): Promise<void> {
+    const imp = this.report.import;
+    const { combinations, problems } = await testCombinations({
+      file: this.plan.file,
+      names: this.importNames(archive),
+      tested: {
+        python: env?.python.version ?? this.plan.base.version,
+        torch: env?.torch?.version,
+        status: imp.status === 'passed' ? 'passed' : 'failed',
+        ...(imp.status === 'passed' ? {} : { error: imp.error ?? 'see the import test' }),
+      },
+      torch: this.plan.torch,
+      pythons: this.options.testPythons?.length
+        ? this.options.testPythons
+        : [majorMinor(env?.python.version ?? this.plan.base.version)],
+      torches: this.options.testTorches ?? [],
+      workDir: dir,
+      log: this.log,
+      runner: this.options.runner,
+    });
+    this.report.combinations = combinations;
+    for (const p of problems) this.problem(p);
+  }
+
+  private async testImport(env: TestEnvironment, archive: WheelArchive): Promise<void> {
+    const names = this.importNames(archive);
     this.report.import = { status: 'failed', python: env.python.version, torch: env.torch?.version, modules: [] };
     const results = await runProbe<{ module: string; error?: string }[]>(
       env,

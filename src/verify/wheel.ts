@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/errors';
 import { inspectWheel, type InspectedWheel } from '../wheel/integrity';
 import { unreadElf } from '../wheel/manylinux';
-import { readElfNeeds, readGpuCode, type ElfNeeds } from './binary';
+import { readElfNeeds, readGpuCode, readPeImports, type ElfNeeds, type PeImports } from './binary';
 import type { FatbinEntry } from './fatbin';
 
 export { expandTags, parseHeaders } from '../wheel/integrity';
@@ -14,6 +14,8 @@ export interface BinaryFile {
   gpuError?: string;
   /** ELF files only: the libraries and symbol versions it needs (`unread` when too large to read). */
   elf?: ElfNeeds & { unread?: string };
+  /** PE images (.pyd, .dll) only: the DLLs and functions they import. */
+  pe?: PeImports;
 }
 
 /** A wheel checked in one streaming pass, with what its binaries hold; no file's bytes are kept. */
@@ -57,6 +59,13 @@ export async function readWheel(file: string, within: readonly string[] = []): P
           found.elf = readElfNeeds(data);
         } catch {
           // an ELF whose dynamic section cannot be read has nothing to hold against a policy
+        }
+      }
+      if (data.toString('latin1', 0, 2) === 'MZ') {
+        try {
+          found.pe = readPeImports(data);
+        } catch {
+          // an image whose imports cannot be read is judged by what else verify reads of it
         }
       }
     },
