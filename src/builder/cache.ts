@@ -108,7 +108,8 @@ async function wrapCxx(ccache: Ccache, cxx: string, workRoot: string): Promise<s
  *   on PATH. CC is left alone on purpose: PyTorch passes $CC to nvcc as -ccbin, and "ccache gcc"
  *   there breaks nvcc. nvcc's own host passes get NVCC_CCBIN, the real gcc, so they are not
  *   cached twice (nvcc runs them on temporary files that never hit).
- * - base_dir is the work root, so paths of the fresh source copy and venv hash alike build to build.
+ * - base_dir is the work root, so paths of the fresh source copy and venv hash alike build to build,
+ *   and the reproducible builds' -ffile-prefix-map (which names that root) is left out of the hash.
  * - nvcc also reads NVCC_APPEND_FLAGS/NVCC_PREPEND_FLAGS, which ccache does not hash: a file with
  *   their values (and the host compiler's) joins every hash, or a changed flag would hit a stale object.
  * - PyTorch's nvcc dependency flags (--generate-dependencies-with-compile in older releases) make
@@ -138,6 +139,9 @@ export async function wireCcache(
     // The copy and the venv are seconds old; without this ccache would skip its direct mode for them.
     CCACHE_SLOPPINESS: 'include_file_mtime,include_file_ctime',
     CCACHE_STATSLOG: path.join(options.workRoot, 'ccache-stats.log'),
+    // The prefix map names the work root, which differs build to build, and maps it to one path:
+    // the objects are the same whatever the root, so the option must not split the hash.
+    CCACHE_IGNOREOPTIONS: '-ffile-prefix-map=* -Xcompiler=-ffile-prefix-map=*',
     TORCH_EXTENSION_SKIP_NVCC_GEN_DEPENDENCIES: '1',
   };
   const notes: string[] = [];
