@@ -1083,14 +1083,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path30 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path31 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path30 && path30[0] !== "/") {
-          path30 = `/${path30}`;
+        if (path31 && path31[0] !== "/") {
+          path31 = `/${path31}`;
         }
-        return new URL(`${origin}${path30}`);
+        return new URL(`${origin}${path31}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1541,39 +1541,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path30, origin }
+          request: { method, path: path31, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path30);
+        debuglog("sending request to %s %s/%s", method, origin, path31);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path30, origin },
+          request: { method, path: path31, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path30,
+          path31,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path30, origin }
+          request: { method, path: path31, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path30);
+        debuglog("trailers received from %s %s/%s", method, origin, path31);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path30, origin },
+          request: { method, path: path31, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path30,
+          path31,
           error2.message
         );
       });
@@ -1622,9 +1622,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path30, origin }
+            request: { method, path: path31, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path30);
+          debuglog("sending request to %s %s/%s", method, origin, path31);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1687,7 +1687,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path30,
+        path: path31,
         method,
         body,
         headers,
@@ -1702,11 +1702,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path30 !== "string") {
+        if (typeof path31 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path30[0] !== "/" && !(path30.startsWith("http://") || path30.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path31[0] !== "/" && !(path31.startsWith("http://") || path31.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path30)) {
+        } else if (invalidPathRegex.test(path31)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1772,7 +1772,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path30, query) : path30;
+        this.path = query ? buildURL(path31, query) : path31;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6465,7 +6465,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path30, host, upgrade, blocking, reset } = request;
+      const { method, path: path31, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6546,7 +6546,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path30} HTTP/1.1\r
+      let header = `${method} ${path31} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path30, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path31, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7172,7 +7172,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path30;
+      headers[HTTP2_HEADER_PATH] = path31;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7525,9 +7525,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path30 = search ? `${pathname}${search}` : pathname;
+        const path31 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path30;
+        this.opts.path = path31;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8766,10 +8766,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path30 = "/",
+          path: path31 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path30;
+        opts.path = origin + path31;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10741,20 +10741,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path30) {
-      if (typeof path30 !== "string") {
-        return path30;
+    function safeUrl(path31) {
+      if (typeof path31 !== "string") {
+        return path31;
       }
-      const pathSegments = path30.split("?");
+      const pathSegments = path31.split("?");
       if (pathSegments.length !== 2) {
-        return path30;
+        return path31;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path30, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path30);
+    function matchKey(mockDispatch2, { path: path31, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path31);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10776,7 +10776,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path30 }) => matchValue(safeUrl(path30), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path31 }) => matchValue(safeUrl(path31), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10814,9 +10814,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path30, method, body, headers, query } = opts;
+      const { path: path31, method, body, headers, query } = opts;
       return {
-        path: path30,
+        path: path31,
         method,
         body,
         headers,
@@ -11279,10 +11279,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path30, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path31, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path30,
+            Path: path31,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16161,9 +16161,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path30) {
-      for (let i = 0; i < path30.length; ++i) {
-        const code = path30.charCodeAt(i);
+    function validateCookiePath(path31) {
+      for (let i = 0; i < path31.length; ++i) {
+        const code = path31.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19083,11 +19083,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path30 = opts.path;
+          let path31 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path30 = `/${path30}`;
+            path31 = `/${path31}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path30);
+          url = new URL(util.parseOrigin(url).origin + path31);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19631,14 +19631,14 @@ var require_crc32 = __commonJS({
       1510334235,
       755167117
     ]);
-    function crc32(buf) {
+    function crc322(buf) {
       let crc = -1;
       for (let x of buf) {
         crc = CRC_TABLE[(crc ^ x) & 255] ^ crc >>> 8;
       }
       return (crc ^ -1) >>> 0;
     }
-    module.exports = crc32;
+    module.exports = crc322;
   }
 });
 
@@ -19653,8 +19653,8 @@ var require_yauzl = __commonJS({
     var Transform = __require("stream").Transform;
     var PassThrough = __require("stream").PassThrough;
     var Writable = __require("stream").Writable;
-    var crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : require_crc32();
-    exports.open = open2;
+    var crc322 = typeof zlib.crc32 === "function" ? zlib.crc32 : require_crc32();
+    exports.open = open3;
     exports.fromFd = fromFd;
     exports.fromBuffer = fromBuffer;
     exports.fromRandomAccessReader = fromRandomAccessReader;
@@ -19670,9 +19670,9 @@ var require_yauzl = __commonJS({
     exports.Entry = Entry;
     exports.LocalFileHeader = LocalFileHeader;
     exports.RandomAccessReader = RandomAccessReader;
-    function openPromise(path30, options2) {
+    function openPromise(path31, options2) {
       return new Promise((resolve2, reject) => {
-        open2(path30, { ...options2, lazyEntries: true }, function(err, zipfile) {
+        open3(path31, { ...options2, lazyEntries: true }, function(err, zipfile) {
           if (err) return reject(err);
           resolve2(zipfile);
         });
@@ -19702,7 +19702,7 @@ var require_yauzl = __commonJS({
         });
       });
     }
-    function open2(path30, options2, callback) {
+    function open3(path31, options2, callback) {
       if (typeof options2 === "function") {
         callback = options2;
         options2 = null;
@@ -19714,7 +19714,7 @@ var require_yauzl = __commonJS({
       if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
       if (options2.strictFileNames == null) options2.strictFileNames = false;
       if (callback == null) callback = defaultCallback;
-      fs3.open(path30, "r", function(err, fd) {
+      fs3.open(path31, "r", function(err, fd) {
         if (err) return callback(err);
         fromFd(fd, options2, function(err2, zipfile) {
           if (err2) fs3.close(fd, defaultCallback);
@@ -20284,7 +20284,7 @@ var require_yauzl = __commonJS({
             continue;
           }
           var oldNameCrc32 = extraField.data.readUInt32LE(1);
-          if (crc32(fileNameBuffer) !== oldNameCrc32) {
+          if (crc322(fileNameBuffer) !== oldNameCrc32) {
             continue;
           }
           fileName = decodeBuffer(extraField.data.subarray(5), true);
@@ -20497,954 +20497,6 @@ var require_yauzl = __commonJS({
     }
     function defaultCallback(err) {
       if (err) throw err;
-    }
-  }
-});
-
-// node_modules/buffer-crc32/dist/index.cjs
-var require_dist = __commonJS({
-  "node_modules/buffer-crc32/dist/index.cjs"(exports, module) {
-    "use strict";
-    function getDefaultExportFromCjs(x) {
-      return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
-    }
-    var CRC_TABLE = new Int32Array([
-      0,
-      1996959894,
-      3993919788,
-      2567524794,
-      124634137,
-      1886057615,
-      3915621685,
-      2657392035,
-      249268274,
-      2044508324,
-      3772115230,
-      2547177864,
-      162941995,
-      2125561021,
-      3887607047,
-      2428444049,
-      498536548,
-      1789927666,
-      4089016648,
-      2227061214,
-      450548861,
-      1843258603,
-      4107580753,
-      2211677639,
-      325883990,
-      1684777152,
-      4251122042,
-      2321926636,
-      335633487,
-      1661365465,
-      4195302755,
-      2366115317,
-      997073096,
-      1281953886,
-      3579855332,
-      2724688242,
-      1006888145,
-      1258607687,
-      3524101629,
-      2768942443,
-      901097722,
-      1119000684,
-      3686517206,
-      2898065728,
-      853044451,
-      1172266101,
-      3705015759,
-      2882616665,
-      651767980,
-      1373503546,
-      3369554304,
-      3218104598,
-      565507253,
-      1454621731,
-      3485111705,
-      3099436303,
-      671266974,
-      1594198024,
-      3322730930,
-      2970347812,
-      795835527,
-      1483230225,
-      3244367275,
-      3060149565,
-      1994146192,
-      31158534,
-      2563907772,
-      4023717930,
-      1907459465,
-      112637215,
-      2680153253,
-      3904427059,
-      2013776290,
-      251722036,
-      2517215374,
-      3775830040,
-      2137656763,
-      141376813,
-      2439277719,
-      3865271297,
-      1802195444,
-      476864866,
-      2238001368,
-      4066508878,
-      1812370925,
-      453092731,
-      2181625025,
-      4111451223,
-      1706088902,
-      314042704,
-      2344532202,
-      4240017532,
-      1658658271,
-      366619977,
-      2362670323,
-      4224994405,
-      1303535960,
-      984961486,
-      2747007092,
-      3569037538,
-      1256170817,
-      1037604311,
-      2765210733,
-      3554079995,
-      1131014506,
-      879679996,
-      2909243462,
-      3663771856,
-      1141124467,
-      855842277,
-      2852801631,
-      3708648649,
-      1342533948,
-      654459306,
-      3188396048,
-      3373015174,
-      1466479909,
-      544179635,
-      3110523913,
-      3462522015,
-      1591671054,
-      702138776,
-      2966460450,
-      3352799412,
-      1504918807,
-      783551873,
-      3082640443,
-      3233442989,
-      3988292384,
-      2596254646,
-      62317068,
-      1957810842,
-      3939845945,
-      2647816111,
-      81470997,
-      1943803523,
-      3814918930,
-      2489596804,
-      225274430,
-      2053790376,
-      3826175755,
-      2466906013,
-      167816743,
-      2097651377,
-      4027552580,
-      2265490386,
-      503444072,
-      1762050814,
-      4150417245,
-      2154129355,
-      426522225,
-      1852507879,
-      4275313526,
-      2312317920,
-      282753626,
-      1742555852,
-      4189708143,
-      2394877945,
-      397917763,
-      1622183637,
-      3604390888,
-      2714866558,
-      953729732,
-      1340076626,
-      3518719985,
-      2797360999,
-      1068828381,
-      1219638859,
-      3624741850,
-      2936675148,
-      906185462,
-      1090812512,
-      3747672003,
-      2825379669,
-      829329135,
-      1181335161,
-      3412177804,
-      3160834842,
-      628085408,
-      1382605366,
-      3423369109,
-      3138078467,
-      570562233,
-      1426400815,
-      3317316542,
-      2998733608,
-      733239954,
-      1555261956,
-      3268935591,
-      3050360625,
-      752459403,
-      1541320221,
-      2607071920,
-      3965973030,
-      1969922972,
-      40735498,
-      2617837225,
-      3943577151,
-      1913087877,
-      83908371,
-      2512341634,
-      3803740692,
-      2075208622,
-      213261112,
-      2463272603,
-      3855990285,
-      2094854071,
-      198958881,
-      2262029012,
-      4057260610,
-      1759359992,
-      534414190,
-      2176718541,
-      4139329115,
-      1873836001,
-      414664567,
-      2282248934,
-      4279200368,
-      1711684554,
-      285281116,
-      2405801727,
-      4167216745,
-      1634467795,
-      376229701,
-      2685067896,
-      3608007406,
-      1308918612,
-      956543938,
-      2808555105,
-      3495958263,
-      1231636301,
-      1047427035,
-      2932959818,
-      3654703836,
-      1088359270,
-      936918e3,
-      2847714899,
-      3736837829,
-      1202900863,
-      817233897,
-      3183342108,
-      3401237130,
-      1404277552,
-      615818150,
-      3134207493,
-      3453421203,
-      1423857449,
-      601450431,
-      3009837614,
-      3294710456,
-      1567103746,
-      711928724,
-      3020668471,
-      3272380065,
-      1510334235,
-      755167117
-    ]);
-    function ensureBuffer(input) {
-      if (Buffer.isBuffer(input)) {
-        return input;
-      }
-      if (typeof input === "number") {
-        return Buffer.alloc(input);
-      } else if (typeof input === "string") {
-        return Buffer.from(input);
-      } else {
-        throw new Error("input must be buffer, number, or string, received " + typeof input);
-      }
-    }
-    function bufferizeInt(num) {
-      const tmp = ensureBuffer(4);
-      tmp.writeInt32BE(num, 0);
-      return tmp;
-    }
-    function _crc32(buf, previous) {
-      buf = ensureBuffer(buf);
-      if (Buffer.isBuffer(previous)) {
-        previous = previous.readUInt32BE(0);
-      }
-      let crc = ~~previous ^ -1;
-      for (var n = 0; n < buf.length; n++) {
-        crc = CRC_TABLE[(crc ^ buf[n]) & 255] ^ crc >>> 8;
-      }
-      return crc ^ -1;
-    }
-    function crc32() {
-      return bufferizeInt(_crc32.apply(null, arguments));
-    }
-    crc32.signed = function() {
-      return _crc32.apply(null, arguments);
-    };
-    crc32.unsigned = function() {
-      return _crc32.apply(null, arguments) >>> 0;
-    };
-    var bufferCrc32 = crc32;
-    var index = /* @__PURE__ */ getDefaultExportFromCjs(bufferCrc32);
-    module.exports = index;
-  }
-});
-
-// node_modules/yazl/index.js
-var require_yazl = __commonJS({
-  "node_modules/yazl/index.js"(exports) {
-    var fs3 = __require("fs");
-    var Transform = __require("stream").Transform;
-    var PassThrough = __require("stream").PassThrough;
-    var zlib = __require("zlib");
-    var util = __require("util");
-    var EventEmitter2 = __require("events").EventEmitter;
-    var errorMonitor = __require("events").errorMonitor;
-    var crc32 = require_dist();
-    exports.ZipFile = ZipFile;
-    exports.dateToDosDateTime = dateToDosDateTime;
-    util.inherits(ZipFile, EventEmitter2);
-    function ZipFile() {
-      this.outputStream = new PassThrough();
-      this.entries = [];
-      this.outputStreamCursor = 0;
-      this.ended = false;
-      this.allDone = false;
-      this.forceZip64Eocd = false;
-      this.errored = false;
-      this.on(errorMonitor, function() {
-        this.errored = true;
-      });
-    }
-    ZipFile.prototype.addFile = function(realPath, metadataPath, options2) {
-      var self = this;
-      metadataPath = validateMetadataPath(metadataPath, false);
-      if (options2 == null) options2 = {};
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, false, options2);
-      self.entries.push(entry);
-      fs3.stat(realPath, function(err, stats) {
-        if (err) return self.emit("error", err);
-        if (!stats.isFile()) return self.emit("error", new Error("not a file: " + realPath));
-        entry.uncompressedSize = stats.size;
-        if (options2.mtime == null) entry.setLastModDate(stats.mtime);
-        if (options2.mode == null) entry.setFileAttributesMode(stats.mode);
-        entry.setFileDataPumpFunction(function() {
-          var readStream = fs3.createReadStream(realPath);
-          entry.state = Entry.FILE_DATA_IN_PROGRESS;
-          readStream.on("error", function(err2) {
-            self.emit("error", err2);
-          });
-          pumpFileDataReadStream(self, entry, readStream);
-        });
-        pumpEntries(self);
-      });
-    };
-    ZipFile.prototype.addReadStream = function(readStream, metadataPath, options2) {
-      this.addReadStreamLazy(metadataPath, options2, function(cb) {
-        cb(null, readStream);
-      });
-    };
-    ZipFile.prototype.addReadStreamLazy = function(metadataPath, options2, getReadStreamFunction) {
-      var self = this;
-      if (typeof options2 === "function") {
-        getReadStreamFunction = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      metadataPath = validateMetadataPath(metadataPath, false);
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, false, options2);
-      self.entries.push(entry);
-      entry.setFileDataPumpFunction(function() {
-        entry.state = Entry.FILE_DATA_IN_PROGRESS;
-        getReadStreamFunction(function(err, readStream) {
-          if (err) return self.emit("error", err);
-          pumpFileDataReadStream(self, entry, readStream);
-        });
-      });
-      pumpEntries(self);
-    };
-    ZipFile.prototype.addBuffer = function(buffer, metadataPath, options2) {
-      var self = this;
-      metadataPath = validateMetadataPath(metadataPath, false);
-      if (buffer.length > 1073741823) throw new Error("buffer too large: " + buffer.length + " > 1073741823");
-      if (options2 == null) options2 = {};
-      if (options2.size != null) throw new Error("options.size not allowed");
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, false, options2);
-      entry.uncompressedSize = buffer.length;
-      entry.crc32 = crc32.unsigned(buffer);
-      entry.crcAndFileSizeKnown = true;
-      self.entries.push(entry);
-      if (entry.compressionLevel === 0) {
-        setCompressedBuffer(buffer);
-      } else {
-        zlib.deflateRaw(buffer, { level: entry.compressionLevel }, function(err, compressedBuffer) {
-          setCompressedBuffer(compressedBuffer);
-        });
-      }
-      function setCompressedBuffer(compressedBuffer) {
-        entry.compressedSize = compressedBuffer.length;
-        entry.setFileDataPumpFunction(function() {
-          writeToOutputStream(self, compressedBuffer);
-          writeToOutputStream(self, entry.getDataDescriptor());
-          entry.state = Entry.FILE_DATA_DONE;
-          setImmediate(function() {
-            pumpEntries(self);
-          });
-        });
-        pumpEntries(self);
-      }
-    };
-    ZipFile.prototype.addEmptyDirectory = function(metadataPath, options2) {
-      var self = this;
-      metadataPath = validateMetadataPath(metadataPath, true);
-      if (options2 == null) options2 = {};
-      if (options2.size != null) throw new Error("options.size not allowed");
-      if (options2.compress != null) throw new Error("options.compress not allowed");
-      if (options2.compressionLevel != null) throw new Error("options.compressionLevel not allowed");
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, true, options2);
-      self.entries.push(entry);
-      entry.setFileDataPumpFunction(function() {
-        writeToOutputStream(self, entry.getDataDescriptor());
-        entry.state = Entry.FILE_DATA_DONE;
-        pumpEntries(self);
-      });
-      pumpEntries(self);
-    };
-    var eocdrSignatureBuffer = bufferFrom([80, 75, 5, 6]);
-    ZipFile.prototype.end = function(options2, calculatedTotalSizeCallback) {
-      if (typeof options2 === "function") {
-        calculatedTotalSizeCallback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      if (this.ended) return;
-      this.ended = true;
-      if (this.errored) return;
-      this.calculatedTotalSizeCallback = calculatedTotalSizeCallback;
-      this.forceZip64Eocd = !!options2.forceZip64Format;
-      if (options2.comment) {
-        if (typeof options2.comment === "string") {
-          this.comment = encodeCp437(options2.comment);
-        } else {
-          this.comment = options2.comment;
-        }
-        if (this.comment.length > 65535) throw new Error("comment is too large");
-        if (bufferIncludes(this.comment, eocdrSignatureBuffer)) throw new Error("comment contains end of central directory record signature");
-      } else {
-        this.comment = EMPTY_BUFFER;
-      }
-      pumpEntries(this);
-    };
-    function writeToOutputStream(self, buffer) {
-      self.outputStream.write(buffer);
-      self.outputStreamCursor += buffer.length;
-    }
-    function pumpFileDataReadStream(self, entry, readStream) {
-      var crc32Watcher = new Crc32Watcher();
-      var uncompressedSizeCounter = new ByteCounter();
-      var compressor = entry.compressionLevel !== 0 ? new zlib.DeflateRaw({ level: entry.compressionLevel }) : new PassThrough();
-      var compressedSizeCounter = new ByteCounter();
-      readStream.pipe(crc32Watcher).pipe(uncompressedSizeCounter).pipe(compressor).pipe(compressedSizeCounter).pipe(self.outputStream, { end: false });
-      compressedSizeCounter.on("end", function() {
-        entry.crc32 = crc32Watcher.crc32;
-        if (entry.uncompressedSize == null) {
-          entry.uncompressedSize = uncompressedSizeCounter.byteCount;
-        } else {
-          if (entry.uncompressedSize !== uncompressedSizeCounter.byteCount) return self.emit("error", new Error("file data stream has unexpected number of bytes"));
-        }
-        entry.compressedSize = compressedSizeCounter.byteCount;
-        self.outputStreamCursor += entry.compressedSize;
-        writeToOutputStream(self, entry.getDataDescriptor());
-        entry.state = Entry.FILE_DATA_DONE;
-        pumpEntries(self);
-      });
-    }
-    function determineCompressionLevel(options2) {
-      if (options2.compress != null && options2.compressionLevel != null) {
-        if (!!options2.compress !== !!options2.compressionLevel) throw new Error("conflicting settings for compress and compressionLevel");
-      }
-      if (options2.compressionLevel != null) return options2.compressionLevel;
-      if (options2.compress === false) return 0;
-      return 6;
-    }
-    function pumpEntries(self) {
-      if (self.allDone || self.errored) return;
-      if (self.ended && self.calculatedTotalSizeCallback != null) {
-        var calculatedTotalSize = calculateTotalSize(self);
-        if (calculatedTotalSize != null) {
-          self.calculatedTotalSizeCallback(calculatedTotalSize);
-          self.calculatedTotalSizeCallback = null;
-        }
-      }
-      var entry = getFirstNotDoneEntry();
-      function getFirstNotDoneEntry() {
-        for (var i = 0; i < self.entries.length; i++) {
-          var entry2 = self.entries[i];
-          if (entry2.state < Entry.FILE_DATA_DONE) return entry2;
-        }
-        return null;
-      }
-      if (entry != null) {
-        if (entry.state < Entry.READY_TO_PUMP_FILE_DATA) return;
-        if (entry.state === Entry.FILE_DATA_IN_PROGRESS) return;
-        entry.relativeOffsetOfLocalHeader = self.outputStreamCursor;
-        var localFileHeader = entry.getLocalFileHeader();
-        writeToOutputStream(self, localFileHeader);
-        entry.doFileDataPump();
-      } else {
-        if (self.ended) {
-          self.offsetOfStartOfCentralDirectory = self.outputStreamCursor;
-          self.entries.forEach(function(entry2) {
-            var centralDirectoryRecord = entry2.getCentralDirectoryRecord();
-            writeToOutputStream(self, centralDirectoryRecord);
-          });
-          writeToOutputStream(self, getEndOfCentralDirectoryRecord(self));
-          self.outputStream.end();
-          self.allDone = true;
-        }
-      }
-    }
-    function calculateTotalSize(self) {
-      var pretendOutputCursor = 0;
-      var centralDirectorySize = 0;
-      for (var i = 0; i < self.entries.length; i++) {
-        var entry = self.entries[i];
-        if (entry.compressionLevel !== 0) return -1;
-        if (entry.state >= Entry.READY_TO_PUMP_FILE_DATA) {
-          if (entry.uncompressedSize == null) return -1;
-        } else {
-          if (entry.uncompressedSize == null) return null;
-        }
-        entry.relativeOffsetOfLocalHeader = pretendOutputCursor;
-        var useZip64Format = entry.useZip64Format();
-        pretendOutputCursor += LOCAL_FILE_HEADER_FIXED_SIZE + entry.utf8FileName.length;
-        pretendOutputCursor += entry.uncompressedSize;
-        if (!entry.crcAndFileSizeKnown) {
-          if (useZip64Format) {
-            pretendOutputCursor += ZIP64_DATA_DESCRIPTOR_SIZE;
-          } else {
-            pretendOutputCursor += DATA_DESCRIPTOR_SIZE;
-          }
-        }
-        centralDirectorySize += CENTRAL_DIRECTORY_RECORD_FIXED_SIZE + entry.utf8FileName.length + entry.fileComment.length;
-        if (!entry.forceDosTimestamp) {
-          centralDirectorySize += INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE;
-        }
-        if (useZip64Format) {
-          centralDirectorySize += ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE;
-        }
-      }
-      var endOfCentralDirectorySize = 0;
-      if (self.forceZip64Eocd || self.entries.length >= 65535 || centralDirectorySize >= 65535 || pretendOutputCursor >= 4294967295) {
-        endOfCentralDirectorySize += ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE;
-      }
-      endOfCentralDirectorySize += END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + self.comment.length;
-      return pretendOutputCursor + centralDirectorySize + endOfCentralDirectorySize;
-    }
-    function shouldIgnoreAdding(self) {
-      if (self.ended) throw new Error("cannot add entries after calling end()");
-      if (self.errored) return true;
-      return false;
-    }
-    var ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE = 56;
-    var ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE = 20;
-    var END_OF_CENTRAL_DIRECTORY_RECORD_SIZE = 22;
-    function getEndOfCentralDirectoryRecord(self, actuallyJustTellMeHowLongItWouldBe) {
-      var needZip64Format = false;
-      var normalEntriesLength = self.entries.length;
-      if (self.forceZip64Eocd || self.entries.length >= 65535) {
-        normalEntriesLength = 65535;
-        needZip64Format = true;
-      }
-      var sizeOfCentralDirectory = self.outputStreamCursor - self.offsetOfStartOfCentralDirectory;
-      var normalSizeOfCentralDirectory = sizeOfCentralDirectory;
-      if (self.forceZip64Eocd || sizeOfCentralDirectory >= 4294967295) {
-        normalSizeOfCentralDirectory = 4294967295;
-        needZip64Format = true;
-      }
-      var normalOffsetOfStartOfCentralDirectory = self.offsetOfStartOfCentralDirectory;
-      if (self.forceZip64Eocd || self.offsetOfStartOfCentralDirectory >= 4294967295) {
-        normalOffsetOfStartOfCentralDirectory = 4294967295;
-        needZip64Format = true;
-      }
-      if (actuallyJustTellMeHowLongItWouldBe) {
-        if (needZip64Format) {
-          return ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE + END_OF_CENTRAL_DIRECTORY_RECORD_SIZE;
-        } else {
-          return END_OF_CENTRAL_DIRECTORY_RECORD_SIZE;
-        }
-      }
-      var eocdrBuffer = bufferAlloc(END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + self.comment.length);
-      eocdrBuffer.writeUInt32LE(101010256, 0);
-      eocdrBuffer.writeUInt16LE(0, 4);
-      eocdrBuffer.writeUInt16LE(0, 6);
-      eocdrBuffer.writeUInt16LE(normalEntriesLength, 8);
-      eocdrBuffer.writeUInt16LE(normalEntriesLength, 10);
-      eocdrBuffer.writeUInt32LE(normalSizeOfCentralDirectory, 12);
-      eocdrBuffer.writeUInt32LE(normalOffsetOfStartOfCentralDirectory, 16);
-      eocdrBuffer.writeUInt16LE(self.comment.length, 20);
-      self.comment.copy(eocdrBuffer, 22);
-      if (!needZip64Format) return eocdrBuffer;
-      var zip64EocdrBuffer = bufferAlloc(ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE);
-      zip64EocdrBuffer.writeUInt32LE(101075792, 0);
-      writeUInt64LE(zip64EocdrBuffer, ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE - 12, 4);
-      zip64EocdrBuffer.writeUInt16LE(VERSION_MADE_BY, 12);
-      zip64EocdrBuffer.writeUInt16LE(VERSION_NEEDED_TO_EXTRACT_ZIP64, 14);
-      zip64EocdrBuffer.writeUInt32LE(0, 16);
-      zip64EocdrBuffer.writeUInt32LE(0, 20);
-      writeUInt64LE(zip64EocdrBuffer, self.entries.length, 24);
-      writeUInt64LE(zip64EocdrBuffer, self.entries.length, 32);
-      writeUInt64LE(zip64EocdrBuffer, sizeOfCentralDirectory, 40);
-      writeUInt64LE(zip64EocdrBuffer, self.offsetOfStartOfCentralDirectory, 48);
-      var zip64EocdlBuffer = bufferAlloc(ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE);
-      zip64EocdlBuffer.writeUInt32LE(117853008, 0);
-      zip64EocdlBuffer.writeUInt32LE(0, 4);
-      writeUInt64LE(zip64EocdlBuffer, self.outputStreamCursor, 8);
-      zip64EocdlBuffer.writeUInt32LE(1, 16);
-      return Buffer.concat([
-        zip64EocdrBuffer,
-        zip64EocdlBuffer,
-        eocdrBuffer
-      ]);
-    }
-    function validateMetadataPath(metadataPath, isDirectory3) {
-      if (metadataPath === "") throw new Error("empty metadataPath");
-      metadataPath = metadataPath.replace(/\\/g, "/");
-      if (/^[a-zA-Z]:/.test(metadataPath) || /^\//.test(metadataPath)) throw new Error("absolute path: " + metadataPath);
-      if (metadataPath.split("/").indexOf("..") !== -1) throw new Error("invalid relative path: " + metadataPath);
-      var looksLikeDirectory = /\/$/.test(metadataPath);
-      if (isDirectory3) {
-        if (!looksLikeDirectory) metadataPath += "/";
-      } else {
-        if (looksLikeDirectory) throw new Error("file path cannot end with '/': " + metadataPath);
-      }
-      return metadataPath;
-    }
-    var EMPTY_BUFFER = bufferAlloc(0);
-    function Entry(metadataPath, isDirectory3, options2) {
-      this.utf8FileName = bufferFrom(metadataPath);
-      if (this.utf8FileName.length > 65535) throw new Error("utf8 file name too long. " + utf8FileName.length + " > 65535");
-      this.isDirectory = isDirectory3;
-      this.state = Entry.WAITING_FOR_METADATA;
-      this.setLastModDate(options2.mtime != null ? options2.mtime : /* @__PURE__ */ new Date());
-      this.forceDosTimestamp = !!options2.forceDosTimestamp;
-      if (options2.mode != null) {
-        this.setFileAttributesMode(options2.mode);
-      } else {
-        this.setFileAttributesMode(isDirectory3 ? 16893 : 33204);
-      }
-      if (isDirectory3) {
-        this.crcAndFileSizeKnown = true;
-        this.crc32 = 0;
-        this.uncompressedSize = 0;
-        this.compressedSize = 0;
-      } else {
-        this.crcAndFileSizeKnown = false;
-        this.crc32 = null;
-        this.uncompressedSize = null;
-        this.compressedSize = null;
-        if (options2.size != null) this.uncompressedSize = options2.size;
-      }
-      if (isDirectory3) {
-        this.compressionLevel = 0;
-      } else {
-        this.compressionLevel = determineCompressionLevel(options2);
-      }
-      this.forceZip64Format = !!options2.forceZip64Format;
-      if (options2.fileComment) {
-        if (typeof options2.fileComment === "string") {
-          this.fileComment = bufferFrom(options2.fileComment, "utf-8");
-        } else {
-          this.fileComment = options2.fileComment;
-        }
-        if (this.fileComment.length > 65535) throw new Error("fileComment is too large");
-      } else {
-        this.fileComment = EMPTY_BUFFER;
-      }
-    }
-    Entry.WAITING_FOR_METADATA = 0;
-    Entry.READY_TO_PUMP_FILE_DATA = 1;
-    Entry.FILE_DATA_IN_PROGRESS = 2;
-    Entry.FILE_DATA_DONE = 3;
-    Entry.prototype.setLastModDate = function(date) {
-      this.mtime = date;
-      var dosDateTime = dateToDosDateTime(date);
-      this.lastModFileTime = dosDateTime.time;
-      this.lastModFileDate = dosDateTime.date;
-    };
-    Entry.prototype.setFileAttributesMode = function(mode) {
-      if ((mode & 65535) !== mode) throw new Error("invalid mode. expected: 0 <= " + mode + " <= 65535");
-      this.externalFileAttributes = mode << 16 >>> 0;
-    };
-    Entry.prototype.setFileDataPumpFunction = function(doFileDataPump) {
-      this.doFileDataPump = doFileDataPump;
-      this.state = Entry.READY_TO_PUMP_FILE_DATA;
-    };
-    Entry.prototype.useZip64Format = function() {
-      return this.forceZip64Format || this.uncompressedSize != null && this.uncompressedSize > 4294967294 || this.compressedSize != null && this.compressedSize > 4294967294 || this.relativeOffsetOfLocalHeader != null && this.relativeOffsetOfLocalHeader > 4294967294;
-    };
-    var LOCAL_FILE_HEADER_FIXED_SIZE = 30;
-    var VERSION_NEEDED_TO_EXTRACT_UTF8 = 20;
-    var VERSION_NEEDED_TO_EXTRACT_ZIP64 = 45;
-    var VERSION_MADE_BY = 3 << 8 | 63;
-    var FILE_NAME_IS_UTF8 = 1 << 11;
-    var UNKNOWN_CRC32_AND_FILE_SIZES = 1 << 3;
-    Entry.prototype.getLocalFileHeader = function() {
-      var crc322 = 0;
-      var compressedSize = 0;
-      var uncompressedSize = 0;
-      if (this.crcAndFileSizeKnown) {
-        crc322 = this.crc32;
-        compressedSize = this.compressedSize;
-        uncompressedSize = this.uncompressedSize;
-      }
-      var fixedSizeStuff = bufferAlloc(LOCAL_FILE_HEADER_FIXED_SIZE);
-      var generalPurposeBitFlag = FILE_NAME_IS_UTF8;
-      if (!this.crcAndFileSizeKnown) generalPurposeBitFlag |= UNKNOWN_CRC32_AND_FILE_SIZES;
-      fixedSizeStuff.writeUInt32LE(67324752, 0);
-      fixedSizeStuff.writeUInt16LE(VERSION_NEEDED_TO_EXTRACT_UTF8, 4);
-      fixedSizeStuff.writeUInt16LE(generalPurposeBitFlag, 6);
-      fixedSizeStuff.writeUInt16LE(this.getCompressionMethod(), 8);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileTime, 10);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileDate, 12);
-      fixedSizeStuff.writeUInt32LE(crc322, 14);
-      fixedSizeStuff.writeUInt32LE(compressedSize, 18);
-      fixedSizeStuff.writeUInt32LE(uncompressedSize, 22);
-      fixedSizeStuff.writeUInt16LE(this.utf8FileName.length, 26);
-      fixedSizeStuff.writeUInt16LE(0, 28);
-      return Buffer.concat([
-        fixedSizeStuff,
-        // file name (variable size)
-        this.utf8FileName
-        // extra field (variable size)
-        // no extra fields
-      ]);
-    };
-    var DATA_DESCRIPTOR_SIZE = 16;
-    var ZIP64_DATA_DESCRIPTOR_SIZE = 24;
-    Entry.prototype.getDataDescriptor = function() {
-      if (this.crcAndFileSizeKnown) {
-        return EMPTY_BUFFER;
-      }
-      if (!this.useZip64Format()) {
-        var buffer = bufferAlloc(DATA_DESCRIPTOR_SIZE);
-        buffer.writeUInt32LE(134695760, 0);
-        buffer.writeUInt32LE(this.crc32, 4);
-        buffer.writeUInt32LE(this.compressedSize, 8);
-        buffer.writeUInt32LE(this.uncompressedSize, 12);
-        return buffer;
-      } else {
-        var buffer = bufferAlloc(ZIP64_DATA_DESCRIPTOR_SIZE);
-        buffer.writeUInt32LE(134695760, 0);
-        buffer.writeUInt32LE(this.crc32, 4);
-        writeUInt64LE(buffer, this.compressedSize, 8);
-        writeUInt64LE(buffer, this.uncompressedSize, 16);
-        return buffer;
-      }
-    };
-    var CENTRAL_DIRECTORY_RECORD_FIXED_SIZE = 46;
-    var INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE = 9;
-    var ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE = 28;
-    Entry.prototype.getCentralDirectoryRecord = function() {
-      var fixedSizeStuff = bufferAlloc(CENTRAL_DIRECTORY_RECORD_FIXED_SIZE);
-      var generalPurposeBitFlag = FILE_NAME_IS_UTF8;
-      if (!this.crcAndFileSizeKnown) generalPurposeBitFlag |= UNKNOWN_CRC32_AND_FILE_SIZES;
-      var izutefBuffer = EMPTY_BUFFER;
-      if (!this.forceDosTimestamp) {
-        izutefBuffer = bufferAlloc(INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE);
-        izutefBuffer.writeUInt16LE(21589, 0);
-        izutefBuffer.writeUInt16LE(INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE - 4, 2);
-        var EB_UT_FL_MTIME = 1 << 0;
-        var EB_UT_FL_ATIME = 1 << 1;
-        izutefBuffer.writeUInt8(EB_UT_FL_MTIME | EB_UT_FL_ATIME, 4);
-        var timestamp = Math.floor(this.mtime.getTime() / 1e3);
-        if (timestamp < -2147483648) timestamp = -2147483648;
-        if (timestamp > 2147483647) timestamp = 2147483647;
-        izutefBuffer.writeUInt32LE(timestamp, 5);
-      }
-      var normalCompressedSize = this.compressedSize;
-      var normalUncompressedSize = this.uncompressedSize;
-      var normalRelativeOffsetOfLocalHeader = this.relativeOffsetOfLocalHeader;
-      var versionNeededToExtract = VERSION_NEEDED_TO_EXTRACT_UTF8;
-      var zeiefBuffer = EMPTY_BUFFER;
-      if (this.useZip64Format()) {
-        normalCompressedSize = 4294967295;
-        normalUncompressedSize = 4294967295;
-        normalRelativeOffsetOfLocalHeader = 4294967295;
-        versionNeededToExtract = VERSION_NEEDED_TO_EXTRACT_ZIP64;
-        zeiefBuffer = bufferAlloc(ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE);
-        zeiefBuffer.writeUInt16LE(1, 0);
-        zeiefBuffer.writeUInt16LE(ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE - 4, 2);
-        writeUInt64LE(zeiefBuffer, this.uncompressedSize, 4);
-        writeUInt64LE(zeiefBuffer, this.compressedSize, 12);
-        writeUInt64LE(zeiefBuffer, this.relativeOffsetOfLocalHeader, 20);
-      }
-      fixedSizeStuff.writeUInt32LE(33639248, 0);
-      fixedSizeStuff.writeUInt16LE(VERSION_MADE_BY, 4);
-      fixedSizeStuff.writeUInt16LE(versionNeededToExtract, 6);
-      fixedSizeStuff.writeUInt16LE(generalPurposeBitFlag, 8);
-      fixedSizeStuff.writeUInt16LE(this.getCompressionMethod(), 10);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileTime, 12);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileDate, 14);
-      fixedSizeStuff.writeUInt32LE(this.crc32, 16);
-      fixedSizeStuff.writeUInt32LE(normalCompressedSize, 20);
-      fixedSizeStuff.writeUInt32LE(normalUncompressedSize, 24);
-      fixedSizeStuff.writeUInt16LE(this.utf8FileName.length, 28);
-      fixedSizeStuff.writeUInt16LE(izutefBuffer.length + zeiefBuffer.length, 30);
-      fixedSizeStuff.writeUInt16LE(this.fileComment.length, 32);
-      fixedSizeStuff.writeUInt16LE(0, 34);
-      fixedSizeStuff.writeUInt16LE(0, 36);
-      fixedSizeStuff.writeUInt32LE(this.externalFileAttributes, 38);
-      fixedSizeStuff.writeUInt32LE(normalRelativeOffsetOfLocalHeader, 42);
-      return Buffer.concat([
-        fixedSizeStuff,
-        // file name (variable size)
-        this.utf8FileName,
-        // extra field (variable size)
-        izutefBuffer,
-        zeiefBuffer,
-        // file comment (variable size)
-        this.fileComment
-      ]);
-    };
-    Entry.prototype.getCompressionMethod = function() {
-      var NO_COMPRESSION = 0;
-      var DEFLATE_COMPRESSION = 8;
-      return this.compressionLevel === 0 ? NO_COMPRESSION : DEFLATE_COMPRESSION;
-    };
-    var minDosDate = new Date(1980, 0, 1);
-    var maxDosDate = new Date(2107, 11, 31, 23, 59, 58);
-    function dateToDosDateTime(jsDate) {
-      if (jsDate < minDosDate) jsDate = minDosDate;
-      else if (jsDate > maxDosDate) jsDate = maxDosDate;
-      var date = 0;
-      date |= jsDate.getDate() & 31;
-      date |= (jsDate.getMonth() + 1 & 15) << 5;
-      date |= (jsDate.getFullYear() - 1980 & 127) << 9;
-      var time = 0;
-      time |= Math.floor(jsDate.getSeconds() / 2);
-      time |= (jsDate.getMinutes() & 63) << 5;
-      time |= (jsDate.getHours() & 31) << 11;
-      return { date, time };
-    }
-    function writeUInt64LE(buffer, n, offset) {
-      var high = Math.floor(n / 4294967296);
-      var low = n % 4294967296;
-      buffer.writeUInt32LE(low, offset);
-      buffer.writeUInt32LE(high, offset + 4);
-    }
-    util.inherits(ByteCounter, Transform);
-    function ByteCounter(options2) {
-      Transform.call(this, options2);
-      this.byteCount = 0;
-    }
-    ByteCounter.prototype._transform = function(chunk, encoding, cb) {
-      this.byteCount += chunk.length;
-      cb(null, chunk);
-    };
-    util.inherits(Crc32Watcher, Transform);
-    function Crc32Watcher(options2) {
-      Transform.call(this, options2);
-      this.crc32 = 0;
-    }
-    Crc32Watcher.prototype._transform = function(chunk, encoding, cb) {
-      this.crc32 = crc32.unsigned(chunk, this.crc32);
-      cb(null, chunk);
-    };
-    var cp437 = "\0\u263A\u263B\u2665\u2666\u2663\u2660\u2022\u25D8\u25CB\u25D9\u2642\u2640\u266A\u266B\u263C\u25BA\u25C4\u2195\u203C\xB6\xA7\u25AC\u21A8\u2191\u2193\u2192\u2190\u221F\u2194\u25B2\u25BC !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u2302\xC7\xFC\xE9\xE2\xE4\xE0\xE5\xE7\xEA\xEB\xE8\xEF\xEE\xEC\xC4\xC5\xC9\xE6\xC6\xF4\xF6\xF2\xFB\xF9\xFF\xD6\xDC\xA2\xA3\xA5\u20A7\u0192\xE1\xED\xF3\xFA\xF1\xD1\xAA\xBA\xBF\u2310\xAC\xBD\xBC\xA1\xAB\xBB\u2591\u2592\u2593\u2502\u2524\u2561\u2562\u2556\u2555\u2563\u2551\u2557\u255D\u255C\u255B\u2510\u2514\u2534\u252C\u251C\u2500\u253C\u255E\u255F\u255A\u2554\u2569\u2566\u2560\u2550\u256C\u2567\u2568\u2564\u2565\u2559\u2558\u2552\u2553\u256B\u256A\u2518\u250C\u2588\u2584\u258C\u2590\u2580\u03B1\xDF\u0393\u03C0\u03A3\u03C3\xB5\u03C4\u03A6\u0398\u03A9\u03B4\u221E\u03C6\u03B5\u2229\u2261\xB1\u2265\u2264\u2320\u2321\xF7\u2248\xB0\u2219\xB7\u221A\u207F\xB2\u25A0\xA0";
-    if (cp437.length !== 256) throw new Error("assertion failure");
-    var reverseCp437 = null;
-    function encodeCp437(string) {
-      if (/^[\x20-\x7e]*$/.test(string)) {
-        return bufferFrom(string, "utf-8");
-      }
-      if (reverseCp437 == null) {
-        reverseCp437 = {};
-        for (var i = 0; i < cp437.length; i++) {
-          reverseCp437[cp437[i]] = i;
-        }
-      }
-      var result = bufferAlloc(string.length);
-      for (var i = 0; i < string.length; i++) {
-        var b = reverseCp437[string[i]];
-        if (b == null) throw new Error("character not encodable in CP437: " + JSON.stringify(string[i]));
-        result[i] = b;
-      }
-      return result;
-    }
-    function bufferAlloc(size) {
-      bufferAlloc = modern;
-      try {
-        return bufferAlloc(size);
-      } catch (e) {
-        bufferAlloc = legacy;
-        return bufferAlloc(size);
-      }
-      function modern(size2) {
-        return Buffer.allocUnsafe(size2);
-      }
-      function legacy(size2) {
-        return new Buffer(size2);
-      }
-    }
-    function bufferFrom(something, encoding) {
-      bufferFrom = modern;
-      try {
-        return bufferFrom(something, encoding);
-      } catch (e) {
-        bufferFrom = legacy;
-        return bufferFrom(something, encoding);
-      }
-      function modern(something2, encoding2) {
-        return Buffer.from(something2, encoding2);
-      }
-      function legacy(something2, encoding2) {
-        return new Buffer(something2, encoding2);
-      }
-    }
-    function bufferIncludes(buffer, content) {
-      bufferIncludes = modern;
-      try {
-        return bufferIncludes(buffer, content);
-      } catch (e) {
-        bufferIncludes = legacy;
-        return bufferIncludes(buffer, content);
-      }
-      function modern(buffer2, content2) {
-        return buffer2.includes(content2);
-      }
-      function legacy(buffer2, content2) {
-        for (var i = 0; i <= buffer2.length - content2.length; i++) {
-          for (var j = 0; ; j++) {
-            if (j === content2.length) return true;
-            if (buffer2[i + j] !== content2[j]) break;
-          }
-        }
-        return false;
-      }
     }
   }
 });
@@ -23912,14 +22964,9 @@ async function runAction(step2, core = core_exports) {
   }
 }
 
-// src/steps/build.ts
-import path29 from "node:path";
-
-// src/builder/build.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { mkdir as mkdir6, mkdtemp as mkdtemp2, readdir as readdir7, rm as rm3, stat as stat3 } from "node:fs/promises";
-import os8 from "node:os";
-import path28 from "node:path";
+// src/abi/detect.ts
+import { readdir as readdir2, readFile } from "node:fs/promises";
+import path6 from "node:path";
 
 // src/core/version.ts
 function compareVersions(a, b) {
@@ -23933,6 +22980,203 @@ function compareVersions(a, b) {
 }
 var atLeast = (version, min) => compareVersions(version, min) >= 0;
 var majorMinor = (version) => version.split(".").slice(0, 2).join(".");
+
+// src/abi/detect.ts
+var ABI_CHOICES = ["auto", "abi3", "stable", "none"];
+var STABLE_MARKERS = [
+  [/\bTORCH_BOX\b/, "2.10"],
+  [/torch\/csrc\/stable\/tensor_struct\.h/, "2.10"],
+  [/\bSTABLE_TORCH_LIBRARY\w*/, "2.9"],
+  [/torch\/csrc\/stable\//, "2.9"],
+  [/torch\/headeronly\//, "2.9"]
+];
+var SOURCE_FILE = /\.(?:py|toml|cfg|c|cc|cpp|cxx|cu|cuh|h|hpp|hxx)$/;
+var SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", "build", "dist", "node_modules", "__pycache__", "cutlass", "third_party"]);
+var MAX_FILES = 2e3;
+async function detectAbi(sourceDir) {
+  return abiOfTexts(await readSourceTexts(sourceDir));
+}
+function abiOfTexts(texts) {
+  const abi = {};
+  const python = limitedApiFloor(texts);
+  if (python) abi.limited = { python };
+  const stable = stableFloor(texts);
+  if (stable) abi.stable = stable;
+  return abi;
+}
+function limitedApiFloor(texts) {
+  const floors = [];
+  for (const text of texts.values()) {
+    for (const match of text.matchAll(/Py_LIMITED_API["']?(?:\s*[=,]\s*|\s+)["']?(0x[0-9A-Fa-f]{8})/g)) {
+      const hex = Number.parseInt(match[1], 16);
+      floors.push(`${hex >>> 24}.${hex >>> 16 & 255}`);
+    }
+    for (const match of text.matchAll(/py_limited_api["']?\s*[:=]\s*["']cp(\d)(\d+)["']/g)) {
+      floors.push(`${match[1]}.${match[2]}`);
+    }
+  }
+  return floors.sort(compareVersions).at(-1);
+}
+function stableFloor(texts) {
+  const stableOnly = [...texts.values()].some((text) => /TORCH_STABLE_ONLY/.test(text));
+  if (!stableOnly) return void 0;
+  let best = { torch: "2.9", evidence: "TORCH_STABLE_ONLY" };
+  for (const [file, text] of texts) {
+    for (const [marker, torch] of STABLE_MARKERS) {
+      const match = marker.exec(text);
+      if (match && compareVersions(torch, best.torch) > 0) best = { torch, evidence: `${match[0]} in ${file}` };
+    }
+  }
+  return best;
+}
+async function readSourceTexts(root) {
+  const texts = /* @__PURE__ */ new Map();
+  const walk = async (dir) => {
+    for (const entry of await readdir2(dir, { withFileTypes: true })) {
+      if (texts.size >= MAX_FILES) return;
+      const full = path6.join(dir, entry.name);
+      if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith(".")) await walk(full);
+      else if (entry.isFile() && SOURCE_FILE.test(entry.name)) {
+        texts.set(path6.relative(root, full).split(path6.sep).join("/"), await readFile(full, "utf8"));
+      }
+    }
+  };
+  await walk(root);
+  return texts;
+}
+function chooseAbi(choice, detected) {
+  if (choice === "auto") return detected;
+  if (choice === "none") return {};
+  if (choice === "abi3") {
+    if (!detected.limited) {
+      throw inputError(
+        "abi",
+        "abi3",
+        "The source does not build against Python's limited API (no Py_LIMITED_API and py_limited_api in its setup files): use auto or none"
+      );
+    }
+    return { limited: detected.limited };
+  }
+  if (!detected.stable) {
+    throw inputError(
+      "abi",
+      "stable",
+      "The source does not build against PyTorch's stable ABI only (no -DTORCH_STABLE_ONLY in its setup files): use auto or none"
+    );
+  }
+  return detected;
+}
+function describeAbi(abi) {
+  const parts = [
+    ...abi.limited ? [`abi3 from Python ${abi.limited.python}`] : [],
+    ...abi.stable ? [`torch stable ABI from ${abi.stable.torch} (${abi.stable.evidence})`] : []
+  ];
+  return parts.length > 0 ? parts.join(", ") : "none (one wheel per Python and torch)";
+}
+
+// src/steps/build.ts
+import path30 from "node:path";
+
+// src/builder/build.ts
+import { existsSync as existsSync8 } from "node:fs";
+import { mkdir as mkdir7, mkdtemp as mkdtemp2, readdir as readdir9, rm as rm3, stat as stat3 } from "node:fs/promises";
+import os8 from "node:os";
+import path29 from "node:path";
+
+// src/torch/releases.ts
+var comparePythons = (a, b) => compareVersions(a.replace(/t$/, ""), b.replace(/t$/, "")) || Number(a.endsWith("t")) - Number(b.endsWith("t"));
+var sorted = (items, compare = compareVersions) => [...new Set(items)].sort(compare);
+var TorchReleases = class _TorchReleases {
+  constructor(table) {
+    this.table = table;
+  }
+  table;
+  static fromWheels(wheels) {
+    const table = {};
+    for (const { version, cuda, python, platform: platform2 } of wheels) {
+      const pythons = ((table[version] ??= {})[cuda] ??= {})[platform2] ??= [];
+      if (!pythons.includes(python)) pythons.push(python);
+    }
+    for (const cudas of Object.values(table))
+      for (const platforms of Object.values(cudas))
+        for (const pythons of Object.values(platforms)) pythons.sort(comparePythons);
+    return new _TorchReleases(table);
+  }
+  /** Every published version, oldest first. */
+  get versions() {
+    return Object.keys(this.table).sort(compareVersions);
+  }
+  /** Every minor series ("2.7"), oldest first. */
+  get minors() {
+    return sorted(this.versions.map(majorMinor));
+  }
+  /** The newest patch of a minor series. */
+  newest(minor) {
+    return this.versions.filter((v) => majorMinor(v) === minor).pop();
+  }
+  /** "2.7.1" as given, or "2.7" as its newest patch; undefined when PyTorch never published it. */
+  find(version) {
+    if (/^\d+\.\d+$/.test(version)) return this.newest(version);
+    return version in this.table ? version : void 0;
+  }
+  /** The published versions around one that is not: two below, one above. */
+  nearest(version) {
+    const versions = this.versions;
+    const above = versions.findIndex((v) => compareVersions(v, version) > 0);
+    const at = above === -1 ? versions.length : above;
+    return versions.slice(Math.max(0, at - 2), at + 1);
+  }
+  cudas(version) {
+    return sorted(Object.keys(this.table[version] ?? {}));
+  }
+  platforms(version, cuda) {
+    return Object.keys(this.table[version]?.[cuda] ?? {});
+  }
+  /** The Pythons of a version, of one CUDA build and platform when given. */
+  pythons(version, cuda, platform2) {
+    const builds = Object.entries(this.table[version] ?? {}).filter(([c]) => !cuda || c === cuda);
+    const lists = builds.flatMap(
+      ([, platforms]) => Object.entries(platforms).flatMap(([p, pythons]) => !platform2 || p === platform2 ? pythons : [])
+    );
+    return sorted(lists.flat(), comparePythons);
+  }
+  has(version, cuda, python, platform2) {
+    return this.table[version]?.[cuda]?.[platform2]?.includes(python) ?? false;
+  }
+};
+function torchVersionProblem(releases, version) {
+  if (releases.find(version)) return void 0;
+  const nearest = `Nearest published: ${releases.nearest(version).join(", ")}`;
+  return releases.minors.includes(majorMinor(version)) ? { given: `torch ${version} was never published`, allowed: nearest } : {
+    given: `torch "${version}" is not a PyTorch release`,
+    allowed: `${nearest} (known: ${releases.minors[0]} to ${releases.minors.at(-1)})`
+  };
+}
+var TORCH_ARCH_LISTS = {
+  "11.8": "3.7;5.0;6.0;7.0;7.5;8.0;8.6;9.0",
+  "12.1": "5.0;6.0;7.0;7.5;8.0;8.6;9.0",
+  "12.4": "5.0;6.0;7.0;7.5;8.0;8.6;9.0",
+  "12.6": "5.0;6.0;7.0;7.5;8.0;8.6;9.0",
+  "12.8": "7.0;7.5;8.0;8.6;9.0;10.0;12.0",
+  "12.9": "7.0;7.5;8.0;8.6;9.0;10.0;12.0+PTX",
+  "13.0": "7.5;8.0;8.6;9.0;10.0;12.0+PTX",
+  "13.2": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"
+};
+var PYTORCH_INDEX = "https://download.pytorch.org/whl";
+var cudaTag = (cuda) => `cu${majorMinor(cuda).replace(".", "")}`;
+var torchIndexUrl = (cuda, base = PYTORCH_INDEX) => `${base.replace(/\/+$/, "")}/${cudaTag(cuda)}`;
+
+// src/abi/promise.ts
+function abiVersionSuffix(cuda, torch, abi) {
+  if (!torch) return `+${cudaTag(cuda)}`;
+  return `+${cudaTag(cuda)}torch${torch}${abi.stable ? "andhigher" : ""}`;
+}
+function torchRequirement(torch, abi) {
+  const minor = majorMinor(torch);
+  if (abi.stable) return `torch>=${minor}`;
+  const [major, min] = minor.split(".").map(Number);
+  return `torch>=${minor},<${major}.${min + 1}`;
+}
 
 // src/arch/arch.ts
 var KNOWN = {
@@ -24038,9 +23282,9 @@ ${tail}`);
 }
 
 // src/packages/facts.ts
-import { readFile } from "node:fs/promises";
-import path6 from "node:path";
-var readText = (file) => readFile(file, "utf8").catch(() => void 0);
+import { readFile as readFile2 } from "node:fs/promises";
+import path7 from "node:path";
+var readText = (file) => readFile2(file, "utf8").catch(() => void 0);
 function pyprojectField(text, key) {
   const table = /^\[project\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1];
   return table ? new RegExp(`^${key}\\s*=\\s*["']([^"']+)["']`, "m").exec(table)?.[1] : void 0;
@@ -24054,8 +23298,8 @@ function setupArgument(text, key) {
   return new RegExp(`^${match[2]}\\s*=\\s*["']([^"']+)["']`, "m").exec(text)?.[1];
 }
 async function readSourceFacts(dir) {
-  const setupPy = await readText(path6.join(dir, "setup.py"));
-  const pyproject = await readText(path6.join(dir, "pyproject.toml"));
+  const setupPy = await readText(path7.join(dir, "setup.py"));
+  const pyproject = await readText(path7.join(dir, "pyproject.toml"));
   const from = (key) => (pyproject && pyprojectField(pyproject, key)) ?? (setupPy && setupArgument(setupPy, key)) ?? void 0;
   return { dir, setupPy, pyproject, project: from("name"), version: from("version") };
 }
@@ -24090,92 +23334,6 @@ var generic = {
   recognise: () => false
 };
 
-// src/torch/releases.ts
-var comparePythons = (a, b) => compareVersions(a.replace(/t$/, ""), b.replace(/t$/, "")) || Number(a.endsWith("t")) - Number(b.endsWith("t"));
-var sorted = (items, compare = compareVersions) => [...new Set(items)].sort(compare);
-var TorchReleases = class _TorchReleases {
-  constructor(table) {
-    this.table = table;
-  }
-  table;
-  static fromWheels(wheels) {
-    const table = {};
-    for (const { version, cuda, python, platform: platform2 } of wheels) {
-      const pythons = ((table[version] ??= {})[cuda] ??= {})[platform2] ??= [];
-      if (!pythons.includes(python)) pythons.push(python);
-    }
-    for (const cudas of Object.values(table))
-      for (const platforms of Object.values(cudas))
-        for (const pythons of Object.values(platforms)) pythons.sort(comparePythons);
-    return new _TorchReleases(table);
-  }
-  /** Every published version, oldest first. */
-  get versions() {
-    return Object.keys(this.table).sort(compareVersions);
-  }
-  /** Every minor series ("2.7"), oldest first. */
-  get minors() {
-    return sorted(this.versions.map(majorMinor));
-  }
-  /** The newest patch of a minor series. */
-  newest(minor) {
-    return this.versions.filter((v) => majorMinor(v) === minor).pop();
-  }
-  /** "2.7.1" as given, or "2.7" as its newest patch; undefined when PyTorch never published it. */
-  find(version) {
-    if (/^\d+\.\d+$/.test(version)) return this.newest(version);
-    return version in this.table ? version : void 0;
-  }
-  /** The published versions around one that is not: two below, one above. */
-  nearest(version) {
-    const versions = this.versions;
-    const above = versions.findIndex((v) => compareVersions(v, version) > 0);
-    const at = above === -1 ? versions.length : above;
-    return versions.slice(Math.max(0, at - 2), at + 1);
-  }
-  cudas(version) {
-    return sorted(Object.keys(this.table[version] ?? {}));
-  }
-  platforms(version, cuda) {
-    return Object.keys(this.table[version]?.[cuda] ?? {});
-  }
-  /** The Pythons of a version, of one CUDA build and platform when given. */
-  pythons(version, cuda, platform2) {
-    const builds = Object.entries(this.table[version] ?? {}).filter(([c]) => !cuda || c === cuda);
-    const lists = builds.flatMap(
-      ([, platforms]) => Object.entries(platforms).flatMap(([p, pythons]) => !platform2 || p === platform2 ? pythons : [])
-    );
-    return sorted(lists.flat(), comparePythons);
-  }
-  has(version, cuda, python, platform2) {
-    return this.table[version]?.[cuda]?.[platform2]?.includes(python) ?? false;
-  }
-};
-function torchVersionProblem(releases, version) {
-  if (releases.find(version)) return void 0;
-  const nearest = `Nearest published: ${releases.nearest(version).join(", ")}`;
-  return releases.minors.includes(majorMinor(version)) ? { given: `torch ${version} was never published`, allowed: nearest } : {
-    given: `torch "${version}" is not a PyTorch release`,
-    allowed: `${nearest} (known: ${releases.minors[0]} to ${releases.minors.at(-1)})`
-  };
-}
-var TORCH_ARCH_LISTS = {
-  "11.8": "3.7;5.0;6.0;7.0;7.5;8.0;8.6;9.0",
-  "12.1": "5.0;6.0;7.0;7.5;8.0;8.6;9.0",
-  "12.4": "5.0;6.0;7.0;7.5;8.0;8.6;9.0",
-  "12.6": "5.0;6.0;7.0;7.5;8.0;8.6;9.0",
-  "12.8": "7.0;7.5;8.0;8.6;9.0;10.0;12.0",
-  "12.9": "7.0;7.5;8.0;8.6;9.0;10.0;12.0+PTX",
-  "13.0": "7.5;8.0;8.6;9.0;10.0;12.0+PTX",
-  "13.2": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"
-};
-var PYTORCH_INDEX = "https://download.pytorch.org/whl";
-var cudaTag = (cuda) => `cu${majorMinor(cuda).replace(".", "")}`;
-var torchIndexUrl = (cuda, base = PYTORCH_INDEX) => `${base.replace(/\/+$/, "")}/${cudaTag(cuda)}`;
-function versionSuffix(cuda, torch) {
-  return `+${cudaTag(cuda)}${torch ? `torch${torch}` : ""}`;
-}
-
 // src/packages/profile.ts
 function packageArchProblem(profile, arch2, cuda) {
   const problem = archProblem(arch2, cuda);
@@ -24204,8 +23362,8 @@ async function profileForSource(profile, dir) {
 }
 
 // src/packages/sageattention.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import path7 from "node:path";
+import { readFile as readFile3 } from "node:fs/promises";
+import path8 from "node:path";
 var KERNELS = {
   _qattn_sm80: ["8.0"],
   _qattn_sm89: ["8.9", "12.0", "12.1"],
@@ -24270,7 +23428,7 @@ async function prepare(context) {
   };
 }
 async function dispatchedArchs(dir) {
-  const core = await readFile2(path7.join(dir, "sageattention", "core.py"), "utf8").catch(() => void 0);
+  const core = await readFile3(path8.join(dir, "sageattention", "core.py"), "utf8").catch(() => void 0);
   if (!core) return void 0;
   return Object.keys(ARCHS).filter((gpu) => core.includes(`"sm${gpu.replace(".", "")}"`));
 }
@@ -24308,38 +23466,38 @@ var sageattention1 = {
 
 // src/packages/sageattn3.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir2, readdir as readdir2, rmdir as rmdir2, symlink as symlink2 } from "node:fs/promises";
-import path8 from "node:path";
+import { mkdir as mkdir2, readdir as readdir3, rmdir as rmdir2, symlink as symlink2 } from "node:fs/promises";
+import path9 from "node:path";
 var CUTLASS_URL = "https://github.com/NVIDIA/cutlass.git";
-var hasCutlass = (dir) => existsSync2(path8.join(dir, "include", "cutlass", "cutlass.h"));
+var hasCutlass = (dir) => existsSync2(path9.join(dir, "include", "cutlass", "cutlass.h"));
 function cutlassFolder(setupPy) {
-  return /["']csrc["']\s*\/\s*["']cutlass["']/.test(setupPy) ? path8.join("csrc", "cutlass") : "cutlass";
+  return /["']csrc["']\s*\/\s*["']cutlass["']/.test(setupPy) ? path9.join("csrc", "cutlass") : "cutlass";
 }
 async function provideCutlass(context, notes) {
   const setupPy = context.source.setupPy ?? "";
-  const target = path8.join(context.source.dir, cutlassFolder(setupPy));
+  const target = path9.join(context.source.dir, cutlassFolder(setupPy));
   if (context.cutlass) {
-    const given = path8.resolve(context.cutlass);
+    const given = path9.resolve(context.cutlass);
     if (!hasCutlass(given))
       throw inputError("cutlass", `"${context.cutlass}" has no include/cutlass/cutlass.h`, "Give a CUTLASS checkout");
-    if (existsSync2(target) && (await readdir2(target)).length === 0) await rmdir2(target);
+    if (existsSync2(target) && (await readdir3(target)).length === 0) await rmdir2(target);
     if (!existsSync2(target)) {
-      await mkdir2(path8.dirname(target), { recursive: true });
+      await mkdir2(path9.dirname(target), { recursive: true });
       await symlink2(given, target, "dir");
       notes.push(`CUTLASS: ${given} (cutlass input)`);
       return;
     }
   }
   if (hasCutlass(target)) {
-    notes.push(`CUTLASS: ${path8.relative(context.source.dir, target)} of the source`);
+    notes.push(`CUTLASS: ${path9.relative(context.source.dir, target)} of the source`);
     return;
   }
   if (!/git["']\s*,\s*["']clone/.test(setupPy)) {
     throw new ConfigurationError(
-      `source: ${path8.relative(context.source.dir, target)} (CUTLASS, a git submodule) is empty. Check out the submodules (git submodule update --init), or give cutlass: a CUTLASS checkout`
+      `source: ${path9.relative(context.source.dir, target)} (CUTLASS, a git submodule) is empty. Check out the submodules (git submodule update --init), or give cutlass: a CUTLASS checkout`
     );
   }
-  if (existsSync2(target) && (await readdir2(target)).length === 0) await rmdir2(target);
+  if (existsSync2(target) && (await readdir3(target)).length === 0) await rmdir2(target);
   const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
   const result = await runProcess("git", ["clone", "-q", "--depth", "1", CUTLASS_URL, target], { env });
   if (result.code !== 0) {
@@ -24428,14 +23586,14 @@ async function resolvePackage(input, dir, log) {
 }
 
 // src/python/interpreter.ts
-import { readdir as readdir3 } from "node:fs/promises";
-import path9 from "node:path";
+import { readdir as readdir4 } from "node:fs/promises";
+import path10 from "node:path";
 var PROBE = [
   "import json, sys, sysconfig",
   "paths = sysconfig.get_paths()",
   'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],',
   ' "prefix": sys.prefix, "basePrefix": sys.base_prefix,',
-  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]})}))'
+  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"]}))'
 ].join("\n");
 async function inspectPython(executable, runner = runProcess) {
   try {
@@ -24447,18 +23605,18 @@ async function inspectPython(executable, runner = runProcess) {
 }
 async function versionDirs(root, version) {
   if (!root) return [];
-  const names = await readdir3(root).catch(() => []);
-  return names.filter((name) => name === version || name.startsWith(`${version}.`)).sort((a, b) => compareVersions(b, a)).map((name) => path9.join(root, name));
+  const names = await readdir4(root).catch(() => []);
+  return names.filter((name) => name === version || name.startsWith(`${version}.`)).sort((a, b) => compareVersions(b, a)).map((name) => path10.join(root, name));
 }
 async function pythonCandidates(version, env = process.env, platform2 = process.platform) {
   const windows = platform2 === "win32";
   const candidates2 = [];
-  for (const dir of await versionDirs(env.RUNNER_TOOL_CACHE && path9.join(env.RUNNER_TOOL_CACHE, "Python"), version)) {
-    candidates2.push([windows ? path9.join(dir, "x64", "python.exe") : path9.join(dir, "x64", "bin", "python3")]);
+  for (const dir of await versionDirs(env.RUNNER_TOOL_CACHE && path10.join(env.RUNNER_TOOL_CACHE, "Python"), version)) {
+    candidates2.push([windows ? path10.join(dir, "x64", "python.exe") : path10.join(dir, "x64", "bin", "python3")]);
   }
-  const pyenvRoot = env.PYENV_ROOT ?? (env.HOME ? path9.join(env.HOME, ".pyenv") : void 0);
-  for (const dir of await versionDirs(pyenvRoot && path9.join(pyenvRoot, "versions"), version)) {
-    candidates2.push([windows ? path9.join(dir, "python.exe") : path9.join(dir, "bin", "python3")]);
+  const pyenvRoot = env.PYENV_ROOT ?? (env.HOME ? path10.join(env.HOME, ".pyenv") : void 0);
+  for (const dir of await versionDirs(pyenvRoot && path10.join(pyenvRoot, "versions"), version)) {
+    candidates2.push([windows ? path10.join(dir, "python.exe") : path10.join(dir, "bin", "python3")]);
   }
   if (windows) candidates2.push(["py", `-${version}`]);
   candidates2.push([windows ? "python" : `python${version}`]);
@@ -24494,17 +23652,225 @@ async function inspectLauncher(command, args, runner) {
 }
 
 // src/python/venv.ts
-import { writeFile as writeFile2 } from "node:fs/promises";
-import path10 from "node:path";
+import { existsSync as existsSync3 } from "node:fs";
+import { chmod as chmod2, readdir as readdir5, writeFile as writeFile2 } from "node:fs/promises";
+import path12 from "node:path";
+
+// src/wheel/zip.ts
+var import_yauzl = __toESM(require_yauzl(), 1);
+import { createWriteStream } from "node:fs";
+import { mkdir as mkdir3, open as open2 } from "node:fs/promises";
+import path11 from "node:path";
+import { pipeline } from "node:stream/promises";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
+async function eachEntry(file, visit) {
+  const zip = await new Promise(
+    (resolve2, reject) => import_yauzl.default.open(
+      file,
+      { lazyEntries: true, validateEntrySizes: true, strictFileNames: true },
+      (err, z) => err ? reject(new Error(`${path11.basename(file)}: not a readable zip archive: ${err.message}`)) : resolve2(z)
+    )
+  );
+  await new Promise((resolve2, reject) => {
+    const fail = (err) => {
+      zip.close();
+      reject(new Error(`${path11.basename(file)}: ${err.message}`));
+    };
+    zip.on("error", fail);
+    zip.on("end", resolve2);
+    zip.on("entry", (entry) => {
+      const open3 = (stored = false) => new Promise(
+        (res, rej) => zip.openReadStream(
+          entry,
+          { decompress: stored ? false : null },
+          (err, stream) => err ? rej(err) : res(stream)
+        )
+      );
+      visit(entry, open3).then(() => zip.readEntry(), fail);
+    });
+    zip.readEntry();
+  });
+}
+var isDirectory2 = (entry) => entry.fileName.endsWith("/");
+var unixMode = (entry) => entry.externalFileAttributes >>> 16 & 511;
+var S_IFMT = 61440;
+var S_IFLNK = 40960;
+async function scanZip(file, visit) {
+  await eachEntry(
+    file,
+    (entry, open3) => visit(
+      {
+        name: entry.fileName,
+        size: entry.uncompressedSize,
+        mode: unixMode(entry),
+        directory: isDirectory2(entry),
+        symlink: (entry.externalFileAttributes >>> 16 & S_IFMT) === S_IFLNK
+      },
+      open3
+    )
+  );
+}
+async function readZip(file) {
+  const items = [];
+  await eachEntry(file, async (entry, open3) => {
+    if (isDirectory2(entry)) return;
+    const chunks = [];
+    for await (const chunk of await open3()) chunks.push(chunk);
+    items.push({ name: entry.fileName, data: Buffer.concat(chunks), mode: unixMode(entry) });
+  });
+  return items;
+}
+async function extractZip(file, dest) {
+  const root = path11.resolve(dest);
+  await eachEntry(file, async (entry, open3) => {
+    const target = path11.resolve(root, entry.fileName);
+    if (!target.startsWith(root + path11.sep)) {
+      throw new Error(`entry "${entry.fileName}" escapes the extraction folder`);
+    }
+    if (isDirectory2(entry)) {
+      await mkdir3(target, { recursive: true });
+      return;
+    }
+    await mkdir3(path11.dirname(target), { recursive: true });
+    await pipeline(await open3(), createWriteStream(target, { mode: unixMode(entry) || 420 }));
+  });
+}
+async function readStoredEntries(file) {
+  const entries = [];
+  await eachEntry(file, async (entry, open3) => {
+    if (isDirectory2(entry)) return;
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+      throw new Error(`${entry.fileName}: compression method ${entry.compressionMethod} is not stored or deflate`);
+    const chunks = [];
+    for await (const chunk of await open3(true)) chunks.push(chunk);
+    entries.push({
+      name: entry.fileName,
+      mode: unixMode(entry),
+      method: entry.compressionMethod,
+      crc32: entry.crc32,
+      size: entry.uncompressedSize,
+      stored: Buffer.concat(chunks)
+    });
+  });
+  return entries;
+}
+function entryData(entry) {
+  const data = entry.method === 8 ? inflateRawSync(entry.stored) : entry.stored;
+  if (data.length !== entry.size || crc32(data) !== entry.crc32)
+    throw new Error(`${entry.name}: corrupt (size or CRC-32)`);
+  return data;
+}
+function storeEntry(name, data, mode) {
+  return { name, mode, method: 8, crc32: crc32(data), size: data.length, stored: deflateRawSync(data, { level: 6 }) };
+}
+var normalMode = (mode) => mode & 73 ? 493 : 420;
+function dosDateTime(time) {
+  const t = new Date(Math.min(Math.max(time.getTime(), Date.UTC(1980, 0, 1)), Date.UTC(2107, 11, 31, 23, 59, 58)));
+  return {
+    date: t.getUTCFullYear() - 1980 << 9 | t.getUTCMonth() + 1 << 5 | t.getUTCDate(),
+    time: t.getUTCHours() << 11 | t.getUTCMinutes() << 5 | Math.floor(t.getUTCSeconds() / 2)
+  };
+}
+var ZIP_EPOCH_DATE = new Date(Date.UTC(1980, 0, 1));
+async function writeStoredZip(file, entries, options2 = {}) {
+  const { date, time } = dosDateTime(options2.mtime ?? ZIP_EPOCH_DATE);
+  const handle = await open2(file, "w");
+  const central = [];
+  let offset = 0;
+  let count = 0;
+  try {
+    for (const entry of entries) {
+      const name = Buffer.from(entry.name, "utf8");
+      const flags = /[^\x20-\x7e]/.test(entry.name) ? 2048 : 0;
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(67324752, 0);
+      local.writeUInt16LE(20, 4);
+      local.writeUInt16LE(flags, 6);
+      local.writeUInt16LE(entry.method, 8);
+      local.writeUInt16LE(time, 10);
+      local.writeUInt16LE(date, 12);
+      local.writeUInt32LE(entry.crc32, 14);
+      local.writeUInt32LE(entry.stored.length, 18);
+      local.writeUInt32LE(entry.size, 22);
+      local.writeUInt16LE(name.length, 26);
+      local.writeUInt16LE(0, 28);
+      const header = Buffer.alloc(46);
+      header.writeUInt32LE(33639248, 0);
+      header.writeUInt16LE(3 << 8 | 20, 4);
+      header.writeUInt16LE(20, 6);
+      local.copy(header, 8, 6, 30);
+      header.writeUInt32LE((32768 | normalMode(entry.mode)) << 16 >>> 0, 38);
+      header.writeUInt32LE(offset, 42);
+      central.push(header, name);
+      if (offset + 30 + name.length + entry.stored.length > 4294967295 || count === 65535)
+        throw new Error(`${file}: over 4 GiB or 65535 entries, which needs zip64`);
+      await handle.write(Buffer.concat([local, name]));
+      await handle.write(entry.stored);
+      offset += 30 + name.length + entry.stored.length;
+      count++;
+    }
+    const directory = Buffer.concat(central);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(101010256, 0);
+    end.writeUInt16LE(count, 8);
+    end.writeUInt16LE(count, 10);
+    end.writeUInt32LE(directory.length, 12);
+    end.writeUInt32LE(offset, 16);
+    await handle.write(Buffer.concat([directory, end]));
+  } finally {
+    await handle.close();
+  }
+}
+
+// src/python/venv.ts
 var TORCH_RULES = ["install", "preinstalled", "none"];
-var venvExecutable = (dir, platform2 = process.platform) => platform2 === "win32" ? path10.join(dir, "Scripts", "python.exe") : path10.join(dir, "bin", "python");
+var venvExecutable = (dir, platform2 = process.platform) => platform2 === "win32" ? path12.join(dir, "Scripts", "python.exe") : path12.join(dir, "bin", "python");
+async function bundledWheels(base) {
+  if (!base.stdlib) return [];
+  const dir = path12.join(base.stdlib, "ensurepip", "_bundled");
+  const names = await readdir5(dir).catch(() => []);
+  return names.filter((name) => name.endsWith(".whl")).map((name) => path12.join(dir, name));
+}
+function venvInfo(base, dir, platform2) {
+  const [major, minor] = base.version.split(".");
+  const site = platform2 === "win32" ? path12.join(dir, "Lib", "site-packages") : path12.join(dir, "lib", `python${major}.${minor}`, "site-packages");
+  const executable = venvExecutable(dir, platform2);
+  if (!existsSync3(site) || !existsSync3(executable)) return void 0;
+  return {
+    executable,
+    version: base.version,
+    prefix: dir,
+    basePrefix: base.basePrefix,
+    sitePackages: [site],
+    stdlib: base.stdlib
+  };
+}
 async function createVenv(base, dir, options2 = {}) {
   const runner = options2.runner ?? runProcess;
-  await runChecked(base.executable, ["-m", "venv", dir], {}, runner);
-  const venv = await inspectPython(venvExecutable(dir), runner);
+  const platform2 = options2.platform ?? process.platform;
+  const bundled = await bundledWheels(base);
+  await runChecked(base.executable, ["-m", "venv", ...bundled.length > 0 ? ["--without-pip"] : [], dir], {}, runner);
+  const venv = venvInfo(base, dir, platform2) ?? await inspectPython(venvExecutable(dir, platform2), runner);
   if (!venv) throw new Error(`the venv made in ${dir} does not run`);
+  const site = venv.sitePackages[0];
+  for (const wheel of bundled) await extractZip(wheel, site);
+  if (bundled.length > 0 && platform2 !== "win32") {
+    const [major, minor] = base.version.split(".");
+    for (const name of ["pip", `pip${major}`, `pip${major}.${minor}`]) {
+      const script = path12.join(path12.dirname(venv.executable), name);
+      await writeFile2(
+        script,
+        `#!${venv.executable}
+import sys
+from pip._internal.cli.main import main
+sys.exit(main())
+`
+      );
+      await chmod2(script, 493);
+    }
+  }
   if (options2.inherit) {
-    const pth = path10.join(venv.sitePackages[0], "_sagewheels_parent.pth");
+    const pth = path12.join(site, "_sagewheels_parent.pth");
     await writeFile2(pth, base.sitePackages.join("\n") + "\n");
   }
   return venv;
@@ -24520,12 +23886,34 @@ ${result.stderr}`.split("\n").map((line) => line.trim());
   const info2 = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
   return { info: { version: info2.version, cuda: info2.cuda ?? void 0 } };
 }
+var TORCH_PROBE = [
+  "import importlib.util, json, os, runpy",
+  'spec = importlib.util.find_spec("torch")',
+  "where = list(spec.submodule_search_locations or []) if spec else []",
+  'info = runpy.run_path(os.path.join(where[0], "version.py")) if where else None',
+  'version = info and info.get("__version__")',
+  "if info and not version:",
+  "    import torch",
+  // a version.py without __version__ (older or stand-in torch): the slow way
+  "    version = torch.__version__",
+  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))'
+].join("\n");
+async function torchVersionInfo(python, runner = runProcess) {
+  const result = await runner(python, ["-c", TORCH_PROBE]);
+  if (result.code !== 0 || result.stdout.trim().endsWith("null")) return void 0;
+  const info2 = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
+  return { version: info2.version, cuda: info2.cuda ?? void 0 };
+}
 async function provideTorch(python, rule, want, runner = runProcess) {
   if (rule === "none") return void 0;
   if (rule === "install") {
     if (!want.version) throw new ConfigurationError('torch-version: required when torch is "install"');
     const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
     await runChecked(python, ["-m", "pip", "install", `torch==${want.version}`, "--index-url", indexUrl], {}, runner);
+  }
+  if (rule === "install") {
+    const installed = await torchVersionInfo(python, runner);
+    if (installed) return installed;
   }
   const result = await importTorch(python, runner);
   if ("error" in result) {
@@ -24554,16 +23942,16 @@ async function nvidiaIncludeDirs(python, runner = runProcess) {
 }
 
 // src/torch/load.ts
-import path12 from "node:path";
+import path14 from "node:path";
 
 // src/torch/cache.ts
 import { createHash } from "node:crypto";
-import { mkdir as mkdir3, readFile as readFile3, rename as rename2, writeFile as writeFile3 } from "node:fs/promises";
-import path11 from "node:path";
-var cacheFile = (dir, url) => path11.join(dir, `torch-${createHash("sha256").update(url).digest("hex").slice(0, 16)}.json`);
+import { mkdir as mkdir4, readFile as readFile4, rename as rename2, writeFile as writeFile3 } from "node:fs/promises";
+import path13 from "node:path";
+var cacheFile = (dir, url) => path13.join(dir, `torch-${createHash("sha256").update(url).digest("hex").slice(0, 16)}.json`);
 async function readCache(dir, url, maxAgeMs, now) {
   try {
-    const cached = JSON.parse(await readFile3(cacheFile(dir, url), "utf8"));
+    const cached = JSON.parse(await readFile4(cacheFile(dir, url), "utf8"));
     const age = now.getTime() - Date.parse(cached.readAt);
     if (cached.url !== url || typeof cached.table !== "object" || !(age >= 0 && age <= maxAgeMs)) return void 0;
     return cached;
@@ -24572,7 +23960,7 @@ async function readCache(dir, url, maxAgeMs, now) {
   }
 }
 async function writeCache(dir, read) {
-  await mkdir3(dir, { recursive: true });
+  await mkdir4(dir, { recursive: true });
   const file = cacheFile(dir, read.url);
   const partial = `${file}.${process.pid}.partial`;
   await writeFile3(partial, JSON.stringify(read));
@@ -24965,14 +24353,14 @@ function releasesOptions(given, env, log) {
   return {
     index: given.indexUrl ?? (given.mirrorUrl === "snapshot" ? void 0 : given.mirrorUrl),
     offline: given.indexUrl === void 0 && given.mirrorUrl === "snapshot",
-    cacheDir: env.RUNNER_TOOL_CACHE ? path12.join(env.RUNNER_TOOL_CACHE, "sagewheels", "torch-index") : void 0,
+    cacheDir: env.RUNNER_TOOL_CACHE ? path14.join(env.RUNNER_TOOL_CACHE, "sagewheels", "torch-index") : void 0,
     log
   };
 }
 
 // src/wheel/auditwheel.ts
-import { mkdtemp, readdir as readdir4, rename as rename3, rm as rm2 } from "node:fs/promises";
-import path13 from "node:path";
+import { mkdtemp, readdir as readdir6, rename as rename3, rm as rm2 } from "node:fs/promises";
+import path15 from "node:path";
 
 // src/wheel/name.ts
 function parseWheelName(fileName) {
@@ -25189,20 +24577,20 @@ function linuxArch(tag) {
 var AUDITWHEEL_EXCLUDES = ["libtorch*", "libc10*", "libcu*", "libnv*", "libpython*"];
 var REPAIR_ENGINES = ["builtin", "auditwheel"];
 async function auditwheelRepair(wheel, platformTag, outDir, log, runner = runProcess) {
-  const name = parseWheelName(path13.basename(wheel));
+  const name = parseWheelName(path15.basename(wheel));
   const arch2 = linuxArch(name.platform);
   if (!arch2 || !name.platform.startsWith("linux_") || platformTag === "linux") return wheel;
   const plat = platformTag === "auto" ? "auto" : `${platformTag.replace(/^manylinux2014$/, "manylinux_2_17")}_${arch2}`;
-  const work = await mkdtemp(path13.join(outDir, ".auditwheel-"));
+  const work = await mkdtemp(path15.join(outDir, ".auditwheel-"));
   try {
     const args = ["repair", wheel, "--wheel-dir", work, "--plat", plat, "--only-plat"];
     for (const pattern of AUDITWHEEL_EXCLUDES) args.push("--exclude", pattern);
     log.info(`auditwheel ${args.join(" ")}`);
     await runChecked("auditwheel", args, {}, runner);
-    const [repaired] = (await readdir4(work)).filter((file) => file.endsWith(".whl"));
-    if (!repaired) throw new Error(`auditwheel repair left no wheel for ${path13.basename(wheel)}`);
-    const target = path13.join(outDir, repaired);
-    await rename3(path13.join(work, repaired), target);
+    const [repaired] = (await readdir6(work)).filter((file) => file.endsWith(".whl"));
+    if (!repaired) throw new Error(`auditwheel repair left no wheel for ${path15.basename(wheel)}`);
+    const target = path15.join(outDir, repaired);
+    await rename3(path15.join(work, repaired), target);
     if (target !== wheel) await rm2(wheel, { force: true });
     return target;
   } finally {
@@ -25211,12 +24599,12 @@ async function auditwheelRepair(wheel, platformTag, outDir, log, runner = runPro
 }
 
 // src/wheel/identity.ts
-import path16 from "node:path";
+import path17 from "node:path";
 
 // src/wheel/integrity.ts
 import { createHash as createHash3 } from "node:crypto";
 import { lstat as lstat2, realpath } from "node:fs/promises";
-import path15 from "node:path";
+import path16 from "node:path";
 
 // src/wheel/record.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -25254,82 +24642,11 @@ function formatRecord(rows) {
   return rows.map((row2) => [row2.path, row2.hash, row2.size].map(csvCell).join(",")).join("\n") + "\n";
 }
 
-// src/wheel/zip.ts
-import { createWriteStream } from "node:fs";
-var import_yauzl = __toESM(require_yauzl(), 1);
-var import_yazl = __toESM(require_yazl(), 1);
-import path14 from "node:path";
-import { pipeline } from "node:stream/promises";
-async function eachEntry(file, visit) {
-  const zip = await new Promise(
-    (resolve2, reject) => import_yauzl.default.open(
-      file,
-      { lazyEntries: true, validateEntrySizes: true, strictFileNames: true },
-      (err, z) => err ? reject(new Error(`${path14.basename(file)}: not a readable zip archive: ${err.message}`)) : resolve2(z)
-    )
-  );
-  await new Promise((resolve2, reject) => {
-    const fail = (err) => {
-      zip.close();
-      reject(new Error(`${path14.basename(file)}: ${err.message}`));
-    };
-    zip.on("error", fail);
-    zip.on("end", resolve2);
-    zip.on("entry", (entry) => {
-      const open2 = () => new Promise(
-        (res, rej) => zip.openReadStream(entry, (err, stream) => err ? rej(err) : res(stream))
-      );
-      visit(entry, open2).then(() => zip.readEntry(), fail);
-    });
-    zip.readEntry();
-  });
-}
-var isDirectory2 = (entry) => entry.fileName.endsWith("/");
-var unixMode = (entry) => entry.externalFileAttributes >>> 16 & 511;
-var S_IFMT = 61440;
-var S_IFLNK = 40960;
-async function scanZip(file, visit) {
-  await eachEntry(
-    file,
-    (entry, open2) => visit(
-      {
-        name: entry.fileName,
-        size: entry.uncompressedSize,
-        mode: unixMode(entry),
-        directory: isDirectory2(entry),
-        symlink: (entry.externalFileAttributes >>> 16 & S_IFMT) === S_IFLNK
-      },
-      open2
-    )
-  );
-}
-async function readZip(file) {
-  const items = [];
-  await eachEntry(file, async (entry, open2) => {
-    if (isDirectory2(entry)) return;
-    const chunks = [];
-    for await (const chunk of await open2()) chunks.push(chunk);
-    items.push({ name: entry.fileName, data: Buffer.concat(chunks), mode: unixMode(entry) });
-  });
-  return items;
-}
-async function writeZip(file, items) {
-  const zip = new import_yazl.default.ZipFile();
-  for (const item of items) {
-    zip.addBuffer(item.data, item.name, {
-      mtime: /* @__PURE__ */ new Date("1980-01-02T00:00:00Z"),
-      mode: 32768 | (item.mode || 420)
-    });
-  }
-  zip.end();
-  await pipeline(zip.outputStream, createWriteStream(file));
-}
-
 // src/wheel/integrity.ts
 var TEXT_CAP = 16 * 2 ** 20;
 var BINARY_CAP = 512 * 2 ** 20;
 async function inspectWheel(file, options2 = {}) {
-  const base = path15.basename(file);
+  const base = path16.basename(file);
   const name = parseWheelName(base);
   await checkLocation(file, options2.within ?? []);
   const cap = options2.binaryCap ?? BINARY_CAP;
@@ -25337,7 +24654,7 @@ async function inspectWheel(file, options2 = {}) {
   const entries = [];
   const digests = /* @__PURE__ */ new Map();
   const texts = /* @__PURE__ */ new Map();
-  await scanZip(file, async (entry, open2) => {
+  await scanZip(file, async (entry, open3) => {
     if (entry.directory) return;
     if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
     if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
@@ -25346,7 +24663,7 @@ async function inspectWheel(file, options2 = {}) {
     const kept = [];
     let size = 0;
     let keep = isText ? "text" : void 0;
-    for await (const chunk of await open2()) {
+    for await (const chunk of await open3()) {
       const bytes = chunk;
       keep ??= options2.binary && isBinary(bytes) ? "binary" : "no";
       hash.update(bytes);
@@ -25406,15 +24723,15 @@ async function inspectWheel(file, options2 = {}) {
 }
 var isBinary = (head) => head.length >= 4 && head.readUInt32BE(0) === 2135247942 || head.toString("latin1", 0, 2) === "MZ";
 async function checkLocation(file, within) {
-  const base = path15.basename(file);
+  const base = path16.basename(file);
   const info2 = await lstat2(file).catch(() => void 0);
   if (!info2) throw new Error(`${file} is not there`);
   if (info2.isSymbolicLink()) throw new Error(`${base} is a symbolic link; only regular wheel files are read`);
   if (!info2.isFile()) throw new Error(`${base} is not a regular file`);
   if (within.length === 0) return;
   const real = await realpath(file);
-  const roots = await Promise.all(within.map((dir) => realpath(dir).catch(() => path15.resolve(dir))));
-  if (!roots.some((root) => real.startsWith(root + path15.sep))) {
+  const roots = await Promise.all(within.map((dir) => realpath(dir).catch(() => path16.resolve(dir))));
+  if (!roots.some((root) => real.startsWith(root + path16.sep))) {
     throw new Error(`${base} lies at ${real}, outside ${within.join(", ")}`);
   }
 }
@@ -25459,10 +24776,10 @@ var normalizeVersion = (version) => version.trim().toLowerCase().replace(/(\+.*)
 
 // src/wheel/identity.ts
 function identityProblem(file, project) {
-  const wheel = parseWheelName(path16.basename(file));
+  const wheel = parseWheelName(path17.basename(file));
   const built = `${wheel.distribution} ${wheel.version}`;
   if (normalizeProject(wheel.distribution) === "unknown") {
-    return `the wheel is ${path16.basename(file)}: the build backend did not read the project's name and version (a setuptools older than the project's build requirement?)`;
+    return `the wheel is ${path17.basename(file)}: the build backend did not read the project's name and version (a setuptools older than the project's build requirement?)`;
   }
   if (project.name && normalizeProject(project.name) !== normalizeProject(wheel.distribution)) {
     return `the wheel is ${built}, but pyproject.toml names the project ${project.name}`;
@@ -25475,7 +24792,7 @@ function identityProblem(file, project) {
 }
 
 // src/wheel/manylinux.ts
-import path17 from "node:path";
+import path18 from "node:path";
 
 // src/verify/fatbin.ts
 var MAX_ENTRY_BYTES = 512 * 2 ** 20;
@@ -25521,7 +24838,13 @@ function readElfNeeds(data) {
   const is64 = data[4] === 2;
   const sections = elfSectionTable(data);
   const machineNumber = data.readUInt16LE(18);
-  const needs = { machine: MACHINES[machineNumber] ?? String(machineNumber), needed: [], versions: [] };
+  const undefinedSymbols = [];
+  const needs = {
+    machine: MACHINES[machineNumber] ?? String(machineNumber),
+    needed: [],
+    versions: [],
+    undefinedSymbols
+  };
   const SHT_DYNAMIC = 6;
   const SHT_GNU_VERNEED = 1879048190;
   const DT_NEEDED = 1;
@@ -25558,6 +24881,16 @@ function readElfNeeds(data) {
       const next = bytes.readUInt32LE(at + 12);
       if (next === 0) break;
       at += next;
+    }
+  }
+  const SHT_DYNSYM = 11;
+  for (const dynsym of sections.filter((s) => s.type === SHT_DYNSYM)) {
+    const bytes = slice(data, dynsym);
+    const str = stringsOf(dynsym);
+    const size = is64 ? 24 : 16;
+    for (let at = size; at + size <= bytes.length; at += size) {
+      const name = bytes.readUInt32LE(at);
+      if (name !== 0 && bytes.readUInt16LE(at + (is64 ? 6 : 14)) === 0) undefinedSymbols.push(str(name));
     }
   }
   return needs;
@@ -25598,7 +24931,7 @@ var unreadElf = (size) => ({
 });
 var formatNewest = (verdict) => Object.entries(verdict.newest).map(([family, version]) => `${family} ${version}`).join(", ") || "no versioned system symbols";
 async function chooseLinuxTag(file, input, log) {
-  const name = parseWheelName(path17.basename(file));
+  const name = parseWheelName(path18.basename(file));
   const arch2 = linuxArch(name.platform);
   if (input === "linux" || !arch2 || !name.platform.startsWith("linux_")) return void 0;
   const files = await wheelElfFiles(file);
@@ -25627,7 +24960,7 @@ async function chooseLinuxTag(file, input, log) {
 }
 
 // src/wheel/relabel.ts
-import path18 from "node:path";
+import path19 from "node:path";
 var LOCAL_LABEL = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i;
 function normalizeLocalLabel(text) {
   const label = text.startsWith("+") ? text.slice(1) : text;
@@ -25649,14 +24982,18 @@ function editMetadata(text, version, requires) {
   out.splice(lastRequire + 1, 0, ...requires.map((req) => `Requires-Dist: ${req}`));
   return out.join(eol) + body;
 }
+function wheelOrder(a, b) {
+  const rank = (name) => /^[^/]+\.dist-info\/RECORD$/.test(name) ? 2 : /^[^/]+\.dist-info\//.test(name) ? 1 : 0;
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
 async function relabelWheel(file, relabel, outDir) {
   const name = parseWheelName(file);
-  const items = await readZip(file);
-  const metadataItem = items.find((item) => /^[^/]+\.dist-info\/METADATA$/.test(item.name));
-  if (!metadataItem) throw new Error(`${path18.basename(file)}: no .dist-info/METADATA`);
-  const oldInfo = metadataItem.name.split("/")[0];
+  const entries = await readStoredEntries(file);
+  const metadataEntry = entries.find((entry) => /^[^/]+\.dist-info\/METADATA$/.test(entry.name));
+  if (!metadataEntry) throw new Error(`${path19.basename(file)}: no .dist-info/METADATA`);
+  const oldInfo = metadataEntry.name.split("/")[0];
   const oldPrefix = oldInfo.slice(0, -".dist-info".length);
-  const metadata = metadataItem.data.toString("utf8");
+  const metadata = entryData(metadataEntry).toString("utf8");
   const current = /^Version:\s*(\S+)/m.exec(metadata)?.[1] ?? name.version;
   const version = relabel.label ? `${current.split("+")[0]}+${relabel.label}` : current;
   const distribution = oldPrefix.slice(0, oldPrefix.lastIndexOf("-"));
@@ -25669,23 +25006,27 @@ async function relabelWheel(file, relabel, outDir) {
   };
   const recordName = `${newPrefix}.dist-info/RECORD`;
   const kept = [];
-  for (const item of items) {
-    const renamed = rename4(item.name);
+  const rows = [];
+  for (const entry of entries) {
+    const renamed = rename4(entry.name);
     if (renamed === recordName || /\.dist-info\/RECORD\.(jws|p7s)$/.test(renamed)) continue;
-    let data = item === metadataItem ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : item.data;
-    if (relabel.platform && item.name === `${oldInfo}/WHEEL`)
-      data = Buffer.from(retagWheelFile(item.data.toString("utf8"), relabel.platform));
-    kept.push({ name: renamed, data, mode: item.mode });
+    const mode = normalMode(entry.mode);
+    const edited = entry === metadataEntry ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : relabel.platform && entry.name === `${oldInfo}/WHEEL` ? Buffer.from(retagWheelFile(entryData(entry).toString("utf8"), relabel.platform)) : void 0;
+    if (edited) {
+      kept.push(storeEntry(renamed, edited, mode));
+      rows.push({ path: renamed, hash: recordHash(edited), size: String(edited.length) });
+    } else {
+      const data = entryData(entry);
+      kept.push({ ...entry, name: renamed, mode });
+      rows.push({ path: renamed, hash: recordHash(data), size: String(data.length) });
+    }
   }
-  const oldRecord = items.find((item) => item.name === `${oldInfo}/RECORD`);
-  const order = new Map(
-    (oldRecord ? parseRecord(oldRecord.data.toString("utf8")) : []).map((row2, i) => [rename4(row2.path), i])
-  );
-  const rows = kept.map((item) => ({ path: item.name, hash: recordHash(item.data), size: String(item.data.length) })).sort((a, b) => (order.get(a.path) ?? order.size) - (order.get(b.path) ?? order.size));
+  kept.sort((a, b) => wheelOrder(a.name, b.name));
+  rows.sort((a, b) => wheelOrder(a.path, b.path));
   rows.push({ path: recordName, hash: "", size: "" });
-  kept.push({ name: recordName, data: Buffer.from(formatRecord(rows)), mode: 420 });
-  const target = path18.join(outDir, formatWheelName({ ...name, version, platform: relabel.platform ?? name.platform }));
-  await writeZip(target, kept);
+  kept.push(storeEntry(recordName, Buffer.from(formatRecord(rows)), 420));
+  const target = path19.join(outDir, formatWheelName({ ...name, version, platform: relabel.platform ?? name.platform }));
+  await writeStoredZip(target, kept, { mtime: relabel.mtime });
   return target;
 }
 
@@ -25717,21 +25058,21 @@ function resolveArchs(input, cuda, profile) {
 }
 
 // src/builder/cache.ts
-import { chmod as chmod2, mkdir as mkdir4, readFile as readFile4, symlink as symlink3, writeFile as writeFile4 } from "node:fs/promises";
+import { chmod as chmod3, mkdir as mkdir5, readFile as readFile5, symlink as symlink3, writeFile as writeFile4 } from "node:fs/promises";
 import os6 from "node:os";
-import path20 from "node:path";
+import path21 from "node:path";
 
 // src/builder/which.ts
-import { existsSync as existsSync3 } from "node:fs";
-import path19 from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import path20 from "node:path";
 function which2(name, env, platform2 = process.platform) {
   const windows = platform2 === "win32";
-  if (/[\\/]/.test(name)) return existsSync3(name) ? name : void 0;
-  const join3 = windows ? path19.win32.join : path19.posix.join;
+  if (/[\\/]/.test(name)) return existsSync4(name) ? name : void 0;
+  const join3 = windows ? path20.win32.join : path20.posix.join;
   for (const dir of (env.PATH ?? env.Path ?? "").split(windows ? ";" : ":")) {
     for (const ext of windows ? [".exe", ".cmd", ""] : [""]) {
       const full = dir && join3(dir, name + ext);
-      if (full && existsSync3(full)) return full;
+      if (full && existsSync4(full)) return full;
     }
   }
   return void 0;
@@ -25748,19 +25089,41 @@ async function findCcache(env, runner = runProcess) {
   return { path: found, version };
 }
 function cacheDir(input, env) {
-  if (input !== "auto") return path20.resolve(input);
-  return env.CCACHE_DIR || path20.join(os6.homedir(), ".cache", "sagewheels", "ccache");
+  if (input !== "auto") return path21.resolve(input);
+  return env.CCACHE_DIR || path21.join(env.HOME || env.USERPROFILE || os6.homedir(), ".cache", "sagewheels", "ccache");
 }
+var REMOTE_SCHEMES = /^(?:redis:\/\/|redis\+unix:|http:\/\/|file:)/;
+function remoteStores(input) {
+  return input.split(/\s+/).filter(Boolean).map((url) => {
+    if (!REMOTE_SCHEMES.test(url)) {
+      const scheme = /^[a-z][a-z0-9+.-]*:(?=\/\/)/i.exec(url)?.[0];
+      throw inputError(
+        "compile-cache-url",
+        scheme ? `"${scheme}" is not a ccache remote storage` : `"${url}" is not a URL`,
+        "Allowed: redis://[[USER:]PASSWORD@]HOST[:PORT][/DB], redis+unix:SOCKET, http://HOST[:PORT]/PATH (a server taking GET and PUT) or file:/shared/folder, several separated by spaces, each with optional |attributes"
+      );
+    }
+    const secrets = [];
+    const userinfo = /^[a-z+]+:\/\/([^/@|]+)@/.exec(url)?.[1];
+    if (userinfo) secrets.push(userinfo.includes(":") ? userinfo.slice(userinfo.indexOf(":") + 1) : userinfo);
+    const token = /\|bearer-token=([^|]+)/.exec(url)?.[1];
+    if (token) secrets.push(token);
+    const kept = secrets.filter(Boolean);
+    return { url, shown: kept.reduce((text, secret) => text.split(secret).join("***"), url), secrets: kept };
+  });
+}
+var REMOTE_STORAGE_SINCE = "4.4";
+var remoteStorageVariable = (version) => atLeast(version, "4.7") ? "CCACHE_REMOTE_STORAGE" : "CCACHE_SECONDARY_STORAGE";
 var quoteIfSpaced = (file) => /\s/.test(file) ? `"${file}"` : file;
 var shellQuote = (text) => `'${text.replace(/'/g, `'\\''`)}'`;
 async function wrapCxx(ccache, cxx, workRoot) {
-  const dir = path20.join(workRoot, "ccache-cxx");
-  const script = path20.join(dir, path20.basename(cxx));
-  await mkdir4(dir, { recursive: true });
+  const dir = path21.join(workRoot, "ccache-cxx");
+  const script = path21.join(dir, path21.basename(cxx));
+  await mkdir5(dir, { recursive: true });
   await writeFile4(script, `#!/bin/sh
 exec ${shellQuote(ccache.path)} ${shellQuote(cxx)} "$@"
 `);
-  await chmod2(script, 493);
+  await chmod3(script, 493);
   return script;
 }
 async function wireCcache(ccache, options2, runner = runProcess) {
@@ -25772,10 +25135,27 @@ async function wireCcache(ccache, options2, runner = runProcess) {
     CCACHE_NOHASHDIR: "1",
     // The copy and the venv are seconds old; without this ccache would skip its direct mode for them.
     CCACHE_SLOPPINESS: "include_file_mtime,include_file_ctime",
-    CCACHE_STATSLOG: path20.join(options2.workRoot, "ccache-stats.log"),
+    CCACHE_STATSLOG: path21.join(options2.workRoot, "ccache-stats.log"),
+    // The prefix map names the work root, which differs build to build, and maps it to one path:
+    // the objects are the same whatever the root, so the option must not split the hash.
+    CCACHE_IGNOREOPTIONS: "-ffile-prefix-map=* -Xcompiler=-ffile-prefix-map=*",
     TORCH_EXTENSION_SKIP_NVCC_GEN_DEPENDENCIES: "1"
   };
   const notes = [];
+  const remote = options2.remote ?? [];
+  let remoteWired = false;
+  if (remote.length > 0) {
+    const shown = remote.map((store) => store.shown).join(" ");
+    if (atLeast(ccache.version, REMOTE_STORAGE_SINCE)) {
+      env[remoteStorageVariable(ccache.version)] = remote.map((store) => store.url).join(" ");
+      remoteWired = true;
+      notes.push(`remote storage ${shown} behind the local cache`);
+    } else {
+      notes.push(
+        `remote storage ${shown} not used: ccache ${ccache.version} has none (it needs ${REMOTE_STORAGE_SINCE} or newer); compiling with the local cache only`
+      );
+    }
+  }
   if (base.PYTORCH_NVCC) {
     notes.push(
       `PYTORCH_NVCC is already set ("${base.PYTORCH_NVCC}"): nvcc is run as given, not through sagewheels' ccache`
@@ -25798,33 +25178,39 @@ async function wireCcache(ccache, options2, runner = runProcess) {
     }
   } else {
     hostCompiler = which2("gcc", base, platform2);
-    binDir = path20.join(options2.workRoot, "ccache-bin");
-    await mkdir4(binDir, { recursive: true });
-    for (const name of ["gcc", "g++", "cc", "c++"]) await symlink3(ccache.path, path20.join(binDir, name));
+    binDir = path21.join(options2.workRoot, "ccache-bin");
+    await mkdir5(binDir, { recursive: true });
+    for (const name of ["gcc", "g++", "cc", "c++"]) await symlink3(ccache.path, path21.join(binDir, name));
     if (hostCompiler && !base.NVCC_CCBIN) env.NVCC_CCBIN = hostCompiler;
     notes.push("host C/C++ compiles through ccache (gcc, g++, cc, c++)");
   }
   const nvccHost = env.NVCC_CCBIN ?? base.NVCC_CCBIN ?? hostCompiler ?? "";
   const hostVersion = nvccHost ? (await runner(nvccHost, ["--version"]).catch(() => void 0))?.stdout.split("\n")[0] ?? "" : "";
-  const fingerprint = path20.join(options2.workRoot, "ccache-env.txt");
+  const fingerprint = path21.join(options2.workRoot, "ccache-env.txt");
+  const unrooted = (flags = "") => flags.split(options2.workRoot).join("<work>");
   await writeFile4(
     fingerprint,
     [
-      `NVCC_PREPEND_FLAGS=${base.NVCC_PREPEND_FLAGS ?? ""}`,
-      `NVCC_APPEND_FLAGS=${base.NVCC_APPEND_FLAGS ?? ""}`,
+      `NVCC_PREPEND_FLAGS=${unrooted(base.NVCC_PREPEND_FLAGS)}`,
+      `NVCC_APPEND_FLAGS=${unrooted(base.NVCC_APPEND_FLAGS)}`,
       `host=${nvccHost} ${hostVersion}`
     ].join("\n") + "\n"
   );
   env.CCACHE_EXTRAFILES = fingerprint;
-  return { env, binDir, notes };
+  return { env, binDir, notes, remote: remoteWired };
 }
 var HIT = /* @__PURE__ */ new Set(["direct_cache_hit", "preprocessed_cache_hit"]);
+var REMOTE_HIT = /^(?:remote|secondary)_storage_hit$/;
+var REMOTE_ERROR = /^(?:remote|secondary)_storage_(?:error|timeout)$/;
 function parseStatsLog(text) {
-  const stats = { hits: 0, misses: 0, uncached: 0, reasons: {} };
+  const stats = { hits: 0, remoteHits: 0, remoteErrors: 0, misses: 0, uncached: 0, reasons: {} };
   for (const entry of text.split(/^# /m).slice(1)) {
     const counters = entry.split("\n").slice(1).map((line) => line.trim()).filter(Boolean);
-    if (counters.some((c) => HIT.has(c))) stats.hits++;
-    else if (counters.includes("cache_miss")) stats.misses++;
+    if (counters.some((c) => REMOTE_ERROR.test(c))) stats.remoteErrors++;
+    if (counters.some((c) => HIT.has(c))) {
+      stats.hits++;
+      if (counters.some((c) => REMOTE_HIT.test(c))) stats.remoteHits++;
+    } else if (counters.includes("cache_miss")) stats.misses++;
     else {
       stats.uncached++;
       for (const reason of counters) stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
@@ -25832,13 +25218,17 @@ function parseStatsLog(text) {
   }
   return stats;
 }
+function describeCacheStats(stats, remote) {
+  const hits = remote ? `${stats.hits} hits (${stats.hits - stats.remoteHits} local, ${stats.remoteHits} remote)` : `${stats.hits} hits`;
+  return `${hits}, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ""}`;
+}
 async function readCacheStats(wiring) {
   const file = wiring.env.CCACHE_STATSLOG;
-  return parseStatsLog(file ? await readFile4(file, "utf8").catch(() => "") : "");
+  return parseStatsLog(file ? await readFile5(file, "utf8").catch(() => "") : "");
 }
 
 // src/builder/cxx-standard.ts
-import { readFile as readFile5, writeFile as writeFile5 } from "node:fs/promises";
+import { readFile as readFile6, writeFile as writeFile5 } from "node:fs/promises";
 var torchNeedsCxx20 = (torchVersion) => atLeast(torchVersion.split("+")[0], "2.13");
 var OLD_STANDARD = /(["'])(--?std=c\+\+|\/std:c\+\+)(11|14|17)\1/g;
 function raiseToCxx20(setupPy) {
@@ -25850,7 +25240,7 @@ function raiseToCxx20(setupPy) {
   return { text, count };
 }
 async function raiseSetupPyToCxx20(setupPyPath) {
-  const { text, count } = raiseToCxx20(await readFile5(setupPyPath, "utf8"));
+  const { text, count } = raiseToCxx20(await readFile6(setupPyPath, "utf8"));
   if (count > 0) await writeFile5(setupPyPath, text);
   return count;
 }
@@ -25911,7 +25301,7 @@ function errorLine(log) {
 }
 
 // src/builder/environment.ts
-import path21 from "node:path";
+import path22 from "node:path";
 
 // src/core/flags.ts
 function appendFlags(list, flags) {
@@ -25920,10 +25310,30 @@ function appendFlags(list, flags) {
 }
 
 // src/builder/environment.ts
+var MAPPED_WORK_ROOT = "/sagewheels";
+function reproducibleFlags(env, windows, reproducible) {
+  env.SOURCE_DATE_EPOCH = String(reproducible.epoch);
+  const mappable = !/[\s,]/.test(reproducible.workRoot);
+  if (windows) {
+    const cl = [
+      "/Brepro",
+      ...mappable ? ["/experimental:deterministic", `/pathmap:${reproducible.workRoot}=\\sagewheels`] : []
+    ];
+    env.CL = appendFlags(env.CL, cl);
+    env.LINK = appendFlags(env.LINK, ["/Brepro"]);
+    return [];
+  }
+  env.LDFLAGS = appendFlags(env.LDFLAGS, ["-Wl,--discard-all"]);
+  if (!mappable) return [];
+  const map = `-ffile-prefix-map=${reproducible.workRoot}=${MAPPED_WORK_ROOT}`;
+  env.CFLAGS = appendFlags(env.CFLAGS, [map]);
+  env.CXXFLAGS = appendFlags(env.CXXFLAGS, [map]);
+  return [`-Xcompiler=${map}`];
+}
 function buildEnvironment(options2) {
   const { base, platform: platform2, plan } = options2;
   const windows = platform2 === "win32";
-  const join3 = windows ? path21.win32.join : path21.posix.join;
+  const join3 = windows ? path22.win32.join : path22.posix.join;
   const nvccFlags = [];
   if (plan.splitCompile > 1) nvccFlags.push(`--split-compile=${plan.splitCompile}`);
   const env = {
@@ -25949,6 +25359,7 @@ function buildEnvironment(options2) {
     env.LIB = [join3(options2.cudaHome, "lib", "x64"), base.LIB ?? ""].filter(Boolean).join(";");
     if (options2.torchVersion && atLeast(options2.torchVersion, "2.7")) nvccFlags.push("-DUSE_CUDA");
   }
+  if (options2.reproducible) nvccFlags.push(...reproducibleFlags(env, windows, options2.reproducible));
   if (nvccFlags.length > 0) env.NVCC_APPEND_FLAGS = appendFlags(base.NVCC_APPEND_FLAGS, nvccFlags);
   return env;
 }
@@ -25979,17 +25390,17 @@ function planJobs(input, machine, nvccVersion) {
 }
 
 // src/builder/objects.ts
-import { readdir as readdir5, readFile as readFile6 } from "node:fs/promises";
-import path22 from "node:path";
+import { readdir as readdir7, readFile as readFile7 } from "node:fs/promises";
+import path23 from "node:path";
 async function slowestObjects(buildDir, count = 3) {
-  const entries = await readdir5(buildDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const entries = await readdir7(buildDir, { recursive: true, withFileTypes: true }).catch(() => []);
   const times = [];
   for (const entry of entries.filter((e) => e.isFile() && e.name === ".ninja_log")) {
-    const text = await readFile6(path22.join(entry.parentPath, entry.name), "utf8");
+    const text = await readFile7(path23.join(entry.parentPath, entry.name), "utf8");
     for (const line of text.split("\n")) {
       const [start, end, , output] = line.split("	");
       if (output && /^\d+$/.test(start ?? "") && /^\d+$/.test(end ?? "")) {
-        times.push({ object: path22.basename(output), seconds: (Number(end) - Number(start)) / 1e3 });
+        times.push({ object: path23.basename(output), seconds: (Number(end) - Number(start)) / 1e3 });
       }
     }
   }
@@ -26043,17 +25454,15 @@ async function provideBuildRequirements(python, requirements, log, runner = runP
     }
     missing.push(req);
   }
+  if (missing.length === 0) return;
+  const described = missing.map(
+    ({ requirement, name, installed }) => installed ? `${requirement} (the venv has ${name} ${installed})` : requirement
+  );
+  log.info(`installing build requirement${missing.length > 1 ? "s" : ""} ${described.join(", ")}`);
+  const all = missing.map((m) => m.requirement);
+  if (missing.length > 1 && (await pipInstall(python, all, runner)).code === 0) return;
   for (const { requirement, name, installed } of missing) {
-    log.info(`installing build requirement ${requirement}${installed ? ` (the venv has ${name} ${installed})` : ""}`);
-    const result = await runner(python, [
-      "-m",
-      "pip",
-      "install",
-      "--disable-pip-version-check",
-      "--retries",
-      "1",
-      requirement
-    ]);
+    const result = await pipInstall(python, [requirement], runner);
     if (result.code !== 0) {
       const why = `${result.stdout}
 ${result.stderr}`.split("\n").filter((line) => /error/i.test(line)).pop()?.trim() ?? `pip exited with ${result.code}`;
@@ -26063,6 +25472,7 @@ ${result.stderr}`.split("\n").filter((line) => /error/i.test(line)).pop()?.trim(
     }
   }
 }
+var pipInstall = (python, requirements, runner) => runner(python, ["-m", "pip", "install", "--disable-pip-version-check", "--retries", "1", ...requirements]);
 var IDENTITY_PROBE = String.raw`
 import json, os, sys
 try:
@@ -26084,7 +25494,7 @@ async function readProjectIdentity(python, sourceDir, runner = runProcess) {
 
 // src/builder/present.ts
 import { writeFile as writeFile6 } from "node:fs/promises";
-import path23 from "node:path";
+import path24 from "node:path";
 var CAPABILITY_VARIABLE = "SAGEWHEELS_DEVICE_CAPABILITY";
 var MODULE = `import os, sys
 
@@ -26114,14 +25524,14 @@ if _capability:
     sys.meta_path.insert(0, _PresentCapability())
 `;
 async function presentCapability(sitePackages, capability) {
-  await writeFile6(path23.join(sitePackages, "_sagewheels_capability.py"), MODULE);
-  await writeFile6(path23.join(sitePackages, "_sagewheels_capability.pth"), "import _sagewheels_capability\n");
+  await writeFile6(path24.join(sitePackages, "_sagewheels_capability.py"), MODULE);
+  await writeFile6(path24.join(sitePackages, "_sagewheels_capability.pth"), "import _sagewheels_capability\n");
   return { [CAPABILITY_VARIABLE]: capability };
 }
 
 // src/builder/route.ts
-import { mkdir as mkdir5, writeFile as writeFile7 } from "node:fs/promises";
-import path24 from "node:path";
+import { mkdir as mkdir6, writeFile as writeFile7 } from "node:fs/promises";
+import path25 from "node:path";
 var ROUTE_SCRIPT = `import json, os, re, shlex, subprocess, sys
 
 with open(sys.argv[1], encoding="utf-8") as f:
@@ -26161,10 +25571,10 @@ sys.exit(subprocess.call(command + kept))
 `;
 var quoteIfSpaced2 = (file) => /\s/.test(file) ? `"${file}"` : file;
 async function routeNvcc(routes, options2) {
-  const dir = path24.join(options2.work, "nvcc-route");
-  await mkdir5(dir, { recursive: true });
-  const script = path24.join(dir, "route.py");
-  const table = path24.join(dir, "routes.json");
+  const dir = path25.join(options2.work, "nvcc-route");
+  await mkdir6(dir, { recursive: true });
+  const script = path25.join(dir, "route.py");
+  const table = path25.join(dir, "routes.json");
   await writeFile7(script, ROUTE_SCRIPT);
   const next = options2.env.PYTORCH_NVCC || quoteIfSpaced2(options2.nvcc);
   await writeFile7(table, JSON.stringify({ root: options2.sourceDir, next, routes }, null, 2) + "\n");
@@ -26172,8 +25582,8 @@ async function routeNvcc(routes, options2) {
 }
 
 // src/builder/stable-abi.ts
-import { readdir as readdir6, readFile as readFile7 } from "node:fs/promises";
-import path25 from "node:path";
+import { readdir as readdir8, readFile as readFile8 } from "node:fs/promises";
+import path26 from "node:path";
 var SHIMS = ["torch/csrc/inductor/aoti_torch/c/shim.h", "torch/csrc/stable/c/shim.h"];
 var NVCC_SOURCES = /\.(cu|cuh)$/;
 var HOST_SOURCES = /\.(cpp|cc|cxx)$/;
@@ -26204,9 +25614,9 @@ function cudaOnlyShimFunctions(header) {
   return [...names].sort();
 }
 async function* sourceFiles(dir, root = dir) {
-  for (const entry of await readdir6(dir, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await readdir8(dir, { withFileTypes: true }).catch(() => [])) {
     if (SKIP.has(entry.name)) continue;
-    const full = path25.join(dir, entry.name);
+    const full = path26.join(dir, entry.name);
     if (entry.isDirectory()) yield* sourceFiles(full, root);
     else if (NVCC_SOURCES.test(entry.name) || HOST_SOURCES.test(entry.name) || /\.(h|hpp)$/.test(entry.name))
       yield full;
@@ -26215,7 +25625,7 @@ async function* sourceFiles(dir, root = dir) {
 async function useCudaReason(sourceDir, torchInclude) {
   const guardedBy = /* @__PURE__ */ new Map();
   for (const shim of SHIMS) {
-    const header = await readFile7(path25.join(torchInclude, shim), "utf8").catch(() => "");
+    const header = await readFile8(path26.join(torchInclude, shim), "utf8").catch(() => "");
     for (const name of cudaOnlyShimFunctions(header)) guardedBy.set(name, shim);
   }
   const guarded = [...guardedBy.keys()];
@@ -26223,10 +25633,10 @@ async function useCudaReason(sourceDir, torchInclude) {
   const pattern = new RegExp(`\\b(${guarded.join("|")})\\s*\\(`);
   let reason;
   for await (const file of sourceFiles(sourceDir)) {
-    const text = await readFile7(file, "utf8").catch(() => "");
+    const text = await readFile8(file, "utf8").catch(() => "");
     const match = pattern.exec(text);
     if (!match) continue;
-    const relative2 = path25.relative(sourceDir, file);
+    const relative2 = path26.relative(sourceDir, file);
     if (HOST_SOURCES.test(file)) {
       throw new ConfigurationError(
         `source: ${relative2} calls ${match[1]}, which torch's ${guardedBy.get(match[1])} declares only when USE_CUDA is defined, and it is compiled by the host compiler, whose flags sagewheels cannot add to. Define USE_CUDA in the package's "cxx" flags (setup.py)`
@@ -26268,13 +25678,56 @@ async function routedEnvironment(adjustments, env, options2) {
   return { ...env, PYTORCH_NVCC: await routeNvcc(adjustments.routeArchs, { ...options2, env }) };
 }
 
+// src/builder/reproducible.ts
+var REPRODUCIBLE_RULES = ["true", "false", "check"];
+var ZIP_EPOCH = 315532800;
+async function sourceDateEpoch(input, sourceDir, env, runner = runProcess) {
+  if (input !== "auto") return { epoch: parseEpoch(input), from: "source-date-epoch" };
+  if (env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH))
+    return { epoch: Number(env.SOURCE_DATE_EPOCH), from: "the runner's SOURCE_DATE_EPOCH" };
+  const result = await runner("git", ["-C", sourceDir, "log", "-1", "--format=%ct"], { env }).catch(() => void 0);
+  const committed = result?.code === 0 ? result.stdout.trim() : "";
+  if (/^\d+$/.test(committed)) return { epoch: Number(committed), from: "the commit time of the source" };
+  return { epoch: ZIP_EPOCH, from: "no git commit in the source: 1980-01-01" };
+}
+function parseEpoch(input) {
+  if (!/^\d+$/.test(input) || Number(input) > 4102444800) {
+    throw inputError(
+      "source-date-epoch",
+      `"${input}" is not a time`,
+      "Allowed: auto (the commit time of the source) or whole seconds since 1970-01-01 UTC, e.g. 1735689600"
+    );
+  }
+  return Number(input);
+}
+async function firstDifference(first, second) {
+  const [a, b] = await Promise.all([readZip(first), readZip(second)]);
+  const other = new Map(b.map((item) => [item.name, item]));
+  for (const item of a) {
+    const twin = other.get(item.name);
+    if (!twin) return `${item.name} is only in the first build`;
+    if (!twin.data.equals(item.data)) {
+      const size = Math.max(item.data.length, twin.data.length);
+      let differing = 0;
+      for (let i = 0; i < size; i++) if (item.data[i] !== twin.data[i]) differing++;
+      const at = item.data.findIndex((byte, i) => byte !== twin.data[i]);
+      return `${item.name} differs (${differing} of ${size} bytes, the first at offset ${at < 0 ? Math.min(item.data.length, twin.data.length) : at})`;
+    }
+    if (twin.mode !== item.mode) return `${item.name} has mode ${item.mode.toString(8)}, then ${twin.mode.toString(8)}`;
+    other.delete(item.name);
+  }
+  const extra = [...other.keys()][0];
+  if (extra) return `${extra} is only in the rebuild`;
+  return void 0;
+}
+
 // src/builder/source.ts
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { cp, stat as stat2 } from "node:fs/promises";
-import path26 from "node:path";
+import path27 from "node:path";
 var GIT_URL = /^(?:git\+)?(?:https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;
 var isGitUrl = (source) => GIT_URL.test(source);
-var folder = (text) => path26.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
+var folder = (text) => path27.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
 function splitSubdirectory(source, input) {
   const hash = source.indexOf("#");
   const fragment = hash >= 0 ? new URLSearchParams(source.slice(hash + 1)).get("subdirectory") ?? void 0 : void 0;
@@ -26289,8 +25742,8 @@ function splitSubdirectory(source, input) {
   }
   const subdirectory = given ?? fragment;
   if (subdirectory !== void 0) {
-    const normal = path26.posix.normalize(subdirectory.replaceAll("\\", "/"));
-    if (path26.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
+    const normal = path27.posix.normalize(subdirectory.replaceAll("\\", "/"));
+    if (path27.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
       throw inputError(
         "subdirectory",
         `"${subdirectory}" leaves the source`,
@@ -26302,11 +25755,11 @@ function splitSubdirectory(source, input) {
 }
 var STALE = /* @__PURE__ */ new Set(["build", "dist", "wheelhouse", "__pycache__", ".eggs"]);
 var isStale = (name) => STALE.has(name) || name.endsWith(".egg-info");
-async function fetchSource(source, ref, dest, runner = runProcess, subdirectory) {
-  const whole = await fetchTree(source, ref, dest, runner, subdirectory);
+async function fetchSource(source, ref, dest, runner = runProcess, subdirectory, { submodules = true } = {}) {
+  const whole = await fetchTree(source, ref, dest, runner, subdirectory, submodules);
   if (!subdirectory) return whole;
-  const dir = path26.join(whole.dir, subdirectory);
-  if (!existsSync4(path26.join(dir, "setup.py")) && !existsSync4(path26.join(dir, "pyproject.toml"))) {
+  const dir = path27.join(whole.dir, subdirectory);
+  if (!existsSync5(path27.join(dir, "setup.py")) && !existsSync5(path27.join(dir, "pyproject.toml"))) {
     throw inputError(
       "subdirectory",
       `"${subdirectory}" of ${whole.label} has no setup.py or pyproject.toml`,
@@ -26315,15 +25768,15 @@ async function fetchSource(source, ref, dest, runner = runProcess, subdirectory)
   }
   return { dir, label: `${whole.label}#subdirectory=${subdirectory}` };
 }
-async function fetchTree(source, ref, dest, runner, subdirectory) {
-  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner);
+async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
+  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
   if (ref)
     throw inputError(
       "ref",
       `"${ref}" was given with a local source`,
       "ref applies to git URLs; check the folder out at that ref instead"
     );
-  const dir = path26.resolve(source);
+  const dir = path27.resolve(source);
   const info2 = await stat2(dir).catch(() => void 0);
   if (!info2?.isDirectory())
     throw inputError(
@@ -26331,7 +25784,7 @@ async function fetchTree(source, ref, dest, runner, subdirectory) {
       `"${source}" is neither a git URL nor a folder`,
       "Give https://... or a path to the package"
     );
-  if (!subdirectory && !existsSync4(path26.join(dir, "setup.py")) && !existsSync4(path26.join(dir, "pyproject.toml"))) {
+  if (!subdirectory && !existsSync5(path27.join(dir, "setup.py")) && !existsSync5(path27.join(dir, "pyproject.toml"))) {
     throw inputError(
       "source",
       `"${source}" has no setup.py or pyproject.toml`,
@@ -26341,11 +25794,11 @@ async function fetchTree(source, ref, dest, runner, subdirectory) {
   await cp(dir, dest, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (from) => path26.dirname(from) !== dir || !isStale(path26.basename(from))
+    filter: (from) => path27.dirname(from) !== dir || !isStale(path27.basename(from))
   });
   return { dir: dest, label: dir };
 }
-async function cloneSource(url, ref, dest, runner) {
+async function cloneSource(url, ref, dest, runner, submodules) {
   const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
   const git = (args) => runChecked("git", args, { env, cwd: dest }, runner);
   await runChecked("git", ["init", "-q", dest], { env }, runner);
@@ -26356,7 +25809,7 @@ async function cloneSource(url, ref, dest, runner) {
     throw new ConfigurationError(`source: cannot fetch ${ref ? `ref "${ref}" of ` : ""}${url}: ${why}`);
   }
   await git(["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"]);
-  if (existsSync4(path26.join(dest, ".gitmodules"))) {
+  if (submodules && existsSync5(path27.join(dest, ".gitmodules"))) {
     await git(["submodule", "update", "-q", "--init", "--recursive", "--depth", "1"]);
   }
   const commit = (await git(["rev-parse", "HEAD"])).stdout.trim();
@@ -26364,14 +25817,14 @@ async function cloneSource(url, ref, dest, runner) {
 }
 
 // src/builder/toolkit.ts
-import { existsSync as existsSync6, readdirSync, realpathSync } from "node:fs";
+import { existsSync as existsSync7, readdirSync, realpathSync } from "node:fs";
 
 // src/cuda/existing.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { readFile as readFile8, realpath as realpath2 } from "node:fs/promises";
+import { existsSync as existsSync6 } from "node:fs";
+import { readFile as readFile9, realpath as realpath2 } from "node:fs/promises";
 
 // src/cuda/platform.ts
-import path27 from "node:path";
+import path28 from "node:path";
 function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
   if (platform2 === "linux" && arch2 === "x64") return "linux-x86_64";
   if (platform2 === "linux" && arch2 === "arm64") return "linux-sbsa";
@@ -26379,7 +25832,7 @@ function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
   throw new Error(`CUDA toolkits are published for Linux x64/arm64 and Windows x64, not ${platform2} ${arch2}`);
 }
 var isWindows2 = (platform2) => platform2.startsWith("windows");
-var pathFor = (platform2) => isWindows2(platform2) ? path27.win32 : path27.posix;
+var pathFor = (platform2) => isWindows2(platform2) ? path28.win32 : path28.posix;
 function toolkitLayout(root, platform2, p = pathFor(platform2)) {
   const windows = isWindows2(platform2);
   return {
@@ -26417,7 +25870,7 @@ function candidates(majorMinor2, platform2, env) {
 }
 var defaultWindowsRoot = (majorMinor2, programFiles) => pathFor("windows-x86_64").join(programFiles, "NVIDIA GPU Computing Toolkit", "CUDA", `v${majorMinor2}`);
 async function probe(nvcc, platform2, run2 = runProcess) {
-  if (!existsSync5(nvcc)) return void 0;
+  if (!existsSync6(nvcc)) return void 0;
   const version = await run2(nvcc, ["--version"]).catch(() => void 0);
   const match = /release (\d+\.\d+), V(\d+\.\d+\.\d+)/.exec(version?.stdout ?? "");
   if (!version || version.code !== 0 || !match) return void 0;
@@ -26436,7 +25889,7 @@ ${dryrun?.stderr ?? ""}`)?.[1]?.trim();
 }
 async function readVersions(versionJson) {
   try {
-    const json = JSON.parse(await readFile8(versionJson, "utf8"));
+    const json = JSON.parse(await readFile9(versionJson, "utf8"));
     return new Map(
       Object.entries(json).flatMap(([name, e]) => typeof e?.version === "string" ? [[name, e.version]] : [])
     );
@@ -26456,7 +25909,7 @@ function nvccCandidates(wanted, env, platform2) {
   const exe = p.basename(nvccIn("/"));
   for (const dir of (env.PATH ?? env.Path ?? "").split(p.delimiter).filter(Boolean)) found.push(p.join(dir, exe));
   if (platform2 !== "win32") {
-    const versions = existsSync6("/usr/local") ? readdirSync("/usr/local").filter((name) => /^cuda-\d+\.\d+$/.test(name)) : [];
+    const versions = existsSync7("/usr/local") ? readdirSync("/usr/local").filter((name) => /^cuda-\d+\.\d+$/.test(name)) : [];
     versions.sort((a, b) => compareVersions(b.slice(5), a.slice(5)));
     found.push(...["cuda", ...versions].map((name) => nvccIn(`/usr/local/${name}`)));
   }
@@ -26519,14 +25972,11 @@ var BuildFailure = class extends Error {
 };
 var LOG_TAIL_LINES = 60;
 var NO_TOOLKIT = { home: "", nvcc: "", version: "" };
-function wantedLabel(input, cuda, torch) {
+function wantedLabel(input, cuda, torch, abi) {
   if (input === "none") return void 0;
-  if (input === "auto") return versionSuffix(torch?.cuda ?? cuda, torch && torch.version.split("+")[0]).slice(1);
+  if (input === "auto")
+    return abiVersionSuffix(torch?.cuda ?? cuda, torch && torch.version.split("+")[0], abi).slice(1);
   return normalizeLocalLabel(input);
-}
-function torchPin(torchVersion) {
-  const [major, minor] = torchVersion.split("+")[0].split(".").map(Number);
-  return `torch>=${major}.${minor},<${major}.${minor + 1}`;
 }
 function checkInputs(options2) {
   const known = options2.profile === "auto" ? DEFAULT_PACKAGE : options2.profile;
@@ -26562,6 +26012,14 @@ function checkInputs(options2) {
     );
   }
   if (options2.compileCache === "") throw inputError("compile-cache", "is empty", "Allowed: auto, off, or a folder");
+  if (options2.sourceDateEpoch && options2.sourceDateEpoch !== "auto") parseEpoch(options2.sourceDateEpoch);
+  if (options2.compileCache === "off" && options2.remoteCache?.length) {
+    throw inputError(
+      "compile-cache-url",
+      "was given with compile-cache: off",
+      "Remote storage sits behind the local compile cache: set compile-cache to auto or a folder, or leave compile-cache-url empty"
+    );
+  }
   planJobs(options2.jobs, { cores: 1, memoryGiB: GIB_PER_JOB }, "0");
   if (options2.archList !== "auto") {
     try {
@@ -26594,13 +26052,15 @@ async function buildWheel(options2, log) {
   const base = await findPython(options2.python, run2, baseEnv);
   if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });
   log.info(`CUDA ${toolkit.version || "none"}, Python ${base.version} (${base.executable})`);
-  const work = await mkdtemp2(path28.join(baseEnv.RUNNER_TEMP || os8.tmpdir(), "sagewheels-build-"));
+  const work = await mkdtemp2(path29.join(baseEnv.RUNNER_TEMP || os8.tmpdir(), "sagewheels-build-"));
   try {
     const source = await log.group(
       `Source ${sourceSpec}${ref ? ` at ${ref}` : ""}`,
-      () => fetchSource(sourceSpec, ref, path28.join(work, "src"), run2, subdirectory)
+      () => fetchSource(sourceSpec, ref, path29.join(work, "src"), run2, subdirectory)
     );
     const profile = early ?? await resolvePackage("auto", source.dir, log);
+    const abi = chooseAbi(options2.abi ?? "auto", await detectAbi(source.dir));
+    log.info(`ABI: ${describeAbi(abi)}`);
     pure = profile.gpuCode === false;
     if (!early) archs = pure ? [] : resolveArchs(options2.archList, cuda, profile);
     if (options2.archList === "auto" && !pure) {
@@ -26616,10 +26076,17 @@ async function buildWheel(options2, log) {
     archs = adjusted.archs;
     const archList = formatArchList(archs);
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
-    const venvDir = path28.join(work, "venv");
+    const reproducible = options2.reproducible ?? "true";
+    const epoch = reproducible === "false" ? void 0 : await sourceDateEpoch(
+      options2.sourceDateEpoch ?? "auto",
+      isGitUrl(sourceSpec) ? source.dir : path29.resolve(sourceSpec),
+      baseEnv,
+      run2
+    );
+    const venvDir = path29.join(work, "venv");
     const binDirs = [
-      path28.dirname(venvExecutable(venvDir, platform2)),
-      ...torchRule === "preinstalled" ? [path28.dirname(base.executable)] : []
+      path29.dirname(venvExecutable(venvDir, platform2)),
+      ...torchRule === "preinstalled" ? [path29.dirname(base.executable)] : []
     ];
     const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
@@ -26650,8 +26117,8 @@ async function buildWheel(options2, log) {
         return { python: venv.executable, torch: torch2, includeDirs: includeDirs2, sitePackages: venv.sitePackages[0], project: project2 };
       }
     );
-    const setupPy = path28.join(source.dir, "setup.py");
-    if (torch && profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync7(setupPy)) {
+    const setupPy = path29.join(source.dir, "setup.py");
+    if (torch && profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync8(setupPy)) {
       const raised = await raiseSetupPyToCxx20(setupPy);
       if (raised > 0)
         log.info(
@@ -26666,7 +26133,8 @@ async function buildWheel(options2, log) {
       archList,
       plan,
       torchVersion: torch?.version.split("+")[0],
-      includeDirs
+      includeDirs,
+      reproducible: epoch && { epoch: epoch.epoch, workRoot: work }
     });
     env = await packageEnvironment(
       adjusted,
@@ -26674,7 +26142,8 @@ async function buildWheel(options2, log) {
       { sourceDir: source.dir, work, python, sitePackages, platform: platform2, torch: !!torch, run: run2 },
       log
     );
-    const { wiring, note } = pure ? { wiring: void 0, note: "off (nothing to compile)" } : await setUpCache(options2.compileCache, env, work, toolkit.nvcc, platform2, run2);
+    const { wiring, note } = pure ? { wiring: void 0, note: "off (nothing to compile)" } : await setUpCache(options2.compileCache, options2.remoteCache ?? [], env, work, toolkit.nvcc, platform2, run2);
+    const remoteCache = Boolean(wiring?.remote);
     if (wiring)
       env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
     env = await routedEnvironment(adjusted, env, { sourceDir: source.dir, work, python, nvcc: toolkit.nvcc });
@@ -26682,9 +26151,10 @@ async function buildWheel(options2, log) {
       `jobs ${plan.jobs} (${plan.reason}): MAX_JOBS=${env.MAX_JOBS} EXT_PARALLEL=${env.EXT_PARALLEL}${env.NVCC_APPEND_FLAGS ? ` NVCC_APPEND_FLAGS="${env.NVCC_APPEND_FLAGS}"` : ""}`
     );
     if (options2.compileCache !== "off" && !wiring) log.warning(`compile cache: ${note}`);
+    else if (options2.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
-    const built = path28.join(work, "wheels");
-    await mkdir6(built);
+    const built = path29.join(work, "wheels");
+    await mkdir7(built);
     const args = [
       "-m",
       "pip",
@@ -26711,7 +26181,12 @@ async function buildWheel(options2, log) {
     );
     const seconds = (Date.now() - started) / 1e3;
     const cache = wiring ? await readCacheStats(wiring) : void 0;
-    const slowest = await slowestObjects(path28.join(source.dir, "build"));
+    if (cache?.remoteErrors) {
+      log.warning(
+        `compile-cache-url: remote storage failed for ${cache.remoteErrors} compile${cache.remoteErrors > 1 ? "s" : ""} (${options2.remoteCache.map((s) => s.shown).join(" ")} refused, timed out or failed); they used the local cache`
+      );
+    }
+    const slowest = await slowestObjects(path29.join(source.dir, "build"));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
     if (result.code !== 0) {
       const text = lines.join("\n");
@@ -26719,23 +26194,26 @@ async function buildWheel(options2, log) {
       const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? "see the build log"}`;
       throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
     }
-    const label = pure && options2.versionSuffix === "auto" ? void 0 : wantedLabel(options2.versionSuffix, cuda, torch);
-    const requires = torch ? [torchPin(torch.version)] : [];
-    const outputDir = path28.resolve(options2.outputDir);
-    await mkdir6(outputDir, { recursive: true });
+    const label = pure && options2.versionSuffix === "auto" ? void 0 : wantedLabel(options2.versionSuffix, cuda, torch, abi);
+    const requires = torch ? [torchRequirement(torch.version.split("+")[0], abi)] : [];
+    const outputDir = path29.resolve(options2.outputDir);
+    await mkdir7(outputDir, { recursive: true });
     const wheels = [];
-    for (const file of (await readdir7(built)).filter((name) => name.endsWith(".whl"))) {
+    const mtime = epoch && new Date(epoch.epoch * 1e3);
+    for (const file of (await readdir9(built)).filter((name) => name.endsWith(".whl"))) {
       const wrong = identityProblem(file, project);
       if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join("\n"));
       const tagRule = options2.platformTag ?? "auto";
       const auditwheel = options2.repair === "auditwheel";
-      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path28.join(built, file), tagRule, log);
-      const wheel = await relabelWheel(path28.join(built, file), { label, requires, platform: platform3 }, outputDir);
+      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path29.join(built, file), tagRule, log);
+      const wheel = await relabelWheel(path29.join(built, file), { label, requires, platform: platform3, mtime }, outputDir);
       wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run2) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
+    const rebuild = reproducible === "check" ? await checkReproducible(options2, wheels, work, log) : void 0;
     return {
       package: profile.name,
+      abi,
       wheels,
       wheelDir: outputDir,
       seconds,
@@ -26746,12 +26224,42 @@ async function buildWheel(options2, log) {
       archList,
       plan,
       cache,
+      remoteCache,
       cacheNote: note,
-      slowest
+      slowest,
+      epoch,
+      rebuild
     };
   } finally {
     await rm3(work, { recursive: true, force: true });
   }
+}
+async function checkReproducible(options2, wheels, work, log) {
+  const again = await log.group(
+    "Rebuild in another folder, uncached, to compare",
+    () => buildWheel(
+      {
+        ...options2,
+        reproducible: "true",
+        compileCache: "off",
+        remoteCache: [],
+        outputDir: path29.join(work, "rebuild")
+      },
+      log
+    )
+  );
+  for (const wheel of wheels) {
+    const twin = again.wheels.find((w) => path29.basename(w) === path29.basename(wheel));
+    const why = twin ? await firstDifference(wheel, twin) : "the rebuild made no wheel of that name";
+    if (why) {
+      throw new BuildFailure(
+        `reproducible: ${path29.basename(wheel)} is not the same when rebuilt in another folder: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+        ""
+      );
+    }
+  }
+  log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path29.basename(w)).join(", ")})`);
+  return { identical: true, seconds: again.seconds };
 }
 function checkTorch(torch, options2, nvcc) {
   if (!torch) return;
@@ -26777,14 +26285,14 @@ function checkTorch(torch, options2, nvcc) {
     );
   }
 }
-async function setUpCache(input, env, work, nvcc, platform2, run2) {
+async function setUpCache(input, remote, env, work, nvcc, platform2, run2) {
   if (input === "off") return { note: "off (compile-cache: off)" };
   const ccache = await findCcache(env, run2);
   if (typeof ccache === "string")
     return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
-  await mkdir6(dir, { recursive: true });
-  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform: platform2 }, run2);
+  await mkdir7(dir, { recursive: true });
+  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform: platform2, remote }, run2);
   return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join("; ")}` };
 }
 var formatObjectTimes = (times) => times.map((t) => `${t.object} ${t.seconds.toFixed(0)} s`).join(", ");
@@ -26793,7 +26301,7 @@ async function sizeMiB(file) {
 }
 
 // src/steps/build.ts
-var cacheCell = (stats) => stats ? `${stats.hits} hits, ${stats.misses} misses${stats.uncached ? `, ${stats.uncached} not cacheable` : ""}` : "uncached";
+var cacheCell = (stats, remote) => stats ? describeCacheStats(stats, remote) : "uncached";
 var buildOptions = (inputs, releases) => {
   const input = inputs.string("package");
   const mirror = inputs.optional("torch-mirror-url");
@@ -26812,8 +26320,12 @@ var buildOptions = (inputs, releases) => {
     cudaVersion: inputs.optional("cuda-version"),
     archList: inputs.string("arch-list"),
     versionSuffix: inputs.string("version-suffix"),
+    abi: inputs.choice("abi"),
     jobs: inputs.string("jobs"),
     compileCache: inputs.string("compile-cache"),
+    remoteCache: remoteStores(inputs.string("compile-cache-url")),
+    reproducible: inputs.choice("reproducible"),
+    sourceDateEpoch: inputs.string("source-date-epoch"),
     outputDir: inputs.string("output-dir"),
     platformTag: inputs.string("platform-tag"),
     repair: inputs.choice("repair")
@@ -26868,8 +26380,13 @@ var step = defineStep({
         default: "auto"
       },
       "version-suffix": {
-        description: "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch), none, or a literal label",
+        description: "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch, +cu130torch2.10.0andhigher for torch's stable ABI), none, or a literal label",
         default: "auto"
+      },
+      abi: {
+        description: "What one wheel serves: auto (read from the source: Py_LIMITED_API gives a cp310-abi3 wheel for every later CPython, TORCH_STABLE_ONLY a wheel for every later torch, required as torch>=2.10), abi3 or stable (refused if the source cannot), none (torch pinned to the built minor)",
+        default: "auto",
+        choices: ABI_CHOICES
       },
       jobs: {
         description: "Compiler processes at once: auto (cores, no more than free memory at 4 GiB each) or a number",
@@ -26877,6 +26394,18 @@ var step = defineStep({
       },
       "compile-cache": {
         description: "ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off",
+        default: "auto"
+      },
+      "compile-cache-url": {
+        description: "Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces; a password in it is masked. A store that is down costs a warning, not the build"
+      },
+      reproducible: {
+        description: "true: byte-reproducible wheels (SOURCE_DATE_EPOCH, build paths mapped out of the binaries, a fixed zip); false: build as the package says; check: also rebuild once in another folder without the compile cache and fail, naming the first differing file, unless the bytes are the same",
+        default: "true",
+        choices: REPRODUCIBLE_RULES
+      },
+      "source-date-epoch": {
+        description: "SOURCE_DATE_EPOCH of a reproducible build: auto (the runner's SOURCE_DATE_EPOCH, else the source's commit time, else 1980-01-01) or seconds since 1970",
         default: "auto"
       },
       "output-dir": { description: "Where the wheel is written", default: "wheelhouse" },
@@ -26910,6 +26439,7 @@ var step = defineStep({
     );
     let loaded;
     const options2 = buildOptions(inputs, async () => (loaded = await loadTorchReleases(releasesFrom)).releases);
+    for (const secret of (options2.remoteCache ?? []).flatMap((store) => store.secrets)) ctx.env.secret(secret);
     const profile = options2.profile;
     const packageName = profile === "auto" ? "auto" : profile.name;
     try {
@@ -26922,18 +26452,22 @@ var step = defineStep({
           header: ["wheel", "size", "seconds", "compile cache"],
           rows: await Promise.all(
             result.wheels.map(async (wheel) => [
-              path29.basename(wheel),
+              path30.basename(wheel),
               await sizeMiB(wheel),
               String(seconds),
-              cacheCell(result.cache)
+              cacheCell(result.cache, result.remoteCache)
             ])
           )
         },
         ...[
           `source ${result.source}`,
+          `ABI: ${describeAbi(result.abi)}`,
           `Python ${result.python}, ${result.torch ? `torch ${result.torch.version}` : "no torch"}, CUDA ${result.cuda}, TORCH_CUDA_ARCH_LIST=${result.archList}`,
           ...loaded ? [describeSource(loaded.source)] : [],
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
+          ...result.epoch ? [
+            `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt in another folder without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ""}`
+          ] : [],
           ...result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []
         ].map((text) => ({ kind: "text", text }))
       );

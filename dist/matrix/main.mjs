@@ -1083,14 +1083,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path12 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path15 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path12 && path12[0] !== "/") {
-          path12 = `/${path12}`;
+        if (path15 && path15[0] !== "/") {
+          path15 = `/${path15}`;
         }
-        return new URL(`${origin}${path12}`);
+        return new URL(`${origin}${path15}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1306,7 +1306,7 @@ var require_util = __commonJS({
             }
             return controller.desiredSize > 0;
           },
-          async cancel(reason) {
+          async cancel(reason2) {
             await iterator2.return();
           },
           type: "bytes"
@@ -1541,39 +1541,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path15, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path12);
+        debuglog("sending request to %s %s/%s", method, origin, path15);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path15, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path12,
+          path15,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path15, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path12);
+        debuglog("trailers received from %s %s/%s", method, origin, path15);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path15, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path12,
+          path15,
           error2.message
         );
       });
@@ -1622,9 +1622,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path12, origin }
+            request: { method, path: path15, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path12);
+          debuglog("sending request to %s %s/%s", method, origin, path15);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1634,12 +1634,12 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code, reason } = evt;
+        const { websocket, code, reason: reason2 } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
           code,
-          reason
+          reason2
         );
       });
       diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err) => {
@@ -1687,7 +1687,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path12,
+        path: path15,
         method,
         body,
         headers,
@@ -1702,11 +1702,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path12 !== "string") {
+        if (typeof path15 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path12[0] !== "/" && !(path12.startsWith("http://") || path12.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path15[0] !== "/" && !(path15.startsWith("http://") || path15.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path12)) {
+        } else if (invalidPathRegex.test(path15)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1772,7 +1772,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path12, query) : path12;
+        this.path = query ? buildURL(path15, query) : path15;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -5205,8 +5205,8 @@ var require_formdata_parser = __commonJS({
         return false;
       }
       for (let i = 0; i < length; ++i) {
-        const cp = boundary.charCodeAt(i);
-        if (!(cp >= 48 && cp <= 57 || cp >= 65 && cp <= 90 || cp >= 97 && cp <= 122 || cp === 39 || cp === 45 || cp === 95)) {
+        const cp2 = boundary.charCodeAt(i);
+        if (!(cp2 >= 48 && cp2 <= 57 || cp2 >= 65 && cp2 <= 90 || cp2 >= 97 && cp2 <= 122 || cp2 === 39 || cp2 === 45 || cp2 === 95)) {
           return false;
         }
       }
@@ -5597,7 +5597,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             }
             return controller.desiredSize > 0;
           },
-          async cancel(reason) {
+          async cancel(reason2) {
             await iterator2.return();
           },
           type: "bytes"
@@ -6465,7 +6465,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path12, host, upgrade, blocking, reset } = request2;
+      const { method, path: path15, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6546,7 +6546,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path12} HTTP/1.1\r
+      let header = `${method} ${path15} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path12, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path15, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7172,7 +7172,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path12;
+      headers[HTTP2_HEADER_PATH] = path15;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7525,9 +7525,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path12 = search ? `${pathname}${search}` : pathname;
+        const path15 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path12;
+        this.opts.path = path15;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8766,10 +8766,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path12 = "/",
+          path: path15 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path12;
+        opts.path = origin + path15;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -9154,12 +9154,12 @@ var require_retry_handler = __commonJS({
         this.etag = null;
         this.resume = null;
         this.headersSent = false;
-        this.handler.onConnect((reason) => {
+        this.handler.onConnect((reason2) => {
           this.aborted = true;
           if (this.abort) {
-            this.abort(reason);
+            this.abort(reason2);
           } else {
-            this.reason = reason;
+            this.reason = reason2;
           }
         });
       }
@@ -10741,20 +10741,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path12) {
-      if (typeof path12 !== "string") {
-        return path12;
+    function safeUrl(path15) {
+      if (typeof path15 !== "string") {
+        return path15;
       }
-      const pathSegments = path12.split("?");
+      const pathSegments = path15.split("?");
       if (pathSegments.length !== 2) {
-        return path12;
+        return path15;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path12, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path12);
+    function matchKey(mockDispatch2, { path: path15, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path15);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10776,7 +10776,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path12 }) => matchValue(safeUrl(path12), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path15 }) => matchValue(safeUrl(path15), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10814,9 +10814,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path12, method, body, headers, query } = opts;
+      const { path: path15, method, body, headers, query } = opts;
       return {
-        path: path12,
+        path: path15,
         method,
         body,
         headers,
@@ -11279,10 +11279,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path12, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path15, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path12,
+            Path: path15,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -11574,9 +11574,9 @@ var require_dump = __commonJS({
         this.#abort = abort;
         this.#handler.onConnect(this.#customAbort.bind(this));
       }
-      #customAbort(reason) {
+      #customAbort(reason2) {
         this.#aborted = true;
-        this.#reason = reason;
+        this.#reason = reason2;
       }
       // TODO: will require adjustment after new hooks are out
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
@@ -12603,13 +12603,13 @@ var require_response = __commonJS({
         urlList: init?.urlList ? [...init.urlList] : []
       };
     }
-    function makeNetworkError(reason) {
-      const isError = isErrorLike(reason);
+    function makeNetworkError(reason2) {
+      const isError = isErrorLike(reason2);
       return makeResponse({
         type: "error",
         status: 0,
-        error: isError ? reason : new Error(reason ? String(reason) : reason),
-        aborted: reason && reason.name === "AbortError"
+        error: isError ? reason2 : new Error(reason2 ? String(reason2) : reason2),
+        aborted: reason2 && reason2.name === "AbortError"
       });
     }
     function isNetworkError(response) {
@@ -13591,13 +13591,13 @@ var require_fetch = __commonJS({
         this.dump = false;
         this.state = "ongoing";
       }
-      terminate(reason) {
+      terminate(reason2) {
         if (this.state !== "ongoing") {
           return;
         }
         this.state = "terminated";
-        this.connection?.destroy(reason);
-        this.emit("terminated", reason);
+        this.connection?.destroy(reason2);
+        this.emit("terminated", reason2);
       }
       // https://fetch.spec.whatwg.org/#fetch-controller-abort
       abort(error2) {
@@ -13876,7 +13876,7 @@ var require_fetch = __commonJS({
         fetchParams.controller.dump = true;
       }
       if (request2.integrity) {
-        const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
+        const processBodyError = (reason2) => fetchFinale(fetchParams, makeNetworkError(reason2));
         if (request2.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
@@ -14354,9 +14354,9 @@ var require_fetch = __commonJS({
       const pullAlgorithm = async () => {
         await fetchParams.controller.resume();
       };
-      const cancelAlgorithm = (reason) => {
+      const cancelAlgorithm = (reason2) => {
         if (!isCancelled(fetchParams)) {
-          fetchParams.controller.abort(reason);
+          fetchParams.controller.abort(reason2);
         }
       };
       const stream = new ReadableStream(
@@ -14367,8 +14367,8 @@ var require_fetch = __commonJS({
           async pull(controller) {
             await pullAlgorithm(controller);
           },
-          async cancel(reason) {
-            await cancelAlgorithm(reason);
+          async cancel(reason2) {
+            await cancelAlgorithm(reason2);
           },
           type: "bytes"
         }
@@ -14418,7 +14418,7 @@ var require_fetch = __commonJS({
           }
         }
       };
-      function onAborted(reason) {
+      function onAborted(reason2) {
         if (isAborted(fetchParams)) {
           response.aborted = true;
           if (isReadable(stream)) {
@@ -14429,7 +14429,7 @@ var require_fetch = __commonJS({
         } else {
           if (isReadable(stream)) {
             fetchParams.controller.controller.error(new TypeError("terminated", {
-              cause: isErrorLike(reason) ? reason : void 0
+              cause: isErrorLike(reason2) ? reason2 : void 0
             }));
           }
         }
@@ -16161,9 +16161,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path12) {
-      for (let i = 0; i < path12.length; ++i) {
-        const code = path12.charCodeAt(i);
+    function validateCookiePath(path15) {
+      for (let i = 0; i < path15.length; ++i) {
+        const code = path15.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -17005,16 +17005,16 @@ var require_util7 = __commonJS({
       }
       return code >= 3e3 && code <= 4999;
     }
-    function failWebsocketConnection(ws, reason) {
+    function failWebsocketConnection(ws, reason2) {
       const { [kController]: controller, [kResponse]: response } = ws;
       controller.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      if (reason) {
+      if (reason2) {
         fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
-          error: new Error(reason),
-          message: reason
+          error: new Error(reason2),
+          message: reason2
         });
       }
     }
@@ -17272,7 +17272,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws, code, reason2, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
@@ -17280,13 +17280,13 @@ var require_connection = __commonJS({
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code !== void 0 && reason === void 0) {
+        if (code !== void 0 && reason2 === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
           frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== void 0 && reason !== void 0) {
+        } else if (code !== void 0 && reason2 !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
           frame.frameData.writeUInt16BE(code, 0);
-          frame.frameData.write(reason, 2, "utf-8");
+          frame.frameData.write(reason2, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
         }
@@ -17311,11 +17311,11 @@ var require_connection = __commonJS({
       response.socket.off("error", onSocketError);
       const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
       let code = 1005;
-      let reason = "";
+      let reason2 = "";
       const result = ws[kByteParser].closingInfo;
       if (result && !result.error) {
         code = result.code ?? 1005;
-        reason = result.reason;
+        reason2 = result.reason;
       } else if (!ws[kReceivedClose]) {
         code = 1006;
       }
@@ -17323,13 +17323,13 @@ var require_connection = __commonJS({
       fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code,
-        reason
+        reason: reason2
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws,
           code,
-          reason
+          reason: reason2
         });
       }
     }
@@ -17453,9 +17453,9 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
-      failWebsocketConnection(ws, reason);
+    function failWebsocketConnectionWithCode(ws, code, reason2) {
+      closeWebSocketConnection(ws, code, reason2, Buffer.byteLength(reason2));
+      failWebsocketConnection(ws, reason2);
     }
     var ByteParser = class extends Writable {
       #buffers = [];
@@ -17735,16 +17735,16 @@ var require_receiver = __commonJS({
         if (code !== void 0 && !isValidStatusCode(code)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
-        let reason = data.subarray(2);
-        if (reason[0] === 239 && reason[1] === 187 && reason[2] === 191) {
-          reason = reason.subarray(3);
+        let reason2 = data.subarray(2);
+        if (reason2[0] === 239 && reason2[1] === 187 && reason2[2] === 191) {
+          reason2 = reason2.subarray(3);
         }
         try {
-          reason = utf8Decode(reason);
+          reason2 = utf8Decode(reason2);
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code, reason: reason2, error: false };
       }
       /**
        * Parses control frames.
@@ -17759,9 +17759,9 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code, reason, reason.length);
-            failWebsocketConnection(this.ws, reason);
+            const { code, reason: reason2 } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code, reason2, reason2.length);
+            failWebsocketConnection(this.ws, reason2);
             return false;
           }
           if (this.ws[kSentClose] !== sentCloseFrameState.SENT) {
@@ -17998,14 +17998,14 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code = void 0, reason2 = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
         if (code !== void 0) {
           code = webidl.converters["unsigned short"](code, prefix, "code", { clamp: true });
         }
-        if (reason !== void 0) {
-          reason = webidl.converters.USVString(reason, prefix, "reason");
+        if (reason2 !== void 0) {
+          reason2 = webidl.converters.USVString(reason2, prefix, "reason");
         }
         if (code !== void 0) {
           if (code !== 1e3 && (code < 3e3 || code > 4999)) {
@@ -18013,8 +18013,8 @@ var require_websocket = __commonJS({
           }
         }
         let reasonByteLength = 0;
-        if (reason !== void 0) {
-          reasonByteLength = Buffer.byteLength(reason);
+        if (reason2 !== void 0) {
+          reasonByteLength = Buffer.byteLength(reason2);
           if (reasonByteLength > 123) {
             throw new DOMException(
               `Reason must be less than 123 bytes; received ${reasonByteLength}`,
@@ -18022,7 +18022,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code, reason, reasonByteLength);
+        closeWebSocketConnection(this, code, reason2, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -19083,11 +19083,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path12 = opts.path;
+          let path15 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path12 = `/${path12}`;
+            path15 = `/${path15}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path12);
+          url = new URL(util.parseOrigin(url).origin + path15);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -20945,10 +20945,10 @@ var ToolRunner = class extends events.EventEmitter {
           return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
         }
         const fileName = this._getSpawnFileName();
-        const cp = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+        const cp2 = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
         let stdbuffer = "";
-        if (cp.stdout) {
-          cp.stdout.on("data", (data) => {
+        if (cp2.stdout) {
+          cp2.stdout.on("data", (data) => {
             if (this.options.listeners && this.options.listeners.stdout) {
               this.options.listeners.stdout(data);
             }
@@ -20963,8 +20963,8 @@ var ToolRunner = class extends events.EventEmitter {
           });
         }
         let errbuffer = "";
-        if (cp.stderr) {
-          cp.stderr.on("data", (data) => {
+        if (cp2.stderr) {
+          cp2.stderr.on("data", (data) => {
             state.processStderr = true;
             if (this.options.listeners && this.options.listeners.stderr) {
               this.options.listeners.stderr(data);
@@ -20980,19 +20980,19 @@ var ToolRunner = class extends events.EventEmitter {
             });
           });
         }
-        cp.on("error", (err) => {
+        cp2.on("error", (err) => {
           state.processError = err.message;
           state.processExited = true;
           state.processClosed = true;
           state.CheckComplete();
         });
-        cp.on("exit", (code) => {
+        cp2.on("exit", (code) => {
           state.processExitCode = code;
           state.processExited = true;
           this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
           state.CheckComplete();
         });
-        cp.on("close", (code) => {
+        cp2.on("close", (code) => {
           state.processExitCode = code;
           state.processExited = true;
           state.processClosed = true;
@@ -21006,7 +21006,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (errbuffer.length > 0) {
             this.emit("errline", errbuffer);
           }
-          cp.removeAllListeners();
+          cp2.removeAllListeners();
           if (error2) {
             reject(error2);
           } else {
@@ -21014,10 +21014,10 @@ var ToolRunner = class extends events.EventEmitter {
           }
         });
         if (this.options.input) {
-          if (!cp.stdin) {
+          if (!cp2.stdin) {
             throw new Error("child process missing stdin");
           }
-          cp.stdin.end(this.options.input);
+          cp2.stdin.end(this.options.input);
         }
       }));
     });
@@ -21622,8 +21622,281 @@ async function runAction(step2, core = core_exports) {
 }
 
 // src/steps/matrix.ts
-import { existsSync as existsSync3 } from "node:fs";
-import path11 from "node:path";
+import { existsSync as existsSync4 } from "node:fs";
+import path14 from "node:path";
+
+// src/abi/detect.ts
+import { readdir as readdir2, readFile } from "node:fs/promises";
+import path6 from "node:path";
+
+// src/core/version.ts
+function compareVersions(a, b) {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
+}
+var atLeast = (version, min) => compareVersions(version, min) >= 0;
+var majorMinor = (version) => version.split(".").slice(0, 2).join(".");
+
+// src/abi/detect.ts
+var ABI_CHOICES = ["auto", "abi3", "stable", "none"];
+var STABLE_MARKERS = [
+  [/\bTORCH_BOX\b/, "2.10"],
+  [/torch\/csrc\/stable\/tensor_struct\.h/, "2.10"],
+  [/\bSTABLE_TORCH_LIBRARY\w*/, "2.9"],
+  [/torch\/csrc\/stable\//, "2.9"],
+  [/torch\/headeronly\//, "2.9"]
+];
+var SOURCE_FILE = /\.(?:py|toml|cfg|c|cc|cpp|cxx|cu|cuh|h|hpp|hxx)$/;
+var SKIPPED_DIRS = /* @__PURE__ */ new Set([".git", "build", "dist", "node_modules", "__pycache__", "cutlass", "third_party"]);
+var MAX_FILES = 2e3;
+async function detectAbi(sourceDir) {
+  return abiOfTexts(await readSourceTexts(sourceDir));
+}
+function abiOfTexts(texts) {
+  const abi = {};
+  const python = limitedApiFloor(texts);
+  if (python) abi.limited = { python };
+  const stable = stableFloor(texts);
+  if (stable) abi.stable = stable;
+  return abi;
+}
+function limitedApiFloor(texts) {
+  const floors = [];
+  for (const text of texts.values()) {
+    for (const match of text.matchAll(/Py_LIMITED_API["']?(?:\s*[=,]\s*|\s+)["']?(0x[0-9A-Fa-f]{8})/g)) {
+      const hex = Number.parseInt(match[1], 16);
+      floors.push(`${hex >>> 24}.${hex >>> 16 & 255}`);
+    }
+    for (const match of text.matchAll(/py_limited_api["']?\s*[:=]\s*["']cp(\d)(\d+)["']/g)) {
+      floors.push(`${match[1]}.${match[2]}`);
+    }
+  }
+  return floors.sort(compareVersions).at(-1);
+}
+function stableFloor(texts) {
+  const stableOnly = [...texts.values()].some((text) => /TORCH_STABLE_ONLY/.test(text));
+  if (!stableOnly) return void 0;
+  let best = { torch: "2.9", evidence: "TORCH_STABLE_ONLY" };
+  for (const [file, text] of texts) {
+    for (const [marker, torch] of STABLE_MARKERS) {
+      const match = marker.exec(text);
+      if (match && compareVersions(torch, best.torch) > 0) best = { torch, evidence: `${match[0]} in ${file}` };
+    }
+  }
+  return best;
+}
+async function readSourceTexts(root) {
+  const texts = /* @__PURE__ */ new Map();
+  const walk = async (dir) => {
+    for (const entry2 of await readdir2(dir, { withFileTypes: true })) {
+      if (texts.size >= MAX_FILES) return;
+      const full = path6.join(dir, entry2.name);
+      if (entry2.isDirectory() && !SKIPPED_DIRS.has(entry2.name) && !entry2.name.startsWith(".")) await walk(full);
+      else if (entry2.isFile() && SOURCE_FILE.test(entry2.name)) {
+        texts.set(path6.relative(root, full).split(path6.sep).join("/"), await readFile(full, "utf8"));
+      }
+    }
+  };
+  await walk(root);
+  return texts;
+}
+function chooseAbi(choice, detected) {
+  if (choice === "auto") return detected;
+  if (choice === "none") return {};
+  if (choice === "abi3") {
+    if (!detected.limited) {
+      throw inputError(
+        "abi",
+        "abi3",
+        "The source does not build against Python's limited API (no Py_LIMITED_API and py_limited_api in its setup files): use auto or none"
+      );
+    }
+    return { limited: detected.limited };
+  }
+  if (!detected.stable) {
+    throw inputError(
+      "abi",
+      "stable",
+      "The source does not build against PyTorch's stable ABI only (no -DTORCH_STABLE_ONLY in its setup files): use auto or none"
+    );
+  }
+  return detected;
+}
+function describeAbi(abi) {
+  const parts = [
+    ...abi.limited ? [`abi3 from Python ${abi.limited.python}`] : [],
+    ...abi.stable ? [`torch stable ABI from ${abi.stable.torch} (${abi.stable.evidence})`] : []
+  ];
+  return parts.length > 0 ? parts.join(", ") : "none (one wheel per Python and torch)";
+}
+
+// src/abi/source.ts
+import { mkdtemp, rm as rm2, stat as stat3 } from "node:fs/promises";
+import os6 from "node:os";
+import path8 from "node:path";
+
+// src/builder/source.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { cp, stat as stat2 } from "node:fs/promises";
+import path7 from "node:path";
+
+// src/core/exec.ts
+var runProcess = async (command, args, options = {}) => {
+  const env = options.env ?? process.env;
+  const result = await getExecOutput(command, [...args], {
+    cwd: options.cwd,
+    env: Object.fromEntries(Object.entries(env).filter((entry2) => entry2[1] !== void 0)),
+    input: options.input === void 0 ? void 0 : Buffer.from(options.input),
+    silent: true,
+    ignoreReturnCode: true,
+    windowsVerbatimArguments: options.windowsVerbatimArguments,
+    listeners: options.onLine ? { stdline: options.onLine, errline: options.onLine } : void 0
+  });
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+};
+async function runChecked(command, args, options, runner = runProcess) {
+  const result = await runner(command, args, options);
+  if (result.code !== 0) {
+    const tail = `${result.stdout}
+${result.stderr}`.trim().split("\n").slice(-20).join("\n");
+    throw new Error(`${command} ${args.join(" ")} exited with ${result.code}
+${tail}`);
+  }
+  return result;
+}
+
+// src/builder/source.ts
+var GIT_URL = /^(?:git\+)?(?:https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;
+var isGitUrl = (source) => GIT_URL.test(source);
+var folder = (text) => path7.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
+function splitSubdirectory(source, input) {
+  const hash = source.indexOf("#");
+  const fragment = hash >= 0 ? new URLSearchParams(source.slice(hash + 1)).get("subdirectory") ?? void 0 : void 0;
+  const bare = (hash >= 0 ? source.slice(0, hash) : source).replace(/^git\+/, "");
+  const given = input?.trim() || void 0;
+  if (fragment && given && folder(fragment) !== folder(given)) {
+    throw inputError(
+      "subdirectory",
+      `"${given}" differs from the source's #subdirectory=${fragment}`,
+      "Give the folder in one place"
+    );
+  }
+  const subdirectory = given ?? fragment;
+  if (subdirectory !== void 0) {
+    const normal = path7.posix.normalize(subdirectory.replaceAll("\\", "/"));
+    if (path7.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
+      throw inputError(
+        "subdirectory",
+        `"${subdirectory}" leaves the source`,
+        "Give a folder inside it, like sageattention3_blackwell"
+      );
+    }
+  }
+  return { source: bare, subdirectory };
+}
+var STALE = /* @__PURE__ */ new Set(["build", "dist", "wheelhouse", "__pycache__", ".eggs"]);
+var isStale = (name) => STALE.has(name) || name.endsWith(".egg-info");
+async function fetchSource(source, ref, dest, runner = runProcess, subdirectory, { submodules = true } = {}) {
+  const whole = await fetchTree(source, ref, dest, runner, subdirectory, submodules);
+  if (!subdirectory) return whole;
+  const dir = path7.join(whole.dir, subdirectory);
+  if (!existsSync2(path7.join(dir, "setup.py")) && !existsSync2(path7.join(dir, "pyproject.toml"))) {
+    throw inputError(
+      "subdirectory",
+      `"${subdirectory}" of ${whole.label} has no setup.py or pyproject.toml`,
+      "Give the folder of the Python package inside the source"
+    );
+  }
+  return { dir, label: `${whole.label}#subdirectory=${subdirectory}` };
+}
+async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
+  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
+  if (ref)
+    throw inputError(
+      "ref",
+      `"${ref}" was given with a local source`,
+      "ref applies to git URLs; check the folder out at that ref instead"
+    );
+  const dir = path7.resolve(source);
+  const info2 = await stat2(dir).catch(() => void 0);
+  if (!info2?.isDirectory())
+    throw inputError(
+      "source",
+      `"${source}" is neither a git URL nor a folder`,
+      "Give https://... or a path to the package"
+    );
+  if (!subdirectory && !existsSync2(path7.join(dir, "setup.py")) && !existsSync2(path7.join(dir, "pyproject.toml"))) {
+    throw inputError(
+      "source",
+      `"${source}" has no setup.py or pyproject.toml`,
+      "Give the folder of the Python package"
+    );
+  }
+  await cp(dir, dest, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (from) => path7.dirname(from) !== dir || !isStale(path7.basename(from))
+  });
+  return { dir: dest, label: dir };
+}
+async function cloneSource(url, ref, dest, runner, submodules) {
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+  const git = (args) => runChecked("git", args, { env, cwd: dest }, runner);
+  await runChecked("git", ["init", "-q", dest], { env }, runner);
+  await git(["remote", "add", "origin", url]);
+  const fetched = await runner("git", ["fetch", "-q", "--depth", "1", "origin", ref || "HEAD"], { env, cwd: dest });
+  if (fetched.code !== 0) {
+    const why = fetched.stderr.trim().split("\n").pop() ?? "";
+    throw new ConfigurationError(`source: cannot fetch ${ref ? `ref "${ref}" of ` : ""}${url}: ${why}`);
+  }
+  await git(["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"]);
+  if (submodules && existsSync2(path7.join(dest, ".gitmodules"))) {
+    await git(["submodule", "update", "-q", "--init", "--recursive", "--depth", "1"]);
+  }
+  const commit = (await git(["rev-parse", "HEAD"])).stdout.trim();
+  return { dir: dest, label: `${url}@${commit}` };
+}
+
+// src/abi/source.ts
+async function openSource(source, ref, runner = runProcess) {
+  if (!isGitUrl(source)) {
+    if (ref)
+      throw inputError(
+        "ref",
+        `"${ref}" was given with a local source`,
+        "ref applies to git URLs; check the folder out at that ref instead"
+      );
+    const dir = path8.resolve(source);
+    if (!(await stat3(dir).catch(() => void 0))?.isDirectory())
+      throw inputError(
+        "source",
+        `"${source}" is neither a git URL nor a folder`,
+        "Give https://... or a path to the package"
+      );
+    return { dir, label: dir, close: async () => {
+    } };
+  }
+  const { source: url, subdirectory } = splitSubdirectory(source);
+  const dest = await mkdtemp(path8.join(os6.tmpdir(), "sagewheels-source-"));
+  const close = () => rm2(dest, { recursive: true, force: true });
+  try {
+    const fetched = await fetchSource(url, ref, dest, runner, subdirectory, { submodules: false });
+    return { ...fetched, close };
+  } catch (error2) {
+    await close();
+    throw error2;
+  }
+}
+function abiByHand(choice, oldest) {
+  if (choice === "abi3") return { limited: { python: oldest.python } };
+  if (choice === "stable") return { stable: { torch: oldest.torch, evidence: "abi: stable given by hand" } };
+  return {};
+}
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -23096,17 +23369,17 @@ function requestLog(octokit) {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
-    const path12 = requestOptions.url.replace(options.baseUrl, "");
+    const path15 = requestOptions.url.replace(options.baseUrl, "");
     return request2(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
-        `${requestOptions.method} ${path12} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path15} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       return response;
     }).catch((error2) => {
       const requestId = error2.response?.headers["x-github-request-id"] || "UNKNOWN";
       octokit.log.error(
-        `${requestOptions.method} ${path12} - ${error2.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path15} - ${error2.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       throw error2;
     });
@@ -25851,8 +26124,10 @@ var GitHubReleaser = class {
     ({ octokit: this.octokit, usage: this.usage } = gitHubClient(options));
     this.policy = new RetryPolicy(options);
     this.repo = options.repo;
+    this.repository = `${options.repo.owner}/${options.repo.repo}`;
   }
   options;
+  repository;
   usage;
   octokit;
   policy;
@@ -25985,161 +26260,6 @@ var asRelease = (data) => {
 };
 var matches = (asset, item) => asset.size === item.size && (!asset.digest || asset.digest === `sha256:${item.sha256}`);
 
-// src/core/version.ts
-function compareVersions(a, b) {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return 0;
-}
-var atLeast = (version, min) => compareVersions(version, min) >= 0;
-var majorMinor = (version) => version.split(".").slice(0, 2).join(".");
-
-// src/arch/arch.ts
-var KNOWN = {
-  "3.5": { min: "5.0", max: "11.8" },
-  "3.7": { min: "5.0", max: "11.8" },
-  "5.0": { min: "6.0", max: "12.9" },
-  "5.2": { min: "6.0", max: "12.9" },
-  "5.3": { min: "6.0", max: "12.9" },
-  "6.0": { min: "8.0", max: "12.9" },
-  "6.1": { min: "8.0", max: "12.9" },
-  "6.2": { min: "8.0", max: "12.9" },
-  "7.0": { min: "9.0", max: "12.9" },
-  "7.2": { min: "9.2", max: "12.9" },
-  "7.5": { min: "10.0" },
-  "8.0": { min: "11.0" },
-  "8.6": { min: "11.1" },
-  "8.7": { min: "11.4" },
-  "8.9": { min: "11.8" },
-  "9.0": { min: "11.8", a: "12.0" },
-  "10.0": { min: "12.8", a: "12.8", f: "12.9" },
-  "10.1": { min: "12.8", max: "12.9", a: "12.8", f: "12.9" },
-  "10.3": { min: "12.9", a: "12.9", f: "12.9" },
-  "11.0": { min: "13.0", a: "13.0", f: "13.0" },
-  "12.0": { min: "12.8", a: "12.8", f: "12.9" },
-  "12.1": { min: "12.9", a: "12.9", f: "12.9" }
-};
-var KNOWN_ARCHS = Object.keys(KNOWN).sort((a, b) => compareVersions(a, b));
-var FORMS = 'e.g. "8.0;8.6;9.0", "9.0 12.0", "sm_90a", "12.0+PTX"';
-var TOKEN = /^(?:sm_?)?(\d{1,2})(?:\.(\d)|(\d))([af])?(\+ptx)?$/i;
-var archName = (arch2) => `${arch2.major}.${arch2.minor}`;
-function formatArch(arch2) {
-  return `${archName(arch2)}${arch2.variant}${arch2.ptx ? "+PTX" : ""}`;
-}
-function compareArchs(a, b) {
-  return a.major - b.major || a.minor - b.minor || a.variant.localeCompare(b.variant);
-}
-function parseArch(token) {
-  const match = TOKEN.exec(token.trim());
-  if (!match) throw new ConfigurationError(`"${token}" is not a GPU architecture (${FORMS})`);
-  const [, major, dotted, bare, variant, ptx] = match;
-  const arch2 = {
-    major: Number(major),
-    minor: Number(dotted ?? bare),
-    variant: variant?.toLowerCase() ?? "",
-    ptx: ptx !== void 0
-  };
-  const known = KNOWN[archName(arch2)];
-  if (!known) {
-    throw new ConfigurationError(`"${token}" is not a GPU architecture CUDA knows. Known: ${KNOWN_ARCHS.join(", ")}`);
-  }
-  if (arch2.variant && !known[arch2.variant]) {
-    throw new ConfigurationError(`"${token}": sm_${arch2.major}${arch2.minor} has no "${arch2.variant}" variant`);
-  }
-  return arch2;
-}
-function parseArchList(text) {
-  const tokens = text.split(/[;,\s]+/).filter((token) => token !== "");
-  if (tokens.length === 0) throw new ConfigurationError(`no GPU architecture given (${FORMS})`);
-  const merged = /* @__PURE__ */ new Map();
-  for (const arch2 of tokens.map(parseArch)) {
-    const key = `${archName(arch2)}${arch2.variant}`;
-    const seen = merged.get(key);
-    merged.set(key, { ...arch2, ptx: arch2.ptx || (seen?.ptx ?? false) });
-  }
-  return [...merged.values()].sort(compareArchs);
-}
-function formatArchList(archs) {
-  return archs.map(formatArch).join(";");
-}
-function archProblem(arch2, cuda) {
-  const known = KNOWN[archName(arch2)];
-  if (!known) return `${formatArch(arch2)} is not a known architecture`;
-  const min = arch2.variant ? known[arch2.variant] : known.min;
-  if (min && !atLeast(cuda, min)) return `${formatArch(arch2)} needs CUDA >= ${min}`;
-  if (known.max && compareVersions(cuda, known.max) > 0)
-    return `${formatArch(arch2)} was dropped after CUDA ${known.max}`;
-  return void 0;
-}
-
-// src/arch/aarch64.ts
-var AARCH64_GPUS = [
-  { gpu: "A100 (Arm servers)", arch: "8.0" },
-  { gpu: "GH200", arch: "9.0" },
-  { gpu: "GB200", arch: "10.0" },
-  // CUDA 13 renamed Thor's sm_101 to sm_110.
-  { gpu: "Jetson Thor", arch: "11.0" },
-  { gpu: "GB10 (DGX Spark)", arch: "12.1" }
-];
-var aarch64Archs = (archs) => archs.filter((arch2) => AARCH64_GPUS.some((gpu) => gpu.arch === archName(arch2)));
-
-// src/packages/facts.ts
-import { readFile } from "node:fs/promises";
-import path6 from "node:path";
-var readText = (file) => readFile(file, "utf8").catch(() => void 0);
-function pyprojectField(text, key) {
-  const table = /^\[project\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1];
-  return table ? new RegExp(`^${key}\\s*=\\s*["']([^"']+)["']`, "m").exec(table)?.[1] : void 0;
-}
-function setupArgument(text, key) {
-  const call = text.lastIndexOf("setup(");
-  if (call < 0) return void 0;
-  const match = new RegExp(`\\b${key}\\s*=\\s*(?:["']([^"']+)["']|([A-Za-z_]\\w*))`).exec(text.slice(call));
-  if (!match) return void 0;
-  if (match[1]) return match[1];
-  return new RegExp(`^${match[2]}\\s*=\\s*["']([^"']+)["']`, "m").exec(text)?.[1];
-}
-async function readSourceFacts(dir) {
-  const setupPy = await readText(path6.join(dir, "setup.py"));
-  const pyproject = await readText(path6.join(dir, "pyproject.toml"));
-  const from = (key) => (pyproject && pyprojectField(pyproject, key)) ?? (setupPy && setupArgument(setupPy, key)) ?? void 0;
-  return { dir, setupPy, pyproject, project: from("name"), version: from("version") };
-}
-var normalizedProject = (name) => name?.toLowerCase().replace(/[-_.]+/g, "-");
-
-// src/packages/flash-attn.ts
-var flashAttn = {
-  name: "flash-attn",
-  summary: "FlashAttention 2 (Dao-AILab/flash-attention: FLASH_ATTN_CUDA_ARCHS, always compiled)",
-  minCuda: "12.0",
-  // sm_80 SASS also runs on 8.6 and 8.9.
-  archs: { "8.0": "12.0", "9.0": "12.0", "10.0": "12.8", "12.0": "12.8" },
-  importName: "flash_attn",
-  defaultSource: "https://github.com/Dao-AILab/flash-attention.git",
-  recognise: (source) => normalizedProject(source.project) === "flash-attn",
-  runtime: { function: "flash_attn_func", layout: "NHD", minCosine: 0.99 },
-  prepareBuild: ({ archs }) => {
-    const value = archs.map((arch2) => archName(arch2).replace(".", "")).join(";");
-    return {
-      env: { FLASH_ATTN_CUDA_ARCHS: value, FLASH_ATTENTION_FORCE_BUILD: "TRUE" },
-      notes: [
-        `FLASH_ATTN_CUDA_ARCHS=${value} (its setup.py ignores TORCH_CUDA_ARCH_LIST); FLASH_ATTENTION_FORCE_BUILD=TRUE`
-      ]
-    };
-  }
-};
-
-// src/packages/generic.ts
-var generic = {
-  name: "generic",
-  summary: "any PyTorch CUDA extension: every module with GPU code must serve every arch",
-  recognise: () => false
-};
-
 // src/torch/releases.ts
 var comparePythons = (a, b) => compareVersions(a.replace(/t$/, ""), b.replace(/t$/, "")) || Number(a.endsWith("t")) - Number(b.endsWith("t"));
 var sorted = (items, compare = compareVersions) => [...new Set(items)].sort(compare);
@@ -26232,6 +26352,227 @@ function versionSuffix(cuda, torch) {
   return `+${cudaTag(cuda)}${torch ? `torch${torch}` : ""}`;
 }
 
+// src/abi/promise.ts
+function abiVersionSuffix(cuda, torch, abi) {
+  if (!torch) return `+${cudaTag(cuda)}`;
+  return `+${cudaTag(cuda)}torch${torch}${abi.stable ? "andhigher" : ""}`;
+}
+
+// src/matrix/abi.ts
+function collapseByAbi(jobs, abi) {
+  const leftOut = [];
+  const kept = jobs.filter((job) => {
+    if (abi.limited && !atLeast(job.python.replace(/t$/, ""), abi.limited.python)) {
+      leftOut.push(`Python ${job.python}: the source's limited API needs Python >= ${abi.limited.python}`);
+      return false;
+    }
+    if (abi.stable && !atLeast(job.torch, abi.stable.torch)) {
+      leftOut.push(`torch ${job.torch}: the source's stable-ABI code needs torch >= ${abi.stable.torch}`);
+      return false;
+    }
+    return true;
+  });
+  const groupKey = (job) => [
+    // A free-threaded CPython (3.14t) has no limited API yet: its wheel stays its own.
+    abi.limited && !job.python.endsWith("t") ? "" : job.python,
+    abi.stable ? job.cuda.split(".")[0] : job.torch,
+    abi.stable ? "" : majorMinor(job.cuda),
+    job.platform
+  ].join("|");
+  const groups = /* @__PURE__ */ new Map();
+  for (const job of kept) groups.set(groupKey(job), [...groups.get(groupKey(job)) ?? [], job]);
+  const entries = [...groups.values()].map((group2) => {
+    const pythons = unique(group2.map((job) => job.python));
+    const torches = unique(group2.map((job) => job.torch));
+    const oldestTorch = torches[0];
+    const builds = group2.filter((job) => job.torch === oldestTorch && job.python === pythons[0]);
+    const chosen = builds.sort((a, b) => compareVersions(b.cuda, a.cuda))[0] ?? group2[0];
+    return {
+      ...chosen,
+      python: pythons[0],
+      torch: oldestTorch,
+      "version-suffix": abiVersionSuffix(chosen.cuda, oldestTorch, abi),
+      "test-pythons": pythons.join(","),
+      "test-torches": torches.join(",")
+    };
+  });
+  const collapsed = entries.length < jobs.length;
+  return {
+    entries,
+    leftOut,
+    ...collapsed ? { note: `${jobs.length} -> ${entries.length} jobs: ${reason(abi)}` } : {}
+  };
+}
+function reason(abi) {
+  const parts = [
+    ...abi.limited ? [`one abi3 wheel serves every Python from ${abi.limited.python}`] : [],
+    ...abi.stable ? [`one stable-ABI wheel serves every torch from ${abi.stable.torch} of a CUDA major`] : ["one wheel per torch and CUDA"]
+  ];
+  return parts.join("; ");
+}
+var unique = (values) => [...new Set(values)].sort(compareVersions);
+function collapsePlan(plan, abi) {
+  if (!abi.limited && !abi.stable) return plan;
+  const collapsed = collapseByAbi(plan.entries, abi);
+  if (collapsed.entries.length === 0) {
+    throw new ConfigurationError(
+      `no combination is left to build (${collapsed.leftOut.join("; ")}). Widen python-versions or torch-versions to the ABI's floor, or set abi: none`
+    );
+  }
+  return {
+    ...plan,
+    entries: collapsed.entries,
+    leftOut: [...plan.leftOut, ...collapsed.leftOut],
+    ...collapsed.note ? { collapse: collapsed.note } : {}
+  };
+}
+function planFloor(entries) {
+  const pythons = unique(entries.map((e) => e.python).filter((p) => !p.endsWith("t")));
+  return { python: pythons[0] ?? entries[0].python, torch: unique(entries.map((e) => e.torch))[0] };
+}
+
+// src/arch/arch.ts
+var KNOWN = {
+  "3.5": { min: "5.0", max: "11.8" },
+  "3.7": { min: "5.0", max: "11.8" },
+  "5.0": { min: "6.0", max: "12.9" },
+  "5.2": { min: "6.0", max: "12.9" },
+  "5.3": { min: "6.0", max: "12.9" },
+  "6.0": { min: "8.0", max: "12.9" },
+  "6.1": { min: "8.0", max: "12.9" },
+  "6.2": { min: "8.0", max: "12.9" },
+  "7.0": { min: "9.0", max: "12.9" },
+  "7.2": { min: "9.2", max: "12.9" },
+  "7.5": { min: "10.0" },
+  "8.0": { min: "11.0" },
+  "8.6": { min: "11.1" },
+  "8.7": { min: "11.4" },
+  "8.9": { min: "11.8" },
+  "9.0": { min: "11.8", a: "12.0" },
+  "10.0": { min: "12.8", a: "12.8", f: "12.9" },
+  "10.1": { min: "12.8", max: "12.9", a: "12.8", f: "12.9" },
+  "10.3": { min: "12.9", a: "12.9", f: "12.9" },
+  "11.0": { min: "13.0", a: "13.0", f: "13.0" },
+  "12.0": { min: "12.8", a: "12.8", f: "12.9" },
+  "12.1": { min: "12.9", a: "12.9", f: "12.9" }
+};
+var KNOWN_ARCHS = Object.keys(KNOWN).sort((a, b) => compareVersions(a, b));
+var FORMS = 'e.g. "8.0;8.6;9.0", "9.0 12.0", "sm_90a", "12.0+PTX"';
+var TOKEN = /^(?:sm_?)?(\d{1,2})(?:\.(\d)|(\d))([af])?(\+ptx)?$/i;
+var archName = (arch2) => `${arch2.major}.${arch2.minor}`;
+function formatArch(arch2) {
+  return `${archName(arch2)}${arch2.variant}${arch2.ptx ? "+PTX" : ""}`;
+}
+function compareArchs(a, b) {
+  return a.major - b.major || a.minor - b.minor || a.variant.localeCompare(b.variant);
+}
+function parseArch(token) {
+  const match = TOKEN.exec(token.trim());
+  if (!match) throw new ConfigurationError(`"${token}" is not a GPU architecture (${FORMS})`);
+  const [, major, dotted, bare, variant, ptx] = match;
+  const arch2 = {
+    major: Number(major),
+    minor: Number(dotted ?? bare),
+    variant: variant?.toLowerCase() ?? "",
+    ptx: ptx !== void 0
+  };
+  const known = KNOWN[archName(arch2)];
+  if (!known) {
+    throw new ConfigurationError(`"${token}" is not a GPU architecture CUDA knows. Known: ${KNOWN_ARCHS.join(", ")}`);
+  }
+  if (arch2.variant && !known[arch2.variant]) {
+    throw new ConfigurationError(`"${token}": sm_${arch2.major}${arch2.minor} has no "${arch2.variant}" variant`);
+  }
+  return arch2;
+}
+function parseArchList(text) {
+  const tokens = text.split(/[;,\s]+/).filter((token) => token !== "");
+  if (tokens.length === 0) throw new ConfigurationError(`no GPU architecture given (${FORMS})`);
+  const merged = /* @__PURE__ */ new Map();
+  for (const arch2 of tokens.map(parseArch)) {
+    const key = `${archName(arch2)}${arch2.variant}`;
+    const seen = merged.get(key);
+    merged.set(key, { ...arch2, ptx: arch2.ptx || (seen?.ptx ?? false) });
+  }
+  return [...merged.values()].sort(compareArchs);
+}
+function formatArchList(archs) {
+  return archs.map(formatArch).join(";");
+}
+function archProblem(arch2, cuda) {
+  const known = KNOWN[archName(arch2)];
+  if (!known) return `${formatArch(arch2)} is not a known architecture`;
+  const min = arch2.variant ? known[arch2.variant] : known.min;
+  if (min && !atLeast(cuda, min)) return `${formatArch(arch2)} needs CUDA >= ${min}`;
+  if (known.max && compareVersions(cuda, known.max) > 0)
+    return `${formatArch(arch2)} was dropped after CUDA ${known.max}`;
+  return void 0;
+}
+
+// src/arch/aarch64.ts
+var AARCH64_GPUS = [
+  { gpu: "A100 (Arm servers)", arch: "8.0" },
+  { gpu: "GH200", arch: "9.0" },
+  { gpu: "GB200", arch: "10.0" },
+  // CUDA 13 renamed Thor's sm_101 to sm_110.
+  { gpu: "Jetson Thor", arch: "11.0" },
+  { gpu: "GB10 (DGX Spark)", arch: "12.1" }
+];
+var aarch64Archs = (archs) => archs.filter((arch2) => AARCH64_GPUS.some((gpu) => gpu.arch === archName(arch2)));
+
+// src/packages/facts.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import path9 from "node:path";
+var readText = (file) => readFile2(file, "utf8").catch(() => void 0);
+function pyprojectField(text, key) {
+  const table = /^\[project\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1];
+  return table ? new RegExp(`^${key}\\s*=\\s*["']([^"']+)["']`, "m").exec(table)?.[1] : void 0;
+}
+function setupArgument(text, key) {
+  const call = text.lastIndexOf("setup(");
+  if (call < 0) return void 0;
+  const match = new RegExp(`\\b${key}\\s*=\\s*(?:["']([^"']+)["']|([A-Za-z_]\\w*))`).exec(text.slice(call));
+  if (!match) return void 0;
+  if (match[1]) return match[1];
+  return new RegExp(`^${match[2]}\\s*=\\s*["']([^"']+)["']`, "m").exec(text)?.[1];
+}
+async function readSourceFacts(dir) {
+  const setupPy = await readText(path9.join(dir, "setup.py"));
+  const pyproject = await readText(path9.join(dir, "pyproject.toml"));
+  const from = (key) => (pyproject && pyprojectField(pyproject, key)) ?? (setupPy && setupArgument(setupPy, key)) ?? void 0;
+  return { dir, setupPy, pyproject, project: from("name"), version: from("version") };
+}
+var normalizedProject = (name) => name?.toLowerCase().replace(/[-_.]+/g, "-");
+
+// src/packages/flash-attn.ts
+var flashAttn = {
+  name: "flash-attn",
+  summary: "FlashAttention 2 (Dao-AILab/flash-attention: FLASH_ATTN_CUDA_ARCHS, always compiled)",
+  minCuda: "12.0",
+  // sm_80 SASS also runs on 8.6 and 8.9.
+  archs: { "8.0": "12.0", "9.0": "12.0", "10.0": "12.8", "12.0": "12.8" },
+  importName: "flash_attn",
+  defaultSource: "https://github.com/Dao-AILab/flash-attention.git",
+  recognise: (source) => normalizedProject(source.project) === "flash-attn",
+  runtime: { function: "flash_attn_func", layout: "NHD", minCosine: 0.99 },
+  prepareBuild: ({ archs }) => {
+    const value = archs.map((arch2) => archName(arch2).replace(".", "")).join(";");
+    return {
+      env: { FLASH_ATTN_CUDA_ARCHS: value, FLASH_ATTENTION_FORCE_BUILD: "TRUE" },
+      notes: [
+        `FLASH_ATTN_CUDA_ARCHS=${value} (its setup.py ignores TORCH_CUDA_ARCH_LIST); FLASH_ATTENTION_FORCE_BUILD=TRUE`
+      ]
+    };
+  }
+};
+
+// src/packages/generic.ts
+var generic = {
+  name: "generic",
+  summary: "any PyTorch CUDA extension: every module with GPU code must serve every arch",
+  recognise: () => false
+};
+
 // src/packages/profile.ts
 function packageArchProblem(profile, arch2, cuda) {
   const problem = archProblem(arch2, cuda);
@@ -26260,8 +26601,8 @@ async function profileForSource(profile, dir) {
 }
 
 // src/packages/sageattention.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import path7 from "node:path";
+import { readFile as readFile3 } from "node:fs/promises";
+import path10 from "node:path";
 var KERNELS = {
   _qattn_sm80: ["8.0"],
   _qattn_sm89: ["8.9", "12.0", "12.1"],
@@ -26326,7 +26667,7 @@ async function prepare(context) {
   };
 }
 async function dispatchedArchs(dir) {
-  const core = await readFile2(path7.join(dir, "sageattention", "core.py"), "utf8").catch(() => void 0);
+  const core = await readFile3(path10.join(dir, "sageattention", "core.py"), "utf8").catch(() => void 0);
   if (!core) return void 0;
   return Object.keys(ARCHS).filter((gpu) => core.includes(`"sm${gpu.replace(".", "")}"`));
 }
@@ -26363,56 +26704,39 @@ var sageattention1 = {
 };
 
 // src/packages/sageattn3.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir2, readdir as readdir2, rmdir as rmdir2, symlink as symlink2 } from "node:fs/promises";
-import path8 from "node:path";
-
-// src/core/exec.ts
-var runProcess = async (command, args, options = {}) => {
-  const env = options.env ?? process.env;
-  const result = await getExecOutput(command, [...args], {
-    cwd: options.cwd,
-    env: Object.fromEntries(Object.entries(env).filter((entry2) => entry2[1] !== void 0)),
-    input: options.input === void 0 ? void 0 : Buffer.from(options.input),
-    silent: true,
-    ignoreReturnCode: true,
-    windowsVerbatimArguments: options.windowsVerbatimArguments,
-    listeners: options.onLine ? { stdline: options.onLine, errline: options.onLine } : void 0
-  });
-  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-};
-
-// src/packages/sageattn3.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir2, readdir as readdir3, rmdir as rmdir2, symlink as symlink2 } from "node:fs/promises";
+import path11 from "node:path";
 var CUTLASS_URL = "https://github.com/NVIDIA/cutlass.git";
-var hasCutlass = (dir) => existsSync2(path8.join(dir, "include", "cutlass", "cutlass.h"));
+var hasCutlass = (dir) => existsSync3(path11.join(dir, "include", "cutlass", "cutlass.h"));
 function cutlassFolder(setupPy) {
-  return /["']csrc["']\s*\/\s*["']cutlass["']/.test(setupPy) ? path8.join("csrc", "cutlass") : "cutlass";
+  return /["']csrc["']\s*\/\s*["']cutlass["']/.test(setupPy) ? path11.join("csrc", "cutlass") : "cutlass";
 }
 async function provideCutlass(context, notes) {
   const setupPy = context.source.setupPy ?? "";
-  const target = path8.join(context.source.dir, cutlassFolder(setupPy));
+  const target = path11.join(context.source.dir, cutlassFolder(setupPy));
   if (context.cutlass) {
-    const given = path8.resolve(context.cutlass);
+    const given = path11.resolve(context.cutlass);
     if (!hasCutlass(given))
       throw inputError("cutlass", `"${context.cutlass}" has no include/cutlass/cutlass.h`, "Give a CUTLASS checkout");
-    if (existsSync2(target) && (await readdir2(target)).length === 0) await rmdir2(target);
-    if (!existsSync2(target)) {
-      await mkdir2(path8.dirname(target), { recursive: true });
+    if (existsSync3(target) && (await readdir3(target)).length === 0) await rmdir2(target);
+    if (!existsSync3(target)) {
+      await mkdir2(path11.dirname(target), { recursive: true });
       await symlink2(given, target, "dir");
       notes.push(`CUTLASS: ${given} (cutlass input)`);
       return;
     }
   }
   if (hasCutlass(target)) {
-    notes.push(`CUTLASS: ${path8.relative(context.source.dir, target)} of the source`);
+    notes.push(`CUTLASS: ${path11.relative(context.source.dir, target)} of the source`);
     return;
   }
   if (!/git["']\s*,\s*["']clone/.test(setupPy)) {
     throw new ConfigurationError(
-      `source: ${path8.relative(context.source.dir, target)} (CUTLASS, a git submodule) is empty. Check out the submodules (git submodule update --init), or give cutlass: a CUTLASS checkout`
+      `source: ${path11.relative(context.source.dir, target)} (CUTLASS, a git submodule) is empty. Check out the submodules (git submodule update --init), or give cutlass: a CUTLASS checkout`
     );
   }
-  if (existsSync2(target) && (await readdir2(target)).length === 0) await rmdir2(target);
+  if (existsSync3(target) && (await readdir3(target)).length === 0) await rmdir2(target);
   const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
   const result = await runProcess("git", ["clone", "-q", "--depth", "1", CUTLASS_URL, target], { env });
   if (result.code !== 0) {
@@ -26495,16 +26819,16 @@ async function recogniseSource(dir) {
 }
 
 // src/torch/load.ts
-import path10 from "node:path";
+import path13 from "node:path";
 
 // src/torch/cache.ts
 import { createHash } from "node:crypto";
-import { mkdir as mkdir3, readFile as readFile3, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import path9 from "node:path";
-var cacheFile = (dir, url) => path9.join(dir, `torch-${createHash("sha256").update(url).digest("hex").slice(0, 16)}.json`);
+import { mkdir as mkdir3, readFile as readFile4, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
+import path12 from "node:path";
+var cacheFile = (dir, url) => path12.join(dir, `torch-${createHash("sha256").update(url).digest("hex").slice(0, 16)}.json`);
 async function readCache(dir, url, maxAgeMs, now) {
   try {
-    const cached = JSON.parse(await readFile3(cacheFile(dir, url), "utf8"));
+    const cached = JSON.parse(await readFile4(cacheFile(dir, url), "utf8"));
     const age = now.getTime() - Date.parse(cached.readAt);
     if (cached.url !== url || typeof cached.table !== "object" || !(age >= 0 && age <= maxAgeMs)) return void 0;
     return cached;
@@ -26907,7 +27231,7 @@ function releasesOptions(given, env, log) {
   return {
     index: given.indexUrl ?? (given.mirrorUrl === "snapshot" ? void 0 : given.mirrorUrl),
     offline: given.indexUrl === void 0 && given.mirrorUrl === "snapshot",
-    cacheDir: env.RUNNER_TOOL_CACHE ? path10.join(env.RUNNER_TOOL_CACHE, "sagewheels", "torch-index") : void 0,
+    cacheDir: env.RUNNER_TOOL_CACHE ? path13.join(env.RUNNER_TOOL_CACHE, "sagewheels", "torch-index") : void 0,
     log
   };
 }
@@ -27210,8 +27534,8 @@ function entry(job, archs) {
   };
 }
 function checkArchs(input, profile, archs, cudas) {
-  const unique = [...new Set(cudas)].sort(compareVersions);
-  const problems = unique.flatMap(
+  const unique2 = [...new Set(cudas)].sort(compareVersions);
+  const problems = unique2.flatMap(
     (cuda) => archs.flatMap((arch2) => {
       const problem = packageArchProblem(profile, arch2, cuda);
       return problem ? [`with CUDA ${cuda}, ${problem}`] : [];
@@ -27221,7 +27545,7 @@ function checkArchs(input, profile, archs, cudas) {
     throw inputError(
       input,
       `${formatArchList(archs)} cannot be built: ${problems.join("; ")}`,
-      `Drop those archs or those CUDA versions; arch-list: auto gives ${unique.map((cuda) => `${cuda}: ${formatArchList(defaultArchs(profile, cuda))}`).join(", ")}`
+      `Drop those archs or those CUDA versions; arch-list: auto gives ${unique2.map((cuda) => `${cuda}: ${formatArchList(defaultArchs(profile, cuda))}`).join(", ")}`
     );
   }
 }
@@ -27287,7 +27611,14 @@ var parsed = (name) => {
 };
 function wheelOfEntry(wheel, entry2) {
   const label = entry2["version-suffix"].replace(/^\+/, "").toLowerCase();
-  return (localLabel(wheel.version) ?? "").toLowerCase() === label && wheelFits(wheel, entry2.python, entry2.platform);
+  const wheelLabel = (localLabel(wheel.version) ?? "").toLowerCase();
+  return (wheelLabel === label || stableServes(wheelLabel, entry2)) && wheelFits(wheel, entry2.python, entry2.platform);
+}
+function stableServes(wheelLabel, entry2) {
+  const stable = /^cu(\d+)(\d)torch(\d+(?:\.\d+)*)andhigher$/.exec(wheelLabel);
+  if (!stable) return false;
+  const [, cudaMajor, , torch] = stable;
+  return entry2.cuda.split(".")[0] === cudaMajor && atLeast(entry2.torch, torch);
 }
 function skipPublished(plan, wheelNames) {
   const wheels = wheelNames.map(parsed).filter((wheel) => wheel !== void 0);
@@ -27314,6 +27645,7 @@ function planSummary(plan, releaseTag, releasesSource) {
   } else {
     blocks.push({ kind: "text", text: `Nothing to build: every planned wheel is already on release ${releaseTag}.` });
   }
+  if (plan.collapse) blocks.push({ kind: "text", text: plan.collapse });
   if (releasesSource) blocks.push({ kind: "text", text: releasesSource });
   if (plan.published.length > 0) {
     blocks.push({
@@ -27351,8 +27683,14 @@ var step = defineStep({
         choices: PACKAGE_CHOICES
       },
       source: {
-        description: "The folder of the package, read to recognise it with package: auto (check it out first)",
+        description: "The package, read (never built) to recognise it with package: auto and for abi: its folder (check it out first), or a git URL, cloned shallowly without submodules",
         default: "."
+      },
+      ref: { description: "Branch, tag or commit of a git source; empty: its default branch" },
+      abi: {
+        description: "auto: read from source whether one wheel serves many Pythons (Py_LIMITED_API: a cp310-abi3 wheel) or many torches (TORCH_STABLE_ONLY), and plan one job for those; abi3 or stable: that much (refused if the source cannot); none: one job per Python and torch",
+        default: "auto",
+        choices: ABI_CHOICES
       },
       "torch-versions": {
         description: "PyTorch versions: latest, latest-N (the N newest minors), versions (2.7.1; 2.7 is its newest patch) and ranges (2.9-2.15), as PyTorch published them",
@@ -27395,90 +27733,110 @@ var step = defineStep({
     },
     outputs: {
       matrix: {
-        description: 'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}'
+        description: 'JSON for strategy.matrix: {"include": [{python, torch, cuda, platform, arch-list, version-suffix}, ...]}; a plan collapsed by abi adds test-pythons and test-torches, what each wheel serves'
       },
       count: { description: "Number of jobs in the matrix (0 when everything is already published)" }
     }
   },
   run: async (inputs, ctx) => {
-    const input = inputs.string("package");
-    const dir = path11.resolve(inputs.string("source"));
-    const readable = ["setup.py", "pyproject.toml"].some((file) => existsSync3(path11.join(dir, file)));
-    let profile = input === "auto" ? DEFAULT_PACKAGE : packageProfile(input);
-    const notes = [];
-    if (input === "auto") {
-      if (readable) {
-        const recognised = await recogniseSource(dir);
-        profile = recognised.profile;
-        notes.push(recognised.note);
-      } else {
-        notes.push(
-          `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`
-        );
-      }
+    const abiChoice = inputs.choice("abi");
+    const opened = await openSource(inputs.string("source"), inputs.optional("ref"));
+    try {
+      return await planRelease(inputs, ctx, opened.dir, opened.label, abiChoice);
+    } finally {
+      await opened.close();
     }
-    if (readable && inputs.string("arch-list") === "auto") {
-      const sourced = await profileForSource(profile, dir);
-      profile = sourced.profile;
-      if (sourced.note) notes.push(sourced.note);
-    }
-    const options = {
-      package: profile,
-      torchVersions: inputs.string("torch-versions"),
-      cudaVersions: inputs.string("cuda-versions"),
-      pythonVersions: inputs.string("python-versions"),
-      platforms: inputs.string("platforms"),
-      archList: inputs.string("arch-list"),
-      include: inputs.string("include"),
-      exclude: inputs.string("exclude")
-    };
-    parseMatrixOptions(options);
-    for (const note of notes) ctx.log.info(note);
-    const { releases, source } = await loadTorchReleases(
-      releasesOptions(
-        { indexUrl: inputs.optional("torch-index-url"), mirrorUrl: inputs.optional("torch-mirror-url") },
-        process.env,
-        ctx.log
-      )
-    );
-    ctx.log.info(describeSource(source));
-    let plan = planMatrix(options, releases);
-    for (const reason of plan.leftOut) ctx.log.notice(`left out: ${reason}`);
-    for (const warning2 of plan.warnings) ctx.log.warning(warning2);
-    const tag = inputs.optional("skip-published");
-    if (tag) {
-      const repo = repoFromEnv();
-      const releaser = new GitHubReleaser({
-        token: inputs.string("token"),
-        apiUrl: inputs.optional("github-api-url") ?? process.env.GITHUB_API_URL ?? "https://api.github.com",
-        repo,
-        write: false,
-        log: ctx.log
-      });
-      const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
-        const found = await releaseWheels(releaser, tag);
-        if (found === void 0) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
-        else
-          ctx.log.info(
-            [
-              `${found.names.length} wheels${found.draft ? " (on a draft: a publish that has not finished)" : ""}:`,
-              ...found.names
-            ].join("\n")
-          );
-        return found?.names ?? [];
-      });
-      plan = skipPublished(plan, wheels);
-    }
-    checkJobLimit(plan);
-    const blocks = planSummary(plan, tag, describeSource(source));
-    ctx.summary.push(...blocks);
-    ctx.log.info(
-      `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ""}); the job summary has the table.`
-    );
-    ctx.log.debug(JSON.stringify(plan.entries));
-    return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
   }
 });
+async function planRelease(inputs, ctx, dir, label, abiChoice) {
+  const input = inputs.string("package");
+  const readable = ["setup.py", "pyproject.toml"].some((file) => existsSync4(path14.join(dir, file)));
+  let profile = input === "auto" ? DEFAULT_PACKAGE : packageProfile(input);
+  const notes = [];
+  if (input === "auto") {
+    if (readable) {
+      const recognised = await recogniseSource(dir);
+      profile = recognised.profile;
+      notes.push(recognised.note);
+    } else {
+      notes.push(
+        `package: auto -> ${profile.name} (no setup.py or pyproject.toml in ${dir}: the default source's package)`
+      );
+    }
+  }
+  if (readable && inputs.string("arch-list") === "auto") {
+    const sourced = await profileForSource(profile, dir);
+    profile = sourced.profile;
+    if (sourced.note) notes.push(sourced.note);
+  }
+  const options = {
+    package: profile,
+    torchVersions: inputs.string("torch-versions"),
+    cudaVersions: inputs.string("cuda-versions"),
+    pythonVersions: inputs.string("python-versions"),
+    platforms: inputs.string("platforms"),
+    archList: inputs.string("arch-list"),
+    include: inputs.string("include"),
+    exclude: inputs.string("exclude")
+  };
+  parseMatrixOptions(options);
+  let detected;
+  if (readable && abiChoice !== "none") {
+    const read = await detectAbi(dir);
+    notes.push(`ABI of ${label}: ${describeAbi(read)}`);
+    detected = chooseAbi(abiChoice, read);
+  }
+  for (const note of notes) ctx.log.info(note);
+  const { releases, source } = await loadTorchReleases(
+    releasesOptions(
+      { indexUrl: inputs.optional("torch-index-url"), mirrorUrl: inputs.optional("torch-mirror-url") },
+      process.env,
+      ctx.log
+    )
+  );
+  ctx.log.info(describeSource(source));
+  let plan = planMatrix(options, releases);
+  const abi = detected ?? abiByHand(abiChoice, planFloor(plan.entries));
+  if (!readable && abiChoice === "auto")
+    ctx.log.info(`abi: auto, and no setup.py or pyproject.toml in ${label} to read: one job per Python and torch`);
+  else if (abiChoice !== "none") ctx.log.info(`abi: ${abiChoice}, planned for ${describeAbi(abi)}`);
+  plan = collapsePlan(plan, abi);
+  if (plan.collapse) ctx.log.notice(plan.collapse);
+  for (const reason2 of plan.leftOut) ctx.log.notice(`left out: ${reason2}`);
+  for (const warning2 of plan.warnings) ctx.log.warning(warning2);
+  const tag = inputs.optional("skip-published");
+  if (tag) {
+    const repo = repoFromEnv();
+    const releaser = new GitHubReleaser({
+      token: inputs.string("token"),
+      apiUrl: inputs.optional("github-api-url") ?? process.env.GITHUB_API_URL ?? "https://api.github.com",
+      repo,
+      write: false,
+      log: ctx.log
+    });
+    const wheels = await ctx.log.group(`Wheels on release ${tag} of ${repo.owner}/${repo.repo}`, async () => {
+      const found = await releaseWheels(releaser, tag);
+      if (found === void 0) ctx.log.info(`No release has the tag ${tag} yet: nothing is skipped.`);
+      else
+        ctx.log.info(
+          [
+            `${found.names.length} wheels${found.draft ? " (on a draft: a publish that has not finished)" : ""}:`,
+            ...found.names
+          ].join("\n")
+        );
+      return found?.names ?? [];
+    });
+    plan = skipPublished(plan, wheels);
+  }
+  checkJobLimit(plan);
+  const blocks = planSummary(plan, tag, describeSource(source));
+  ctx.summary.push(...blocks);
+  ctx.log.info(
+    `Planned ${plan.entries.length} jobs (${plan.leftOut.length} left out${tag ? `, ${plan.published.length} already on ${tag}` : ""}); the job summary has the table.`
+  );
+  ctx.log.debug(JSON.stringify(plan.entries));
+  return { matrix: JSON.stringify({ include: plan.entries }), count: String(plan.entries.length) };
+}
 
 // matrix-entry.ts
 async function run() {

@@ -1083,14 +1083,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path17 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path18 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path17 && path17[0] !== "/") {
-          path17 = `/${path17}`;
+        if (path18 && path18[0] !== "/") {
+          path18 = `/${path18}`;
         }
-        return new URL(`${origin}${path17}`);
+        return new URL(`${origin}${path18}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1541,39 +1541,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin }
+          request: { method, path: path18, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path17);
+        debuglog("sending request to %s %s/%s", method, origin, path18);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin },
+          request: { method, path: path18, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path17,
+          path18,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin }
+          request: { method, path: path18, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path17);
+        debuglog("trailers received from %s %s/%s", method, origin, path18);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path17, origin },
+          request: { method, path: path18, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path17,
+          path18,
           error2.message
         );
       });
@@ -1622,9 +1622,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path17, origin }
+            request: { method, path: path18, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path17);
+          debuglog("sending request to %s %s/%s", method, origin, path18);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1687,7 +1687,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path17,
+        path: path18,
         method,
         body,
         headers,
@@ -1702,11 +1702,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path17 !== "string") {
+        if (typeof path18 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path18[0] !== "/" && !(path18.startsWith("http://") || path18.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path17)) {
+        } else if (invalidPathRegex.test(path18)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1772,7 +1772,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path17, query) : path17;
+        this.path = query ? buildURL(path18, query) : path18;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6465,7 +6465,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path17, host, upgrade, blocking, reset } = request;
+      const { method, path: path18, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6546,7 +6546,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path17} HTTP/1.1\r
+      let header = `${method} ${path18} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -6876,7 +6876,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert = __require("node:assert");
     var { errorMonitor } = __require("node:events");
-    var { pipeline } = __require("node:stream");
+    var { pipeline: pipeline2 } = __require("node:stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path17, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path18, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7172,7 +7172,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path17;
+      headers[HTTP2_HEADER_PATH] = path18;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7355,7 +7355,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline(
+      const pipe = pipeline2(
         body,
         h2stream,
         (err) => {
@@ -7525,9 +7525,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path17 = search ? `${pathname}${search}` : pathname;
+        const path18 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path17;
+        this.opts.path = path18;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8766,10 +8766,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path17 = "/",
+          path: path18 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path17;
+        opts.path = origin + path18;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10400,7 +10400,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline2(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10409,7 +10409,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module.exports = pipeline;
+    module.exports = pipeline2;
   }
 });
 
@@ -10741,20 +10741,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path17) {
-      if (typeof path17 !== "string") {
-        return path17;
+    function safeUrl(path18) {
+      if (typeof path18 !== "string") {
+        return path18;
       }
-      const pathSegments = path17.split("?");
+      const pathSegments = path18.split("?");
       if (pathSegments.length !== 2) {
-        return path17;
+        return path18;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path17, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path17);
+    function matchKey(mockDispatch2, { path: path18, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path18);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10776,7 +10776,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path17 }) => matchValue(safeUrl(path17), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path18 }) => matchValue(safeUrl(path18), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10814,9 +10814,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path17, method, body, headers, query } = opts;
+      const { path: path18, method, body, headers, query } = opts;
       return {
-        path: path17,
+        path: path18,
         method,
         body,
         headers,
@@ -11279,10 +11279,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path17, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path18, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path17,
+            Path: path18,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13574,7 +13574,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable, pipeline, finished } = __require("node:stream");
+    var { Readable, pipeline: pipeline2, finished } = __require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
                   if (err) {
                     this.onError(err);
                   }
@@ -16161,9 +16161,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path17) {
-      for (let i = 0; i < path17.length; ++i) {
-        const code = path17.charCodeAt(i);
+    function validateCookiePath(path18) {
+      for (let i = 0; i < path18.length; ++i) {
+        const code = path18.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -18720,7 +18720,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports, module) {
     "use strict";
-    var { pipeline } = __require("node:stream");
+    var { pipeline: pipeline2 } = __require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18880,7 +18880,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline(
+          pipeline2(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -19083,11 +19083,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path17 = opts.path;
+          let path18 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path17 = `/${path17}`;
+            path18 = `/${path18}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path17);
+          url = new URL(util.parseOrigin(url).origin + path18);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19654,7 +19654,7 @@ var require_yauzl = __commonJS({
     var PassThrough = __require("stream").PassThrough;
     var Writable = __require("stream").Writable;
     var crc32 = typeof zlib2.crc32 === "function" ? zlib2.crc32 : require_crc32();
-    exports.open = open2;
+    exports.open = open3;
     exports.fromFd = fromFd;
     exports.fromBuffer = fromBuffer;
     exports.fromRandomAccessReader = fromRandomAccessReader;
@@ -19670,9 +19670,9 @@ var require_yauzl = __commonJS({
     exports.Entry = Entry;
     exports.LocalFileHeader = LocalFileHeader;
     exports.RandomAccessReader = RandomAccessReader;
-    function openPromise(path17, options2) {
+    function openPromise(path18, options2) {
       return new Promise((resolve2, reject) => {
-        open2(path17, { ...options2, lazyEntries: true }, function(err, zipfile) {
+        open3(path18, { ...options2, lazyEntries: true }, function(err, zipfile) {
           if (err) return reject(err);
           resolve2(zipfile);
         });
@@ -19702,7 +19702,7 @@ var require_yauzl = __commonJS({
         });
       });
     }
-    function open2(path17, options2, callback) {
+    function open3(path18, options2, callback) {
       if (typeof options2 === "function") {
         callback = options2;
         options2 = null;
@@ -19714,7 +19714,7 @@ var require_yauzl = __commonJS({
       if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
       if (options2.strictFileNames == null) options2.strictFileNames = false;
       if (callback == null) callback = defaultCallback;
-      fs3.open(path17, "r", function(err, fd) {
+      fs3.open(path18, "r", function(err, fd) {
         if (err) return callback(err);
         fromFd(fd, options2, function(err2, zipfile) {
           if (err2) fs3.close(fd, defaultCallback);
@@ -20497,954 +20497,6 @@ var require_yauzl = __commonJS({
     }
     function defaultCallback(err) {
       if (err) throw err;
-    }
-  }
-});
-
-// node_modules/buffer-crc32/dist/index.cjs
-var require_dist = __commonJS({
-  "node_modules/buffer-crc32/dist/index.cjs"(exports, module) {
-    "use strict";
-    function getDefaultExportFromCjs(x) {
-      return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
-    }
-    var CRC_TABLE = new Int32Array([
-      0,
-      1996959894,
-      3993919788,
-      2567524794,
-      124634137,
-      1886057615,
-      3915621685,
-      2657392035,
-      249268274,
-      2044508324,
-      3772115230,
-      2547177864,
-      162941995,
-      2125561021,
-      3887607047,
-      2428444049,
-      498536548,
-      1789927666,
-      4089016648,
-      2227061214,
-      450548861,
-      1843258603,
-      4107580753,
-      2211677639,
-      325883990,
-      1684777152,
-      4251122042,
-      2321926636,
-      335633487,
-      1661365465,
-      4195302755,
-      2366115317,
-      997073096,
-      1281953886,
-      3579855332,
-      2724688242,
-      1006888145,
-      1258607687,
-      3524101629,
-      2768942443,
-      901097722,
-      1119000684,
-      3686517206,
-      2898065728,
-      853044451,
-      1172266101,
-      3705015759,
-      2882616665,
-      651767980,
-      1373503546,
-      3369554304,
-      3218104598,
-      565507253,
-      1454621731,
-      3485111705,
-      3099436303,
-      671266974,
-      1594198024,
-      3322730930,
-      2970347812,
-      795835527,
-      1483230225,
-      3244367275,
-      3060149565,
-      1994146192,
-      31158534,
-      2563907772,
-      4023717930,
-      1907459465,
-      112637215,
-      2680153253,
-      3904427059,
-      2013776290,
-      251722036,
-      2517215374,
-      3775830040,
-      2137656763,
-      141376813,
-      2439277719,
-      3865271297,
-      1802195444,
-      476864866,
-      2238001368,
-      4066508878,
-      1812370925,
-      453092731,
-      2181625025,
-      4111451223,
-      1706088902,
-      314042704,
-      2344532202,
-      4240017532,
-      1658658271,
-      366619977,
-      2362670323,
-      4224994405,
-      1303535960,
-      984961486,
-      2747007092,
-      3569037538,
-      1256170817,
-      1037604311,
-      2765210733,
-      3554079995,
-      1131014506,
-      879679996,
-      2909243462,
-      3663771856,
-      1141124467,
-      855842277,
-      2852801631,
-      3708648649,
-      1342533948,
-      654459306,
-      3188396048,
-      3373015174,
-      1466479909,
-      544179635,
-      3110523913,
-      3462522015,
-      1591671054,
-      702138776,
-      2966460450,
-      3352799412,
-      1504918807,
-      783551873,
-      3082640443,
-      3233442989,
-      3988292384,
-      2596254646,
-      62317068,
-      1957810842,
-      3939845945,
-      2647816111,
-      81470997,
-      1943803523,
-      3814918930,
-      2489596804,
-      225274430,
-      2053790376,
-      3826175755,
-      2466906013,
-      167816743,
-      2097651377,
-      4027552580,
-      2265490386,
-      503444072,
-      1762050814,
-      4150417245,
-      2154129355,
-      426522225,
-      1852507879,
-      4275313526,
-      2312317920,
-      282753626,
-      1742555852,
-      4189708143,
-      2394877945,
-      397917763,
-      1622183637,
-      3604390888,
-      2714866558,
-      953729732,
-      1340076626,
-      3518719985,
-      2797360999,
-      1068828381,
-      1219638859,
-      3624741850,
-      2936675148,
-      906185462,
-      1090812512,
-      3747672003,
-      2825379669,
-      829329135,
-      1181335161,
-      3412177804,
-      3160834842,
-      628085408,
-      1382605366,
-      3423369109,
-      3138078467,
-      570562233,
-      1426400815,
-      3317316542,
-      2998733608,
-      733239954,
-      1555261956,
-      3268935591,
-      3050360625,
-      752459403,
-      1541320221,
-      2607071920,
-      3965973030,
-      1969922972,
-      40735498,
-      2617837225,
-      3943577151,
-      1913087877,
-      83908371,
-      2512341634,
-      3803740692,
-      2075208622,
-      213261112,
-      2463272603,
-      3855990285,
-      2094854071,
-      198958881,
-      2262029012,
-      4057260610,
-      1759359992,
-      534414190,
-      2176718541,
-      4139329115,
-      1873836001,
-      414664567,
-      2282248934,
-      4279200368,
-      1711684554,
-      285281116,
-      2405801727,
-      4167216745,
-      1634467795,
-      376229701,
-      2685067896,
-      3608007406,
-      1308918612,
-      956543938,
-      2808555105,
-      3495958263,
-      1231636301,
-      1047427035,
-      2932959818,
-      3654703836,
-      1088359270,
-      936918e3,
-      2847714899,
-      3736837829,
-      1202900863,
-      817233897,
-      3183342108,
-      3401237130,
-      1404277552,
-      615818150,
-      3134207493,
-      3453421203,
-      1423857449,
-      601450431,
-      3009837614,
-      3294710456,
-      1567103746,
-      711928724,
-      3020668471,
-      3272380065,
-      1510334235,
-      755167117
-    ]);
-    function ensureBuffer(input) {
-      if (Buffer.isBuffer(input)) {
-        return input;
-      }
-      if (typeof input === "number") {
-        return Buffer.alloc(input);
-      } else if (typeof input === "string") {
-        return Buffer.from(input);
-      } else {
-        throw new Error("input must be buffer, number, or string, received " + typeof input);
-      }
-    }
-    function bufferizeInt(num) {
-      const tmp = ensureBuffer(4);
-      tmp.writeInt32BE(num, 0);
-      return tmp;
-    }
-    function _crc32(buf, previous) {
-      buf = ensureBuffer(buf);
-      if (Buffer.isBuffer(previous)) {
-        previous = previous.readUInt32BE(0);
-      }
-      let crc = ~~previous ^ -1;
-      for (var n = 0; n < buf.length; n++) {
-        crc = CRC_TABLE[(crc ^ buf[n]) & 255] ^ crc >>> 8;
-      }
-      return crc ^ -1;
-    }
-    function crc32() {
-      return bufferizeInt(_crc32.apply(null, arguments));
-    }
-    crc32.signed = function() {
-      return _crc32.apply(null, arguments);
-    };
-    crc32.unsigned = function() {
-      return _crc32.apply(null, arguments) >>> 0;
-    };
-    var bufferCrc32 = crc32;
-    var index = /* @__PURE__ */ getDefaultExportFromCjs(bufferCrc32);
-    module.exports = index;
-  }
-});
-
-// node_modules/yazl/index.js
-var require_yazl = __commonJS({
-  "node_modules/yazl/index.js"(exports) {
-    var fs3 = __require("fs");
-    var Transform = __require("stream").Transform;
-    var PassThrough = __require("stream").PassThrough;
-    var zlib2 = __require("zlib");
-    var util = __require("util");
-    var EventEmitter2 = __require("events").EventEmitter;
-    var errorMonitor = __require("events").errorMonitor;
-    var crc32 = require_dist();
-    exports.ZipFile = ZipFile;
-    exports.dateToDosDateTime = dateToDosDateTime;
-    util.inherits(ZipFile, EventEmitter2);
-    function ZipFile() {
-      this.outputStream = new PassThrough();
-      this.entries = [];
-      this.outputStreamCursor = 0;
-      this.ended = false;
-      this.allDone = false;
-      this.forceZip64Eocd = false;
-      this.errored = false;
-      this.on(errorMonitor, function() {
-        this.errored = true;
-      });
-    }
-    ZipFile.prototype.addFile = function(realPath, metadataPath, options2) {
-      var self = this;
-      metadataPath = validateMetadataPath(metadataPath, false);
-      if (options2 == null) options2 = {};
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, false, options2);
-      self.entries.push(entry);
-      fs3.stat(realPath, function(err, stats) {
-        if (err) return self.emit("error", err);
-        if (!stats.isFile()) return self.emit("error", new Error("not a file: " + realPath));
-        entry.uncompressedSize = stats.size;
-        if (options2.mtime == null) entry.setLastModDate(stats.mtime);
-        if (options2.mode == null) entry.setFileAttributesMode(stats.mode);
-        entry.setFileDataPumpFunction(function() {
-          var readStream = fs3.createReadStream(realPath);
-          entry.state = Entry.FILE_DATA_IN_PROGRESS;
-          readStream.on("error", function(err2) {
-            self.emit("error", err2);
-          });
-          pumpFileDataReadStream(self, entry, readStream);
-        });
-        pumpEntries(self);
-      });
-    };
-    ZipFile.prototype.addReadStream = function(readStream, metadataPath, options2) {
-      this.addReadStreamLazy(metadataPath, options2, function(cb) {
-        cb(null, readStream);
-      });
-    };
-    ZipFile.prototype.addReadStreamLazy = function(metadataPath, options2, getReadStreamFunction) {
-      var self = this;
-      if (typeof options2 === "function") {
-        getReadStreamFunction = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      metadataPath = validateMetadataPath(metadataPath, false);
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, false, options2);
-      self.entries.push(entry);
-      entry.setFileDataPumpFunction(function() {
-        entry.state = Entry.FILE_DATA_IN_PROGRESS;
-        getReadStreamFunction(function(err, readStream) {
-          if (err) return self.emit("error", err);
-          pumpFileDataReadStream(self, entry, readStream);
-        });
-      });
-      pumpEntries(self);
-    };
-    ZipFile.prototype.addBuffer = function(buffer, metadataPath, options2) {
-      var self = this;
-      metadataPath = validateMetadataPath(metadataPath, false);
-      if (buffer.length > 1073741823) throw new Error("buffer too large: " + buffer.length + " > 1073741823");
-      if (options2 == null) options2 = {};
-      if (options2.size != null) throw new Error("options.size not allowed");
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, false, options2);
-      entry.uncompressedSize = buffer.length;
-      entry.crc32 = crc32.unsigned(buffer);
-      entry.crcAndFileSizeKnown = true;
-      self.entries.push(entry);
-      if (entry.compressionLevel === 0) {
-        setCompressedBuffer(buffer);
-      } else {
-        zlib2.deflateRaw(buffer, { level: entry.compressionLevel }, function(err, compressedBuffer) {
-          setCompressedBuffer(compressedBuffer);
-        });
-      }
-      function setCompressedBuffer(compressedBuffer) {
-        entry.compressedSize = compressedBuffer.length;
-        entry.setFileDataPumpFunction(function() {
-          writeToOutputStream(self, compressedBuffer);
-          writeToOutputStream(self, entry.getDataDescriptor());
-          entry.state = Entry.FILE_DATA_DONE;
-          setImmediate(function() {
-            pumpEntries(self);
-          });
-        });
-        pumpEntries(self);
-      }
-    };
-    ZipFile.prototype.addEmptyDirectory = function(metadataPath, options2) {
-      var self = this;
-      metadataPath = validateMetadataPath(metadataPath, true);
-      if (options2 == null) options2 = {};
-      if (options2.size != null) throw new Error("options.size not allowed");
-      if (options2.compress != null) throw new Error("options.compress not allowed");
-      if (options2.compressionLevel != null) throw new Error("options.compressionLevel not allowed");
-      if (shouldIgnoreAdding(self)) return;
-      var entry = new Entry(metadataPath, true, options2);
-      self.entries.push(entry);
-      entry.setFileDataPumpFunction(function() {
-        writeToOutputStream(self, entry.getDataDescriptor());
-        entry.state = Entry.FILE_DATA_DONE;
-        pumpEntries(self);
-      });
-      pumpEntries(self);
-    };
-    var eocdrSignatureBuffer = bufferFrom([80, 75, 5, 6]);
-    ZipFile.prototype.end = function(options2, calculatedTotalSizeCallback) {
-      if (typeof options2 === "function") {
-        calculatedTotalSizeCallback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      if (this.ended) return;
-      this.ended = true;
-      if (this.errored) return;
-      this.calculatedTotalSizeCallback = calculatedTotalSizeCallback;
-      this.forceZip64Eocd = !!options2.forceZip64Format;
-      if (options2.comment) {
-        if (typeof options2.comment === "string") {
-          this.comment = encodeCp437(options2.comment);
-        } else {
-          this.comment = options2.comment;
-        }
-        if (this.comment.length > 65535) throw new Error("comment is too large");
-        if (bufferIncludes(this.comment, eocdrSignatureBuffer)) throw new Error("comment contains end of central directory record signature");
-      } else {
-        this.comment = EMPTY_BUFFER;
-      }
-      pumpEntries(this);
-    };
-    function writeToOutputStream(self, buffer) {
-      self.outputStream.write(buffer);
-      self.outputStreamCursor += buffer.length;
-    }
-    function pumpFileDataReadStream(self, entry, readStream) {
-      var crc32Watcher = new Crc32Watcher();
-      var uncompressedSizeCounter = new ByteCounter();
-      var compressor = entry.compressionLevel !== 0 ? new zlib2.DeflateRaw({ level: entry.compressionLevel }) : new PassThrough();
-      var compressedSizeCounter = new ByteCounter();
-      readStream.pipe(crc32Watcher).pipe(uncompressedSizeCounter).pipe(compressor).pipe(compressedSizeCounter).pipe(self.outputStream, { end: false });
-      compressedSizeCounter.on("end", function() {
-        entry.crc32 = crc32Watcher.crc32;
-        if (entry.uncompressedSize == null) {
-          entry.uncompressedSize = uncompressedSizeCounter.byteCount;
-        } else {
-          if (entry.uncompressedSize !== uncompressedSizeCounter.byteCount) return self.emit("error", new Error("file data stream has unexpected number of bytes"));
-        }
-        entry.compressedSize = compressedSizeCounter.byteCount;
-        self.outputStreamCursor += entry.compressedSize;
-        writeToOutputStream(self, entry.getDataDescriptor());
-        entry.state = Entry.FILE_DATA_DONE;
-        pumpEntries(self);
-      });
-    }
-    function determineCompressionLevel(options2) {
-      if (options2.compress != null && options2.compressionLevel != null) {
-        if (!!options2.compress !== !!options2.compressionLevel) throw new Error("conflicting settings for compress and compressionLevel");
-      }
-      if (options2.compressionLevel != null) return options2.compressionLevel;
-      if (options2.compress === false) return 0;
-      return 6;
-    }
-    function pumpEntries(self) {
-      if (self.allDone || self.errored) return;
-      if (self.ended && self.calculatedTotalSizeCallback != null) {
-        var calculatedTotalSize = calculateTotalSize(self);
-        if (calculatedTotalSize != null) {
-          self.calculatedTotalSizeCallback(calculatedTotalSize);
-          self.calculatedTotalSizeCallback = null;
-        }
-      }
-      var entry = getFirstNotDoneEntry();
-      function getFirstNotDoneEntry() {
-        for (var i = 0; i < self.entries.length; i++) {
-          var entry2 = self.entries[i];
-          if (entry2.state < Entry.FILE_DATA_DONE) return entry2;
-        }
-        return null;
-      }
-      if (entry != null) {
-        if (entry.state < Entry.READY_TO_PUMP_FILE_DATA) return;
-        if (entry.state === Entry.FILE_DATA_IN_PROGRESS) return;
-        entry.relativeOffsetOfLocalHeader = self.outputStreamCursor;
-        var localFileHeader = entry.getLocalFileHeader();
-        writeToOutputStream(self, localFileHeader);
-        entry.doFileDataPump();
-      } else {
-        if (self.ended) {
-          self.offsetOfStartOfCentralDirectory = self.outputStreamCursor;
-          self.entries.forEach(function(entry2) {
-            var centralDirectoryRecord = entry2.getCentralDirectoryRecord();
-            writeToOutputStream(self, centralDirectoryRecord);
-          });
-          writeToOutputStream(self, getEndOfCentralDirectoryRecord(self));
-          self.outputStream.end();
-          self.allDone = true;
-        }
-      }
-    }
-    function calculateTotalSize(self) {
-      var pretendOutputCursor = 0;
-      var centralDirectorySize = 0;
-      for (var i = 0; i < self.entries.length; i++) {
-        var entry = self.entries[i];
-        if (entry.compressionLevel !== 0) return -1;
-        if (entry.state >= Entry.READY_TO_PUMP_FILE_DATA) {
-          if (entry.uncompressedSize == null) return -1;
-        } else {
-          if (entry.uncompressedSize == null) return null;
-        }
-        entry.relativeOffsetOfLocalHeader = pretendOutputCursor;
-        var useZip64Format = entry.useZip64Format();
-        pretendOutputCursor += LOCAL_FILE_HEADER_FIXED_SIZE + entry.utf8FileName.length;
-        pretendOutputCursor += entry.uncompressedSize;
-        if (!entry.crcAndFileSizeKnown) {
-          if (useZip64Format) {
-            pretendOutputCursor += ZIP64_DATA_DESCRIPTOR_SIZE;
-          } else {
-            pretendOutputCursor += DATA_DESCRIPTOR_SIZE;
-          }
-        }
-        centralDirectorySize += CENTRAL_DIRECTORY_RECORD_FIXED_SIZE + entry.utf8FileName.length + entry.fileComment.length;
-        if (!entry.forceDosTimestamp) {
-          centralDirectorySize += INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE;
-        }
-        if (useZip64Format) {
-          centralDirectorySize += ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE;
-        }
-      }
-      var endOfCentralDirectorySize = 0;
-      if (self.forceZip64Eocd || self.entries.length >= 65535 || centralDirectorySize >= 65535 || pretendOutputCursor >= 4294967295) {
-        endOfCentralDirectorySize += ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE;
-      }
-      endOfCentralDirectorySize += END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + self.comment.length;
-      return pretendOutputCursor + centralDirectorySize + endOfCentralDirectorySize;
-    }
-    function shouldIgnoreAdding(self) {
-      if (self.ended) throw new Error("cannot add entries after calling end()");
-      if (self.errored) return true;
-      return false;
-    }
-    var ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE = 56;
-    var ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE = 20;
-    var END_OF_CENTRAL_DIRECTORY_RECORD_SIZE = 22;
-    function getEndOfCentralDirectoryRecord(self, actuallyJustTellMeHowLongItWouldBe) {
-      var needZip64Format = false;
-      var normalEntriesLength = self.entries.length;
-      if (self.forceZip64Eocd || self.entries.length >= 65535) {
-        normalEntriesLength = 65535;
-        needZip64Format = true;
-      }
-      var sizeOfCentralDirectory = self.outputStreamCursor - self.offsetOfStartOfCentralDirectory;
-      var normalSizeOfCentralDirectory = sizeOfCentralDirectory;
-      if (self.forceZip64Eocd || sizeOfCentralDirectory >= 4294967295) {
-        normalSizeOfCentralDirectory = 4294967295;
-        needZip64Format = true;
-      }
-      var normalOffsetOfStartOfCentralDirectory = self.offsetOfStartOfCentralDirectory;
-      if (self.forceZip64Eocd || self.offsetOfStartOfCentralDirectory >= 4294967295) {
-        normalOffsetOfStartOfCentralDirectory = 4294967295;
-        needZip64Format = true;
-      }
-      if (actuallyJustTellMeHowLongItWouldBe) {
-        if (needZip64Format) {
-          return ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE + END_OF_CENTRAL_DIRECTORY_RECORD_SIZE;
-        } else {
-          return END_OF_CENTRAL_DIRECTORY_RECORD_SIZE;
-        }
-      }
-      var eocdrBuffer = bufferAlloc(END_OF_CENTRAL_DIRECTORY_RECORD_SIZE + self.comment.length);
-      eocdrBuffer.writeUInt32LE(101010256, 0);
-      eocdrBuffer.writeUInt16LE(0, 4);
-      eocdrBuffer.writeUInt16LE(0, 6);
-      eocdrBuffer.writeUInt16LE(normalEntriesLength, 8);
-      eocdrBuffer.writeUInt16LE(normalEntriesLength, 10);
-      eocdrBuffer.writeUInt32LE(normalSizeOfCentralDirectory, 12);
-      eocdrBuffer.writeUInt32LE(normalOffsetOfStartOfCentralDirectory, 16);
-      eocdrBuffer.writeUInt16LE(self.comment.length, 20);
-      self.comment.copy(eocdrBuffer, 22);
-      if (!needZip64Format) return eocdrBuffer;
-      var zip64EocdrBuffer = bufferAlloc(ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE);
-      zip64EocdrBuffer.writeUInt32LE(101075792, 0);
-      writeUInt64LE(zip64EocdrBuffer, ZIP64_END_OF_CENTRAL_DIRECTORY_RECORD_SIZE - 12, 4);
-      zip64EocdrBuffer.writeUInt16LE(VERSION_MADE_BY, 12);
-      zip64EocdrBuffer.writeUInt16LE(VERSION_NEEDED_TO_EXTRACT_ZIP64, 14);
-      zip64EocdrBuffer.writeUInt32LE(0, 16);
-      zip64EocdrBuffer.writeUInt32LE(0, 20);
-      writeUInt64LE(zip64EocdrBuffer, self.entries.length, 24);
-      writeUInt64LE(zip64EocdrBuffer, self.entries.length, 32);
-      writeUInt64LE(zip64EocdrBuffer, sizeOfCentralDirectory, 40);
-      writeUInt64LE(zip64EocdrBuffer, self.offsetOfStartOfCentralDirectory, 48);
-      var zip64EocdlBuffer = bufferAlloc(ZIP64_END_OF_CENTRAL_DIRECTORY_LOCATOR_SIZE);
-      zip64EocdlBuffer.writeUInt32LE(117853008, 0);
-      zip64EocdlBuffer.writeUInt32LE(0, 4);
-      writeUInt64LE(zip64EocdlBuffer, self.outputStreamCursor, 8);
-      zip64EocdlBuffer.writeUInt32LE(1, 16);
-      return Buffer.concat([
-        zip64EocdrBuffer,
-        zip64EocdlBuffer,
-        eocdrBuffer
-      ]);
-    }
-    function validateMetadataPath(metadataPath, isDirectory3) {
-      if (metadataPath === "") throw new Error("empty metadataPath");
-      metadataPath = metadataPath.replace(/\\/g, "/");
-      if (/^[a-zA-Z]:/.test(metadataPath) || /^\//.test(metadataPath)) throw new Error("absolute path: " + metadataPath);
-      if (metadataPath.split("/").indexOf("..") !== -1) throw new Error("invalid relative path: " + metadataPath);
-      var looksLikeDirectory = /\/$/.test(metadataPath);
-      if (isDirectory3) {
-        if (!looksLikeDirectory) metadataPath += "/";
-      } else {
-        if (looksLikeDirectory) throw new Error("file path cannot end with '/': " + metadataPath);
-      }
-      return metadataPath;
-    }
-    var EMPTY_BUFFER = bufferAlloc(0);
-    function Entry(metadataPath, isDirectory3, options2) {
-      this.utf8FileName = bufferFrom(metadataPath);
-      if (this.utf8FileName.length > 65535) throw new Error("utf8 file name too long. " + utf8FileName.length + " > 65535");
-      this.isDirectory = isDirectory3;
-      this.state = Entry.WAITING_FOR_METADATA;
-      this.setLastModDate(options2.mtime != null ? options2.mtime : /* @__PURE__ */ new Date());
-      this.forceDosTimestamp = !!options2.forceDosTimestamp;
-      if (options2.mode != null) {
-        this.setFileAttributesMode(options2.mode);
-      } else {
-        this.setFileAttributesMode(isDirectory3 ? 16893 : 33204);
-      }
-      if (isDirectory3) {
-        this.crcAndFileSizeKnown = true;
-        this.crc32 = 0;
-        this.uncompressedSize = 0;
-        this.compressedSize = 0;
-      } else {
-        this.crcAndFileSizeKnown = false;
-        this.crc32 = null;
-        this.uncompressedSize = null;
-        this.compressedSize = null;
-        if (options2.size != null) this.uncompressedSize = options2.size;
-      }
-      if (isDirectory3) {
-        this.compressionLevel = 0;
-      } else {
-        this.compressionLevel = determineCompressionLevel(options2);
-      }
-      this.forceZip64Format = !!options2.forceZip64Format;
-      if (options2.fileComment) {
-        if (typeof options2.fileComment === "string") {
-          this.fileComment = bufferFrom(options2.fileComment, "utf-8");
-        } else {
-          this.fileComment = options2.fileComment;
-        }
-        if (this.fileComment.length > 65535) throw new Error("fileComment is too large");
-      } else {
-        this.fileComment = EMPTY_BUFFER;
-      }
-    }
-    Entry.WAITING_FOR_METADATA = 0;
-    Entry.READY_TO_PUMP_FILE_DATA = 1;
-    Entry.FILE_DATA_IN_PROGRESS = 2;
-    Entry.FILE_DATA_DONE = 3;
-    Entry.prototype.setLastModDate = function(date) {
-      this.mtime = date;
-      var dosDateTime = dateToDosDateTime(date);
-      this.lastModFileTime = dosDateTime.time;
-      this.lastModFileDate = dosDateTime.date;
-    };
-    Entry.prototype.setFileAttributesMode = function(mode) {
-      if ((mode & 65535) !== mode) throw new Error("invalid mode. expected: 0 <= " + mode + " <= 65535");
-      this.externalFileAttributes = mode << 16 >>> 0;
-    };
-    Entry.prototype.setFileDataPumpFunction = function(doFileDataPump) {
-      this.doFileDataPump = doFileDataPump;
-      this.state = Entry.READY_TO_PUMP_FILE_DATA;
-    };
-    Entry.prototype.useZip64Format = function() {
-      return this.forceZip64Format || this.uncompressedSize != null && this.uncompressedSize > 4294967294 || this.compressedSize != null && this.compressedSize > 4294967294 || this.relativeOffsetOfLocalHeader != null && this.relativeOffsetOfLocalHeader > 4294967294;
-    };
-    var LOCAL_FILE_HEADER_FIXED_SIZE = 30;
-    var VERSION_NEEDED_TO_EXTRACT_UTF8 = 20;
-    var VERSION_NEEDED_TO_EXTRACT_ZIP64 = 45;
-    var VERSION_MADE_BY = 3 << 8 | 63;
-    var FILE_NAME_IS_UTF8 = 1 << 11;
-    var UNKNOWN_CRC32_AND_FILE_SIZES = 1 << 3;
-    Entry.prototype.getLocalFileHeader = function() {
-      var crc322 = 0;
-      var compressedSize = 0;
-      var uncompressedSize = 0;
-      if (this.crcAndFileSizeKnown) {
-        crc322 = this.crc32;
-        compressedSize = this.compressedSize;
-        uncompressedSize = this.uncompressedSize;
-      }
-      var fixedSizeStuff = bufferAlloc(LOCAL_FILE_HEADER_FIXED_SIZE);
-      var generalPurposeBitFlag = FILE_NAME_IS_UTF8;
-      if (!this.crcAndFileSizeKnown) generalPurposeBitFlag |= UNKNOWN_CRC32_AND_FILE_SIZES;
-      fixedSizeStuff.writeUInt32LE(67324752, 0);
-      fixedSizeStuff.writeUInt16LE(VERSION_NEEDED_TO_EXTRACT_UTF8, 4);
-      fixedSizeStuff.writeUInt16LE(generalPurposeBitFlag, 6);
-      fixedSizeStuff.writeUInt16LE(this.getCompressionMethod(), 8);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileTime, 10);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileDate, 12);
-      fixedSizeStuff.writeUInt32LE(crc322, 14);
-      fixedSizeStuff.writeUInt32LE(compressedSize, 18);
-      fixedSizeStuff.writeUInt32LE(uncompressedSize, 22);
-      fixedSizeStuff.writeUInt16LE(this.utf8FileName.length, 26);
-      fixedSizeStuff.writeUInt16LE(0, 28);
-      return Buffer.concat([
-        fixedSizeStuff,
-        // file name (variable size)
-        this.utf8FileName
-        // extra field (variable size)
-        // no extra fields
-      ]);
-    };
-    var DATA_DESCRIPTOR_SIZE = 16;
-    var ZIP64_DATA_DESCRIPTOR_SIZE = 24;
-    Entry.prototype.getDataDescriptor = function() {
-      if (this.crcAndFileSizeKnown) {
-        return EMPTY_BUFFER;
-      }
-      if (!this.useZip64Format()) {
-        var buffer = bufferAlloc(DATA_DESCRIPTOR_SIZE);
-        buffer.writeUInt32LE(134695760, 0);
-        buffer.writeUInt32LE(this.crc32, 4);
-        buffer.writeUInt32LE(this.compressedSize, 8);
-        buffer.writeUInt32LE(this.uncompressedSize, 12);
-        return buffer;
-      } else {
-        var buffer = bufferAlloc(ZIP64_DATA_DESCRIPTOR_SIZE);
-        buffer.writeUInt32LE(134695760, 0);
-        buffer.writeUInt32LE(this.crc32, 4);
-        writeUInt64LE(buffer, this.compressedSize, 8);
-        writeUInt64LE(buffer, this.uncompressedSize, 16);
-        return buffer;
-      }
-    };
-    var CENTRAL_DIRECTORY_RECORD_FIXED_SIZE = 46;
-    var INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE = 9;
-    var ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE = 28;
-    Entry.prototype.getCentralDirectoryRecord = function() {
-      var fixedSizeStuff = bufferAlloc(CENTRAL_DIRECTORY_RECORD_FIXED_SIZE);
-      var generalPurposeBitFlag = FILE_NAME_IS_UTF8;
-      if (!this.crcAndFileSizeKnown) generalPurposeBitFlag |= UNKNOWN_CRC32_AND_FILE_SIZES;
-      var izutefBuffer = EMPTY_BUFFER;
-      if (!this.forceDosTimestamp) {
-        izutefBuffer = bufferAlloc(INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE);
-        izutefBuffer.writeUInt16LE(21589, 0);
-        izutefBuffer.writeUInt16LE(INFO_ZIP_UNIVERSAL_TIMESTAMP_EXTRA_FIELD_SIZE - 4, 2);
-        var EB_UT_FL_MTIME = 1 << 0;
-        var EB_UT_FL_ATIME = 1 << 1;
-        izutefBuffer.writeUInt8(EB_UT_FL_MTIME | EB_UT_FL_ATIME, 4);
-        var timestamp = Math.floor(this.mtime.getTime() / 1e3);
-        if (timestamp < -2147483648) timestamp = -2147483648;
-        if (timestamp > 2147483647) timestamp = 2147483647;
-        izutefBuffer.writeUInt32LE(timestamp, 5);
-      }
-      var normalCompressedSize = this.compressedSize;
-      var normalUncompressedSize = this.uncompressedSize;
-      var normalRelativeOffsetOfLocalHeader = this.relativeOffsetOfLocalHeader;
-      var versionNeededToExtract = VERSION_NEEDED_TO_EXTRACT_UTF8;
-      var zeiefBuffer = EMPTY_BUFFER;
-      if (this.useZip64Format()) {
-        normalCompressedSize = 4294967295;
-        normalUncompressedSize = 4294967295;
-        normalRelativeOffsetOfLocalHeader = 4294967295;
-        versionNeededToExtract = VERSION_NEEDED_TO_EXTRACT_ZIP64;
-        zeiefBuffer = bufferAlloc(ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE);
-        zeiefBuffer.writeUInt16LE(1, 0);
-        zeiefBuffer.writeUInt16LE(ZIP64_EXTENDED_INFORMATION_EXTRA_FIELD_SIZE - 4, 2);
-        writeUInt64LE(zeiefBuffer, this.uncompressedSize, 4);
-        writeUInt64LE(zeiefBuffer, this.compressedSize, 12);
-        writeUInt64LE(zeiefBuffer, this.relativeOffsetOfLocalHeader, 20);
-      }
-      fixedSizeStuff.writeUInt32LE(33639248, 0);
-      fixedSizeStuff.writeUInt16LE(VERSION_MADE_BY, 4);
-      fixedSizeStuff.writeUInt16LE(versionNeededToExtract, 6);
-      fixedSizeStuff.writeUInt16LE(generalPurposeBitFlag, 8);
-      fixedSizeStuff.writeUInt16LE(this.getCompressionMethod(), 10);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileTime, 12);
-      fixedSizeStuff.writeUInt16LE(this.lastModFileDate, 14);
-      fixedSizeStuff.writeUInt32LE(this.crc32, 16);
-      fixedSizeStuff.writeUInt32LE(normalCompressedSize, 20);
-      fixedSizeStuff.writeUInt32LE(normalUncompressedSize, 24);
-      fixedSizeStuff.writeUInt16LE(this.utf8FileName.length, 28);
-      fixedSizeStuff.writeUInt16LE(izutefBuffer.length + zeiefBuffer.length, 30);
-      fixedSizeStuff.writeUInt16LE(this.fileComment.length, 32);
-      fixedSizeStuff.writeUInt16LE(0, 34);
-      fixedSizeStuff.writeUInt16LE(0, 36);
-      fixedSizeStuff.writeUInt32LE(this.externalFileAttributes, 38);
-      fixedSizeStuff.writeUInt32LE(normalRelativeOffsetOfLocalHeader, 42);
-      return Buffer.concat([
-        fixedSizeStuff,
-        // file name (variable size)
-        this.utf8FileName,
-        // extra field (variable size)
-        izutefBuffer,
-        zeiefBuffer,
-        // file comment (variable size)
-        this.fileComment
-      ]);
-    };
-    Entry.prototype.getCompressionMethod = function() {
-      var NO_COMPRESSION = 0;
-      var DEFLATE_COMPRESSION = 8;
-      return this.compressionLevel === 0 ? NO_COMPRESSION : DEFLATE_COMPRESSION;
-    };
-    var minDosDate = new Date(1980, 0, 1);
-    var maxDosDate = new Date(2107, 11, 31, 23, 59, 58);
-    function dateToDosDateTime(jsDate) {
-      if (jsDate < minDosDate) jsDate = minDosDate;
-      else if (jsDate > maxDosDate) jsDate = maxDosDate;
-      var date = 0;
-      date |= jsDate.getDate() & 31;
-      date |= (jsDate.getMonth() + 1 & 15) << 5;
-      date |= (jsDate.getFullYear() - 1980 & 127) << 9;
-      var time = 0;
-      time |= Math.floor(jsDate.getSeconds() / 2);
-      time |= (jsDate.getMinutes() & 63) << 5;
-      time |= (jsDate.getHours() & 31) << 11;
-      return { date, time };
-    }
-    function writeUInt64LE(buffer, n, offset) {
-      var high = Math.floor(n / 4294967296);
-      var low = n % 4294967296;
-      buffer.writeUInt32LE(low, offset);
-      buffer.writeUInt32LE(high, offset + 4);
-    }
-    util.inherits(ByteCounter, Transform);
-    function ByteCounter(options2) {
-      Transform.call(this, options2);
-      this.byteCount = 0;
-    }
-    ByteCounter.prototype._transform = function(chunk, encoding, cb) {
-      this.byteCount += chunk.length;
-      cb(null, chunk);
-    };
-    util.inherits(Crc32Watcher, Transform);
-    function Crc32Watcher(options2) {
-      Transform.call(this, options2);
-      this.crc32 = 0;
-    }
-    Crc32Watcher.prototype._transform = function(chunk, encoding, cb) {
-      this.crc32 = crc32.unsigned(chunk, this.crc32);
-      cb(null, chunk);
-    };
-    var cp437 = "\0\u263A\u263B\u2665\u2666\u2663\u2660\u2022\u25D8\u25CB\u25D9\u2642\u2640\u266A\u266B\u263C\u25BA\u25C4\u2195\u203C\xB6\xA7\u25AC\u21A8\u2191\u2193\u2192\u2190\u221F\u2194\u25B2\u25BC !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u2302\xC7\xFC\xE9\xE2\xE4\xE0\xE5\xE7\xEA\xEB\xE8\xEF\xEE\xEC\xC4\xC5\xC9\xE6\xC6\xF4\xF6\xF2\xFB\xF9\xFF\xD6\xDC\xA2\xA3\xA5\u20A7\u0192\xE1\xED\xF3\xFA\xF1\xD1\xAA\xBA\xBF\u2310\xAC\xBD\xBC\xA1\xAB\xBB\u2591\u2592\u2593\u2502\u2524\u2561\u2562\u2556\u2555\u2563\u2551\u2557\u255D\u255C\u255B\u2510\u2514\u2534\u252C\u251C\u2500\u253C\u255E\u255F\u255A\u2554\u2569\u2566\u2560\u2550\u256C\u2567\u2568\u2564\u2565\u2559\u2558\u2552\u2553\u256B\u256A\u2518\u250C\u2588\u2584\u258C\u2590\u2580\u03B1\xDF\u0393\u03C0\u03A3\u03C3\xB5\u03C4\u03A6\u0398\u03A9\u03B4\u221E\u03C6\u03B5\u2229\u2261\xB1\u2265\u2264\u2320\u2321\xF7\u2248\xB0\u2219\xB7\u221A\u207F\xB2\u25A0\xA0";
-    if (cp437.length !== 256) throw new Error("assertion failure");
-    var reverseCp437 = null;
-    function encodeCp437(string) {
-      if (/^[\x20-\x7e]*$/.test(string)) {
-        return bufferFrom(string, "utf-8");
-      }
-      if (reverseCp437 == null) {
-        reverseCp437 = {};
-        for (var i = 0; i < cp437.length; i++) {
-          reverseCp437[cp437[i]] = i;
-        }
-      }
-      var result = bufferAlloc(string.length);
-      for (var i = 0; i < string.length; i++) {
-        var b = reverseCp437[string[i]];
-        if (b == null) throw new Error("character not encodable in CP437: " + JSON.stringify(string[i]));
-        result[i] = b;
-      }
-      return result;
-    }
-    function bufferAlloc(size) {
-      bufferAlloc = modern;
-      try {
-        return bufferAlloc(size);
-      } catch (e) {
-        bufferAlloc = legacy;
-        return bufferAlloc(size);
-      }
-      function modern(size2) {
-        return Buffer.allocUnsafe(size2);
-      }
-      function legacy(size2) {
-        return new Buffer(size2);
-      }
-    }
-    function bufferFrom(something, encoding) {
-      bufferFrom = modern;
-      try {
-        return bufferFrom(something, encoding);
-      } catch (e) {
-        bufferFrom = legacy;
-        return bufferFrom(something, encoding);
-      }
-      function modern(something2, encoding2) {
-        return Buffer.from(something2, encoding2);
-      }
-      function legacy(something2, encoding2) {
-        return new Buffer(something2, encoding2);
-      }
-    }
-    function bufferIncludes(buffer, content) {
-      bufferIncludes = modern;
-      try {
-        return bufferIncludes(buffer, content);
-      } catch (e) {
-        bufferIncludes = legacy;
-        return bufferIncludes(buffer, content);
-      }
-      function modern(buffer2, content2) {
-        return buffer2.includes(content2);
-      }
-      function legacy(buffer2, content2) {
-        for (var i = 0; i <= buffer2.length - content2.length; i++) {
-          for (var j = 0; ; j++) {
-            if (j === content2.length) return true;
-            if (buffer2[i + j] !== content2[j]) break;
-          }
-        }
-        return false;
-      }
     }
   }
 });
@@ -23913,9 +22965,9 @@ async function runAction(step2, core = core_exports) {
 }
 
 // src/steps/verify.ts
-import { mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdtemp as mkdtemp3, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path16 from "node:path";
+import path17 from "node:path";
 
 // src/core/version.ts
 function compareVersions(a, b) {
@@ -24286,18 +23338,89 @@ function packageOfProject(project, version) {
 }
 
 // src/python/venv.ts
-import { writeFile as writeFile2 } from "node:fs/promises";
-import path9 from "node:path";
+import { existsSync as existsSync3 } from "node:fs";
+import { chmod as chmod2, readdir as readdir4, writeFile as writeFile2 } from "node:fs/promises";
+import path10 from "node:path";
+
+// src/wheel/zip.ts
+import { createWriteStream } from "node:fs";
+import { mkdir as mkdir3, open as open2 } from "node:fs/promises";
+import path8 from "node:path";
+import { pipeline } from "node:stream/promises";
+var import_yauzl = __toESM(require_yauzl(), 1);
+async function eachEntry(file, visit) {
+  const zip = await new Promise(
+    (resolve2, reject) => import_yauzl.default.open(
+      file,
+      { lazyEntries: true, validateEntrySizes: true, strictFileNames: true },
+      (err, z) => err ? reject(new Error(`${path8.basename(file)}: not a readable zip archive: ${err.message}`)) : resolve2(z)
+    )
+  );
+  await new Promise((resolve2, reject) => {
+    const fail = (err) => {
+      zip.close();
+      reject(new Error(`${path8.basename(file)}: ${err.message}`));
+    };
+    zip.on("error", fail);
+    zip.on("end", resolve2);
+    zip.on("entry", (entry) => {
+      const open3 = (stored = false) => new Promise(
+        (res, rej) => zip.openReadStream(
+          entry,
+          { decompress: stored ? false : null },
+          (err, stream) => err ? rej(err) : res(stream)
+        )
+      );
+      visit(entry, open3).then(() => zip.readEntry(), fail);
+    });
+    zip.readEntry();
+  });
+}
+var isDirectory2 = (entry) => entry.fileName.endsWith("/");
+var unixMode = (entry) => entry.externalFileAttributes >>> 16 & 511;
+var S_IFMT = 61440;
+var S_IFLNK = 40960;
+async function scanZip(file, visit) {
+  await eachEntry(
+    file,
+    (entry, open3) => visit(
+      {
+        name: entry.fileName,
+        size: entry.uncompressedSize,
+        mode: unixMode(entry),
+        directory: isDirectory2(entry),
+        symlink: (entry.externalFileAttributes >>> 16 & S_IFMT) === S_IFLNK
+      },
+      open3
+    )
+  );
+}
+async function extractZip(file, dest) {
+  const root = path8.resolve(dest);
+  await eachEntry(file, async (entry, open3) => {
+    const target = path8.resolve(root, entry.fileName);
+    if (!target.startsWith(root + path8.sep)) {
+      throw new Error(`entry "${entry.fileName}" escapes the extraction folder`);
+    }
+    if (isDirectory2(entry)) {
+      await mkdir3(target, { recursive: true });
+      return;
+    }
+    await mkdir3(path8.dirname(target), { recursive: true });
+    await pipeline(await open3(), createWriteStream(target, { mode: unixMode(entry) || 420 }));
+  });
+}
+var ZIP_EPOCH_DATE = new Date(Date.UTC(1980, 0, 1));
 
 // src/python/interpreter.ts
 import { readdir as readdir3 } from "node:fs/promises";
-import path8 from "node:path";
+import path9 from "node:path";
 var PROBE = [
   "import json, sys, sysconfig",
   "paths = sysconfig.get_paths()",
   'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],',
   ' "prefix": sys.prefix, "basePrefix": sys.base_prefix,',
-  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]})}))'
+  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"]}))'
 ].join("\n");
 async function inspectPython(executable, runner = runProcess) {
   try {
@@ -24310,17 +23433,17 @@ async function inspectPython(executable, runner = runProcess) {
 async function versionDirs(root, version) {
   if (!root) return [];
   const names = await readdir3(root).catch(() => []);
-  return names.filter((name) => name === version || name.startsWith(`${version}.`)).sort((a, b) => compareVersions(b, a)).map((name) => path8.join(root, name));
+  return names.filter((name) => name === version || name.startsWith(`${version}.`)).sort((a, b) => compareVersions(b, a)).map((name) => path9.join(root, name));
 }
 async function pythonCandidates(version, env = process.env, platform2 = process.platform) {
   const windows = platform2 === "win32";
   const candidates = [];
-  for (const dir of await versionDirs(env.RUNNER_TOOL_CACHE && path8.join(env.RUNNER_TOOL_CACHE, "Python"), version)) {
-    candidates.push([windows ? path8.join(dir, "x64", "python.exe") : path8.join(dir, "x64", "bin", "python3")]);
+  for (const dir of await versionDirs(env.RUNNER_TOOL_CACHE && path9.join(env.RUNNER_TOOL_CACHE, "Python"), version)) {
+    candidates.push([windows ? path9.join(dir, "x64", "python.exe") : path9.join(dir, "x64", "bin", "python3")]);
   }
-  const pyenvRoot = env.PYENV_ROOT ?? (env.HOME ? path8.join(env.HOME, ".pyenv") : void 0);
-  for (const dir of await versionDirs(pyenvRoot && path8.join(pyenvRoot, "versions"), version)) {
-    candidates.push([windows ? path8.join(dir, "python.exe") : path8.join(dir, "bin", "python3")]);
+  const pyenvRoot = env.PYENV_ROOT ?? (env.HOME ? path9.join(env.HOME, ".pyenv") : void 0);
+  for (const dir of await versionDirs(pyenvRoot && path9.join(pyenvRoot, "versions"), version)) {
+    candidates.push([windows ? path9.join(dir, "python.exe") : path9.join(dir, "bin", "python3")]);
   }
   if (windows) candidates.push(["py", `-${version}`]);
   candidates.push([windows ? "python" : `python${version}`]);
@@ -24357,14 +23480,53 @@ async function inspectLauncher(command, args, runner) {
 
 // src/python/venv.ts
 var TORCH_RULES = ["install", "preinstalled", "none"];
-var venvExecutable = (dir, platform2 = process.platform) => platform2 === "win32" ? path9.join(dir, "Scripts", "python.exe") : path9.join(dir, "bin", "python");
+var venvExecutable = (dir, platform2 = process.platform) => platform2 === "win32" ? path10.join(dir, "Scripts", "python.exe") : path10.join(dir, "bin", "python");
+async function bundledWheels(base) {
+  if (!base.stdlib) return [];
+  const dir = path10.join(base.stdlib, "ensurepip", "_bundled");
+  const names = await readdir4(dir).catch(() => []);
+  return names.filter((name) => name.endsWith(".whl")).map((name) => path10.join(dir, name));
+}
+function venvInfo(base, dir, platform2) {
+  const [major, minor] = base.version.split(".");
+  const site = platform2 === "win32" ? path10.join(dir, "Lib", "site-packages") : path10.join(dir, "lib", `python${major}.${minor}`, "site-packages");
+  const executable = venvExecutable(dir, platform2);
+  if (!existsSync3(site) || !existsSync3(executable)) return void 0;
+  return {
+    executable,
+    version: base.version,
+    prefix: dir,
+    basePrefix: base.basePrefix,
+    sitePackages: [site],
+    stdlib: base.stdlib
+  };
+}
 async function createVenv(base, dir, options2 = {}) {
   const runner = options2.runner ?? runProcess;
-  await runChecked(base.executable, ["-m", "venv", dir], {}, runner);
-  const venv = await inspectPython(venvExecutable(dir), runner);
+  const platform2 = options2.platform ?? process.platform;
+  const bundled = await bundledWheels(base);
+  await runChecked(base.executable, ["-m", "venv", ...bundled.length > 0 ? ["--without-pip"] : [], dir], {}, runner);
+  const venv = venvInfo(base, dir, platform2) ?? await inspectPython(venvExecutable(dir, platform2), runner);
   if (!venv) throw new Error(`the venv made in ${dir} does not run`);
+  const site = venv.sitePackages[0];
+  for (const wheel of bundled) await extractZip(wheel, site);
+  if (bundled.length > 0 && platform2 !== "win32") {
+    const [major, minor] = base.version.split(".");
+    for (const name of ["pip", `pip${major}`, `pip${major}.${minor}`]) {
+      const script = path10.join(path10.dirname(venv.executable), name);
+      await writeFile2(
+        script,
+        `#!${venv.executable}
+import sys
+from pip._internal.cli.main import main
+sys.exit(main())
+`
+      );
+      await chmod2(script, 493);
+    }
+  }
   if (options2.inherit) {
-    const pth = path9.join(venv.sitePackages[0], "_sagewheels_parent.pth");
+    const pth = path10.join(site, "_sagewheels_parent.pth");
     await writeFile2(pth, base.sitePackages.join("\n") + "\n");
   }
   return venv;
@@ -24380,12 +23542,34 @@ ${result.stderr}`.split("\n").map((line) => line.trim());
   const info2 = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
   return { info: { version: info2.version, cuda: info2.cuda ?? void 0 } };
 }
+var TORCH_PROBE = [
+  "import importlib.util, json, os, runpy",
+  'spec = importlib.util.find_spec("torch")',
+  "where = list(spec.submodule_search_locations or []) if spec else []",
+  'info = runpy.run_path(os.path.join(where[0], "version.py")) if where else None',
+  'version = info and info.get("__version__")',
+  "if info and not version:",
+  "    import torch",
+  // a version.py without __version__ (older or stand-in torch): the slow way
+  "    version = torch.__version__",
+  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))'
+].join("\n");
+async function torchVersionInfo(python, runner = runProcess) {
+  const result = await runner(python, ["-c", TORCH_PROBE]);
+  if (result.code !== 0 || result.stdout.trim().endsWith("null")) return void 0;
+  const info2 = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
+  return { version: info2.version, cuda: info2.cuda ?? void 0 };
+}
 async function provideTorch(python, rule, want, runner = runProcess) {
   if (rule === "none") return void 0;
   if (rule === "install") {
     if (!want.version) throw new ConfigurationError('torch-version: required when torch is "install"');
     const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
     await runChecked(python, ["-m", "pip", "install", `torch==${want.version}`, "--index-url", indexUrl], {}, runner);
+  }
+  if (rule === "install") {
+    const installed = await torchVersionInfo(python, runner);
+    if (installed) return installed;
   }
   const result = await importTorch(python, runner);
   if ("error" in result) {
@@ -24402,6 +23586,410 @@ async function provideTorch(python, rule, want, runner = runProcess) {
     );
   }
   return result.info;
+}
+
+// src/verify/abi.ts
+import { mkdtemp, rm as rm2 } from "node:fs/promises";
+import path12 from "node:path";
+
+// src/abi/symbols.ts
+var STABLE_PRIVATE = /* @__PURE__ */ new Set([
+  "_PyArg_ParseTupleAndKeywords_SizeT",
+  "_PyArg_ParseTuple_SizeT",
+  "_PyArg_Parse_SizeT",
+  "_PyArg_VaParseTupleAndKeywords_SizeT",
+  "_PyArg_VaParse_SizeT",
+  "_PyErr_BadInternalCall",
+  "_PyObject_CallFunction_SizeT",
+  "_PyObject_CallMethod_SizeT",
+  "_PyObject_GC_New",
+  "_PyObject_GC_NewVar",
+  "_PyObject_GC_Resize",
+  "_PyObject_New",
+  "_PyObject_NewVar",
+  "_PyState_AddModule",
+  "_PyThreadState_Init",
+  "_PyThreadState_Prealloc",
+  "_PyWeakref_CallableProxyType",
+  "_PyWeakref_ProxyType",
+  "_PyWeakref_RefType",
+  "_Py_BuildValue_SizeT",
+  "_Py_CheckRecursiveCall",
+  "_Py_Dealloc",
+  "_Py_DecRef",
+  "_Py_EllipsisObject",
+  "_Py_FalseStruct",
+  "_Py_IncRef",
+  "_Py_NoneStruct",
+  "_Py_NotImplementedStruct",
+  "_Py_SwappedOp",
+  "_Py_TrueStruct",
+  "_Py_VaBuildValue_SizeT"
+]);
+var VERSIONED_PYTHON = /^(?:lib)?python3\.?\d+[a-z]*(?:\.so|\.dll)/i;
+var LIBTORCH_CXX = /^_ZN(?:K|VK|NK)?(?:2at|3c10|5torch)\d/;
+var LIBTORCH_MSVC = /^\?[^@]+@(?:[^@]+@)*(?:at|c10|torch)@@/;
+var LIBTORCH_PYTHON = /^(?:lib)?torch_python\.(?:so|dll)/i;
+function abiSymbolProblems(library, needs, abi) {
+  const problems = [];
+  if (abi.limited) {
+    for (const lib of needs.needed.filter((name) => VERSIONED_PYTHON.test(name))) {
+      problems.push(`${library} links ${lib}, a library of one Python version, though the wheel claims abi3`);
+    }
+    for (const symbol of needs.undefined.filter((name) => name.startsWith("_Py") && !STABLE_PRIVATE.has(name))) {
+      problems.push(`${library} uses ${symbol}, which is not in the limited API, though the wheel claims abi3`);
+    }
+  }
+  if (abi.stable) {
+    for (const lib of needs.needed.filter((name) => LIBTORCH_PYTHON.test(name))) {
+      problems.push(`${library} links ${lib}, which is not part of the torch stable ABI`);
+    }
+    const cxx = needs.undefined.filter((name) => LIBTORCH_CXX.test(name) || LIBTORCH_MSVC.test(name));
+    if (cxx.length > 0) {
+      problems.push(
+        `${library} uses ${cxx.length} libtorch C++ symbol(s) outside the stable ABI, first ${cxx[0]}, though the wheel claims torch >= ${abi.stable.torch}`
+      );
+    }
+  }
+  return problems;
+}
+
+// src/wheel/name.ts
+function parseWheelName(fileName) {
+  const base = fileName.split(/[\\/]/).pop() ?? fileName;
+  const parts = base.endsWith(".whl") ? base.slice(0, -4).split("-") : [];
+  if (parts.length !== 5 && parts.length !== 6) {
+    throw new Error(`"${base}" is not a wheel file name (name-version-python-abi-platform.whl)`);
+  }
+  const [distribution, version, ...rest] = parts;
+  const [python, abi, platform2] = rest.slice(-3);
+  return { distribution, version, build: rest.length === 4 ? rest[0] : void 0, python, abi, platform: platform2 };
+}
+var localLabel = (version) => version.split("+")[1];
+var normalizeProject = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+// src/verify/environment.ts
+import path11 from "node:path";
+
+// src/verify/probes.ts
+var RESULT_MARKER = "SAGEWHEELS_RESULT ";
+var EMIT = `
+def emit(value):
+    import json
+    print(${JSON.stringify(RESULT_MARKER)} + json.dumps(value), flush=True)
+`;
+var IMPORT_PROBE = `${EMIT}
+import importlib, json, sys, traceback
+results = []
+for name in json.loads(sys.argv[1]):
+    try:
+        module = importlib.import_module(name)
+        results.append({"module": name, "file": getattr(module, "__file__", None)})
+    except BaseException as error:
+        results.append({"module": name, "error": "".join(traceback.format_exception_only(type(error), error)).strip()})
+emit(results)
+`;
+var DISPATCH_PROBE = `${EMIT}
+import importlib, importlib.machinery, inspect, json, sys, types
+
+package, dispatcher, capabilities = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+import torch
+
+# Which extension module registered which torch.ops namespace: the dispatcher's op names
+# before and after each extension module is loaded (its static initializers register them).
+registrars = {}
+def op_names():
+    getter = getattr(getattr(torch, "_C", None), "_dispatch_get_all_op_names", None)
+    try:
+        return set(getter()) if getter else set()
+    except Exception:
+        return set()
+create_extension = importlib.machinery.ExtensionFileLoader.create_module
+def create_module(self, spec):
+    before = op_names()
+    module = create_extension(self, spec)
+    for op in op_names() - before:
+        registrars.setdefault(op.split("::")[0], spec.name)
+    return module
+importlib.machinery.ExtensionFileLoader.create_module = create_module
+
+def namespace_of(obj):
+    kind = type(obj).__name__
+    if kind == "_OpNamespace":
+        return getattr(obj, "name", None)
+    if kind == "OpOverloadPacket":
+        return (getattr(obj, "_qualified_op_name", "") or "").split("::")[0] or None
+    if kind == "OpOverload":
+        return getattr(obj, "namespace", None)
+    return None
+
+reported = {"capability": tuple(capabilities[0])}
+torch.cuda.get_device_capability = lambda device=None: reported["capability"]
+torch.cuda.device_count = lambda: 1
+torch.cuda.is_available = lambda: True
+
+SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES) + (".so", ".pyd")
+
+def is_extension(module):
+    return isinstance(module, types.ModuleType) and str(getattr(module, "__file__", "") or "").endswith(SUFFIXES)
+
+def name_of(module):
+    # An extension module's own __name__ is what its C code says (pybind11: the short name).
+    spec = getattr(module, "__spec__", None)
+    return getattr(spec, "name", None) or module.__name__
+
+def in_package(name):
+    return name == package or str(name).startswith(package + ".")
+
+def code_names(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= code_names(const)
+    return names
+
+def reached(function):
+    found, seen, todo, namespaces = set(), set(), [function], {}
+    def through(namespace):
+        namespaces[namespace] = registrars.get(namespace)
+        if namespace in registrars:
+            found.add(registrars[namespace])
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        namespace = namespace_of(obj)
+        if namespace:
+            through(namespace)
+        elif is_extension(obj):
+            found.add(name_of(obj))
+        elif isinstance(obj, types.ModuleType):
+            if in_package(obj.__name__):
+                found |= {name_of(value) for value in vars(obj).values() if is_extension(value)}
+                for value in vars(obj).values():
+                    if namespace_of(value):
+                        through(namespace_of(value))
+        elif isinstance(obj, types.BuiltinFunctionType):
+            owner = getattr(obj, "__self__", None)
+            if is_extension(owner):
+                found.add(name_of(owner))
+        elif callable(obj) and in_package(getattr(obj, "__module__", "")):
+            function = inspect.unwrap(obj)
+            code = getattr(function, "__code__", None)
+            if code is not None:
+                scope = function.__globals__
+                names = code_names(code)
+                todo.extend(scope[name] for name in names if name in scope)
+                # torch.ops.<namespace>.<op>(...) written out in the code
+                for name in names & set(registrars):
+                    through(name)
+    return sorted(found), namespaces
+
+class Chosen(Exception):
+    pass
+
+class StandIn:
+    """What a dispatcher reads of q before it picks a path: the device and dtype."""
+    def __init__(self):
+        self.device = types.SimpleNamespace(type="cuda", index=0)
+        self.dtype = torch.float16
+        self.is_cuda = True
+
+results = []
+try:
+    home = sys.modules[getattr(importlib.import_module(package), dispatcher).__module__]
+except BaseException as error:
+    emit([{"capability": "%d.%d" % tuple(c), "error": "%s: %s" % (type(error).__name__, error)} for c in capabilities])
+    sys.exit(0)
+for major, minor in capabilities:
+    entry = {"capability": "%d.%d" % (major, minor)}
+    results.append(entry)
+    reported["capability"] = (major, minor)
+    # Some dispatchers read the capability once, at import.
+    home = importlib.reload(home)
+    q, k, v = StandIn(), StandIn(), StandIn()
+    originals = {}
+    for name, value in list(vars(home).items()):
+        if inspect.isfunction(value) and value.__module__ == home.__name__ and name != dispatcher:
+            def recorder(*args, __name=name, __original=value, **kwargs):
+                if any(arg is q for arg in list(args) + list(kwargs.values())):
+                    entry["function"] = __name
+                    raise Chosen()
+                return __original(*args, **kwargs)
+            originals[name] = value
+            setattr(home, name, recorder)
+    try:
+        getattr(home, dispatcher)(q, k, v)
+        entry["error"] = "%s returned without calling a kernel path" % dispatcher
+    except Chosen:
+        pass
+    except BaseException as error:
+        entry["error"] = "%s: %s" % (type(error).__name__, error)
+    finally:
+        for name, value in originals.items():
+            setattr(home, name, value)
+    if "function" in entry:
+        entry["modules"], namespaces = reached(originals[entry["function"]])
+        if namespaces:
+            entry["namespaces"] = namespaces
+emit(results)
+`;
+var RUNTIME_PROBE = `${EMIT}
+import importlib, json, sys
+package, dispatcher, layout, served = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+import torch
+if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
+    emit({"gpu": None})
+    sys.exit(0)
+major, minor = torch.cuda.get_device_capability(0)
+result = {"gpu": torch.cuda.get_device_name(0), "capability": "%d.%d" % (major, minor)}
+if dispatcher and (not served or result["capability"] in served):
+    try:
+        attention = getattr(importlib.import_module(package), dispatcher)
+        torch.manual_seed(0)
+        q, k, v = (torch.randn(2, 16, 4096, 128, dtype=torch.float16, device="cuda") for _ in range(3))
+        if layout == "NHD":
+            out = attention(*(t.transpose(1, 2).contiguous() for t in (q, k, v)), causal=False).transpose(1, 2)
+        else:
+            out = attention(q, k, v, tensor_layout="HND", is_causal=False)
+        reference = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=False)
+        torch.cuda.synchronize()
+        result["finite"] = bool(torch.isfinite(out).all().item())
+        result["cosine"] = torch.nn.functional.cosine_similarity(out.float().flatten(), reference.float().flatten(), dim=0).item()
+    except BaseException as error:
+        result["error"] = "%s: %s" % (type(error).__name__, error)
+emit(result)
+`;
+function probeResult(stdout, stderr) {
+  const line = stdout.split(/\r?\n/).reverse().find((l) => l.startsWith(RESULT_MARKER));
+  if (!line) {
+    const tail = `${stdout}
+${stderr}`.trim().split(/\r?\n/).slice(-15).join("\n");
+    throw new Error(`the probe printed no result:
+${tail}`);
+  }
+  return JSON.parse(line.slice(RESULT_MARKER.length));
+}
+
+// src/verify/environment.ts
+async function prepareEnvironment(base, wheel, torch, dir, runner = runProcess) {
+  const python = await createVenv(base, path11.join(dir, "venv"), { inherit: torch.rule === "preinstalled", runner });
+  const torchInfo = await provideTorch(python.executable, torch.rule, torch, runner);
+  await runChecked(
+    python.executable,
+    ["-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check", wheel],
+    { cwd: dir },
+    runner
+  );
+  return { python, torch: torchInfo, dir };
+}
+async function runProbe(env, script, args, runner = runProcess) {
+  const result = await runner(env.python.executable, ["-I", "-c", script, ...args], { cwd: env.dir });
+  return probeResult(result.stdout, result.stderr);
+}
+
+// src/verify/abi.ts
+function claimedAbi(name) {
+  const abi = {};
+  if (name.abi.split(".").includes("abi3")) {
+    const cp = /^cp(\d)(\d+)$/.exec(name.python.split(".")[0]);
+    abi.limited = { python: cp ? `${cp[1]}.${cp[2]}` : "3" };
+  }
+  const label = localLabel(name.version) ?? "";
+  const stable = /torch(\d+\.\d+)[\d.]*andhigher$/i.exec(label);
+  if (stable) abi.stable = { torch: stable[1], evidence: `its label +${label}` };
+  return abi;
+}
+function symbolProblems(modules, abi) {
+  if (!abi.limited && !abi.stable) return [];
+  return modules.flatMap((ext) => {
+    const { elf, pe } = ext.binary ?? {};
+    if (elf && !elf.unread)
+      return abiSymbolProblems(ext.path, { needed: elf.needed, undefined: elf.undefinedSymbols ?? [] }, abi);
+    if (pe) return abiSymbolProblems(ext.path, { needed: pe.needed, undefined: pe.functions }, abi);
+    return [];
+  });
+}
+function parseTestVersions(input, items) {
+  const form = input === "test-pythons" ? /^\d+\.\d+t?$/ : /^\d+\.\d+(?:\.\d+)?$/;
+  for (const item of items) {
+    if (!form.test(item))
+      throw inputError(
+        input,
+        `"${item}" is not a version`,
+        input === "test-pythons" ? "Give Pythons like 3.10,3.11" : "Give torch versions like 2.10.0,2.11.0"
+      );
+  }
+  return [...new Set(items)];
+}
+var sameTorch = (have, listed) => !listed || have !== void 0 && have.split("+")[0] === listed;
+function combinationsToTest(pythons, torches, tested) {
+  const python = majorMinor(tested.python);
+  const torch = tested.torch?.split("+")[0];
+  const pairs = [
+    ...pythons.map((p) => ({ python: p, ...torch ? { torch } : {} })),
+    ...torches.map((t) => ({ python, torch: t }))
+  ];
+  const key = (pair) => `${pair.python} ${pair.torch ?? ""}`;
+  return [...new Map(pairs.map((pair) => [key(pair), pair])).values()];
+}
+async function testCombinations(run2) {
+  const torches = run2.torch.rule === "none" ? [] : run2.torches;
+  const testedTorch = run2.tested.torch ?? (run2.torch.rule === "install" ? run2.torch.version : void 0);
+  const results = [];
+  const problems = [];
+  const interpreters = /* @__PURE__ */ new Map();
+  for (const combination of combinationsToTest(run2.pythons, torches, { ...run2.tested, torch: testedTorch })) {
+    const { python, torch } = combination;
+    const said = `Python ${python}${torch ? `, torch ${torch}` : ""}`;
+    results.push(await testOne(run2, combination, interpreters));
+    const last = results.at(-1);
+    if (last.status === "failed") problems.push(`${said}: the wheel does not work there: ${last.error}`);
+    const icon = last.status === "passed" ? "\u2713" : last.status === "failed" ? "\u2717" : "-";
+    run2.log.info(`${icon} ${said}: ${last.status}${last.error ? ` (${last.error})` : ""}`);
+  }
+  return { combinations: results, problems };
+}
+async function testOne(run2, combination, interpreters) {
+  const { python, torch } = combination;
+  if (majorMinor(run2.tested.python) === python && sameTorch(run2.tested.torch, torch)) {
+    return { ...combination, status: run2.tested.status, ...run2.tested.error ? { error: run2.tested.error } : {} };
+  }
+  if (torch && run2.torch.rule === "preinstalled" && !sameTorch(run2.tested.torch, torch)) {
+    const have = run2.tested.torch ?? "none";
+    return {
+      ...combination,
+      status: "not tested here",
+      error: `torch: preinstalled, and this machine has torch ${have}`
+    };
+  }
+  if (!interpreters.has(python)) interpreters.set(python, findPython(python, run2.runner));
+  const base = await interpreters.get(python).catch((error2) => error2);
+  if (base instanceof Error)
+    return { ...combination, status: "not tested here", error: `no Python ${python} here: ${base.message}` };
+  const dir = await mkdtemp(path12.join(run2.workDir, "combination-"));
+  try {
+    const wanted = torch && run2.torch.rule === "install" ? { ...run2.torch, version: torch } : run2.torch;
+    const env = await prepareEnvironment(base, run2.file, wanted, dir, run2.runner).catch((error2) => {
+      throw new Error(`could not install: ${errorMessage(error2)}`);
+    });
+    const imported = await runProbe(
+      env,
+      IMPORT_PROBE,
+      [JSON.stringify(run2.names)],
+      run2.runner
+    );
+    const failed = imported.filter((r) => r.error);
+    if (failed.length === 0) return { ...combination, status: "passed" };
+    return { ...combination, status: "failed", error: failed.map((r) => `import ${r.module}: ${r.error}`).join("; ") };
+  } catch (error2) {
+    const message = errorMessage(error2);
+    const lacking = run2.torch.rule === "preinstalled" && /has no importable torch/.test(message) || /No matching distribution found for torch==/.test(message);
+    return { ...combination, status: lacking ? "not tested here" : "failed", error: message };
+  } finally {
+    await rm2(dir, { recursive: true, force: true });
+  }
 }
 
 // src/verify/report.ts
@@ -24448,8 +24036,8 @@ function checkRows(wheel) {
     ]
   ];
   for (const d of wheel.dispatch) {
-    const path17 = d.function ? `${d.function} -> ${(d.modules ?? []).join(", ") || "no extension module"}` : d.error;
-    rows.push([`dispatch on ${d.capability}`, `${mark(d.passed)} ${path17 ?? ""}`]);
+    const path18 = d.function ? `${d.function} -> ${(d.modules ?? []).join(", ") || "no extension module"}` : d.error;
+    rows.push([`dispatch on ${d.capability}`, `${mark(d.passed)} ${path18 ?? ""}`]);
   }
   if (wheel.linux) {
     const { glibc, policy: policy2, blockers } = wheel.linux;
@@ -24460,6 +24048,14 @@ function checkRows(wheel) {
   }
   const rt = wheel.runtime;
   const ran = rt.gpu && `${rt.gpu} (${rt.capability})${rt.cosine === void 0 ? "" : `, cosine ${rt.cosine.toFixed(4)} against SDPA`}`;
+  if (wheel.abi) rows.push(["ABI claimed", wheel.abi]);
+  for (const c of wheel.combinations ?? []) {
+    const icon = c.status === "passed" ? "\u2705" : c.status === "failed" ? "\u274C" : "\u2013";
+    rows.push([
+      `Python ${c.python}${c.torch ? `, torch ${c.torch}` : ""}`,
+      `${icon} ${c.status}${c.error ? `: ${c.error}` : ""}`
+    ]);
+  }
   rows.push([
     "runtime",
     rt.status === "skipped" ? `skipped: ${rt.reason}` : `${mark(rt.status === "passed")} ${[ran, rt.error].filter(Boolean).join(": ")}`
@@ -24468,11 +24064,11 @@ function checkRows(wheel) {
 }
 
 // src/verify/plan.ts
-import path11 from "node:path";
+import path14 from "node:path";
 
 // src/wheel/files.ts
 import { glob, stat as stat2 } from "node:fs/promises";
-import path10 from "node:path";
+import path13 from "node:path";
 async function wheelFiles(items, cwd) {
   const allowed = "Give wheel files, a folder of them, or a glob like dist/*.whl";
   if (items.length === 0) throw inputError("wheels", "names no file", allowed);
@@ -24481,15 +24077,15 @@ async function wheelFiles(items, cwd) {
     const matches = [];
     if (/[*?[{]/.test(item)) {
       for await (const match of glob(item, { cwd })) {
-        const full = path10.resolve(cwd, match);
+        const full = path13.resolve(cwd, match);
         if (match.endsWith(".whl") && (await stat2(full)).isFile()) matches.push(full);
       }
     } else {
-      const full = path10.resolve(cwd, item);
+      const full = path13.resolve(cwd, item);
       const info2 = await stat2(full).catch(() => void 0);
       if (info2?.isDirectory()) {
         for await (const match of glob("*.whl", { cwd: full }))
-          if ((await stat2(path10.join(full, match))).isFile()) matches.push(path10.join(full, match));
+          if ((await stat2(path13.join(full, match))).isFile()) matches.push(path13.join(full, match));
       } else if (info2?.isFile()) {
         if (!item.endsWith(".whl")) throw inputError("wheels", `"${item}" is not a .whl file`, allowed);
         matches.push(full);
@@ -24500,20 +24096,6 @@ async function wheelFiles(items, cwd) {
   }
   return [...found].sort();
 }
-
-// src/wheel/name.ts
-function parseWheelName(fileName) {
-  const base = fileName.split(/[\\/]/).pop() ?? fileName;
-  const parts = base.endsWith(".whl") ? base.slice(0, -4).split("-") : [];
-  if (parts.length !== 5 && parts.length !== 6) {
-    throw new Error(`"${base}" is not a wheel file name (name-version-python-abi-platform.whl)`);
-  }
-  const [distribution, version, ...rest] = parts;
-  const [python, abi, platform2] = rest.slice(-3);
-  return { distribution, version, build: rest.length === 4 ? rest[0] : void 0, python, abi, platform: platform2 };
-}
-var localLabel = (version) => version.split("+")[1];
-var normalizeProject = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
 
 // src/verify/plan.ts
 async function findWheels(spec, cwd = process.cwd()) {
@@ -24537,7 +24119,7 @@ async function planWheels(options2) {
   for (const file of options2.wheels) {
     let name;
     try {
-      name = parseWheelName(path11.basename(file));
+      name = parseWheelName(path14.basename(file));
     } catch (error2) {
       throw inputError("wheels", errorMessage(error2), "Every file must be a wheel named as PEP 427 says");
     }
@@ -24545,7 +24127,7 @@ async function planWheels(options2) {
     if (!options2.python && !cp) {
       throw inputError(
         "python",
-        `not given, and ${path11.basename(file)} names no CPython version (${name.python})`,
+        `not given, and ${path14.basename(file)} names no CPython version (${name.python})`,
         "Give an interpreter path or a version like 3.12"
       );
     }
@@ -24553,7 +24135,7 @@ async function planWheels(options2) {
     if (cp && name.abi !== "abi3" && !base.version.startsWith(`${cp[1]}.${cp[2]}.`)) {
       throw inputError(
         "python",
-        `Python ${base.version} cannot install ${path11.basename(file)}, which is for ${name.python}`,
+        `Python ${base.version} cannot install ${path14.basename(file)}, which is for ${name.python}`,
         "Leave python empty to use each wheel's own Python, or give a matching one"
       );
     }
@@ -24577,14 +24159,14 @@ function torchWanted(options2, name, file) {
     if (!wanted.version) {
       throw inputError(
         "torch-version",
-        `not given, and ${path11.basename(file)} names no torch in its version`,
+        `not given, and ${path14.basename(file)} names no torch in its version`,
         "Give torch-version (like 2.7.1) with torch: install"
       );
     }
     if (!wanted.indexUrl && !wanted.cuda) {
       throw inputError(
         "torch-index-url",
-        `not given, and ${path11.basename(file)} names no CUDA in its version`,
+        `not given, and ${path14.basename(file)} names no CUDA in its version`,
         "Give torch-index-url (like https://download.pytorch.org/whl/cu128)"
       );
     }
@@ -24593,8 +24175,17 @@ function torchWanted(options2, name, file) {
 }
 
 // src/verify/verify.ts
-import { mkdtemp, rm as rm2 } from "node:fs/promises";
-import path15 from "node:path";
+import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
+import path16 from "node:path";
+
+// src/abi/detect.ts
+function describeAbi(abi) {
+  const parts = [
+    ...abi.limited ? [`abi3 from Python ${abi.limited.python}`] : [],
+    ...abi.stable ? [`torch stable ABI from ${abi.stable.torch} (${abi.stable.evidence})`] : []
+  ];
+  return parts.length > 0 ? parts.join(", ") : "none (one wheel per Python and torch)";
+}
 
 // src/verify/fatbin.ts
 import * as zlib from "node:zlib";
@@ -24798,7 +24389,13 @@ function readElfNeeds(data) {
   const is64 = data[4] === 2;
   const sections = elfSectionTable(data);
   const machineNumber = data.readUInt16LE(18);
-  const needs = { machine: MACHINES[machineNumber] ?? String(machineNumber), needed: [], versions: [] };
+  const undefinedSymbols = [];
+  const needs = {
+    machine: MACHINES[machineNumber] ?? String(machineNumber),
+    needed: [],
+    versions: [],
+    undefinedSymbols
+  };
   const SHT_DYNAMIC = 6;
   const SHT_GNU_VERNEED = 1879048190;
   const DT_NEEDED = 1;
@@ -24837,7 +24434,50 @@ function readElfNeeds(data) {
       at += next;
     }
   }
+  const SHT_DYNSYM = 11;
+  for (const dynsym of sections.filter((s) => s.type === SHT_DYNSYM)) {
+    const bytes = slice(data, dynsym);
+    const str = stringsOf(dynsym);
+    const size = is64 ? 24 : 16;
+    for (let at = size; at + size <= bytes.length; at += size) {
+      const name = bytes.readUInt32LE(at);
+      if (name !== 0 && bytes.readUInt16LE(at + (is64 ? 6 : 14)) === 0) undefinedSymbols.push(str(name));
+    }
+  }
   return needs;
+}
+function readPeImports(data) {
+  const pe = data.readUInt32LE(60);
+  if (pe + 24 > data.length || data.toString("latin1", pe, pe + 4) !== "PE\0\0")
+    throw new Error("an MZ file without a PE header");
+  const coff = pe + 4;
+  const sections = coffSections(data, coff);
+  const optional = coff + 20;
+  const plus = data.readUInt16LE(optional) === 523;
+  const imports = { needed: [], functions: [] };
+  if (data.readUInt32LE(optional + (plus ? 108 : 92)) < 2) return imports;
+  const tableRva = data.readUInt32LE(optional + (plus ? 112 : 96) + 8);
+  if (tableRva === 0) return imports;
+  const offsetOf = (rva) => {
+    const home = sections.find((s) => s.rva !== void 0 && rva >= s.rva && rva < s.rva + s.size);
+    if (!home) throw new Error(`an import points outside every section (RVA 0x${rva.toString(16)})`);
+    return home.offset + rva - home.rva;
+  };
+  const thunk = plus ? 8 : 4;
+  for (let at = offsetOf(tableRva), n = 0; at + 20 <= data.length && n < 4096; at += 20, n++) {
+    const lookup = data.readUInt32LE(at);
+    const name = data.readUInt32LE(at + 12);
+    if (name === 0) break;
+    imports.needed.push(cString(data, offsetOf(name)));
+    const first = lookup || data.readUInt32LE(at + 16);
+    for (let t = offsetOf(first), m = 0; t + thunk <= data.length && m < 65536; t += thunk, m++) {
+      const entry = plus ? data.readBigUInt64LE(t) : BigInt(data.readUInt32LE(t));
+      if (entry === 0n) break;
+      const byOrdinal = entry >> BigInt(thunk * 8 - 1) === 1n;
+      if (!byOrdinal) imports.functions.push(cString(data, offsetOf(Number(entry & 0x7fffffffn)) + 2));
+    }
+  }
+  return imports;
 }
 var COFF_MACHINES = /* @__PURE__ */ new Set([34404, 43620, 332]);
 var isFatbinSection = (s) => s.name.startsWith(".nv_fatb");
@@ -24907,7 +24547,7 @@ function cString(data, offset, max = 4096) {
 // src/wheel/integrity.ts
 import { createHash } from "node:crypto";
 import { lstat as lstat2, realpath } from "node:fs/promises";
-import path13 from "node:path";
+import path15 from "node:path";
 
 // src/wheel/record.ts
 function parseRecord(text) {
@@ -24937,59 +24577,11 @@ function parseRecord(text) {
   return rows;
 }
 
-// src/wheel/zip.ts
-import path12 from "node:path";
-var import_yauzl = __toESM(require_yauzl(), 1);
-var import_yazl = __toESM(require_yazl(), 1);
-async function eachEntry(file, visit) {
-  const zip = await new Promise(
-    (resolve2, reject) => import_yauzl.default.open(
-      file,
-      { lazyEntries: true, validateEntrySizes: true, strictFileNames: true },
-      (err, z) => err ? reject(new Error(`${path12.basename(file)}: not a readable zip archive: ${err.message}`)) : resolve2(z)
-    )
-  );
-  await new Promise((resolve2, reject) => {
-    const fail = (err) => {
-      zip.close();
-      reject(new Error(`${path12.basename(file)}: ${err.message}`));
-    };
-    zip.on("error", fail);
-    zip.on("end", resolve2);
-    zip.on("entry", (entry) => {
-      const open2 = () => new Promise(
-        (res, rej) => zip.openReadStream(entry, (err, stream) => err ? rej(err) : res(stream))
-      );
-      visit(entry, open2).then(() => zip.readEntry(), fail);
-    });
-    zip.readEntry();
-  });
-}
-var isDirectory2 = (entry) => entry.fileName.endsWith("/");
-var unixMode = (entry) => entry.externalFileAttributes >>> 16 & 511;
-var S_IFMT = 61440;
-var S_IFLNK = 40960;
-async function scanZip(file, visit) {
-  await eachEntry(
-    file,
-    (entry, open2) => visit(
-      {
-        name: entry.fileName,
-        size: entry.uncompressedSize,
-        mode: unixMode(entry),
-        directory: isDirectory2(entry),
-        symlink: (entry.externalFileAttributes >>> 16 & S_IFMT) === S_IFLNK
-      },
-      open2
-    )
-  );
-}
-
 // src/wheel/integrity.ts
 var TEXT_CAP = 16 * 2 ** 20;
 var BINARY_CAP = 512 * 2 ** 20;
 async function inspectWheel(file, options2 = {}) {
-  const base = path13.basename(file);
+  const base = path15.basename(file);
   const name = parseWheelName(base);
   await checkLocation(file, options2.within ?? []);
   const cap = options2.binaryCap ?? BINARY_CAP;
@@ -24997,7 +24589,7 @@ async function inspectWheel(file, options2 = {}) {
   const entries = [];
   const digests = /* @__PURE__ */ new Map();
   const texts = /* @__PURE__ */ new Map();
-  await scanZip(file, async (entry, open2) => {
+  await scanZip(file, async (entry, open3) => {
     if (entry.directory) return;
     if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
     if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
@@ -25006,7 +24598,7 @@ async function inspectWheel(file, options2 = {}) {
     const kept = [];
     let size = 0;
     let keep = isText ? "text" : void 0;
-    for await (const chunk of await open2()) {
+    for await (const chunk of await open3()) {
       const bytes = chunk;
       keep ??= options2.binary && isBinary(bytes) ? "binary" : "no";
       hash.update(bytes);
@@ -25066,15 +24658,15 @@ async function inspectWheel(file, options2 = {}) {
 }
 var isBinary = (head) => head.length >= 4 && head.readUInt32BE(0) === 2135247942 || head.toString("latin1", 0, 2) === "MZ";
 async function checkLocation(file, within) {
-  const base = path13.basename(file);
+  const base = path15.basename(file);
   const info2 = await lstat2(file).catch(() => void 0);
   if (!info2) throw new Error(`${file} is not there`);
   if (info2.isSymbolicLink()) throw new Error(`${base} is a symbolic link; only regular wheel files are read`);
   if (!info2.isFile()) throw new Error(`${base} is not a regular file`);
   if (within.length === 0) return;
   const real = await realpath(file);
-  const roots = await Promise.all(within.map((dir) => realpath(dir).catch(() => path13.resolve(dir))));
-  if (!roots.some((root) => real.startsWith(root + path13.sep))) {
+  const roots = await Promise.all(within.map((dir) => realpath(dir).catch(() => path15.resolve(dir))));
+  if (!roots.some((root) => real.startsWith(root + path15.sep))) {
     throw new Error(`${base} lies at ${real}, outside ${within.join(", ")}`);
   }
 }
@@ -25415,227 +25007,6 @@ function gpusServed(profile, modules) {
   return gpus;
 }
 
-// src/verify/environment.ts
-import path14 from "node:path";
-
-// src/verify/probes.ts
-var RESULT_MARKER = "SAGEWHEELS_RESULT ";
-var EMIT = `
-def emit(value):
-    import json
-    print(${JSON.stringify(RESULT_MARKER)} + json.dumps(value), flush=True)
-`;
-var IMPORT_PROBE = `${EMIT}
-import importlib, json, sys, traceback
-results = []
-for name in json.loads(sys.argv[1]):
-    try:
-        module = importlib.import_module(name)
-        results.append({"module": name, "file": getattr(module, "__file__", None)})
-    except BaseException as error:
-        results.append({"module": name, "error": "".join(traceback.format_exception_only(type(error), error)).strip()})
-emit(results)
-`;
-var DISPATCH_PROBE = `${EMIT}
-import importlib, importlib.machinery, inspect, json, sys, types
-
-package, dispatcher, capabilities = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-import torch
-
-# Which extension module registered which torch.ops namespace: the dispatcher's op names
-# before and after each extension module is loaded (its static initializers register them).
-registrars = {}
-def op_names():
-    getter = getattr(getattr(torch, "_C", None), "_dispatch_get_all_op_names", None)
-    try:
-        return set(getter()) if getter else set()
-    except Exception:
-        return set()
-create_extension = importlib.machinery.ExtensionFileLoader.create_module
-def create_module(self, spec):
-    before = op_names()
-    module = create_extension(self, spec)
-    for op in op_names() - before:
-        registrars.setdefault(op.split("::")[0], spec.name)
-    return module
-importlib.machinery.ExtensionFileLoader.create_module = create_module
-
-def namespace_of(obj):
-    kind = type(obj).__name__
-    if kind == "_OpNamespace":
-        return getattr(obj, "name", None)
-    if kind == "OpOverloadPacket":
-        return (getattr(obj, "_qualified_op_name", "") or "").split("::")[0] or None
-    if kind == "OpOverload":
-        return getattr(obj, "namespace", None)
-    return None
-
-reported = {"capability": tuple(capabilities[0])}
-torch.cuda.get_device_capability = lambda device=None: reported["capability"]
-torch.cuda.device_count = lambda: 1
-torch.cuda.is_available = lambda: True
-
-SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES) + (".so", ".pyd")
-
-def is_extension(module):
-    return isinstance(module, types.ModuleType) and str(getattr(module, "__file__", "") or "").endswith(SUFFIXES)
-
-def name_of(module):
-    # An extension module's own __name__ is what its C code says (pybind11: the short name).
-    spec = getattr(module, "__spec__", None)
-    return getattr(spec, "name", None) or module.__name__
-
-def in_package(name):
-    return name == package or str(name).startswith(package + ".")
-
-def code_names(code):
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= code_names(const)
-    return names
-
-def reached(function):
-    found, seen, todo, namespaces = set(), set(), [function], {}
-    def through(namespace):
-        namespaces[namespace] = registrars.get(namespace)
-        if namespace in registrars:
-            found.add(registrars[namespace])
-    while todo:
-        obj = todo.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        namespace = namespace_of(obj)
-        if namespace:
-            through(namespace)
-        elif is_extension(obj):
-            found.add(name_of(obj))
-        elif isinstance(obj, types.ModuleType):
-            if in_package(obj.__name__):
-                found |= {name_of(value) for value in vars(obj).values() if is_extension(value)}
-                for value in vars(obj).values():
-                    if namespace_of(value):
-                        through(namespace_of(value))
-        elif isinstance(obj, types.BuiltinFunctionType):
-            owner = getattr(obj, "__self__", None)
-            if is_extension(owner):
-                found.add(name_of(owner))
-        elif callable(obj) and in_package(getattr(obj, "__module__", "")):
-            function = inspect.unwrap(obj)
-            code = getattr(function, "__code__", None)
-            if code is not None:
-                scope = function.__globals__
-                names = code_names(code)
-                todo.extend(scope[name] for name in names if name in scope)
-                # torch.ops.<namespace>.<op>(...) written out in the code
-                for name in names & set(registrars):
-                    through(name)
-    return sorted(found), namespaces
-
-class Chosen(Exception):
-    pass
-
-class StandIn:
-    """What a dispatcher reads of q before it picks a path: the device and dtype."""
-    def __init__(self):
-        self.device = types.SimpleNamespace(type="cuda", index=0)
-        self.dtype = torch.float16
-        self.is_cuda = True
-
-results = []
-try:
-    home = sys.modules[getattr(importlib.import_module(package), dispatcher).__module__]
-except BaseException as error:
-    emit([{"capability": "%d.%d" % tuple(c), "error": "%s: %s" % (type(error).__name__, error)} for c in capabilities])
-    sys.exit(0)
-for major, minor in capabilities:
-    entry = {"capability": "%d.%d" % (major, minor)}
-    results.append(entry)
-    reported["capability"] = (major, minor)
-    # Some dispatchers read the capability once, at import.
-    home = importlib.reload(home)
-    q, k, v = StandIn(), StandIn(), StandIn()
-    originals = {}
-    for name, value in list(vars(home).items()):
-        if inspect.isfunction(value) and value.__module__ == home.__name__ and name != dispatcher:
-            def recorder(*args, __name=name, __original=value, **kwargs):
-                if any(arg is q for arg in list(args) + list(kwargs.values())):
-                    entry["function"] = __name
-                    raise Chosen()
-                return __original(*args, **kwargs)
-            originals[name] = value
-            setattr(home, name, recorder)
-    try:
-        getattr(home, dispatcher)(q, k, v)
-        entry["error"] = "%s returned without calling a kernel path" % dispatcher
-    except Chosen:
-        pass
-    except BaseException as error:
-        entry["error"] = "%s: %s" % (type(error).__name__, error)
-    finally:
-        for name, value in originals.items():
-            setattr(home, name, value)
-    if "function" in entry:
-        entry["modules"], namespaces = reached(originals[entry["function"]])
-        if namespaces:
-            entry["namespaces"] = namespaces
-emit(results)
-`;
-var RUNTIME_PROBE = `${EMIT}
-import importlib, json, sys
-package, dispatcher, layout, served = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-import torch
-if not torch.cuda.is_available() or torch.cuda.device_count() == 0:
-    emit({"gpu": None})
-    sys.exit(0)
-major, minor = torch.cuda.get_device_capability(0)
-result = {"gpu": torch.cuda.get_device_name(0), "capability": "%d.%d" % (major, minor)}
-if dispatcher and (not served or result["capability"] in served):
-    try:
-        attention = getattr(importlib.import_module(package), dispatcher)
-        torch.manual_seed(0)
-        q, k, v = (torch.randn(2, 16, 4096, 128, dtype=torch.float16, device="cuda") for _ in range(3))
-        if layout == "NHD":
-            out = attention(*(t.transpose(1, 2).contiguous() for t in (q, k, v)), causal=False).transpose(1, 2)
-        else:
-            out = attention(q, k, v, tensor_layout="HND", is_causal=False)
-        reference = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=False)
-        torch.cuda.synchronize()
-        result["finite"] = bool(torch.isfinite(out).all().item())
-        result["cosine"] = torch.nn.functional.cosine_similarity(out.float().flatten(), reference.float().flatten(), dim=0).item()
-    except BaseException as error:
-        result["error"] = "%s: %s" % (type(error).__name__, error)
-emit(result)
-`;
-function probeResult(stdout, stderr) {
-  const line = stdout.split(/\r?\n/).reverse().find((l) => l.startsWith(RESULT_MARKER));
-  if (!line) {
-    const tail = `${stdout}
-${stderr}`.trim().split(/\r?\n/).slice(-15).join("\n");
-    throw new Error(`the probe printed no result:
-${tail}`);
-  }
-  return JSON.parse(line.slice(RESULT_MARKER.length));
-}
-
-// src/verify/environment.ts
-async function prepareEnvironment(base, wheel, torch, dir, runner = runProcess) {
-  const python = await createVenv(base, path14.join(dir, "venv"), { inherit: torch.rule === "preinstalled", runner });
-  const torchInfo = await provideTorch(python.executable, torch.rule, torch, runner);
-  await runChecked(
-    python.executable,
-    ["-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check", wheel],
-    { cwd: dir },
-    runner
-  );
-  return { python, torch: torchInfo, dir };
-}
-async function runProbe(env, script, args, runner = runProcess) {
-  const result = await runner(env.python.executable, ["-I", "-c", script, ...args], { cwd: env.dir });
-  return probeResult(result.stdout, result.stderr);
-}
-
 // src/verify/wheel.ts
 async function readWheel(file, within = []) {
   const binaries = [];
@@ -25657,6 +25028,12 @@ async function readWheel(file, within = []) {
       if (data.readUInt32BE(0) === 2135247942) {
         try {
           found.elf = readElfNeeds(data);
+        } catch {
+        }
+      }
+      if (data.toString("latin1", 0, 2) === "MZ") {
+        try {
+          found.pe = readPeImports(data);
         } catch {
         }
       }
@@ -25702,7 +25079,7 @@ async function verifyWheels(options2, log) {
   const plans = await planWheels(options2);
   const wheels = [];
   for (const plan of plans) {
-    wheels.push(await log.group(`verify ${path15.basename(plan.file)}`, () => new WheelCheck(plan, options2, log).run()));
+    wheels.push(await log.group(`verify ${path16.basename(plan.file)}`, () => new WheelCheck(plan, options2, log).run()));
   }
   const archs = wheels.map((w) => Object.keys(w.gpus)).reduce((common, keys) => common.filter((gpu) => keys.includes(gpu))).sort(compareVersions);
   return {
@@ -25722,7 +25099,7 @@ var WheelCheck = class {
     this.profile = options2.profile === "auto" ? packageOfProject(plan.name.distribution, plan.name.version) : options2.profile;
     this.report = {
       file: plan.file,
-      name: path15.basename(plan.file),
+      name: path16.basename(plan.file),
       passed: false,
       problems: [],
       modules: [],
@@ -25761,12 +25138,20 @@ var WheelCheck = class {
     for (const p of archive.problems) this.problem(p);
     this.readModules(archive);
     this.judgeLinux(archive);
+    const claimed = claimedAbi(this.plan.name);
+    if (claimed.limited || claimed.stable) {
+      this.report.abi = describeAbi(claimed);
+      this.log.info(`ABI claimed: ${this.report.abi}`);
+      const breaches = symbolProblems(extensionModules(archive), claimed);
+      for (const p of breaches) this.problem(p);
+      if (breaches.length === 0) this.log.info("symbols: every extension module keeps to the ABI it claims");
+    }
     if (archive.problems.length > 0) {
       this.report.import.error = this.report.runtime.reason = "the wheel failed its integrity check: not installed";
       return this.report;
     }
     this.log.info("archive: file name, METADATA, WHEEL and RECORD agree");
-    const dir = await mkdtemp(path15.join(this.options.workDir, "venv-"));
+    const dir = await mkdtemp2(path16.join(this.options.workDir, "venv-"));
     try {
       const env = await this.install(dir);
       if (env) {
@@ -25776,8 +25161,10 @@ var WheelCheck = class {
         }
         await this.attempt("the runtime test", () => this.testRuntime(env));
       }
+      if (this.options.testPythons?.length || this.options.testTorches?.length)
+        await this.attempt("the Python x torch test", () => this.testCombinations(env, archive, dir));
     } finally {
-      await rm2(dir, { recursive: true, force: true });
+      await rm3(dir, { recursive: true, force: true });
     }
     this.report.passed = this.report.problems.length === 0;
     return this.report;
@@ -25828,11 +25215,34 @@ var WheelCheck = class {
       return void 0;
     }
   }
-  async testImport(env, archive) {
+  importNames(archive) {
     const { importName } = this.profile;
-    const names = [
-      ...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())
-    ];
+    return [...new Set([importName ?? topLevelNames(archive), extensionModules(archive).map((e) => e.module)].flat())];
+  }
+  /** The one wheel on every Python and torch it claims to serve (the matrix's test-pythons, test-torches). */
+  async testCombinations(env, archive, dir) {
+    const imp = this.report.import;
+    const { combinations, problems } = await testCombinations({
+      file: this.plan.file,
+      names: this.importNames(archive),
+      tested: {
+        python: env?.python.version ?? this.plan.base.version,
+        torch: env?.torch?.version,
+        status: imp.status === "passed" ? "passed" : "failed",
+        ...imp.status === "passed" ? {} : { error: imp.error ?? "see the import test" }
+      },
+      torch: this.plan.torch,
+      pythons: this.options.testPythons?.length ? this.options.testPythons : [majorMinor(env?.python.version ?? this.plan.base.version)],
+      torches: this.options.testTorches ?? [],
+      workDir: dir,
+      log: this.log,
+      runner: this.options.runner
+    });
+    this.report.combinations = combinations;
+    for (const p of problems) this.problem(p);
+  }
+  async testImport(env, archive) {
+    const names = this.importNames(archive);
     this.report.import = { status: "failed", python: env.python.version, torch: env.torch?.version, modules: [] };
     const results = await runProbe(
       env,
@@ -25972,6 +25382,12 @@ var step = defineStep({
         description: "Run the package on the GPU: auto (when torch sees a GPU the wheel has code for), always (fail without one), never. The dispatch check (packages with a dispatcher: sageattention) needs no GPU and runs anyway",
         default: "auto",
         choices: ["auto", "always", "never"]
+      },
+      "test-pythons": {
+        description: "Pythons each wheel must also install and import on, each in a fresh venv (3.10,3.11; the matrix job's test-pythons); one this machine lacks is reported as not tested here"
+      },
+      "test-torches": {
+        description: "Torches each wheel must also work with (2.10.0,2.11.0; the matrix job's test-torches): each installed with torch: install, with the Python the wheel is tested on (each test-python gets that wheel's torch); with torch: preinstalled only the machine's is tested, the rest reported as not tested here"
       }
     },
     outputs: {
@@ -25984,13 +25400,19 @@ var step = defineStep({
     }
   },
   // arch-list is empty here when build will give it.
-  check: (inputs) => void (inputs.string("arch-list") && requestedArchs(inputs.string("arch-list"))),
+  check: (inputs) => {
+    if (inputs.string("arch-list")) requestedArchs(inputs.string("arch-list"));
+    parseTestVersions("test-pythons", inputs.list("test-pythons"));
+    parseTestVersions("test-torches", inputs.list("test-torches"));
+  },
   run: async (inputs, ctx) => {
     const input = inputs.string("package");
     const profile = input === "auto" ? "auto" : packageProfile(input);
     const requested = requestedArchs(inputs.string("arch-list"));
+    const testPythons = parseTestVersions("test-pythons", inputs.list("test-pythons"));
+    const testTorches = parseTestVersions("test-torches", inputs.list("test-torches"));
     const wheels = await findWheels(inputs.string("wheels"));
-    const work = await mkdtemp2(path16.join(process.env.RUNNER_TEMP || tmpdir(), "sagewheels-verify-"));
+    const work = await mkdtemp3(path17.join(process.env.RUNNER_TEMP || tmpdir(), "sagewheels-verify-"));
     const report = await verifyWheels(
       {
         profile,
@@ -26001,14 +25423,16 @@ var step = defineStep({
         torchVersion: inputs.optional("torch-version"),
         torchIndexUrl: inputs.optional("torch-index-url"),
         runtimeTest: inputs.choice("runtime-test"),
+        testPythons,
+        testTorches,
         workDir: work
       },
       ctx.log
     ).catch(async (error2) => {
-      await rm3(work, { recursive: true, force: true });
+      await rm4(work, { recursive: true, force: true });
       throw error2;
     });
-    const file = path16.join(work, "report.json");
+    const file = path17.join(work, "report.json");
     await writeFile3(file, JSON.stringify(report, null, 2) + "\n");
     ctx.summary.push({ kind: "heading", text: "verify" }, ...summaryBlocks(report));
     const outputs = { report: file, archs: report.archs.join(";") };
