@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readList } from '../../src/core/list';
 import { findWheels as publishWheels, wheelPatterns } from '../../src/publish/wheels';
 import { findWheels as verifyWheels } from '../../src/verify/plan';
+import { validWheelFiles } from '../publish/helpers';
 
 describe('readList, the one reader of list inputs', () => {
   it('splits lines by newline or comma, words also by spaces and semicolons, and drops blanks', () => {
@@ -39,7 +40,10 @@ describe('the wheels input, read alike by verify and publish', () => {
   it('takes a folder, a glob, a file and a JSON list, and refuses an item that matches nothing', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wheels-input-'));
     await mkdir(path.join(dir, 'wheelhouse'));
-    await writeFile(path.join(dir, 'wheelhouse', name), 'not read here');
+    // A whole wheel: publish checks it (zip, RECORD, METADATA) once it has found it.
+    const made = await validWheelFiles([name]);
+    await copyFile(made.wheels[0]!.path, path.join(dir, 'wheelhouse', name));
+    await rm(made.dir, { recursive: true, force: true });
     await writeFile(path.join(dir, 'wheelhouse', 'notes.txt'), '');
     const full = path.join(dir, 'wheelhouse', name);
     for (const given of ['wheelhouse', 'wheelhouse/*.whl', `wheelhouse/${name}`, JSON.stringify([full])]) {

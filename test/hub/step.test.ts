@@ -7,8 +7,8 @@ import { close, listen } from '../fakes/github';
 import { FakeGitHub } from '../fakes/github';
 import { FakeHub, kindOf } from '../fakes/hub';
 import { recordingContext } from '../helpers/context';
-import { SECOND_MS, sha256, wheelName } from '../publish/helpers';
-import { REPO, zipWheels } from './helpers';
+import { SECOND_MS, sha256, validWheelFiles, wheelName } from '../publish/helpers';
+import { REPO } from './helpers';
 
 // Tokens nobody could mistake: if any of them reaches a log line, a summary, an output or an error, a test fails.
 const HF_TOKEN = 'hf_S3CRET_write_sagewheels_0123456789abcdef';
@@ -18,12 +18,13 @@ const GH_TOKEN = 'ghs_S3CRET_sagewheels_token_0123456789abcdef';
 describe('the publish step with target huggingface', () => {
   let hub: FakeHub;
   let github: FakeGitHub;
-  let files: Awaited<ReturnType<typeof zipWheels>>;
+  let files: Awaited<ReturnType<typeof validWheelFiles>>;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     hub = await new FakeHub({ [HF_TOKEN]: 'write', [HF_READ]: 'read' }).start();
     github = await new FakeGitHub(GH_TOKEN).start();
-    files = await zipWheels([wheelName(0), wheelName(1)]);
+    // Whole wheels: publish checks each one (zip, RECORD, METADATA) before any request.
+    files = await validWheelFiles([wheelName(0), wheelName(1)]);
   });
   afterAll(async () => {
     await hub.stop();

@@ -236,8 +236,6 @@ describe("publish's wheels", () => {
         await writeFile(path.join(dir, 'id_rsa'), 'PRIVATE KEY');
         await symlink(path.join(dir, 'id_rsa'), file);
       }),
-    ).toBe(
-      `wheels: ${NAME} is a symbolic link; only regular wheel files are read. Publish only whole wheels, as build wrote them`,
-    );
+    ).toBe(`wheels: ${path.join(publishDir, 'link', NAME)} is a symbolic link. Give the built .whl files themselves`);
   });
 });
