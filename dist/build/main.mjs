@@ -25768,8 +25768,7 @@ async function fetchSource(source, ref, dest, runner = runProcess, subdirectory,
   }
   return { dir, label: `${whole.label}#subdirectory=${subdirectory}` };
 }
-async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
-  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
+async function localSourceDir(source, ref) {
   if (ref)
     throw inputError(
       "ref",
@@ -25777,13 +25776,17 @@ async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
       "ref applies to git URLs; check the folder out at that ref instead"
     );
   const dir = path27.resolve(source);
-  const info2 = await stat2(dir).catch(() => void 0);
-  if (!info2?.isDirectory())
+  if (!(await stat2(dir).catch(() => void 0))?.isDirectory())
     throw inputError(
       "source",
       `"${source}" is neither a git URL nor a folder`,
       "Give https://... or a path to the package"
     );
+  return dir;
+}
+async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
+  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
+  const dir = await localSourceDir(source, ref);
   if (!subdirectory && !existsSync5(path27.join(dir, "setup.py")) && !existsSync5(path27.join(dir, "pyproject.toml"))) {
     throw inputError(
       "source",

@@ -21736,7 +21736,7 @@ function describeAbi(abi) {
 }
 
 // src/abi/source.ts
-import { mkdtemp, rm as rm2, stat as stat3 } from "node:fs/promises";
+import { mkdtemp, rm as rm2 } from "node:fs/promises";
 import os6 from "node:os";
 import path8 from "node:path";
 
@@ -21814,8 +21814,7 @@ async function fetchSource(source, ref, dest, runner = runProcess, subdirectory,
   }
   return { dir, label: `${whole.label}#subdirectory=${subdirectory}` };
 }
-async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
-  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
+async function localSourceDir(source, ref) {
   if (ref)
     throw inputError(
       "ref",
@@ -21823,13 +21822,17 @@ async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
       "ref applies to git URLs; check the folder out at that ref instead"
     );
   const dir = path7.resolve(source);
-  const info2 = await stat2(dir).catch(() => void 0);
-  if (!info2?.isDirectory())
+  if (!(await stat2(dir).catch(() => void 0))?.isDirectory())
     throw inputError(
       "source",
       `"${source}" is neither a git URL nor a folder`,
       "Give https://... or a path to the package"
     );
+  return dir;
+}
+async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
+  if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
+  const dir = await localSourceDir(source, ref);
   if (!subdirectory && !existsSync2(path7.join(dir, "setup.py")) && !existsSync2(path7.join(dir, "pyproject.toml"))) {
     throw inputError(
       "source",
@@ -21865,19 +21868,7 @@ async function cloneSource(url, ref, dest, runner, submodules) {
 // src/abi/source.ts
 async function openSource(source, ref, runner = runProcess) {
   if (!isGitUrl(source)) {
-    if (ref)
-      throw inputError(
-        "ref",
-        `"${ref}" was given with a local source`,
-        "ref applies to git URLs; check the folder out at that ref instead"
-      );
-    const dir = path8.resolve(source);
-    if (!(await stat3(dir).catch(() => void 0))?.isDirectory())
-      throw inputError(
-        "source",
-        `"${source}" is neither a git URL nor a folder`,
-        "Give https://... or a path to the package"
-      );
+    const dir = await localSourceDir(source, ref);
     return { dir, label: dir, close: async () => {
     } };
   }

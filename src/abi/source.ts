@@ -1,8 +1,7 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fetchSource, isGitUrl, splitSubdirectory } from '../builder/source';
-import { inputError } from '../core/errors';
+import { fetchSource, isGitUrl, localSourceDir, splitSubdirectory } from '../builder/source';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import type { AbiChoice, SourceAbi } from './detect';
 
@@ -21,19 +20,7 @@ export async function openSource(
   runner: ProcessRunner = runProcess,
 ): Promise<ReadableSource> {
   if (!isGitUrl(source)) {
-    if (ref)
-      throw inputError(
-        'ref',
-        `"${ref}" was given with a local source`,
-        'ref applies to git URLs; check the folder out at that ref instead',
-      );
-    const dir = path.resolve(source);
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory())
-      throw inputError(
-        'source',
-        `"${source}" is neither a git URL nor a folder`,
-        'Give https://... or a path to the package',
-      );
+    const dir = await localSourceDir(source, ref);
     return { dir, label: dir, close: async () => {} };
   }
   const { source: url, subdirectory } = splitSubdirectory(source);

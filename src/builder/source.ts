@@ -76,6 +76,24 @@ export async function fetchSource(
   return { dir, label: `${whole.label}#subdirectory=${subdirectory}` };
 }
 
+/** A source that is not a git URL: an existing folder, and no ref (a ref names a commit of a repository). */
+export async function localSourceDir(source: string, ref: string | undefined): Promise<string> {
+  if (ref)
+    throw inputError(
+      'ref',
+      `"${ref}" was given with a local source`,
+      'ref applies to git URLs; check the folder out at that ref instead',
+    );
+  const dir = path.resolve(source);
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+    throw inputError(
+      'source',
+      `"${source}" is neither a git URL nor a folder`,
+      'Give https://... or a path to the package',
+    );
+  return dir;
+}
+
 async function fetchTree(
   source: string,
   ref: string | undefined,
@@ -85,20 +103,7 @@ async function fetchTree(
   submodules: boolean,
 ): Promise<Source> {
   if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ''), ref, dest, runner, submodules);
-  if (ref)
-    throw inputError(
-      'ref',
-      `"${ref}" was given with a local source`,
-      'ref applies to git URLs; check the folder out at that ref instead',
-    );
-  const dir = path.resolve(source);
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory())
-    throw inputError(
-      'source',
-      `"${source}" is neither a git URL nor a folder`,
-      'Give https://... or a path to the package',
-    );
+  const dir = await localSourceDir(source, ref);
   if (!subdirectory && !existsSync(path.join(dir, 'setup.py')) && !existsSync(path.join(dir, 'pyproject.toml'))) {
     throw inputError(
       'source',
