@@ -41,7 +41,9 @@ describe('a build requirement the venv has at another version', () => {
     const ctx = recordingContext();
     const result = await buildWheel(options(offlinePipEnv().PIP_FIND_LINKS!), ctx.log);
     expect(path.basename(result.wheels[0]!)).toMatch(/^cudapkg-0\.1\.0\+cu130-cp39-cp39-manylinux_2_\d+_x86_64\.whl$/);
-    expect(ctx.text()).toMatch(/installing build requirements? [^\n]*setuptools>=61 \(the venv has setuptools 58\.\d+\.\d+\)/);
+    expect(ctx.text()).toMatch(
+      /installing build requirements? [^\n]*setuptools>=61 \(the venv has setuptools 58\.\d+\.\d+\)/,
+    );
   });
 
   it('when pip cannot have it, the build fails on the UNKNOWN-0.0.0 wheel instead of reporting success', async () => {
