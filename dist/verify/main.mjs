@@ -25272,10 +25272,11 @@ var WheelCheck = class {
       const lacking = reached.filter(
         (name) => servedBy(this.modules.find((m) => m.module === name)?.code ?? [], gpu) === "missing"
       );
-      const orphans = Object.entries(result.namespaces ?? {}).filter(([, module]) => !module);
+      const namespaces = Object.entries(result.namespaces ?? {}).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+      const orphans = namespaces.filter(([, module]) => !module);
       result.passed = !result.error && reached.length > 0 && lacking.length === 0 && orphans.length === 0;
       this.report.dispatch.push(result);
-      const via = Object.entries(result.namespaces ?? {}).filter(([, module]) => module).map(([namespace, module]) => `torch.ops.${namespace}, registered by ${module}`);
+      const via = namespaces.filter(([, module]) => module).map(([namespace, module]) => `torch.ops.${namespace}, registered by ${module}`);
       const picked = `with compute capability ${result.capability}, ${dispatcher} picks ${result.function}`;
       if (result.error) this.problem(`the dispatch check on ${result.capability} failed: ${result.error}`);
       else if (orphans.length)
