@@ -26896,7 +26896,10 @@ var platformTagFits = (tag, platform2) => PLATFORM_TAG[platform2].test(tag);
 var cpythonVersion = (tag) => /^cp(\d)(\d+)$/.exec(tag)?.slice(1).join(".");
 function wheelFits(wheel, python, platform2) {
   const pythonTags = wheel.python.split(".");
-  const fitsPython = pythonTags.includes(pythonTag(python)) || wheel.abi.split(".").includes("abi3") && pythonTags.some((tag) => {
+  const abis = wheel.abi.split(".");
+  const freeThreaded = python.endsWith("t");
+  const own = pythonTag(python.replace(/t$/, ""));
+  const fitsPython = pythonTags.includes(own) && abis.some((abi) => abi === `${own}t` === freeThreaded) || !freeThreaded && abis.includes("abi3") && pythonTags.some((tag) => {
     const version = cpythonVersion(tag);
     return version !== void 0 && version.split(".")[0] === python.split(".")[0] && compareVersions(version, majorMinor(python)) <= 0;
   });

@@ -63,7 +63,8 @@ export function stepHelp(spec: StepSpec, width = helpWidth()): string {
           ? `default: ${fallback}`
           : '';
     const choices = input.choices ? ` One of: ${input.choices.join(', ')}.` : '';
-    return `  ${flag}${note ? `  (${note})` : ''}\n${wrap(`${input.description}${choices}`, width, 6)}`;
+    const sentence = choices && !/[.!?]$/.test(input.description) ? `${input.description}.` : input.description;
+    return `  ${flag}${note ? `  (${note})` : ''}\n${wrap(`${sentence}${choices}`, width, 6)}`;
   });
   const outputs = Object.entries(spec.outputs).map(
     ([name, output]) => `  ${name}\n${wrap(output.description, width, 6)}`,

@@ -31,9 +31,14 @@ const cpythonVersion = (tag: string): string | undefined => /^cp(\d)(\d+)$/.exec
  */
 export function wheelFits(wheel: WheelName, python: string, platform: MatrixPlatform): boolean {
   const pythonTags = wheel.python.split('.');
+  const abis = wheel.abi.split('.');
+  // A free-threaded CPython (3.14t) takes cp314-cp314t wheels, and no abi3 module.
+  const freeThreaded = python.endsWith('t');
+  const own = pythonTag(python.replace(/t$/, ''));
   const fitsPython =
-    pythonTags.includes(pythonTag(python)) ||
-    (wheel.abi.split('.').includes('abi3') &&
+    (pythonTags.includes(own) && abis.some((abi) => (abi === `${own}t`) === freeThreaded)) ||
+    (!freeThreaded &&
+      abis.includes('abi3') &&
       pythonTags.some((tag) => {
         const version = cpythonVersion(tag);
         return (

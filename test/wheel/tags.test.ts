@@ -51,6 +51,10 @@ describe('wheel tags of matrix platforms', () => {
     expect(fits('x-1-cp39-abi3-linux_x86_64.whl', '3.13')).toBe(true);
     expect(fits('x-1-cp310-abi3-linux_x86_64.whl', '3.9')).toBe(false);
     expect(fits('x-1-cp39-cp39-linux_x86_64.whl', '3.10')).toBe(false);
+    // A free-threaded CPython loads no abi3 module; its own cp314t wheel fits it.
+    expect(fits('x-1-cp310-abi3-linux_x86_64.whl', '3.14t')).toBe(false);
+    expect(fits('x-1-cp314-cp314t-linux_x86_64.whl', '3.14t')).toBe(true);
+    expect(fits('x-1-cp314-cp314t-linux_x86_64.whl', '3.14')).toBe(false);
   });
 });
 
