@@ -296,16 +296,14 @@ function summarize(ctx: Context, tag: string, dryRun: boolean, result: PublishRe
   }
 }
 
-/** The hf-* inputs, checked; the token is masked from here on. */
-function hubTarget(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv): HubTarget {
-  const token = checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? ''));
-  ctx.env.secret(token);
+/** The hf-* inputs, checked (the caller masks the token). */
+function hubTarget(inputs: Inputs<Input>, env: NodeJS.ProcessEnv): HubTarget {
   return {
     repo: parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type')),
     revision: parseRevision(inputs.string('hf-revision')),
     folder: parseFolder(inputs.string('hf-path')),
     endpoint: parseEndpoint(inputs.string('hf-endpoint')),
-    token,
+    token: checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? '')),
   };
 }
 
@@ -363,10 +361,9 @@ async function runHub(
 
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
-  checkPublish(inputs, env);
+  const { targets, hub } = checkPublish(inputs, env);
+  if (hub) ctx.env.secret(hub.token);
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
-  const targets = parseTargets(inputs.string('target'));
-  const hub = targets.includes('huggingface') ? hubTarget(inputs, ctx, env) : undefined;
   const entries = plannedEntries(inputs.optional('matrix'));
   const { wheels, verified } = await collectWheels(inputs, cwd, ctx.log);
   if (!targets.includes('github-release')) {
@@ -391,7 +388,7 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
 }
 
 /** What publish refuses before any request: a target's token, tag, repository and Hub inputs. */
-function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv): void {
+function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv) {
   const targets = parseTargets(inputs.string('target'));
   if (targets.includes('github-release')) {
     if (inputs.string('token') === '')
@@ -404,17 +401,11 @@ function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv): void {
       throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
     repoFromEnv(env);
   }
-  if (targets.includes('huggingface')) {
-    checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? ''));
-    parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type'));
-    parseRevision(inputs.string('hf-revision'));
-    parseFolder(inputs.string('hf-path'));
-    parseEndpoint(inputs.string('hf-endpoint'));
-  }
+  return { targets, hub: targets.includes('huggingface') ? hubTarget(inputs, env) : undefined };
 }
 
 export const step = defineStep({
   spec,
-  check: (inputs) => checkPublish(inputs, process.env),
+  check: (inputs) => void checkPublish(inputs, process.env),
   run: (inputs, ctx) => runPublish(inputs, ctx, process.env),
 });
