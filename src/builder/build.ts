@@ -150,12 +150,6 @@ function wantedLabel(input: string, cuda: string, torch: TorchInfo | undefined, 
   return normalizeLocalLabel(input);
 }
 
-/** The torch minor a wheel was built against, as a requirement: 2.7.1 -> "torch>=2.7,<2.8". */
-export function torchPin(torchVersion: string): string {
-  const [major, minor] = torchVersion.split('+')[0]!.split('.').map(Number) as [number, number];
-  return `torch>=${major}.${minor},<${major}.${minor + 1}`;
-}
-
 /** Everything that can be refused without touching the network or the disk: the source, and its folder. */
 export function checkInputs(options: BuildOptions): { source: string; ref?: string; subdirectory?: string } {
   const known = options.profile === 'auto' ? DEFAULT_PACKAGE : options.profile;

@@ -97,8 +97,13 @@ export async function importTorch(
     const lines = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim());
     return { error: lines.filter(Boolean).pop() ?? `exit code ${result.code}` };
   }
-  const info = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { version: string; cuda: string | null };
-  return { info: { version: info.version, cuda: info.cuda ?? undefined } };
+  return { info: parseTorchInfo(result.stdout) };
+}
+
+/** The last line a torch probe printed: {"version": ..., "cuda": ... or null}. */
+function parseTorchInfo(stdout: string): TorchInfo {
+  const info = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { version: string; cuda: string | null };
+  return { version: info.version, cuda: info.cuda ?? undefined };
 }
 
 // torch/version.py alone: importing torch itself takes seconds (its CUDA libraries), and the build imports it anyway.
@@ -121,8 +126,7 @@ export async function torchVersionInfo(
 ): Promise<TorchInfo | undefined> {
   const result = await runner(python, ['-c', TORCH_PROBE]);
   if (result.code !== 0 || result.stdout.trim().endsWith('null')) return undefined;
-  const info = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { version: string; cuda: string | null };
-  return { version: info.version, cuda: info.cuda ?? undefined };
+  return parseTorchInfo(result.stdout);
 }
 
 /**
