@@ -23883,8 +23883,11 @@ async function importTorch(python, runner = runProcess) {
 ${result.stderr}`.split("\n").map((line) => line.trim());
     return { error: lines.filter(Boolean).pop() ?? `exit code ${result.code}` };
   }
-  const info2 = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
-  return { info: { version: info2.version, cuda: info2.cuda ?? void 0 } };
+  return { info: parseTorchInfo(result.stdout) };
+}
+function parseTorchInfo(stdout) {
+  const info2 = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
+  return { version: info2.version, cuda: info2.cuda ?? void 0 };
 }
 var TORCH_PROBE = [
   "import importlib.util, json, os, runpy",
@@ -23901,8 +23904,7 @@ var TORCH_PROBE = [
 async function torchVersionInfo(python, runner = runProcess) {
   const result = await runner(python, ["-c", TORCH_PROBE]);
   if (result.code !== 0 || result.stdout.trim().endsWith("null")) return void 0;
-  const info2 = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
-  return { version: info2.version, cuda: info2.cuda ?? void 0 };
+  return parseTorchInfo(result.stdout);
 }
 async function provideTorch(python, rule, want, runner = runProcess) {
   if (rule === "none") return void 0;
