@@ -190,8 +190,8 @@ case "$PHASE" in
     a_rc=$STEP_RC a_wall=$STEP_WALL
     mkdir -p "$WORK/elsewhere"
     run_step repro-b source="$(fresh_copy "$WOCT0RDHO" elsewhere/repro-b)" "arch-list=$ARCHS" compile-cache=off reproducible=true "output-dir=$OUT/wheels-repro-b" package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto
-    "$PY" - "$OUT"/wheels-repro-a/*.whl "$OUT"/wheels-repro-b/*.whl <<'PYTHON' | tee "$OUT/repro-compare.txt"
-import hashlib, sys, zipfile
+    OUT=$OUT "$PY" - "$OUT"/wheels-repro-a/*.whl "$OUT"/wheels-repro-b/*.whl <<'PYTHON' | tee "$OUT/repro-compare.txt"
+import hashlib, os, sys, zipfile
 a, b = sys.argv[1], sys.argv[2]
 for w in (a, b):
     print(hashlib.sha256(open(w, "rb").read()).hexdigest(), w)
@@ -207,6 +207,10 @@ for name in names:
     if da is None or db is None:
         print(f"{name}: only in {'the second' if da is None else 'the first'}")
         continue
+    for side, data in (("a", da), ("b", db)):  # kept for a closer look (readelf, cuobjdump)
+        keep = os.path.join(os.environ["OUT"], "repro-diff", side, os.path.basename(name))
+        os.makedirs(os.path.dirname(keep), exist_ok=True)
+        open(keep, "wb").write(data)
     diff = sum(x != y for x, y in zip(da, db)) + abs(len(da) - len(db))
     first = next((i for i, (x, y) in enumerate(zip(da, db)) if x != y), min(len(da), len(db)))
     print(f"{name}: {diff} of {max(len(da), len(db))} bytes differ, the first at offset {first}")

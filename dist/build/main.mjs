@@ -1083,14 +1083,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path31 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path33 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path31 && path31[0] !== "/") {
-          path31 = `/${path31}`;
+        if (path33 && path33[0] !== "/") {
+          path33 = `/${path33}`;
         }
-        return new URL(`${origin}${path31}`);
+        return new URL(`${origin}${path33}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1541,39 +1541,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path31, origin }
+          request: { method, path: path33, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path31);
+        debuglog("sending request to %s %s/%s", method, origin, path33);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path31, origin },
+          request: { method, path: path33, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path31,
+          path33,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path31, origin }
+          request: { method, path: path33, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path31);
+        debuglog("trailers received from %s %s/%s", method, origin, path33);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path31, origin },
+          request: { method, path: path33, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path31,
+          path33,
           error2.message
         );
       });
@@ -1622,9 +1622,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path31, origin }
+            request: { method, path: path33, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path31);
+          debuglog("sending request to %s %s/%s", method, origin, path33);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1687,7 +1687,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path31,
+        path: path33,
         method,
         body,
         headers,
@@ -1702,11 +1702,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path31 !== "string") {
+        if (typeof path33 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path31[0] !== "/" && !(path31.startsWith("http://") || path31.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path33[0] !== "/" && !(path33.startsWith("http://") || path33.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path31)) {
+        } else if (invalidPathRegex.test(path33)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1772,7 +1772,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path31, query) : path31;
+        this.path = query ? buildURL(path33, query) : path33;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6465,7 +6465,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path31, host, upgrade, blocking, reset } = request;
+      const { method, path: path33, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6546,7 +6546,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path31} HTTP/1.1\r
+      let header = `${method} ${path33} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path31, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path33, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7172,7 +7172,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path31;
+      headers[HTTP2_HEADER_PATH] = path33;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7525,9 +7525,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path31 = search ? `${pathname}${search}` : pathname;
+        const path33 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path31;
+        this.opts.path = path33;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8766,10 +8766,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path31 = "/",
+          path: path33 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path31;
+        opts.path = origin + path33;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10741,20 +10741,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path31) {
-      if (typeof path31 !== "string") {
-        return path31;
+    function safeUrl(path33) {
+      if (typeof path33 !== "string") {
+        return path33;
       }
-      const pathSegments = path31.split("?");
+      const pathSegments = path33.split("?");
       if (pathSegments.length !== 2) {
-        return path31;
+        return path33;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path31, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path31);
+    function matchKey(mockDispatch2, { path: path33, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path33);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10776,7 +10776,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path31 }) => matchValue(safeUrl(path31), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path33 }) => matchValue(safeUrl(path33), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10814,9 +10814,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path31, method, body, headers, query } = opts;
+      const { path: path33, method, body, headers, query } = opts;
       return {
-        path: path31,
+        path: path33,
         method,
         body,
         headers,
@@ -11279,10 +11279,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path31, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path33, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path31,
+            Path: path33,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16161,9 +16161,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path31) {
-      for (let i = 0; i < path31.length; ++i) {
-        const code = path31.charCodeAt(i);
+    function validateCookiePath(path33) {
+      for (let i = 0; i < path33.length; ++i) {
+        const code = path33.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19083,11 +19083,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path31 = opts.path;
+          let path33 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path31 = `/${path31}`;
+            path33 = `/${path33}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path31);
+          url = new URL(util.parseOrigin(url).origin + path33);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19670,9 +19670,9 @@ var require_yauzl = __commonJS({
     exports.Entry = Entry;
     exports.LocalFileHeader = LocalFileHeader;
     exports.RandomAccessReader = RandomAccessReader;
-    function openPromise(path31, options2) {
+    function openPromise(path33, options2) {
       return new Promise((resolve2, reject) => {
-        open3(path31, { ...options2, lazyEntries: true }, function(err, zipfile) {
+        open3(path33, { ...options2, lazyEntries: true }, function(err, zipfile) {
           if (err) return reject(err);
           resolve2(zipfile);
         });
@@ -19702,7 +19702,7 @@ var require_yauzl = __commonJS({
         });
       });
     }
-    function open3(path31, options2, callback) {
+    function open3(path33, options2, callback) {
       if (typeof options2 === "function") {
         callback = options2;
         options2 = null;
@@ -19714,7 +19714,7 @@ var require_yauzl = __commonJS({
       if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
       if (options2.strictFileNames == null) options2.strictFileNames = false;
       if (callback == null) callback = defaultCallback;
-      fs3.open(path31, "r", function(err, fd) {
+      fs3.open(path33, "r", function(err, fd) {
         if (err) return callback(err);
         fromFd(fd, options2, function(err2, zipfile) {
           if (err2) fs3.close(fd, defaultCallback);
@@ -23075,13 +23075,13 @@ function describeAbi(abi) {
 }
 
 // src/steps/build.ts
-import path30 from "node:path";
+import path32 from "node:path";
 
 // src/builder/build.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { mkdir as mkdir7, mkdtemp as mkdtemp2, readdir as readdir9, rm as rm3, stat as stat3 } from "node:fs/promises";
-import os8 from "node:os";
-import path29 from "node:path";
+import { mkdir as mkdir8, mkdtemp as mkdtemp3, readdir as readdir9, rm as rm5, stat as stat3 } from "node:fs/promises";
+import os9 from "node:os";
+import path31 from "node:path";
 
 // src/torch/releases.ts
 var comparePythons = (a, b) => compareVersions(a.replace(/t$/, ""), b.replace(/t$/, "")) || Number(a.endsWith("t")) - Number(b.endsWith("t"));
@@ -23280,6 +23280,19 @@ ${tail}`);
   }
   return result;
 }
+
+// src/core/stopwatch.ts
+var formatLaps = (laps) => laps.map(({ phase, seconds }) => `${phase} ${seconds.toFixed(1)} s`).join(", ");
+var Stopwatch = class {
+  laps = [];
+  last = performance.now();
+  /** Ends the phase that ran since the previous lap (or since the start). */
+  lap(phase) {
+    const now = performance.now();
+    this.laps.push({ phase, seconds: (now - this.last) / 1e3 });
+    this.last = now;
+  }
+};
 
 // src/packages/facts.ts
 import { readFile as readFile2 } from "node:fs/promises";
@@ -25000,7 +25013,7 @@ async function relabelWheel(file, relabel, outDir) {
   const version = relabel.label ? `${current.split("+")[0]}+${relabel.label}` : current;
   const distribution = oldPrefix.slice(0, oldPrefix.lastIndexOf("-"));
   const newPrefix = `${distribution}-${version}`;
-  const rename4 = (entry) => {
+  const rename5 = (entry) => {
     const [top, ...rest] = entry.split("/");
     if (top === `${oldPrefix}.dist-info` || top === `${oldPrefix}.data`)
       return [top.replace(oldPrefix, newPrefix), ...rest].join("/");
@@ -25010,7 +25023,7 @@ async function relabelWheel(file, relabel, outDir) {
   const kept = [];
   const rows = [];
   for (const entry of entries) {
-    const renamed = rename4(entry.name);
+    const renamed = rename5(entry.name);
     if (renamed === recordName || /\.dist-info\/RECORD\.(jws|p7s)$/.test(renamed)) continue;
     const mode = normalMode(entry.mode);
     const edited = entry === metadataEntry ? Buffer.from(editMetadata(metadata, version, relabel.requires ?? [])) : relabel.platform && entry.name === `${oldInfo}/WHEEL` ? Buffer.from(retagWheelFile(entryData(entry).toString("utf8"), relabel.platform)) : void 0;
@@ -25964,6 +25977,145 @@ function checkTorchBuild(releases, want) {
   }
 }
 
+// src/builder/work-folder.ts
+import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
+import path30 from "node:path";
+
+// src/core/lock.ts
+import { randomUUID as randomUUID2 } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
+import { lstat as lstat3, mkdir as mkdir7, readFile as readFile10, rename as rename4, rm as rm3, utimes, writeFile as writeFile8 } from "node:fs/promises";
+import os8 from "node:os";
+import path29 from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// src/core/on-signal.ts
+var SIGNALS = ["SIGINT", "SIGTERM"];
+var undos = /* @__PURE__ */ new Set();
+function onSignal(signal) {
+  for (const undo of [...undos].reverse()) {
+    try {
+      undo();
+    } catch {
+    }
+  }
+  undos.clear();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  process.kill(process.pid, signal);
+}
+function undoOnSignal(undo) {
+  if (undos.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  undos.add(undo);
+  return () => {
+    undos.delete(undo);
+    if (undos.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
+  };
+}
+
+// src/core/lock.ts
+function deadHere(owner) {
+  if (owner.host !== os8.hostname() || !Number.isSafeInteger(owner.pid)) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error2) {
+    return error2.code === "ESRCH";
+  }
+}
+async function withLock(lockDir, body, options2 = {}) {
+  const { pollMs = 1e3, refreshMs = 1e4, staleMs = 12e4, onWait, ifHeld } = options2;
+  const token = randomUUID2();
+  const owner = path29.join(lockDir, "owner.json");
+  await mkdir7(path29.dirname(lockDir), { recursive: true });
+  let waiting = false;
+  for (; ; ) {
+    try {
+      await mkdir7(lockDir);
+      break;
+    } catch (error2) {
+      if (error2.code !== "EEXIST") throw error2;
+    }
+    const holder = await readFile10(owner, "utf8").catch(() => "");
+    const parsed = (() => {
+      try {
+        return JSON.parse(holder);
+      } catch {
+        return {};
+      }
+    })();
+    if (deadHere(parsed)) {
+      onWait?.(`taking over the lock ${lockDir}: its holder, process ${parsed.pid} on this host, no longer runs`);
+      await rm3(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    const held = await lstat3(lockDir).catch(() => void 0);
+    const age = held ? Date.now() - held.mtimeMs : 0;
+    if (age > staleMs && (holder || !ifHeld)) {
+      onWait?.(
+        `breaking the lock ${lockDir}: untouched for ${Math.round(age / 1e3)} s (${holder.trim() || "unknown holder"})`
+      );
+      await rm3(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (ifHeld) return ifHeld();
+    if (!waiting) onWait?.(`waiting for another job that holds ${lockDir}`);
+    waiting = true;
+    await sleep(pollMs);
+  }
+  const ours = () => {
+    try {
+      return readFileSync(owner, "utf8").includes(token);
+    } catch {
+      return true;
+    }
+  };
+  const forget = undoOnSignal(() => {
+    if (ours()) rmSync(lockDir, { recursive: true, force: true });
+  });
+  await writeFile8(
+    `${owner}.tmp`,
+    JSON.stringify({ token, pid: process.pid, host: os8.hostname(), since: (/* @__PURE__ */ new Date()).toISOString() })
+  );
+  await rename4(`${owner}.tmp`, owner);
+  const heartbeat = setInterval(() => {
+    const now = /* @__PURE__ */ new Date();
+    utimes(lockDir, now, now).catch(() => void 0);
+  }, refreshMs);
+  heartbeat.unref();
+  try {
+    return await body();
+  } finally {
+    forget();
+    clearInterval(heartbeat);
+    const current = await readFile10(owner, "utf8").catch(() => "");
+    if (current.includes(token)) await rm3(lockDir, { recursive: true, force: true });
+  }
+}
+
+// src/builder/work-folder.ts
+var SHARED_WORK_FOLDER = "sagewheels-build";
+async function inWorkFolder(temp, shared, log, build) {
+  const ownFolder = async () => {
+    const work = await mkdtemp2(path30.join(temp, `${SHARED_WORK_FOLDER}-`));
+    try {
+      return await build(work);
+    } finally {
+      await rm4(work, { recursive: true, force: true });
+    }
+  };
+  if (!shared) return ownFolder();
+  const folder2 = path30.join(temp, SHARED_WORK_FOLDER);
+  return withLock(folder2, () => build(folder2), {
+    onWait: (message) => log.info(message),
+    ifHeld: () => {
+      log.warning(
+        `another build is working in ${folder2}: this one works in a folder of its own, so its extension modules are not byte-identical to a build in ${folder2} (nvcc names internal symbols after the source's path)`
+      );
+      return ownFolder();
+    }
+  });
+}
+
 // src/builder/build.ts
 var BuildFailure = class extends Error {
   constructor(message, logTail, packageName) {
@@ -26036,6 +26188,7 @@ function checkInputs(options2) {
   return { source, ref: options2.ref || (given.source ? void 0 : known.defaultRef), subdirectory };
 }
 async function buildWheel(options2, log) {
+  const clock = new Stopwatch();
   const baseEnv = options2.env ?? process.env;
   const platform2 = options2.platform ?? process.platform;
   const pathSep = platform2 === "win32" ? ";" : ":";
@@ -26057,11 +26210,12 @@ async function buildWheel(options2, log) {
   const base = await findPython(options2.python, run2, baseEnv);
   if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });
   log.info(`CUDA ${toolkit.version || "none"}, Python ${base.version} (${base.executable})`);
-  const work = await mkdtemp2(path29.join(baseEnv.RUNNER_TEMP || os8.tmpdir(), "sagewheels-build-"));
-  try {
+  clock.lap("checks");
+  const reproducible = options2.reproducible ?? "true";
+  const result = await inWorkFolder(baseEnv.RUNNER_TEMP || os9.tmpdir(), reproducible !== "false", log, async (work) => {
     const source = await log.group(
       `Source ${sourceSpec}${ref ? ` at ${ref}` : ""}`,
-      () => fetchSource(sourceSpec, ref, path29.join(work, "src"), run2, subdirectory)
+      () => fetchSource(sourceSpec, ref, path31.join(work, "src"), run2, subdirectory)
     );
     const profile = early ?? await resolvePackage("auto", source.dir, log);
     const abi = chooseAbi(options2.abi ?? "auto", await detectAbi(source.dir));
@@ -26081,22 +26235,23 @@ async function buildWheel(options2, log) {
     archs = adjusted.archs;
     const archList = formatArchList(archs);
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
-    const reproducible = options2.reproducible ?? "true";
     const epoch = reproducible === "false" ? void 0 : await sourceDateEpoch(
       options2.sourceDateEpoch ?? "auto",
-      isGitUrl(sourceSpec) ? source.dir : path29.resolve(sourceSpec),
+      isGitUrl(sourceSpec) ? source.dir : path31.resolve(sourceSpec),
       baseEnv,
       run2
     );
-    const venvDir = path29.join(work, "venv");
+    clock.lap("source");
+    const venvDir = path31.join(work, "venv");
     const binDirs = [
-      path29.dirname(venvExecutable(venvDir, platform2)),
-      ...torchRule === "preinstalled" ? [path29.dirname(base.executable)] : []
+      path31.dirname(venvExecutable(venvDir, platform2)),
+      ...torchRule === "preinstalled" ? [path31.dirname(base.executable)] : []
     ];
     const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
       async () => {
         const venv = await createVenv(base, venvDir, { inherit: torchRule === "preinstalled", runner: run2 });
+        clock.lap("venv");
         const torch2 = await provideTorch(
           venv.executable,
           torchRule,
@@ -26109,6 +26264,7 @@ async function buildWheel(options2, log) {
         );
         if (torch2) log.info(`torch ${torch2.version} (CUDA ${torch2.cuda ?? "none"})`);
         checkTorch(torch2, options2, toolkit.version);
+        clock.lap("torch");
         const extra = torch2 && !which2("ninja", { PATH: [...binDirs, baseEnv.PATH ?? ""].join(pathSep) }, platform2) ? ["ninja"] : [];
         await provideBuildRequirements(
           venv.executable,
@@ -26119,10 +26275,11 @@ async function buildWheel(options2, log) {
         const includeDirs2 = torch2 ? await nvidiaIncludeDirs(venv.executable, run2) : [];
         if (includeDirs2.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs2.join(", ")}`);
         const project2 = await readProjectIdentity(venv.executable, source.dir, run2);
+        clock.lap("requirements");
         return { python: venv.executable, torch: torch2, includeDirs: includeDirs2, sitePackages: venv.sitePackages[0], project: project2 };
       }
     );
-    const setupPy = path29.join(source.dir, "setup.py");
+    const setupPy = path31.join(source.dir, "setup.py");
     if (torch && profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync8(setupPy)) {
       const raised = await raiseSetupPyToCxx20(setupPy);
       if (raised > 0)
@@ -26158,8 +26315,9 @@ async function buildWheel(options2, log) {
     if (options2.compileCache !== "off" && !wiring) log.warning(`compile cache: ${note}`);
     else if (options2.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
-    const built = path29.join(work, "wheels");
-    await mkdir7(built);
+    clock.lap("environment");
+    const built = path31.join(work, "wheels");
+    await mkdir8(built);
     const args = [
       "-m",
       "pip",
@@ -26173,7 +26331,7 @@ async function buildWheel(options2, log) {
     ];
     const lines = [];
     const started = Date.now();
-    const result = await log.group(
+    const result2 = await log.group(
       `Build log: pip wheel --no-build-isolation (${archList || "no GPU code"})`,
       () => runProcess(python, args, {
         cwd: source.dir,
@@ -26185,24 +26343,25 @@ async function buildWheel(options2, log) {
       })
     );
     const seconds = (Date.now() - started) / 1e3;
+    clock.lap("pip wheel");
     const cache = wiring ? await readCacheStats(wiring) : void 0;
     if (cache?.remoteErrors) {
       log.warning(
         `compile-cache-url: remote storage failed for ${cache.remoteErrors} compile${cache.remoteErrors > 1 ? "s" : ""} (${options2.remoteCache.map((s) => s.shown).join(" ")} refused, timed out or failed); they used the local cache`
       );
     }
-    const slowest = await slowestObjects(path29.join(source.dir, "build"));
+    const slowest = await slowestObjects(path31.join(source.dir, "build"));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
-    if (result.code !== 0) {
+    if (result2.code !== 0) {
       const text = lines.join("\n");
       const tail = lines.slice(-LOG_TAIL_LINES).join("\n");
-      const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? "see the build log"}`;
+      const why = diagnose(text) ?? `pip wheel exited with ${result2.code}: ${errorLine(text) ?? "see the build log"}`;
       throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
     }
     const label = pure && options2.versionSuffix === "auto" ? void 0 : wantedLabel(options2.versionSuffix, cuda, torch, abi);
     const requires = torch ? [torchRequirement(torch.version.split("+")[0], abi)] : [];
-    const outputDir = path29.resolve(options2.outputDir);
-    await mkdir7(outputDir, { recursive: true });
+    const outputDir = path31.resolve(options2.outputDir);
+    await mkdir8(outputDir, { recursive: true });
     const wheels = [];
     const mtime = epoch && new Date(epoch.epoch * 1e3);
     for (const file of (await readdir9(built)).filter((name) => name.endsWith(".whl"))) {
@@ -26210,12 +26369,13 @@ async function buildWheel(options2, log) {
       if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join("\n"));
       const tagRule = options2.platformTag ?? "auto";
       const auditwheel = options2.repair === "auditwheel";
-      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path29.join(built, file), tagRule, log);
-      const wheel = await relabelWheel(path29.join(built, file), { label, requires, platform: platform3, mtime }, outputDir);
+      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path31.join(built, file), tagRule, log);
+      const wheel = await relabelWheel(path31.join(built, file), { label, requires, platform: platform3, mtime }, outputDir);
       wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run2) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
-    const rebuild = reproducible === "check" ? await checkReproducible(options2, wheels, work, log) : void 0;
+    clock.lap("wheel");
+    log.info(`time: ${formatLaps(clock.laps)}`);
     return {
       package: profile.name,
       abi,
@@ -26233,38 +26393,34 @@ async function buildWheel(options2, log) {
       cacheNote: note,
       slowest,
       epoch,
-      rebuild
+      phases: clock.laps
     };
-  } finally {
-    await rm3(work, { recursive: true, force: true });
-  }
+  });
+  const rebuild = reproducible === "check" ? await checkReproducible(options2, result.wheels, log) : void 0;
+  return rebuild ? { ...result, rebuild } : result;
 }
-async function checkReproducible(options2, wheels, work, log) {
-  const again = await log.group(
-    "Rebuild in another folder, uncached, to compare",
-    () => buildWheel(
-      {
-        ...options2,
-        reproducible: "true",
-        compileCache: "off",
-        remoteCache: [],
-        outputDir: path29.join(work, "rebuild")
-      },
-      log
-    )
-  );
-  for (const wheel of wheels) {
-    const twin = again.wheels.find((w) => path29.basename(w) === path29.basename(wheel));
-    const why = twin ? await firstDifference(wheel, twin) : "the rebuild made no wheel of that name";
-    if (why) {
-      throw new BuildFailure(
-        `reproducible: ${path29.basename(wheel)} is not the same when rebuilt in another folder: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
-        ""
-      );
+async function checkReproducible(options2, wheels, log) {
+  const outputDir = await mkdtemp3(path31.join(options2.env?.RUNNER_TEMP || os9.tmpdir(), "sagewheels-rebuild-"));
+  try {
+    const again = await log.group(
+      "Rebuild from a fresh copy, uncached, to compare",
+      () => buildWheel({ ...options2, reproducible: "true", compileCache: "off", remoteCache: [], outputDir }, log)
+    );
+    for (const wheel of wheels) {
+      const twin = again.wheels.find((w) => path31.basename(w) === path31.basename(wheel));
+      const why = twin ? await firstDifference(wheel, twin) : "the rebuild made no wheel of that name";
+      if (why) {
+        throw new BuildFailure(
+          `reproducible: ${path31.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+          ""
+        );
+      }
     }
+    log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path31.basename(w)).join(", ")})`);
+    return { identical: true, seconds: again.seconds };
+  } finally {
+    await rm5(outputDir, { recursive: true, force: true });
   }
-  log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path29.basename(w)).join(", ")})`);
-  return { identical: true, seconds: again.seconds };
 }
 function checkTorch(torch, options2, nvcc) {
   if (!torch) return;
@@ -26296,7 +26452,7 @@ async function setUpCache(input, remote, env, work, nvcc, platform2, run2) {
   if (typeof ccache === "string")
     return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
-  await mkdir7(dir, { recursive: true });
+  await mkdir8(dir, { recursive: true });
   const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform: platform2, remote }, run2);
   return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join("; ")}` };
 }
@@ -26457,7 +26613,7 @@ var step = defineStep({
           header: ["wheel", "size", "seconds", "compile cache"],
           rows: await Promise.all(
             result.wheels.map(async (wheel) => [
-              path30.basename(wheel),
+              path32.basename(wheel),
               await sizeMiB(wheel),
               String(seconds),
               cacheCell(result.cache, result.remoteCache)
@@ -26471,9 +26627,10 @@ var step = defineStep({
           ...loaded ? [describeSource(loaded.source)] : [],
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
           ...result.epoch ? [
-            `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt in another folder without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ""}`
+            `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt from a fresh copy without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ""}`
           ] : [],
-          ...result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []
+          ...result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : [],
+          `time: ${formatLaps(result.phases)}`
         ].map((text) => ({ kind: "text", text }))
       );
       return {

@@ -23427,7 +23427,7 @@ import { existsSync as existsSync3, rmSync as rmSync2 } from "node:fs";
 import { lstat as lstat3, mkdir as mkdir4, readdir as readdir2, rename as rename3, rm as rm4, rmdir as rmdir2, writeFile as writeFile3 } from "node:fs/promises";
 import path12 from "node:path";
 
-// src/cuda/lock.ts
+// src/core/lock.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { lstat as lstat2, mkdir as mkdir3, readFile as readFile3, rename as rename2, rm as rm3, utimes, writeFile as writeFile2 } from "node:fs/promises";
@@ -23435,7 +23435,7 @@ import os6 from "node:os";
 import path11 from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
 
-// src/cuda/on-signal.ts
+// src/core/on-signal.ts
 var SIGNALS = ["SIGINT", "SIGTERM"];
 var undos = /* @__PURE__ */ new Set();
 function onSignal(signal) {
@@ -23458,7 +23458,7 @@ function undoOnSignal(undo) {
   };
 }
 
-// src/cuda/lock.ts
+// src/core/lock.ts
 function deadHere(owner) {
   if (owner.host !== os6.hostname() || !Number.isSafeInteger(owner.pid)) return false;
   try {
@@ -23469,7 +23469,7 @@ function deadHere(owner) {
   }
 }
 async function withLock(lockDir, body, options2 = {}) {
-  const { pollMs = 1e3, refreshMs = 1e4, staleMs = 12e4, onWait } = options2;
+  const { pollMs = 1e3, refreshMs = 1e4, staleMs = 12e4, onWait, ifHeld } = options2;
   const token = randomUUID2();
   const owner = path11.join(lockDir, "owner.json");
   await mkdir3(path11.dirname(lockDir), { recursive: true });
@@ -23496,13 +23496,14 @@ async function withLock(lockDir, body, options2 = {}) {
     }
     const held = await lstat2(lockDir).catch(() => void 0);
     const age = held ? Date.now() - held.mtimeMs : 0;
-    if (age > staleMs) {
+    if (age > staleMs && (holder || !ifHeld)) {
       onWait?.(
         `breaking the lock ${lockDir}: untouched for ${Math.round(age / 1e3)} s (${holder.trim() || "unknown holder"})`
       );
       await rm3(lockDir, { recursive: true, force: true });
       continue;
     }
+    if (ifHeld) return ifHeld();
     if (!waiting) onWait?.(`waiting for another job that holds ${lockDir}`);
     waiting = true;
     await sleep2(pollMs);

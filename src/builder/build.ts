@@ -8,6 +8,7 @@ import { formatArchList, parseArchList } from '../arch/arch';
 import type { Log } from '../core/context';
 import { ConfigurationError, inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
+import { formatLaps, type Lap, Stopwatch } from '../core/stopwatch';
 import { majorMinor } from '../core/version';
 import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
 import { findPython } from '../python/interpreter';
@@ -47,6 +48,7 @@ import { fetchSource, isGitUrl, splitSubdirectory } from './source';
 import { findToolkit } from './toolkit';
 import { checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
+import { inWorkFolder } from './work-folder';
 
 export interface BuildOptions {
   /** The package, or `auto`: recognised from the source. */
@@ -122,6 +124,8 @@ export interface BuildResult {
   slowest: ObjectTime[];
   /** SOURCE_DATE_EPOCH the build had, and where it came from; undefined with reproducible: false. */
   epoch?: { epoch: number; from: string };
+  /** Seconds each phase took, in order (pip wheel among them). */
+  phases: Lap[];
   /** reproducible: check: what the rebuild gave. */
   rebuild?: { identical: boolean; seconds: number };
 }
@@ -214,6 +218,7 @@ export function checkInputs(options: BuildOptions): { source: string; ref?: stri
  * the source, and relabels it. Bad inputs are refused before anything is fetched or built.
  */
 export async function buildWheel(options: BuildOptions, log: Log): Promise<BuildResult> {
+  const clock = new Stopwatch();
   const baseEnv = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const pathSep = platform === 'win32' ? ';' : ':';
@@ -242,9 +247,10 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const base = await findPython(options.python, run, baseEnv);
   if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });
   log.info(`CUDA ${toolkit.version || 'none'}, Python ${base.version} (${base.executable})`);
+  clock.lap('checks');
 
-  const work = await mkdtemp(path.join(baseEnv.RUNNER_TEMP || os.tmpdir(), 'sagewheels-build-'));
-  try {
+  const reproducible = options.reproducible ?? 'true';
+  const result = await inWorkFolder(baseEnv.RUNNER_TEMP || os.tmpdir(), reproducible !== 'false', log, async (work) => {
     const source = await log.group(`Source ${sourceSpec}${ref ? ` at ${ref}` : ''}`, () =>
       fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
     );
@@ -268,7 +274,6 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const archList = formatArchList(archs);
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
 
-    const reproducible = options.reproducible ?? 'true';
     const epoch =
       reproducible === 'false'
         ? undefined
@@ -279,6 +284,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
             run,
           );
 
+    clock.lap('source');
     const venvDir = path.join(work, 'venv');
     // With torch: preinstalled the venv sees the base's packages; their commands (ninja) must be found too.
     const binDirs = [
@@ -289,6 +295,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       `Python ${base.version} venv, torch: ${torchRule}`,
       async () => {
         const venv = await createVenv(base, venvDir, { inherit: torchRule === 'preinstalled', runner: run });
+        clock.lap('venv');
         const torch = await provideTorch(
           venv.executable,
           torchRule,
@@ -301,6 +308,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         );
         if (torch) log.info(`torch ${torch.version} (CUDA ${torch.cuda ?? 'none'})`);
         checkTorch(torch, options, toolkit.version);
+        clock.lap('torch');
         // PyTorch compiles one file at a time without ninja.
         const extra =
           torch && !which('ninja', { PATH: [...binDirs, baseEnv.PATH ?? ''].join(pathSep) }, platform) ? ['ninja'] : [];
@@ -313,6 +321,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
         const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
         if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
         const project = await readProjectIdentity(venv.executable, source.dir, run);
+        clock.lap('requirements');
         return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]!, project };
       },
     );
@@ -357,6 +366,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     else if (options.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
 
+    clock.lap('environment');
     const built = path.join(work, 'wheels');
     await mkdir(built);
     const args = [
@@ -383,6 +393,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       }),
     );
     const seconds = (Date.now() - started) / 1000;
+    clock.lap('pip wheel');
     const cache = wiring ? await readCacheStats(wiring) : undefined;
     if (cache?.remoteErrors) {
       log.warning(
@@ -417,7 +428,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
-    const rebuild = reproducible === 'check' ? await checkReproducible(options, wheels, work, log) : undefined;
+    clock.lap('wheel');
+    log.info(`time: ${formatLaps(clock.laps)}`);
     return {
       package: profile.name,
       abi,
@@ -435,48 +447,44 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       cacheNote: note,
       slowest,
       epoch,
-      rebuild,
+      phases: clock.laps,
     };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  });
+  // After the first build has left the work folder: the rebuild works in the same one.
+  const rebuild = reproducible === 'check' ? await checkReproducible(options, result.wheels, log) : undefined;
+  return rebuild ? { ...result, rebuild } : result;
 }
 
 /**
- * reproducible: check. The same build again in another folder, with no compile cache (a hit would
- * only return the first build's objects), compared byte for byte; a difference fails the build
- * naming the first file that differs.
+ * reproducible: check. The same build again from a fresh copy of the source, with no compile cache
+ * (a hit would only return the first build's objects), compared byte for byte; a difference fails
+ * the build naming the first file that differs.
  */
 async function checkReproducible(
   options: BuildOptions,
   wheels: readonly string[],
-  work: string,
   log: Log,
 ): Promise<{ identical: boolean; seconds: number }> {
-  const again = await log.group('Rebuild in another folder, uncached, to compare', () =>
-    buildWheel(
-      {
-        ...options,
-        reproducible: 'true',
-        compileCache: 'off',
-        remoteCache: [],
-        outputDir: path.join(work, 'rebuild'),
-      },
-      log,
-    ),
-  );
-  for (const wheel of wheels) {
-    const twin = again.wheels.find((w) => path.basename(w) === path.basename(wheel));
-    const why = twin ? await firstDifference(wheel, twin) : 'the rebuild made no wheel of that name';
-    if (why) {
-      throw new BuildFailure(
-        `reproducible: ${path.basename(wheel)} is not the same when rebuilt in another folder: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
-        '',
-      );
+  const outputDir = await mkdtemp(path.join(options.env?.RUNNER_TEMP || os.tmpdir(), 'sagewheels-rebuild-'));
+  try {
+    const again = await log.group('Rebuild from a fresh copy, uncached, to compare', () =>
+      buildWheel({ ...options, reproducible: 'true', compileCache: 'off', remoteCache: [], outputDir }, log),
+    );
+    for (const wheel of wheels) {
+      const twin = again.wheels.find((w) => path.basename(w) === path.basename(wheel));
+      const why = twin ? await firstDifference(wheel, twin) : 'the rebuild made no wheel of that name';
+      if (why) {
+        throw new BuildFailure(
+          `reproducible: ${path.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+          '',
+        );
+      }
     }
+    log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path.basename(w)).join(', ')})`);
+    return { identical: true, seconds: again.seconds };
+  } finally {
+    await rm(outputDir, { recursive: true, force: true });
   }
-  log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path.basename(w)).join(', ')})`);
-  return { identical: true, seconds: again.seconds };
 }
 
 /** torch must be a CUDA build of the toolkit's major: PyTorch refuses to build extensions across majors. */

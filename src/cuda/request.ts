@@ -1,6 +1,6 @@
 import type { Log } from '../core/context';
 import type { ProcessRunner } from '../core/exec';
-import type { LockOptions } from './lock';
+import type { LockOptions } from '../core/lock';
 import type { RedistPlatform } from './platform';
 import type { VersionRequest } from './versions';
 

@@ -8,7 +8,7 @@ import { checkComponentsInput } from './components';
 import { findExisting, toolkitResult } from './existing';
 import { installWithInstaller } from './installer';
 import { isWindows, redistPlatform, runnerPlatform, type RedistPlatform } from './platform';
-import { undoOnSignal } from './on-signal';
+import { undoOnSignal } from '../core/on-signal';
 import { installFromRedist } from './redist';
 import { METHODS, type SetupOptions, type SetupRequest, type SetupResult } from './request';
 import { checkInstallDir } from './slot';

@@ -3,8 +3,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inputError } from '../core/errors';
-import { withLock, type LockOptions } from './lock';
-import { undoOnSignal } from './on-signal';
+import { withLock, type LockOptions } from '../core/lock';
+import { undoOnSignal } from '../core/on-signal';
 
 /**
  * A folder that holds one finished toolkit or nothing: the tool cache's <tool>/<version>/<arch>

@@ -4,6 +4,7 @@ import { BuildFailure, type BuildOptions, buildWheel, checkInputs, formatObjectT
 import { type CacheStats, describeCacheStats, remoteStores } from '../builder/cache';
 import { REPRODUCIBLE_RULES, type ReproducibleRule } from '../builder/reproducible';
 import { defineStep, type Inputs } from '../core/step';
+import { formatLaps } from '../core/stopwatch';
 import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
 import { describeSource, loadTorchReleases, releasesOptions } from '../torch/load';
@@ -196,10 +197,11 @@ export const step = defineStep({
           `jobs ${result.plan.jobs}, nvcc --split-compile=${result.plan.splitCompile}; compile cache: ${result.cacheNote}`,
           ...(result.epoch
             ? [
-                `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt in another folder without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ''}`,
+                `reproducible: SOURCE_DATE_EPOCH=${result.epoch.epoch} (${result.epoch.from})${result.rebuild ? `; rebuilt from a fresh copy without the compile cache in ${Math.round(result.rebuild.seconds)} s: the same bytes` : ''}`,
               ]
             : []),
           ...(result.slowest.length > 0 ? [`slowest objects: ${formatObjectTimes(result.slowest)}`] : []),
+          `time: ${formatLaps(result.phases)}`,
         ].map((text) => ({ kind: 'text' as const, text })),
       );
       return {

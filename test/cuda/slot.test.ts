@@ -5,7 +5,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { withLock } from '../../src/cuda/lock';
+import { withLock } from '../../src/core/lock';
 import { checkInstallDir, fillOnce, toolkitDir, isComplete } from '../../src/cuda/slot';
 
 let root: string;

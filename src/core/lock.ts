@@ -17,6 +17,11 @@ export interface LockOptions {
   onWait?: (message: string) => void;
 }
 
+export interface TryLockOptions<T> extends LockOptions {
+  /** Run instead of waiting when a live holder has the lock. */
+  ifHeld?: () => Promise<T>;
+}
+
 interface Owner {
   token?: string;
   pid?: number;
@@ -39,10 +44,14 @@ function deadHere(owner: Owner): boolean {
  * create. A lock whose holder is a process of this host that no longer runs is taken over at once;
  * otherwise the holder refreshes its mtime, and one left untouched for `staleMs` (a holder on
  * another host that died) is removed, so nobody waits forever. SIGINT and SIGTERM remove the
- * holder's lock on their way out.
+ * holder's lock on their way out. With `ifHeld`, a live holder's lock is not waited for.
  */
-export async function withLock<T>(lockDir: string, body: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  const { pollMs = 1000, refreshMs = 10_000, staleMs = 120_000, onWait } = options;
+export async function withLock<T>(
+  lockDir: string,
+  body: () => Promise<T>,
+  options: TryLockOptions<T> = {},
+): Promise<T> {
+  const { pollMs = 1000, refreshMs = 10_000, staleMs = 120_000, onWait, ifHeld } = options;
   const token = randomUUID();
   const owner = path.join(lockDir, 'owner.json');
   await mkdir(path.dirname(lockDir), { recursive: true });
@@ -69,13 +78,15 @@ export async function withLock<T>(lockDir: string, body: () => Promise<T>, optio
     }
     const held = await lstat(lockDir).catch(() => undefined);
     const age = held ? Date.now() - held.mtimeMs : 0;
-    if (age > staleMs) {
+    // Without an owner the folder may be none of ours: one that is only tried for is left alone.
+    if (age > staleMs && (holder || !ifHeld)) {
       onWait?.(
         `breaking the lock ${lockDir}: untouched for ${Math.round(age / 1000)} s (${holder.trim() || 'unknown holder'})`,
       );
       await rm(lockDir, { recursive: true, force: true });
       continue;
     }
+    if (ifHeld) return ifHeld();
     if (!waiting) onWait?.(`waiting for another job that holds ${lockDir}`);
     waiting = true;
     await sleep(pollMs);
