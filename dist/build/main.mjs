@@ -1083,14 +1083,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path33 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path34 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path33 && path33[0] !== "/") {
-          path33 = `/${path33}`;
+        if (path34 && path34[0] !== "/") {
+          path34 = `/${path34}`;
         }
-        return new URL(`${origin}${path33}`);
+        return new URL(`${origin}${path34}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1541,39 +1541,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path33, origin }
+          request: { method, path: path34, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path33);
+        debuglog("sending request to %s %s/%s", method, origin, path34);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path33, origin },
+          request: { method, path: path34, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path33,
+          path34,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path33, origin }
+          request: { method, path: path34, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path33);
+        debuglog("trailers received from %s %s/%s", method, origin, path34);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path33, origin },
+          request: { method, path: path34, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path33,
+          path34,
           error2.message
         );
       });
@@ -1622,9 +1622,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path33, origin }
+            request: { method, path: path34, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path33);
+          debuglog("sending request to %s %s/%s", method, origin, path34);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1687,7 +1687,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path33,
+        path: path34,
         method,
         body,
         headers,
@@ -1702,11 +1702,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path33 !== "string") {
+        if (typeof path34 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path33[0] !== "/" && !(path33.startsWith("http://") || path33.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path34[0] !== "/" && !(path34.startsWith("http://") || path34.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path33)) {
+        } else if (invalidPathRegex.test(path34)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1772,7 +1772,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path33, query) : path33;
+        this.path = query ? buildURL(path34, query) : path34;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6465,7 +6465,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path33, host, upgrade, blocking, reset } = request;
+      const { method, path: path34, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6546,7 +6546,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path33} HTTP/1.1\r
+      let header = `${method} ${path34} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path33, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path34, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7172,7 +7172,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path33;
+      headers[HTTP2_HEADER_PATH] = path34;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7525,9 +7525,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path33 = search ? `${pathname}${search}` : pathname;
+        const path34 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path33;
+        this.opts.path = path34;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8766,10 +8766,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path33 = "/",
+          path: path34 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path33;
+        opts.path = origin + path34;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10741,20 +10741,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path33) {
-      if (typeof path33 !== "string") {
-        return path33;
+    function safeUrl(path34) {
+      if (typeof path34 !== "string") {
+        return path34;
       }
-      const pathSegments = path33.split("?");
+      const pathSegments = path34.split("?");
       if (pathSegments.length !== 2) {
-        return path33;
+        return path34;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path33, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path33);
+    function matchKey(mockDispatch2, { path: path34, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path34);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10776,7 +10776,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path33 }) => matchValue(safeUrl(path33), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path34 }) => matchValue(safeUrl(path34), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10814,9 +10814,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path33, method, body, headers, query } = opts;
+      const { path: path34, method, body, headers, query } = opts;
       return {
-        path: path33,
+        path: path34,
         method,
         body,
         headers,
@@ -11279,10 +11279,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path33, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path34, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path33,
+            Path: path34,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16161,9 +16161,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path33) {
-      for (let i = 0; i < path33.length; ++i) {
-        const code = path33.charCodeAt(i);
+    function validateCookiePath(path34) {
+      for (let i = 0; i < path34.length; ++i) {
+        const code = path34.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19083,11 +19083,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path33 = opts.path;
+          let path34 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path33 = `/${path33}`;
+            path34 = `/${path34}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path33);
+          url = new URL(util.parseOrigin(url).origin + path34);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19670,9 +19670,9 @@ var require_yauzl = __commonJS({
     exports.Entry = Entry;
     exports.LocalFileHeader = LocalFileHeader;
     exports.RandomAccessReader = RandomAccessReader;
-    function openPromise(path33, options2) {
+    function openPromise(path34, options2) {
       return new Promise((resolve2, reject) => {
-        open3(path33, { ...options2, lazyEntries: true }, function(err, zipfile) {
+        open3(path34, { ...options2, lazyEntries: true }, function(err, zipfile) {
           if (err) return reject(err);
           resolve2(zipfile);
         });
@@ -19702,7 +19702,7 @@ var require_yauzl = __commonJS({
         });
       });
     }
-    function open3(path33, options2, callback) {
+    function open3(path34, options2, callback) {
       if (typeof options2 === "function") {
         callback = options2;
         options2 = null;
@@ -19714,7 +19714,7 @@ var require_yauzl = __commonJS({
       if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
       if (options2.strictFileNames == null) options2.strictFileNames = false;
       if (callback == null) callback = defaultCallback;
-      fs3.open(path33, "r", function(err, fd) {
+      fs3.open(path34, "r", function(err, fd) {
         if (err) return callback(err);
         fromFd(fd, options2, function(err2, zipfile) {
           if (err2) fs3.close(fd, defaultCallback);
@@ -23075,13 +23075,13 @@ function describeAbi(abi) {
 }
 
 // src/steps/build.ts
-import path32 from "node:path";
+import path33 from "node:path";
 
 // src/builder/build.ts
 import { existsSync as existsSync8 } from "node:fs";
 import { mkdir as mkdir8, mkdtemp as mkdtemp3, readdir as readdir9, rm as rm5, stat as stat3 } from "node:fs/promises";
 import os9 from "node:os";
-import path31 from "node:path";
+import path32 from "node:path";
 
 // src/torch/releases.ts
 var comparePythons = (a, b) => compareVersions(a.replace(/t$/, ""), b.replace(/t$/, "")) || Number(a.endsWith("t")) - Number(b.endsWith("t"));
@@ -23606,7 +23606,8 @@ var PROBE = [
   "paths = sysconfig.get_paths()",
   'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],',
   ' "prefix": sys.prefix, "basePrefix": sys.base_prefix,',
-  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"]}))'
+  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"],',
+  ' "wheelPkgDir": sysconfig.get_config_var("WHEEL_PKG_DIR") or None}))'
 ].join("\n");
 async function inspectPython(executable, runner = runProcess) {
   try {
@@ -23839,10 +23840,16 @@ async function writeStoredZip(file, entries, options2 = {}) {
 var TORCH_RULES = ["install", "preinstalled", "none"];
 var venvExecutable = (dir, platform2 = process.platform) => platform2 === "win32" ? path12.join(dir, "Scripts", "python.exe") : path12.join(dir, "bin", "python");
 async function bundledWheels(base) {
-  if (!base.stdlib) return [];
-  const dir = path12.join(base.stdlib, "ensurepip", "_bundled");
-  const names = await readdir5(dir).catch(() => []);
-  return names.filter((name) => name.endsWith(".whl")).map((name) => path12.join(dir, name));
+  const projects = Number(base.version.split(".")[1]) >= 12 ? ["pip"] : ["pip", "setuptools"];
+  for (const dir of [base.stdlib && path12.join(base.stdlib, "ensurepip", "_bundled"), base.wheelPkgDir]) {
+    if (!dir) continue;
+    const names = await readdir5(dir).catch(() => []);
+    const wheels = projects.map(
+      (project) => names.find((name) => name.startsWith(`${project}-`) && name.endsWith(".whl"))
+    );
+    if (wheels.every(Boolean)) return wheels.map((name) => path12.join(dir, name));
+  }
+  return [];
 }
 function venvInfo(base, dir, platform2) {
   const [major, minor] = base.version.split(".");
@@ -23889,7 +23896,7 @@ sys.exit(main())
   return venv;
 }
 async function importTorch(python, runner = runProcess) {
-  const probe2 = 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda}))';
+  const probe2 = 'import json, os, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "dir": os.path.dirname(torch.__file__)}))';
   const result = await runner(python, ["-c", probe2]);
   if (result.code !== 0) {
     const lines = `${result.stdout}
@@ -23900,7 +23907,7 @@ ${result.stderr}`.split("\n").map((line) => line.trim());
 }
 function parseTorchInfo(stdout) {
   const info2 = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
-  return { version: info2.version, cuda: info2.cuda ?? void 0 };
+  return { version: info2.version, cuda: info2.cuda ?? void 0, dir: info2.dir };
 }
 var TORCH_PROBE = [
   "import importlib.util, json, os, runpy",
@@ -23912,7 +23919,7 @@ var TORCH_PROBE = [
   "    import torch",
   // a version.py without __version__ (older or stand-in torch): the slow way
   "    version = torch.__version__",
-  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))'
+  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda"), "dir": where[0]}))'
 ].join("\n");
 async function torchVersionInfo(python, runner = runProcess) {
   const result = await runner(python, ["-c", TORCH_PROBE]);
@@ -23926,25 +23933,28 @@ async function provideTorch(python, rule, want, runner = runProcess) {
     const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
     await runChecked(python, ["-m", "pip", "install", `torch==${want.version}`, "--index-url", indexUrl], {}, runner);
   }
-  if (rule === "install") {
-    const installed = await torchVersionInfo(python, runner);
-    if (installed) return installed;
-  }
+  const found = await torchVersionInfo(python, runner);
+  if (found) return found;
   const result = await importTorch(python, runner);
-  if ("error" in result) {
-    if (rule === "install")
-      throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
-    throw /No module named '?torch'?$/.test(result.error) ? inputError(
-      "torch",
-      `"preinstalled" but ${python} has no torch (${result.error})`,
-      "Use torch: install with torch-version, or an interpreter that has torch"
-    ) : inputError(
-      "torch",
-      `"preinstalled" but import torch fails in ${python}: ${result.error}`,
-      "Fix that interpreter's packages, or use torch: install with torch-version"
-    );
-  }
-  return result.info;
+  if ("info" in result) return result.info;
+  if (rule === "install")
+    throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
+  throw preinstalledTorchError(python, result.error);
+}
+function preinstalledTorchError(python, error2) {
+  return /No module named '?torch'?$/.test(error2) ? inputError(
+    "torch",
+    `"preinstalled" but ${python} has no torch (${error2})`,
+    "Use torch: install with torch-version, or an interpreter that has torch"
+  ) : inputError(
+    "torch",
+    `"preinstalled" but import torch fails in ${python}: ${error2}`,
+    "Fix that interpreter's packages, or use torch: install with torch-version"
+  );
+}
+async function torchImportProblem(python, runner = runProcess) {
+  const result = await importTorch(python, runner);
+  return "error" in result ? preinstalledTorchError(python, result.error) : void 0;
 }
 async function nvidiaIncludeDirs(python, runner = runProcess) {
   const probe2 = [
@@ -25507,6 +25517,9 @@ async function readProjectIdentity(python, sourceDir, runner = runProcess) {
   return JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}");
 }
 
+// src/builder/package-build.ts
+import path27 from "node:path";
+
 // src/builder/present.ts
 import { writeFile as writeFile6 } from "node:fs/promises";
 import path24 from "node:path";
@@ -25673,20 +25686,14 @@ async function packageEnvironment(adjustments, env, options2, log) {
   if (adjustments.presentCapability) {
     Object.assign(result, await presentCapability(options2.sitePackages, adjustments.presentCapability));
   }
-  if (options2.torch && options2.platform !== "win32") {
-    const include = await torchIncludeDir(options2.python, options2.run);
-    const reason = include ? await useCudaReason(options2.sourceDir, include) : void 0;
+  if (options2.torchDir && options2.platform !== "win32") {
+    const reason = await useCudaReason(options2.sourceDir, path27.join(options2.torchDir, "include"));
     if (reason) {
       result.NVCC_APPEND_FLAGS = appendFlags(result.NVCC_APPEND_FLAGS, ["-DUSE_CUDA"]);
       log.info(`nvcc gets -DUSE_CUDA: ${reason}`);
     }
   }
   return result;
-}
-async function torchIncludeDir(python, run2) {
-  const probe2 = 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "include"))';
-  const result = await run2(python, ["-c", probe2]);
-  return result.code === 0 ? result.stdout.trim().split("\n").pop() : void 0;
 }
 async function routedEnvironment(adjustments, env, options2) {
   if (!adjustments.routeArchs) return env;
@@ -25739,10 +25746,10 @@ async function firstDifference(first, second) {
 // src/builder/source.ts
 import { existsSync as existsSync5 } from "node:fs";
 import { cp, stat as stat2 } from "node:fs/promises";
-import path27 from "node:path";
+import path28 from "node:path";
 var GIT_URL = /^(?:git\+)?(?:https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;
 var isGitUrl = (source) => GIT_URL.test(source);
-var folder = (text) => path27.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
+var folder = (text) => path28.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
 function splitSubdirectory(source, input) {
   const hash = source.indexOf("#");
   const fragment = hash >= 0 ? new URLSearchParams(source.slice(hash + 1)).get("subdirectory") ?? void 0 : void 0;
@@ -25757,8 +25764,8 @@ function splitSubdirectory(source, input) {
   }
   const subdirectory = given ?? fragment;
   if (subdirectory !== void 0) {
-    const normal = path27.posix.normalize(subdirectory.replaceAll("\\", "/"));
-    if (path27.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
+    const normal = path28.posix.normalize(subdirectory.replaceAll("\\", "/"));
+    if (path28.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
       throw inputError(
         "subdirectory",
         `"${subdirectory}" leaves the source`,
@@ -25773,8 +25780,8 @@ var isStale = (name) => STALE.has(name) || name.endsWith(".egg-info");
 async function fetchSource(source, ref, dest, runner = runProcess, subdirectory, { submodules = true } = {}) {
   const whole = await fetchTree(source, ref, dest, runner, subdirectory, submodules);
   if (!subdirectory) return whole;
-  const dir = path27.join(whole.dir, subdirectory);
-  if (!existsSync5(path27.join(dir, "setup.py")) && !existsSync5(path27.join(dir, "pyproject.toml"))) {
+  const dir = path28.join(whole.dir, subdirectory);
+  if (!existsSync5(path28.join(dir, "setup.py")) && !existsSync5(path28.join(dir, "pyproject.toml"))) {
     throw inputError(
       "subdirectory",
       `"${subdirectory}" of ${whole.label} has no setup.py or pyproject.toml`,
@@ -25790,7 +25797,7 @@ async function localSourceDir(source, ref) {
       `"${ref}" was given with a local source`,
       "ref applies to git URLs; check the folder out at that ref instead"
     );
-  const dir = path27.resolve(source);
+  const dir = path28.resolve(source);
   if (!(await stat2(dir).catch(() => void 0))?.isDirectory())
     throw inputError(
       "source",
@@ -25802,7 +25809,7 @@ async function localSourceDir(source, ref) {
 async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
   if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
   const dir = await localSourceDir(source, ref);
-  if (!subdirectory && !existsSync5(path27.join(dir, "setup.py")) && !existsSync5(path27.join(dir, "pyproject.toml"))) {
+  if (!subdirectory && !existsSync5(path28.join(dir, "setup.py")) && !existsSync5(path28.join(dir, "pyproject.toml"))) {
     throw inputError(
       "source",
       `"${source}" has no setup.py or pyproject.toml`,
@@ -25812,7 +25819,7 @@ async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
   await cp(dir, dest, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (from) => path27.dirname(from) !== dir || !isStale(path27.basename(from))
+    filter: (from) => path28.dirname(from) !== dir || !isStale(path28.basename(from))
   });
   return { dir: dest, label: dir };
 }
@@ -25827,7 +25834,7 @@ async function cloneSource(url, ref, dest, runner, submodules) {
     throw new ConfigurationError(`source: cannot fetch ${ref ? `ref "${ref}" of ` : ""}${url}: ${why}`);
   }
   await git(["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"]);
-  if (submodules && existsSync5(path27.join(dest, ".gitmodules"))) {
+  if (submodules && existsSync5(path28.join(dest, ".gitmodules"))) {
     await git(["submodule", "update", "-q", "--init", "--recursive", "--depth", "1"]);
   }
   const commit = (await git(["rev-parse", "HEAD"])).stdout.trim();
@@ -25842,7 +25849,7 @@ import { existsSync as existsSync6 } from "node:fs";
 import { readFile as readFile9, realpath as realpath2 } from "node:fs/promises";
 
 // src/cuda/platform.ts
-import path28 from "node:path";
+import path29 from "node:path";
 function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
   if (platform2 === "linux" && arch2 === "x64") return "linux-x86_64";
   if (platform2 === "linux" && arch2 === "arm64") return "linux-sbsa";
@@ -25850,7 +25857,7 @@ function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
   throw new Error(`CUDA toolkits are published for Linux x64/arm64 and Windows x64, not ${platform2} ${arch2}`);
 }
 var isWindows2 = (platform2) => platform2.startsWith("windows");
-var pathFor = (platform2) => isWindows2(platform2) ? path28.win32 : path28.posix;
+var pathFor = (platform2) => isWindows2(platform2) ? path29.win32 : path29.posix;
 function toolkitLayout(root, platform2, p = pathFor(platform2)) {
   const windows = isWindows2(platform2);
   return {
@@ -25979,14 +25986,14 @@ function checkTorchBuild(releases, want) {
 
 // src/builder/work-folder.ts
 import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
-import path30 from "node:path";
+import path31 from "node:path";
 
 // src/core/lock.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { lstat as lstat3, mkdir as mkdir7, readFile as readFile10, rename as rename4, rm as rm3, utimes, writeFile as writeFile8 } from "node:fs/promises";
 import os8 from "node:os";
-import path29 from "node:path";
+import path30 from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/core/on-signal.ts
@@ -26025,8 +26032,8 @@ function deadHere(owner) {
 async function withLock(lockDir, body, options2 = {}) {
   const { pollMs = 1e3, refreshMs = 1e4, staleMs = 12e4, onWait, ifHeld } = options2;
   const token = randomUUID2();
-  const owner = path29.join(lockDir, "owner.json");
-  await mkdir7(path29.dirname(lockDir), { recursive: true });
+  const owner = path30.join(lockDir, "owner.json");
+  await mkdir7(path30.dirname(lockDir), { recursive: true });
   let waiting = false;
   for (; ; ) {
     try {
@@ -26096,7 +26103,7 @@ async function withLock(lockDir, body, options2 = {}) {
 var SHARED_WORK_FOLDER = "sagewheels-build";
 async function inWorkFolder(temp, shared, log, build) {
   const ownFolder = async () => {
-    const work = await mkdtemp2(path30.join(temp, `${SHARED_WORK_FOLDER}-`));
+    const work = await mkdtemp2(path31.join(temp, `${SHARED_WORK_FOLDER}-`));
     try {
       return await build(work);
     } finally {
@@ -26104,7 +26111,7 @@ async function inWorkFolder(temp, shared, log, build) {
     }
   };
   if (!shared) return ownFolder();
-  const folder2 = path30.join(temp, SHARED_WORK_FOLDER);
+  const folder2 = path31.join(temp, SHARED_WORK_FOLDER);
   return withLock(folder2, () => build(folder2), {
     onWait: (message) => log.info(message),
     ifHeld: () => {
@@ -26215,7 +26222,7 @@ async function buildWheel(options2, log) {
   const result = await inWorkFolder(baseEnv.RUNNER_TEMP || os9.tmpdir(), reproducible !== "false", log, async (work) => {
     const source = await log.group(
       `Source ${sourceSpec}${ref ? ` at ${ref}` : ""}`,
-      () => fetchSource(sourceSpec, ref, path31.join(work, "src"), run2, subdirectory)
+      () => fetchSource(sourceSpec, ref, path32.join(work, "src"), run2, subdirectory)
     );
     const profile = early ?? await resolvePackage("auto", source.dir, log);
     const abi = chooseAbi(options2.abi ?? "auto", await detectAbi(source.dir));
@@ -26237,15 +26244,15 @@ async function buildWheel(options2, log) {
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
     const epoch = reproducible === "false" ? void 0 : await sourceDateEpoch(
       options2.sourceDateEpoch ?? "auto",
-      isGitUrl(sourceSpec) ? source.dir : path31.resolve(sourceSpec),
+      isGitUrl(sourceSpec) ? source.dir : path32.resolve(sourceSpec),
       baseEnv,
       run2
     );
     clock.lap("source");
-    const venvDir = path31.join(work, "venv");
+    const venvDir = path32.join(work, "venv");
     const binDirs = [
-      path31.dirname(venvExecutable(venvDir, platform2)),
-      ...torchRule === "preinstalled" ? [path31.dirname(base.executable)] : []
+      path32.dirname(venvExecutable(venvDir, platform2)),
+      ...torchRule === "preinstalled" ? [path32.dirname(base.executable)] : []
     ];
     const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
@@ -26279,7 +26286,7 @@ async function buildWheel(options2, log) {
         return { python: venv.executable, torch: torch2, includeDirs: includeDirs2, sitePackages: venv.sitePackages[0], project: project2 };
       }
     );
-    const setupPy = path31.join(source.dir, "setup.py");
+    const setupPy = path32.join(source.dir, "setup.py");
     if (torch && profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync8(setupPy)) {
       const raised = await raiseSetupPyToCxx20(setupPy);
       if (raised > 0)
@@ -26301,7 +26308,7 @@ async function buildWheel(options2, log) {
     env = await packageEnvironment(
       adjusted,
       env,
-      { sourceDir: source.dir, work, python, sitePackages, platform: platform2, torch: !!torch, run: run2 },
+      { sourceDir: source.dir, work, sitePackages, platform: platform2, torchDir: torch?.dir },
       log
     );
     const { wiring, note } = pure ? { wiring: void 0, note: "off (nothing to compile)" } : await setUpCache(options2.compileCache, options2.remoteCache ?? [], env, work, toolkit.nvcc, platform2, run2);
@@ -26316,7 +26323,7 @@ async function buildWheel(options2, log) {
     else if (options2.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
     clock.lap("environment");
-    const built = path31.join(work, "wheels");
+    const built = path32.join(work, "wheels");
     await mkdir8(built);
     const args = [
       "-m",
@@ -26350,9 +26357,11 @@ async function buildWheel(options2, log) {
         `compile-cache-url: remote storage failed for ${cache.remoteErrors} compile${cache.remoteErrors > 1 ? "s" : ""} (${options2.remoteCache.map((s) => s.shown).join(" ")} refused, timed out or failed); they used the local cache`
       );
     }
-    const slowest = await slowestObjects(path31.join(source.dir, "build"));
+    const slowest = await slowestObjects(path32.join(source.dir, "build"));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
     if (result2.code !== 0) {
+      const broken = torchRule === "preinstalled" ? await torchImportProblem(python, run2) : void 0;
+      if (broken) throw broken;
       const text = lines.join("\n");
       const tail = lines.slice(-LOG_TAIL_LINES).join("\n");
       const why = diagnose(text) ?? `pip wheel exited with ${result2.code}: ${errorLine(text) ?? "see the build log"}`;
@@ -26360,7 +26369,7 @@ async function buildWheel(options2, log) {
     }
     const label = pure && options2.versionSuffix === "auto" ? void 0 : wantedLabel(options2.versionSuffix, cuda, torch, abi);
     const requires = torch ? [torchRequirement(torch.version.split("+")[0], abi)] : [];
-    const outputDir = path31.resolve(options2.outputDir);
+    const outputDir = path32.resolve(options2.outputDir);
     await mkdir8(outputDir, { recursive: true });
     const wheels = [];
     const mtime = epoch && new Date(epoch.epoch * 1e3);
@@ -26369,8 +26378,8 @@ async function buildWheel(options2, log) {
       if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join("\n"));
       const tagRule = options2.platformTag ?? "auto";
       const auditwheel = options2.repair === "auditwheel";
-      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path31.join(built, file), tagRule, log);
-      const wheel = await relabelWheel(path31.join(built, file), { label, requires, platform: platform3, mtime }, outputDir);
+      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path32.join(built, file), tagRule, log);
+      const wheel = await relabelWheel(path32.join(built, file), { label, requires, platform: platform3, mtime }, outputDir);
       wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run2) : wheel);
     }
     if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
@@ -26400,23 +26409,23 @@ async function buildWheel(options2, log) {
   return rebuild ? { ...result, rebuild } : result;
 }
 async function checkReproducible(options2, wheels, log) {
-  const outputDir = await mkdtemp3(path31.join(options2.env?.RUNNER_TEMP || os9.tmpdir(), "sagewheels-rebuild-"));
+  const outputDir = await mkdtemp3(path32.join(options2.env?.RUNNER_TEMP || os9.tmpdir(), "sagewheels-rebuild-"));
   try {
     const again = await log.group(
       "Rebuild from a fresh copy, uncached, to compare",
       () => buildWheel({ ...options2, reproducible: "true", compileCache: "off", remoteCache: [], outputDir }, log)
     );
     for (const wheel of wheels) {
-      const twin = again.wheels.find((w) => path31.basename(w) === path31.basename(wheel));
+      const twin = again.wheels.find((w) => path32.basename(w) === path32.basename(wheel));
       const why = twin ? await firstDifference(wheel, twin) : "the rebuild made no wheel of that name";
       if (why) {
         throw new BuildFailure(
-          `reproducible: ${path31.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+          `reproducible: ${path32.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
           ""
         );
       }
     }
-    log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path31.basename(w)).join(", ")})`);
+    log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path32.basename(w)).join(", ")})`);
     return { identical: true, seconds: again.seconds };
   } finally {
     await rm5(outputDir, { recursive: true, force: true });
@@ -26613,7 +26622,7 @@ var step = defineStep({
           header: ["wheel", "size", "seconds", "compile cache"],
           rows: await Promise.all(
             result.wheels.map(async (wheel) => [
-              path32.basename(wheel),
+              path33.basename(wheel),
               await sizeMiB(wheel),
               String(seconds),
               cacheCell(result.cache, result.remoteCache)

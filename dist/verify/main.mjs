@@ -23420,7 +23420,8 @@ var PROBE = [
   "paths = sysconfig.get_paths()",
   'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],',
   ' "prefix": sys.prefix, "basePrefix": sys.base_prefix,',
-  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"]}))'
+  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"],',
+  ' "wheelPkgDir": sysconfig.get_config_var("WHEEL_PKG_DIR") or None}))'
 ].join("\n");
 async function inspectPython(executable, runner = runProcess) {
   try {
@@ -23482,10 +23483,16 @@ async function inspectLauncher(command, args, runner) {
 var TORCH_RULES = ["install", "preinstalled", "none"];
 var venvExecutable = (dir, platform2 = process.platform) => platform2 === "win32" ? path10.join(dir, "Scripts", "python.exe") : path10.join(dir, "bin", "python");
 async function bundledWheels(base) {
-  if (!base.stdlib) return [];
-  const dir = path10.join(base.stdlib, "ensurepip", "_bundled");
-  const names = await readdir4(dir).catch(() => []);
-  return names.filter((name) => name.endsWith(".whl")).map((name) => path10.join(dir, name));
+  const projects = Number(base.version.split(".")[1]) >= 12 ? ["pip"] : ["pip", "setuptools"];
+  for (const dir of [base.stdlib && path10.join(base.stdlib, "ensurepip", "_bundled"), base.wheelPkgDir]) {
+    if (!dir) continue;
+    const names = await readdir4(dir).catch(() => []);
+    const wheels = projects.map(
+      (project) => names.find((name) => name.startsWith(`${project}-`) && name.endsWith(".whl"))
+    );
+    if (wheels.every(Boolean)) return wheels.map((name) => path10.join(dir, name));
+  }
+  return [];
 }
 function venvInfo(base, dir, platform2) {
   const [major, minor] = base.version.split(".");
@@ -23532,7 +23539,7 @@ sys.exit(main())
   return venv;
 }
 async function importTorch(python, runner = runProcess) {
-  const probe = 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda}))';
+  const probe = 'import json, os, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "dir": os.path.dirname(torch.__file__)}))';
   const result = await runner(python, ["-c", probe]);
   if (result.code !== 0) {
     const lines = `${result.stdout}
@@ -23543,7 +23550,7 @@ ${result.stderr}`.split("\n").map((line) => line.trim());
 }
 function parseTorchInfo(stdout) {
   const info2 = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
-  return { version: info2.version, cuda: info2.cuda ?? void 0 };
+  return { version: info2.version, cuda: info2.cuda ?? void 0, dir: info2.dir };
 }
 var TORCH_PROBE = [
   "import importlib.util, json, os, runpy",
@@ -23555,7 +23562,7 @@ var TORCH_PROBE = [
   "    import torch",
   // a version.py without __version__ (older or stand-in torch): the slow way
   "    version = torch.__version__",
-  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))'
+  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda"), "dir": where[0]}))'
 ].join("\n");
 async function torchVersionInfo(python, runner = runProcess) {
   const result = await runner(python, ["-c", TORCH_PROBE]);
@@ -23569,25 +23576,24 @@ async function provideTorch(python, rule, want, runner = runProcess) {
     const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
     await runChecked(python, ["-m", "pip", "install", `torch==${want.version}`, "--index-url", indexUrl], {}, runner);
   }
-  if (rule === "install") {
-    const installed = await torchVersionInfo(python, runner);
-    if (installed) return installed;
-  }
+  const found = await torchVersionInfo(python, runner);
+  if (found) return found;
   const result = await importTorch(python, runner);
-  if ("error" in result) {
-    if (rule === "install")
-      throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
-    throw /No module named '?torch'?$/.test(result.error) ? inputError(
-      "torch",
-      `"preinstalled" but ${python} has no torch (${result.error})`,
-      "Use torch: install with torch-version, or an interpreter that has torch"
-    ) : inputError(
-      "torch",
-      `"preinstalled" but import torch fails in ${python}: ${result.error}`,
-      "Fix that interpreter's packages, or use torch: install with torch-version"
-    );
-  }
-  return result.info;
+  if ("info" in result) return result.info;
+  if (rule === "install")
+    throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
+  throw preinstalledTorchError(python, result.error);
+}
+function preinstalledTorchError(python, error2) {
+  return /No module named '?torch'?$/.test(error2) ? inputError(
+    "torch",
+    `"preinstalled" but ${python} has no torch (${error2})`,
+    "Use torch: install with torch-version, or an interpreter that has torch"
+  ) : inputError(
+    "torch",
+    `"preinstalled" but import torch fails in ${python}: ${error2}`,
+    "Fix that interpreter's packages, or use torch: install with torch-version"
+  );
 }
 
 // src/verify/abi.ts

@@ -16,6 +16,7 @@ import {
   createVenv,
   nvidiaIncludeDirs,
   provideTorch,
+  torchImportProblem,
   type TorchInfo,
   type TorchRule,
   venvExecutable,
@@ -349,7 +350,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     env = await packageEnvironment(
       adjusted,
       env,
-      { sourceDir: source.dir, work, python, sitePackages, platform, torch: !!torch, run },
+      { sourceDir: source.dir, work, sitePackages, platform, torchDir: torch?.dir },
       log,
     );
     const { wiring, note } = pure
@@ -403,6 +404,9 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const slowest = await slowestObjects(path.join(source.dir, 'build'));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
     if (result.code !== 0) {
+      // torch was taken on its version.py: a torch that cannot be imported is the cause to name.
+      const broken = torchRule === 'preinstalled' ? await torchImportProblem(python, run) : undefined;
+      if (broken) throw broken;
       const text = lines.join('\n');
       const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
       const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? 'see the build log'}`;

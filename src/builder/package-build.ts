@@ -1,7 +1,7 @@
+import path from 'node:path';
 import type { Arch } from '../arch/arch';
 import type { Log } from '../core/context';
 import { appendFlags } from '../core/flags';
-import type { ProcessRunner } from '../core/exec';
 import type { BuildAdjustments, PackageProfile } from '../packages/profile';
 import { readSourceFacts } from '../packages/facts';
 import { presentCapability } from './present';
@@ -28,11 +28,10 @@ export async function packageEnvironment(
   options: {
     sourceDir: string;
     work: string;
-    python: string;
     sitePackages: string;
     platform: NodeJS.Platform;
-    torch: boolean;
-    run: ProcessRunner;
+    /** The torch package's folder, when the build has torch. */
+    torchDir?: string;
   },
   log: Log,
 ): Promise<NodeJS.ProcessEnv> {
@@ -40,21 +39,14 @@ export async function packageEnvironment(
   if (adjustments.presentCapability) {
     Object.assign(result, await presentCapability(options.sitePackages, adjustments.presentCapability));
   }
-  if (options.torch && options.platform !== 'win32') {
-    const include = await torchIncludeDir(options.python, options.run);
-    const reason = include ? await useCudaReason(options.sourceDir, include) : undefined;
+  if (options.torchDir && options.platform !== 'win32') {
+    const reason = await useCudaReason(options.sourceDir, path.join(options.torchDir, 'include'));
     if (reason) {
       result.NVCC_APPEND_FLAGS = appendFlags(result.NVCC_APPEND_FLAGS, ['-DUSE_CUDA']);
       log.info(`nvcc gets -DUSE_CUDA: ${reason}`);
     }
   }
   return result;
-}
-
-async function torchIncludeDir(python: string, run: ProcessRunner): Promise<string | undefined> {
-  const probe = 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "include"))';
-  const result = await run(python, ['-c', probe]);
-  return result.code === 0 ? result.stdout.trim().split('\n').pop() : undefined;
 }
 
 /** nvcc through the routing wrapper, when the package asked for it: set last, in front of the compile cache's nvcc. */

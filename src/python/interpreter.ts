@@ -14,6 +14,8 @@ export interface PythonInfo {
   sitePackages: string[];
   /** The standard library's folder (where ensurepip keeps its wheels). */
   stdlib?: string;
+  /** Where a distribution's ensurepip takes its wheels instead (Debian, Ubuntu: /usr/share/python-wheels). */
+  wheelPkgDir?: string;
 }
 
 const PROBE = [
@@ -21,7 +23,8 @@ const PROBE = [
   'paths = sysconfig.get_paths()',
   'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3],',
   ' "prefix": sys.prefix, "basePrefix": sys.base_prefix,',
-  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"]}))',
+  ' "sitePackages": sorted({paths["purelib"], paths["platlib"]}), "stdlib": paths["stdlib"],',
+  ' "wheelPkgDir": sysconfig.get_config_var("WHEEL_PKG_DIR") or None}))',
 ].join('\n');
 
 /** What an interpreter says of itself, or undefined when it does not run (a pyenv shim without that version). */

@@ -13,12 +13,22 @@ export const TORCH_RULES: readonly TorchRule[] = ['install', 'preinstalled', 'no
 export const venvExecutable = (dir: string, platform = process.platform): string =>
   platform === 'win32' ? path.join(dir, 'Scripts', 'python.exe') : path.join(dir, 'bin', 'python');
 
-/** The wheels ensurepip installs (pip; setuptools too before Python 3.12), or none when this Python has no bundled ones (Debian's). */
+/**
+ * The wheels ensurepip would install (pip; setuptools too before Python 3.12), from where it takes
+ * them: the standard library's own, or the distribution's WHEEL_PKG_DIR (Debian's and Ubuntu's
+ * Pythons, whose ensurepip is otherwise 2-5 s of pip installing pip). None when neither has them all.
+ */
 async function bundledWheels(base: PythonInfo): Promise<string[]> {
-  if (!base.stdlib) return [];
-  const dir = path.join(base.stdlib, 'ensurepip', '_bundled');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((name) => name.endsWith('.whl')).map((name) => path.join(dir, name));
+  const projects = Number(base.version.split('.')[1]) >= 12 ? ['pip'] : ['pip', 'setuptools'];
+  for (const dir of [base.stdlib && path.join(base.stdlib, 'ensurepip', '_bundled'), base.wheelPkgDir]) {
+    if (!dir) continue;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const wheels = projects.map((project) =>
+      names.find((name) => name.startsWith(`${project}-`) && name.endsWith('.whl')),
+    );
+    if (wheels.every(Boolean)) return wheels.map((name) => path.join(dir, name!));
+  }
+  return [];
 }
 
 /** What a venv made from `base` in `dir` is, from the layout venv gives it, without starting it. */
@@ -84,6 +94,8 @@ export interface TorchInfo {
   version: string;
   /** "13.0", or undefined for a CPU build */
   cuda?: string;
+  /** The torch package's folder (its headers are in include/). */
+  dir?: string;
 }
 
 /** What `import torch` gives in this interpreter: its version and CUDA, or the interpreter's last error line. */
@@ -91,7 +103,8 @@ export async function importTorch(
   python: string,
   runner: ProcessRunner = runProcess,
 ): Promise<{ info: TorchInfo } | { error: string }> {
-  const probe = 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda}))';
+  const probe =
+    'import json, os, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "dir": os.path.dirname(torch.__file__)}))';
   const result = await runner(python, ['-c', probe]);
   if (result.code !== 0) {
     const lines = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim());
@@ -100,10 +113,14 @@ export async function importTorch(
   return { info: parseTorchInfo(result.stdout) };
 }
 
-/** The last line a torch probe printed: {"version": ..., "cuda": ... or null}. */
+/** The last line a torch probe printed: {"version": ..., "cuda": ... or null, "dir": ...}. */
 function parseTorchInfo(stdout: string): TorchInfo {
-  const info = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { version: string; cuda: string | null };
-  return { version: info.version, cuda: info.cuda ?? undefined };
+  const info = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+    version: string;
+    cuda: string | null;
+    dir?: string;
+  };
+  return { version: info.version, cuda: info.cuda ?? undefined, dir: info.dir };
 }
 
 // torch/version.py alone: importing torch itself takes seconds (its CUDA libraries), and the build imports it anyway.
@@ -116,7 +133,7 @@ const TORCH_PROBE = [
   'if info and not version:',
   '    import torch', // a version.py without __version__ (older or stand-in torch): the slow way
   '    version = torch.__version__',
-  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda")}))',
+  'print(json.dumps(version and {"version": version, "cuda": info.get("cuda"), "dir": where[0]}))',
 ].join('\n');
 
 /** The torch a venv has (its version.py, not an import of torch), or undefined when it has none. */
@@ -145,30 +162,39 @@ export async function provideTorch(
     const indexUrl = want.indexUrl ?? torchIndexUrl(want.cuda);
     await runChecked(python, ['-m', 'pip', 'install', `torch==${want.version}`, '--index-url', indexUrl], {}, runner);
   }
-  // Just installed: its version.py says enough (the build imports it anyway). Preinstalled: imported,
-  // so that an interpreter whose torch is broken (a missing dependency) is refused with its own error.
-  if (rule === 'install') {
-    const installed = await torchVersionInfo(python, runner);
-    if (installed) return installed;
-  }
+  // Its version.py says enough: importing torch takes seconds, and the build imports it anyway (a
+  // build that fails asks torchImportProblem). Without one, the import tells what is wrong.
+  const found = await torchVersionInfo(python, runner);
+  if (found) return found;
   const result = await importTorch(python, runner);
-  if ('error' in result) {
-    if (rule === 'install')
-      throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
-    // No torch at all, or a torch that fails for another reason (a missing dependency): say which.
-    throw /No module named '?torch'?$/.test(result.error)
-      ? inputError(
-          'torch',
-          `"preinstalled" but ${python} has no torch (${result.error})`,
-          'Use torch: install with torch-version, or an interpreter that has torch',
-        )
-      : inputError(
-          'torch',
-          `"preinstalled" but import torch fails in ${python}: ${result.error}`,
-          "Fix that interpreter's packages, or use torch: install with torch-version",
-        );
-  }
-  return result.info;
+  if ('info' in result) return result.info;
+  if (rule === 'install')
+    throw new ConfigurationError(`torch: torch==${want.version} was installed but does not import: ${result.error}`);
+  throw preinstalledTorchError(python, result.error);
+}
+
+/** No torch at all, or a torch that fails for another reason (a missing dependency): says which. */
+function preinstalledTorchError(python: string, error: string): ConfigurationError {
+  return /No module named '?torch'?$/.test(error)
+    ? inputError(
+        'torch',
+        `"preinstalled" but ${python} has no torch (${error})`,
+        'Use torch: install with torch-version, or an interpreter that has torch',
+      )
+    : inputError(
+        'torch',
+        `"preinstalled" but import torch fails in ${python}: ${error}`,
+        "Fix that interpreter's packages, or use torch: install with torch-version",
+      );
+}
+
+/** Why a preinstalled torch does not import, in the interpreter's own words; undefined when it does. */
+export async function torchImportProblem(
+  python: string,
+  runner: ProcessRunner = runProcess,
+): Promise<ConfigurationError | undefined> {
+  const result = await importTorch(python, runner);
+  return 'error' in result ? preinstalledTorchError(python, result.error) : undefined;
 }
 
 /**

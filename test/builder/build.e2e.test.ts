@@ -256,6 +256,26 @@ describe('failures', () => {
     expect(existsSync(path.join(root, 'failed-out'))).toBe(false);
   });
 
+  it("names a preinstalled torch that does not import as the cause, in the interpreter's own words", async () => {
+    // Taken on its version.py (no import: seconds on a GPU runner); setup.py's import then fails.
+    const site = path.join(root, 'broken-torch');
+    await mkdir(path.join(site, 'torch'), { recursive: true });
+    await writeFile(path.join(site, 'torch', '__init__.py'), 'import typing_extensions_not_here\n');
+    await writeFile(path.join(site, 'torch', 'version.py'), "__version__ = '2.11.0+cu130'\ncuda = '13.0'\n");
+    const source = await pkg(
+      'imports-broken-torch',
+      'import torch\nfrom setuptools import setup\nsetup(name="imports-broken-torch", version="1")\n',
+    );
+    const env = { ...process.env, ...offline, RUNNER_TEMP: root, PYTHONPATH: site };
+    const error = await buildWheel(base(source, { torch: 'preinstalled', env }), recordingContext().log).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(
+      /^torch: "preinstalled" but import torch fails in \S+: ModuleNotFoundError: No module named 'typing_extensions_not_here'\. Fix that interpreter's packages/,
+    );
+  });
+
   it('refuses 9.0 with 12.0 from a SageAttention setup.py that gives every module every arch and cannot be routed, before building', async () => {
     // Sources not written as a literal list: sagewheels cannot tell which files make _qattn_sm90.
     const source = await pkg(

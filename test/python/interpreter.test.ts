@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,33 @@ describe('findPython on this machine', () => {
     const probe = ['-c', 'import marker_pkg; print(marker_pkg.VALUE)'];
     expect((await runProcess(child.executable, probe)).stdout.trim()).toBe('42');
     expect((await runProcess(plain.executable, probe)).code).not.toBe(0);
+  });
+});
+
+describe('createVenv', () => {
+  it("puts pip in from the distribution's wheel folder when the standard library has none (Debian, Ubuntu)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'venv-'));
+    const real = await findPython('3.12');
+    const bundled = path.join(real.stdlib!, 'ensurepip', '_bundled');
+    const pip = (await readdir(bundled)).find((name) => name.startsWith('pip-'))!;
+    // As Debian's Python is: no _bundled in the standard library, WHEEL_PKG_DIR with pip and more.
+    const wheels = path.join(dir, 'python-wheels');
+    await mkdir(wheels);
+    await copyFile(path.join(bundled, pip), path.join(wheels, pip));
+    await writeFile(path.join(wheels, 'wheel-0.38.4-py3-none-any.whl'), 'not installed by ensurepip');
+    const debianLike = { ...real, stdlib: path.join(dir, 'stdlib'), wheelPkgDir: wheels };
+    const commands: string[][] = [];
+    const venv = await createVenv(debianLike, path.join(dir, 'venv'), {
+      runner: (command, args, options) => {
+        commands.push([command, ...args]);
+        return runProcess(command, args, options);
+      },
+    });
+    expect(commands).toEqual([[real.executable, '-m', 'venv', '--without-pip', path.join(dir, 'venv')]]);
+    const version = pip.split('-')[1];
+    expect((await runProcess(venv.executable, ['-m', 'pip', '--version'])).stdout).toContain(`pip ${version} from`);
+    expect((await runProcess(path.join(dir, 'venv', 'bin', 'pip'), ['--version'])).stdout).toContain(`pip ${version}`);
+    expect(await readdir(venv.sitePackages[0]!)).not.toContain('wheel');
   });
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { type ProcessRunner, runProcess } from '../../src/core/exec';
 import { findPython } from '../../src/python/interpreter';
-import { provideTorch } from '../../src/python/venv';
+import { provideTorch, torchImportProblem } from '../../src/python/venv';
 
 let dir = '';
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -28,4 +28,22 @@ it("torch: preinstalled names the interpreter's own error when import torch fail
   await expect(provideTorch(python, 'preinstalled', want, withPath('empty'))).rejects.toThrow(
     `torch: "preinstalled" but ${python} has no torch (ModuleNotFoundError: No module named 'torch')`,
   );
+
+  // With its version.py (as every real torch has), torch is taken without importing it (seconds on a
+  // GPU runner); a build that then fails asks torchImportProblem, which names the same cause.
+  const versioned = path.join(dir, 'versioned', 'torch');
+  await mkdir(versioned, { recursive: true });
+  await writeFile(path.join(versioned, '__init__.py'), 'import typing_extensions_not_here\n');
+  await writeFile(path.join(versioned, 'version.py'), "__version__ = '2.11.0+cu130'\ncuda = '13.0'\n");
+  expect(await provideTorch(python, 'preinstalled', want, withPath('versioned'))).toEqual({
+    version: '2.11.0+cu130',
+    cuda: '13.0',
+    dir: versioned,
+  });
+  expect((await torchImportProblem(python, withPath('versioned')))?.message).toBe(
+    `torch: "preinstalled" but import torch fails in ${python}: ModuleNotFoundError: No module named 'typing_extensions_not_here'. Fix that interpreter's packages, or use torch: install with torch-version`,
+  );
+  expect(await torchImportProblem(python, withPath('empty'))).toMatchObject({
+    message: expect.stringContaining('has no torch'),
+  });
 });
