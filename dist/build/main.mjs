@@ -26570,7 +26570,7 @@ var step = defineStep({
         description: "Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces; a password in it is masked. A store that is down costs a warning, not the build"
       },
       reproducible: {
-        description: "true: byte-reproducible wheels (SOURCE_DATE_EPOCH, build paths mapped out of the binaries, a fixed zip); false: build as the package says; check: also rebuild once in another folder without the compile cache and fail, naming the first differing file, unless the bytes are the same",
+        description: "true: byte-reproducible wheels (SOURCE_DATE_EPOCH, build paths mapped out of the binaries, a fixed zip); false: build as the package says; check: also rebuild once from a fresh copy without the compile cache and fail, naming the first differing file, unless the bytes are the same",
         default: "true",
         choices: REPRODUCIBLE_RULES
       },
