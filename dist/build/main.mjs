@@ -25707,7 +25707,9 @@ async function sourceDateEpoch(input, sourceDir, env, runner = runProcess) {
   if (input !== "auto") return { epoch: parseEpoch(input), from: "source-date-epoch" };
   if (env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH))
     return { epoch: Number(env.SOURCE_DATE_EPOCH), from: "the runner's SOURCE_DATE_EPOCH" };
-  const result = await runner("git", ["-C", sourceDir, "log", "-1", "--format=%ct"], { env }).catch(() => void 0);
+  const result = await runner("git", ["-C", sourceDir, "log", "-1", "--format=%ct", "--", "."], { env }).catch(
+    () => void 0
+  );
   const committed = result?.code === 0 ? result.stdout.trim() : "";
   if (/^\d+$/.test(committed)) return { epoch: Number(committed), from: "the commit time of the source" };
   return { epoch: ZIP_EPOCH, from: "no git commit in the source: 1980-01-01" };

@@ -21,7 +21,11 @@ export async function sourceDateEpoch(
   if (input !== 'auto') return { epoch: parseEpoch(input), from: 'source-date-epoch' };
   if (env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH))
     return { epoch: Number(env.SOURCE_DATE_EPOCH), from: "the runner's SOURCE_DATE_EPOCH" };
-  const result = await runner('git', ['-C', sourceDir, 'log', '-1', '--format=%ct'], { env }).catch(() => undefined);
+  // The last commit of the source's own files: a folder that sits untracked in another checkout
+  // (a copy in a workspace) has none, rather than that checkout's time.
+  const result = await runner('git', ['-C', sourceDir, 'log', '-1', '--format=%ct', '--', '.'], { env }).catch(
+    () => undefined,
+  );
   const committed = result?.code === 0 ? result.stdout.trim() : '';
   if (/^\d+$/.test(committed)) return { epoch: Number(committed), from: 'the commit time of the source' };
   return { epoch: ZIP_EPOCH, from: 'no git commit in the source: 1980-01-01' };
