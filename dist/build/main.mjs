@@ -1083,14 +1083,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path34 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path35 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path34 && path34[0] !== "/") {
-          path34 = `/${path34}`;
+        if (path35 && path35[0] !== "/") {
+          path35 = `/${path35}`;
         }
-        return new URL(`${origin}${path34}`);
+        return new URL(`${origin}${path35}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1541,39 +1541,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path34, origin }
+          request: { method, path: path35, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path34);
+        debuglog("sending request to %s %s/%s", method, origin, path35);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path34, origin },
+          request: { method, path: path35, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path34,
+          path35,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path34, origin }
+          request: { method, path: path35, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path34);
+        debuglog("trailers received from %s %s/%s", method, origin, path35);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path34, origin },
+          request: { method, path: path35, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path34,
+          path35,
           error2.message
         );
       });
@@ -1622,9 +1622,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path34, origin }
+            request: { method, path: path35, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path34);
+          debuglog("sending request to %s %s/%s", method, origin, path35);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1687,7 +1687,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path34,
+        path: path35,
         method,
         body,
         headers,
@@ -1702,11 +1702,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path34 !== "string") {
+        if (typeof path35 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path34[0] !== "/" && !(path34.startsWith("http://") || path34.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path35[0] !== "/" && !(path35.startsWith("http://") || path35.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path34)) {
+        } else if (invalidPathRegex.test(path35)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1772,7 +1772,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path34, query) : path34;
+        this.path = query ? buildURL(path35, query) : path35;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6465,7 +6465,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path34, host, upgrade, blocking, reset } = request;
+      const { method, path: path35, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6546,7 +6546,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path34} HTTP/1.1\r
+      let header = `${method} ${path35} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7075,7 +7075,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path34, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path35, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7172,7 +7172,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path34;
+      headers[HTTP2_HEADER_PATH] = path35;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7525,9 +7525,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path34 = search ? `${pathname}${search}` : pathname;
+        const path35 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path34;
+        this.opts.path = path35;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8766,10 +8766,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path34 = "/",
+          path: path35 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path34;
+        opts.path = origin + path35;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10741,20 +10741,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path34) {
-      if (typeof path34 !== "string") {
-        return path34;
+    function safeUrl(path35) {
+      if (typeof path35 !== "string") {
+        return path35;
       }
-      const pathSegments = path34.split("?");
+      const pathSegments = path35.split("?");
       if (pathSegments.length !== 2) {
-        return path34;
+        return path35;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path34, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path34);
+    function matchKey(mockDispatch2, { path: path35, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path35);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10776,7 +10776,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path34 }) => matchValue(safeUrl(path34), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path35 }) => matchValue(safeUrl(path35), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10814,9 +10814,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path34, method, body, headers, query } = opts;
+      const { path: path35, method, body, headers, query } = opts;
       return {
-        path: path34,
+        path: path35,
         method,
         body,
         headers,
@@ -11279,10 +11279,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path34, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path35, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path34,
+            Path: path35,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16161,9 +16161,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path34) {
-      for (let i = 0; i < path34.length; ++i) {
-        const code = path34.charCodeAt(i);
+    function validateCookiePath(path35) {
+      for (let i = 0; i < path35.length; ++i) {
+        const code = path35.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19083,11 +19083,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path34 = opts.path;
+          let path35 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path34 = `/${path34}`;
+            path35 = `/${path35}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path34);
+          url = new URL(util.parseOrigin(url).origin + path35);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19670,9 +19670,9 @@ var require_yauzl = __commonJS({
     exports.Entry = Entry;
     exports.LocalFileHeader = LocalFileHeader;
     exports.RandomAccessReader = RandomAccessReader;
-    function openPromise(path34, options2) {
+    function openPromise(path35, options2) {
       return new Promise((resolve2, reject) => {
-        open3(path34, { ...options2, lazyEntries: true }, function(err, zipfile) {
+        open3(path35, { ...options2, lazyEntries: true }, function(err, zipfile) {
           if (err) return reject(err);
           resolve2(zipfile);
         });
@@ -19702,7 +19702,7 @@ var require_yauzl = __commonJS({
         });
       });
     }
-    function open3(path34, options2, callback) {
+    function open3(path35, options2, callback) {
       if (typeof options2 === "function") {
         callback = options2;
         options2 = null;
@@ -19714,7 +19714,7 @@ var require_yauzl = __commonJS({
       if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
       if (options2.strictFileNames == null) options2.strictFileNames = false;
       if (callback == null) callback = defaultCallback;
-      fs3.open(path34, "r", function(err, fd) {
+      fs3.open(path35, "r", function(err, fd) {
         if (err) return callback(err);
         fromFd(fd, options2, function(err2, zipfile) {
           if (err2) fs3.close(fd, defaultCallback);
@@ -23075,13 +23075,13 @@ function describeAbi(abi) {
 }
 
 // src/steps/build.ts
-import path33 from "node:path";
+import path34 from "node:path";
 
 // src/builder/build.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { mkdir as mkdir8, mkdtemp as mkdtemp3, readdir as readdir9, rm as rm5, stat as stat3 } from "node:fs/promises";
+import { mkdtemp as mkdtemp3, rm as rm5, stat as stat3 } from "node:fs/promises";
 import os9 from "node:os";
-import path32 from "node:path";
+import path33 from "node:path";
 
 // src/torch/releases.ts
 var comparePythons = (a, b) => compareVersions(a.replace(/t$/, ""), b.replace(/t$/, "")) || Number(a.endsWith("t")) - Number(b.endsWith("t"));
@@ -24383,8 +24383,119 @@ function releasesOptions(given, env, log) {
   };
 }
 
-// src/wheel/auditwheel.ts
-import { mkdtemp, readdir as readdir6, rename as rename3, rm as rm2 } from "node:fs/promises";
+// src/wheel/manylinux.ts
+import path16 from "node:path";
+
+// src/verify/fatbin.ts
+var MAX_ENTRY_BYTES = 512 * 2 ** 20;
+
+// src/verify/binary.ts
+function slice(data, section) {
+  if (section.offset + section.size > data.length) {
+    throw new Error(`section ${section.name} runs past the end of the file (truncated?)`);
+  }
+  return data.subarray(section.offset, section.offset + section.size);
+}
+function elfSectionTable(data) {
+  const is64 = data[4] === 2;
+  if (data[5] !== 1) throw new Error("big-endian ELF files are not supported");
+  const word = (at) => is64 ? Number(data.readBigUInt64LE(at)) : data.readUInt32LE(at);
+  const shoff = word(is64 ? 40 : 32);
+  const shentsize = data.readUInt16LE(is64 ? 58 : 46);
+  let shnum = data.readUInt16LE(is64 ? 60 : 48);
+  let shstrndx = data.readUInt16LE(is64 ? 62 : 50);
+  if (shoff === 0) throw new Error("the ELF file has no section table");
+  const header = (i) => {
+    const at = shoff + i * shentsize;
+    if (at + shentsize > data.length)
+      throw new Error("the ELF section table runs past the end of the file (truncated?)");
+    return {
+      name: data.readUInt32LE(at),
+      type: data.readUInt32LE(at + 4),
+      offset: word(at + (is64 ? 24 : 16)),
+      size: word(at + (is64 ? 32 : 20)),
+      link: data.readUInt32LE(at + (is64 ? 40 : 24))
+    };
+  };
+  if (shnum === 0) shnum = header(0).size;
+  if (shstrndx === 65535) shstrndx = header(0).link;
+  const headers = Array.from({ length: shnum }, (_, i) => header(i));
+  const names = headers[shstrndx];
+  if (!names) throw new Error("the ELF file has no section name table");
+  return headers.map((h) => ({ ...h, name: cString(data, names.offset + h.name) }));
+}
+var MACHINES = { 62: "x86_64", 183: "aarch64", 3: "i686" };
+function readElfNeeds(data) {
+  if (data.length < 64 || data.readUInt32BE(0) !== 2135247942) throw new Error("not an ELF file");
+  const is64 = data[4] === 2;
+  const sections = elfSectionTable(data);
+  const machineNumber = data.readUInt16LE(18);
+  const undefinedSymbols = [];
+  const needs = {
+    machine: MACHINES[machineNumber] ?? String(machineNumber),
+    needed: [],
+    versions: [],
+    undefinedSymbols
+  };
+  const SHT_DYNAMIC = 6;
+  const SHT_GNU_VERNEED = 1879048190;
+  const DT_NEEDED = 1;
+  const stringsOf = (section) => {
+    const table = sections[section.link];
+    if (!table) throw new Error(`${section.name} links to no string table`);
+    slice(data, table);
+    return (offset) => cString(data, table.offset + offset);
+  };
+  for (const dynamic of sections.filter((s) => s.type === SHT_DYNAMIC)) {
+    const bytes = slice(data, dynamic);
+    const str = stringsOf(dynamic);
+    const size = is64 ? 16 : 8;
+    for (let at = 0; at + size <= bytes.length; at += size) {
+      const tag = is64 ? Number(bytes.readBigInt64LE(at)) : bytes.readInt32LE(at);
+      if (tag === 0) break;
+      if (tag === DT_NEEDED)
+        needs.needed.push(str(is64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4)));
+    }
+  }
+  for (const verneed of sections.filter((s) => s.type === SHT_GNU_VERNEED)) {
+    const bytes = slice(data, verneed);
+    const str = stringsOf(verneed);
+    let at = 0;
+    for (let n = 0; n < 4096 && at + 16 <= bytes.length; n++) {
+      const library = str(bytes.readUInt32LE(at + 4));
+      let aux = at + bytes.readUInt32LE(at + 8);
+      for (let i = 0; i < bytes.readUInt16LE(at + 2) && aux + 16 <= bytes.length; i++) {
+        needs.versions.push({ library, version: str(bytes.readUInt32LE(aux + 8)) });
+        const next2 = bytes.readUInt32LE(aux + 12);
+        if (next2 === 0) break;
+        aux += next2;
+      }
+      const next = bytes.readUInt32LE(at + 12);
+      if (next === 0) break;
+      at += next;
+    }
+  }
+  const SHT_DYNSYM = 11;
+  for (const dynsym of sections.filter((s) => s.type === SHT_DYNSYM)) {
+    const bytes = slice(data, dynsym);
+    const str = stringsOf(dynsym);
+    const size = is64 ? 24 : 16;
+    for (let at = size; at + size <= bytes.length; at += size) {
+      const name = bytes.readUInt32LE(at);
+      if (name !== 0 && bytes.readUInt16LE(at + (is64 ? 6 : 14)) === 0) undefinedSymbols.push(str(name));
+    }
+  }
+  return needs;
+}
+function cString(data, offset, max = 4096) {
+  const end = Math.min(data.length, offset + max);
+  const nul = data.indexOf(0, offset);
+  return data.toString("latin1", offset, nul >= 0 && nul < end ? nul : end);
+}
+
+// src/wheel/integrity.ts
+import { createHash as createHash3 } from "node:crypto";
+import { lstat as lstat2, realpath } from "node:fs/promises";
 import path15 from "node:path";
 
 // src/wheel/name.ts
@@ -24402,6 +24513,174 @@ function formatWheelName(name) {
   return `${[name.distribution, name.version, name.build, name.python, name.abi, name.platform].filter(Boolean).join("-")}.whl`;
 }
 var normalizeProject = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+// src/wheel/record.ts
+import { createHash as createHash2 } from "node:crypto";
+function recordHash(data) {
+  return `sha256=${createHash2("sha256").update(data).digest("base64url")}`;
+}
+function parseRecord(text) {
+  const rows = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === "") continue;
+    const cells = [];
+    let cell = "";
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (quoted && ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') {
+        quoted = !quoted;
+      } else if (ch === "," && !quoted) {
+        cells.push(cell);
+        cell = "";
+      } else {
+        cell += ch;
+      }
+    }
+    cells.push(cell);
+    rows.push({ path: cells[0] ?? "", hash: cells[1] ?? "", size: cells[2] ?? "" });
+  }
+  return rows;
+}
+var csvCell = (value) => /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+function formatRecord(rows) {
+  return rows.map((row2) => [row2.path, row2.hash, row2.size].map(csvCell).join(",")).join("\n") + "\n";
+}
+
+// src/wheel/integrity.ts
+var TEXT_CAP = 16 * 2 ** 20;
+var BINARY_CAP = 512 * 2 ** 20;
+async function inspectWheel(file, options2 = {}) {
+  const base = path15.basename(file);
+  const name = parseWheelName(base);
+  await checkLocation(file, options2.within ?? []);
+  const cap = options2.binaryCap ?? BINARY_CAP;
+  const problems = [];
+  const entries = [];
+  const digests = /* @__PURE__ */ new Map();
+  const texts = /* @__PURE__ */ new Map();
+  await scanZip(file, async (entry, open3) => {
+    if (entry.directory) return;
+    if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
+    if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
+    const isText = /^[^/]+\.dist-info\/(?:METADATA|WHEEL|RECORD)$/.test(entry.name);
+    const hash = createHash3("sha256");
+    const kept = [];
+    let size = 0;
+    let keep = isText ? "text" : void 0;
+    for await (const chunk of await open3()) {
+      const bytes = chunk;
+      keep ??= options2.binary && isBinary(bytes) ? "binary" : "no";
+      hash.update(bytes);
+      size += bytes.length;
+      const limit = keep === "text" ? TEXT_CAP : keep === "binary" ? cap : 0;
+      if (size <= limit) kept.push(bytes);
+      else kept.length = 0;
+    }
+    entries.push({ name: entry.name, size });
+    digests.set(entry.name, { hash: `sha256=${hash.digest("base64url")}`, size });
+    const whole = size <= (keep === "text" ? TEXT_CAP : cap) ? Buffer.concat(kept) : void 0;
+    if (keep === "text") {
+      if (whole) texts.set(entry.name, whole);
+      else problems.push(`${entry.name} is ${size} bytes, more than the ${TEXT_CAP} bytes read of it`);
+    } else if (keep === "binary" && options2.binary) {
+      await options2.binary(entry.name, whole, size);
+    }
+  });
+  const distInfo = [...new Set(entries.map((e) => e.name.split("/")[0]).filter((top) => top.endsWith(".dist-info")))];
+  if (distInfo.length !== 1) {
+    throw new Error(`${base}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(", ") : "none"}`);
+  }
+  const info2 = distInfo[0];
+  const text = (leaf) => {
+    const data = texts.get(`${info2}/${leaf}`);
+    if (!data) throw new Error(`${base}: ${info2}/${leaf} is missing or unreadable`);
+    return data.toString("utf8");
+  };
+  const metadata = parseHeaders(text("METADATA"));
+  const project = metadata.get("name")?.[0] ?? "";
+  const version = metadata.get("version")?.[0] ?? "";
+  if (normalizeProject(project) === "unknown") {
+    problems.push(`METADATA names the project UNKNOWN: the build backend did not read the project's metadata`);
+  }
+  if (normalizeProject(project) !== normalizeProject(name.distribution)) {
+    problems.push(`the file name says project "${name.distribution}", METADATA says "${project}"`);
+  }
+  if (normalizeVersion(version) !== normalizeVersion(name.version)) {
+    problems.push(
+      `the file name says version ${name.version}, METADATA says ${version || "nothing"} (pip and uv refuse the wheel)`
+    );
+  }
+  const stem = info2.slice(0, -".dist-info".length);
+  const [infoProject, infoVersion] = [stem.slice(0, stem.lastIndexOf("-")), stem.slice(stem.lastIndexOf("-") + 1)];
+  if (normalizeProject(infoProject) !== normalizeProject(name.distribution) || normalizeVersion(infoVersion) !== normalizeVersion(name.version)) {
+    problems.push(`the metadata folder ${info2} does not match the file name`);
+  }
+  const tags = parseHeaders(text("WHEEL")).get("tag") ?? [];
+  const nameTags = expandTags(name);
+  if (nameTags.some((tag) => !tags.includes(tag)) || tags.some((tag) => !nameTags.includes(tag))) {
+    problems.push(
+      `the file name's tags (${nameTags.join(", ")}) differ from WHEEL's Tag lines (${tags.join(", ") || "none"})`
+    );
+  }
+  problems.push(...recordProblems(`${info2}/RECORD`, text("RECORD"), digests));
+  return { file, name, project, version, tags, entries, problems };
+}
+var isBinary = (head) => head.length >= 4 && head.readUInt32BE(0) === 2135247942 || head.toString("latin1", 0, 2) === "MZ";
+async function checkLocation(file, within) {
+  const base = path15.basename(file);
+  const info2 = await lstat2(file).catch(() => void 0);
+  if (!info2) throw new Error(`${file} is not there`);
+  if (info2.isSymbolicLink()) throw new Error(`${base} is a symbolic link; only regular wheel files are read`);
+  if (!info2.isFile()) throw new Error(`${base} is not a regular file`);
+  if (within.length === 0) return;
+  const real = await realpath(file);
+  const roots = await Promise.all(within.map((dir) => realpath(dir).catch(() => path15.resolve(dir))));
+  if (!roots.some((root) => real.startsWith(root + path15.sep))) {
+    throw new Error(`${base} lies at ${real}, outside ${within.join(", ")}`);
+  }
+}
+function recordProblems(recordPath, record, digests) {
+  const problems = [];
+  const listed = /* @__PURE__ */ new Set();
+  const isSignature = (name) => /\.dist-info\/RECORD\.(?:jws|p7s)$/.test(name);
+  for (const row2 of parseRecord(record)) {
+    listed.add(row2.path);
+    if (row2.path === recordPath || isSignature(row2.path)) continue;
+    const found = digests.get(row2.path);
+    if (!found) {
+      problems.push(`RECORD lists ${row2.path}, which is not in the archive`);
+    } else if (row2.hash !== found.hash) {
+      problems.push(`${row2.path} does not match its RECORD hash (${row2.hash || "none given"})`);
+    } else if (row2.size !== "" && Number(row2.size) !== found.size) {
+      problems.push(`${row2.path} is ${found.size} bytes, RECORD says ${row2.size}`);
+    }
+  }
+  for (const name of digests.keys()) {
+    if (!listed.has(name) && !isSignature(name)) problems.push(`${name} is in the archive but not in RECORD`);
+  }
+  return problems;
+}
+function parseHeaders(text) {
+  const headers = /* @__PURE__ */ new Map();
+  for (const line of text.split(/\r?\n/)) {
+    if (line === "") break;
+    const colon = line.indexOf(":");
+    if (colon <= 0 || /^\s/.test(line)) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    headers.set(key, [...headers.get(key) ?? [], line.slice(colon + 1).trim()]);
+  }
+  return headers;
+}
+function expandTags(name) {
+  return name.python.split(".").flatMap(
+    (py) => name.abi.split(".").flatMap((abi) => name.platform.split(".").map((platform2) => `${py}-${abi}-${platform2}`))
+  );
+}
+var normalizeVersion = (version) => version.trim().toLowerCase().replace(/(\+.*)$/, (local) => local.replace(/[-_]/g, "."));
 
 // src/wheel/policy.ts
 var FAMILIES = ["GLIBC", "GLIBCXX", "CXXABI", "GCC", "ZLIB", "LIBATOMIC"];
@@ -24598,334 +24877,6 @@ function linuxArch(tag) {
   return arch2;
 }
 
-// src/wheel/auditwheel.ts
-var AUDITWHEEL_EXCLUDES = ["libtorch*", "libc10*", "libcu*", "libnv*", "libpython*"];
-var REPAIR_ENGINES = ["builtin", "auditwheel"];
-async function auditwheelRepair(wheel, platformTag, outDir, log, runner = runProcess) {
-  const name = parseWheelName(path15.basename(wheel));
-  const arch2 = linuxArch(name.platform);
-  if (!arch2 || !name.platform.startsWith("linux_") || platformTag === "linux") return wheel;
-  const plat = platformTag === "auto" ? "auto" : `${platformTag.replace(/^manylinux2014$/, "manylinux_2_17")}_${arch2}`;
-  const work = await mkdtemp(path15.join(outDir, ".auditwheel-"));
-  try {
-    const args = ["repair", wheel, "--wheel-dir", work, "--plat", plat, "--only-plat"];
-    for (const pattern of AUDITWHEEL_EXCLUDES) args.push("--exclude", pattern);
-    log.info(`auditwheel ${args.join(" ")}`);
-    await runChecked("auditwheel", args, {}, runner);
-    const [repaired] = (await readdir6(work)).filter((file) => file.endsWith(".whl"));
-    if (!repaired) throw new Error(`auditwheel repair left no wheel for ${path15.basename(wheel)}`);
-    const target = path15.join(outDir, repaired);
-    await rename3(path15.join(work, repaired), target);
-    if (target !== wheel) await rm2(wheel, { force: true });
-    return target;
-  } finally {
-    await rm2(work, { recursive: true, force: true });
-  }
-}
-
-// src/wheel/identity.ts
-import path17 from "node:path";
-
-// src/wheel/integrity.ts
-import { createHash as createHash3 } from "node:crypto";
-import { lstat as lstat2, realpath } from "node:fs/promises";
-import path16 from "node:path";
-
-// src/wheel/record.ts
-import { createHash as createHash2 } from "node:crypto";
-function recordHash(data) {
-  return `sha256=${createHash2("sha256").update(data).digest("base64url")}`;
-}
-function parseRecord(text) {
-  const rows = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === "") continue;
-    const cells = [];
-    let cell = "";
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (quoted && ch === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') {
-        quoted = !quoted;
-      } else if (ch === "," && !quoted) {
-        cells.push(cell);
-        cell = "";
-      } else {
-        cell += ch;
-      }
-    }
-    cells.push(cell);
-    rows.push({ path: cells[0] ?? "", hash: cells[1] ?? "", size: cells[2] ?? "" });
-  }
-  return rows;
-}
-var csvCell = (value) => /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-function formatRecord(rows) {
-  return rows.map((row2) => [row2.path, row2.hash, row2.size].map(csvCell).join(",")).join("\n") + "\n";
-}
-
-// src/wheel/integrity.ts
-var TEXT_CAP = 16 * 2 ** 20;
-var BINARY_CAP = 512 * 2 ** 20;
-async function inspectWheel(file, options2 = {}) {
-  const base = path16.basename(file);
-  const name = parseWheelName(base);
-  await checkLocation(file, options2.within ?? []);
-  const cap = options2.binaryCap ?? BINARY_CAP;
-  const problems = [];
-  const entries = [];
-  const digests = /* @__PURE__ */ new Map();
-  const texts = /* @__PURE__ */ new Map();
-  await scanZip(file, async (entry, open3) => {
-    if (entry.directory) return;
-    if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
-    if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
-    const isText = /^[^/]+\.dist-info\/(?:METADATA|WHEEL|RECORD)$/.test(entry.name);
-    const hash = createHash3("sha256");
-    const kept = [];
-    let size = 0;
-    let keep = isText ? "text" : void 0;
-    for await (const chunk of await open3()) {
-      const bytes = chunk;
-      keep ??= options2.binary && isBinary(bytes) ? "binary" : "no";
-      hash.update(bytes);
-      size += bytes.length;
-      const limit = keep === "text" ? TEXT_CAP : keep === "binary" ? cap : 0;
-      if (size <= limit) kept.push(bytes);
-      else kept.length = 0;
-    }
-    entries.push({ name: entry.name, size });
-    digests.set(entry.name, { hash: `sha256=${hash.digest("base64url")}`, size });
-    const whole = size <= (keep === "text" ? TEXT_CAP : cap) ? Buffer.concat(kept) : void 0;
-    if (keep === "text") {
-      if (whole) texts.set(entry.name, whole);
-      else problems.push(`${entry.name} is ${size} bytes, more than the ${TEXT_CAP} bytes read of it`);
-    } else if (keep === "binary" && options2.binary) {
-      await options2.binary(entry.name, whole, size);
-    }
-  });
-  const distInfo = [...new Set(entries.map((e) => e.name.split("/")[0]).filter((top) => top.endsWith(".dist-info")))];
-  if (distInfo.length !== 1) {
-    throw new Error(`${base}: expected one .dist-info folder, found ${distInfo.length ? distInfo.join(", ") : "none"}`);
-  }
-  const info2 = distInfo[0];
-  const text = (leaf) => {
-    const data = texts.get(`${info2}/${leaf}`);
-    if (!data) throw new Error(`${base}: ${info2}/${leaf} is missing or unreadable`);
-    return data.toString("utf8");
-  };
-  const metadata = parseHeaders(text("METADATA"));
-  const project = metadata.get("name")?.[0] ?? "";
-  const version = metadata.get("version")?.[0] ?? "";
-  if (normalizeProject(project) === "unknown") {
-    problems.push(`METADATA names the project UNKNOWN: the build backend did not read the project's metadata`);
-  }
-  if (normalizeProject(project) !== normalizeProject(name.distribution)) {
-    problems.push(`the file name says project "${name.distribution}", METADATA says "${project}"`);
-  }
-  if (normalizeVersion(version) !== normalizeVersion(name.version)) {
-    problems.push(
-      `the file name says version ${name.version}, METADATA says ${version || "nothing"} (pip and uv refuse the wheel)`
-    );
-  }
-  const stem = info2.slice(0, -".dist-info".length);
-  const [infoProject, infoVersion] = [stem.slice(0, stem.lastIndexOf("-")), stem.slice(stem.lastIndexOf("-") + 1)];
-  if (normalizeProject(infoProject) !== normalizeProject(name.distribution) || normalizeVersion(infoVersion) !== normalizeVersion(name.version)) {
-    problems.push(`the metadata folder ${info2} does not match the file name`);
-  }
-  const tags = parseHeaders(text("WHEEL")).get("tag") ?? [];
-  const nameTags = expandTags(name);
-  if (nameTags.some((tag) => !tags.includes(tag)) || tags.some((tag) => !nameTags.includes(tag))) {
-    problems.push(
-      `the file name's tags (${nameTags.join(", ")}) differ from WHEEL's Tag lines (${tags.join(", ") || "none"})`
-    );
-  }
-  problems.push(...recordProblems(`${info2}/RECORD`, text("RECORD"), digests));
-  return { file, name, project, version, tags, entries, problems };
-}
-var isBinary = (head) => head.length >= 4 && head.readUInt32BE(0) === 2135247942 || head.toString("latin1", 0, 2) === "MZ";
-async function checkLocation(file, within) {
-  const base = path16.basename(file);
-  const info2 = await lstat2(file).catch(() => void 0);
-  if (!info2) throw new Error(`${file} is not there`);
-  if (info2.isSymbolicLink()) throw new Error(`${base} is a symbolic link; only regular wheel files are read`);
-  if (!info2.isFile()) throw new Error(`${base} is not a regular file`);
-  if (within.length === 0) return;
-  const real = await realpath(file);
-  const roots = await Promise.all(within.map((dir) => realpath(dir).catch(() => path16.resolve(dir))));
-  if (!roots.some((root) => real.startsWith(root + path16.sep))) {
-    throw new Error(`${base} lies at ${real}, outside ${within.join(", ")}`);
-  }
-}
-function recordProblems(recordPath, record, digests) {
-  const problems = [];
-  const listed = /* @__PURE__ */ new Set();
-  const isSignature = (name) => /\.dist-info\/RECORD\.(?:jws|p7s)$/.test(name);
-  for (const row2 of parseRecord(record)) {
-    listed.add(row2.path);
-    if (row2.path === recordPath || isSignature(row2.path)) continue;
-    const found = digests.get(row2.path);
-    if (!found) {
-      problems.push(`RECORD lists ${row2.path}, which is not in the archive`);
-    } else if (row2.hash !== found.hash) {
-      problems.push(`${row2.path} does not match its RECORD hash (${row2.hash || "none given"})`);
-    } else if (row2.size !== "" && Number(row2.size) !== found.size) {
-      problems.push(`${row2.path} is ${found.size} bytes, RECORD says ${row2.size}`);
-    }
-  }
-  for (const name of digests.keys()) {
-    if (!listed.has(name) && !isSignature(name)) problems.push(`${name} is in the archive but not in RECORD`);
-  }
-  return problems;
-}
-function parseHeaders(text) {
-  const headers = /* @__PURE__ */ new Map();
-  for (const line of text.split(/\r?\n/)) {
-    if (line === "") break;
-    const colon = line.indexOf(":");
-    if (colon <= 0 || /^\s/.test(line)) continue;
-    const key = line.slice(0, colon).trim().toLowerCase();
-    headers.set(key, [...headers.get(key) ?? [], line.slice(colon + 1).trim()]);
-  }
-  return headers;
-}
-function expandTags(name) {
-  return name.python.split(".").flatMap(
-    (py) => name.abi.split(".").flatMap((abi) => name.platform.split(".").map((platform2) => `${py}-${abi}-${platform2}`))
-  );
-}
-var normalizeVersion = (version) => version.trim().toLowerCase().replace(/(\+.*)$/, (local) => local.replace(/[-_]/g, "."));
-
-// src/wheel/identity.ts
-function identityProblem(file, project) {
-  const wheel = parseWheelName(path17.basename(file));
-  const built = `${wheel.distribution} ${wheel.version}`;
-  if (normalizeProject(wheel.distribution) === "unknown") {
-    return `the wheel is ${path17.basename(file)}: the build backend did not read the project's name and version (a setuptools older than the project's build requirement?)`;
-  }
-  if (project.name && normalizeProject(project.name) !== normalizeProject(wheel.distribution)) {
-    return `the wheel is ${built}, but pyproject.toml names the project ${project.name}`;
-  }
-  const version = wheel.version.split("+")[0];
-  if (project.version && normalizeVersion(project.version) !== normalizeVersion(version)) {
-    return `the wheel is ${built}, but pyproject.toml gives version ${project.version}`;
-  }
-  return void 0;
-}
-
-// src/wheel/manylinux.ts
-import path18 from "node:path";
-
-// src/verify/fatbin.ts
-var MAX_ENTRY_BYTES = 512 * 2 ** 20;
-
-// src/verify/binary.ts
-function slice(data, section) {
-  if (section.offset + section.size > data.length) {
-    throw new Error(`section ${section.name} runs past the end of the file (truncated?)`);
-  }
-  return data.subarray(section.offset, section.offset + section.size);
-}
-function elfSectionTable(data) {
-  const is64 = data[4] === 2;
-  if (data[5] !== 1) throw new Error("big-endian ELF files are not supported");
-  const word = (at) => is64 ? Number(data.readBigUInt64LE(at)) : data.readUInt32LE(at);
-  const shoff = word(is64 ? 40 : 32);
-  const shentsize = data.readUInt16LE(is64 ? 58 : 46);
-  let shnum = data.readUInt16LE(is64 ? 60 : 48);
-  let shstrndx = data.readUInt16LE(is64 ? 62 : 50);
-  if (shoff === 0) throw new Error("the ELF file has no section table");
-  const header = (i) => {
-    const at = shoff + i * shentsize;
-    if (at + shentsize > data.length)
-      throw new Error("the ELF section table runs past the end of the file (truncated?)");
-    return {
-      name: data.readUInt32LE(at),
-      type: data.readUInt32LE(at + 4),
-      offset: word(at + (is64 ? 24 : 16)),
-      size: word(at + (is64 ? 32 : 20)),
-      link: data.readUInt32LE(at + (is64 ? 40 : 24))
-    };
-  };
-  if (shnum === 0) shnum = header(0).size;
-  if (shstrndx === 65535) shstrndx = header(0).link;
-  const headers = Array.from({ length: shnum }, (_, i) => header(i));
-  const names = headers[shstrndx];
-  if (!names) throw new Error("the ELF file has no section name table");
-  return headers.map((h) => ({ ...h, name: cString(data, names.offset + h.name) }));
-}
-var MACHINES = { 62: "x86_64", 183: "aarch64", 3: "i686" };
-function readElfNeeds(data) {
-  if (data.length < 64 || data.readUInt32BE(0) !== 2135247942) throw new Error("not an ELF file");
-  const is64 = data[4] === 2;
-  const sections = elfSectionTable(data);
-  const machineNumber = data.readUInt16LE(18);
-  const undefinedSymbols = [];
-  const needs = {
-    machine: MACHINES[machineNumber] ?? String(machineNumber),
-    needed: [],
-    versions: [],
-    undefinedSymbols
-  };
-  const SHT_DYNAMIC = 6;
-  const SHT_GNU_VERNEED = 1879048190;
-  const DT_NEEDED = 1;
-  const stringsOf = (section) => {
-    const table = sections[section.link];
-    if (!table) throw new Error(`${section.name} links to no string table`);
-    slice(data, table);
-    return (offset) => cString(data, table.offset + offset);
-  };
-  for (const dynamic of sections.filter((s) => s.type === SHT_DYNAMIC)) {
-    const bytes = slice(data, dynamic);
-    const str = stringsOf(dynamic);
-    const size = is64 ? 16 : 8;
-    for (let at = 0; at + size <= bytes.length; at += size) {
-      const tag = is64 ? Number(bytes.readBigInt64LE(at)) : bytes.readInt32LE(at);
-      if (tag === 0) break;
-      if (tag === DT_NEEDED)
-        needs.needed.push(str(is64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4)));
-    }
-  }
-  for (const verneed of sections.filter((s) => s.type === SHT_GNU_VERNEED)) {
-    const bytes = slice(data, verneed);
-    const str = stringsOf(verneed);
-    let at = 0;
-    for (let n = 0; n < 4096 && at + 16 <= bytes.length; n++) {
-      const library = str(bytes.readUInt32LE(at + 4));
-      let aux = at + bytes.readUInt32LE(at + 8);
-      for (let i = 0; i < bytes.readUInt16LE(at + 2) && aux + 16 <= bytes.length; i++) {
-        needs.versions.push({ library, version: str(bytes.readUInt32LE(aux + 8)) });
-        const next2 = bytes.readUInt32LE(aux + 12);
-        if (next2 === 0) break;
-        aux += next2;
-      }
-      const next = bytes.readUInt32LE(at + 12);
-      if (next === 0) break;
-      at += next;
-    }
-  }
-  const SHT_DYNSYM = 11;
-  for (const dynsym of sections.filter((s) => s.type === SHT_DYNSYM)) {
-    const bytes = slice(data, dynsym);
-    const str = stringsOf(dynsym);
-    const size = is64 ? 24 : 16;
-    for (let at = size; at + size <= bytes.length; at += size) {
-      const name = bytes.readUInt32LE(at);
-      if (name !== 0 && bytes.readUInt16LE(at + (is64 ? 6 : 14)) === 0) undefinedSymbols.push(str(name));
-    }
-  }
-  return needs;
-}
-function cString(data, offset, max = 4096) {
-  const end = Math.min(data.length, offset + max);
-  const nul = data.indexOf(0, offset);
-  return data.toString("latin1", offset, nul >= 0 && nul < end ? nul : end);
-}
-
 // src/wheel/manylinux.ts
 var PLATFORM_TAGS = [
   "auto",
@@ -24956,7 +24907,7 @@ var unreadElf = (size) => ({
 });
 var formatNewest = (verdict) => Object.entries(verdict.newest).map(([family, version]) => `${family} ${version}`).join(", ") || "no versioned system symbols";
 async function chooseLinuxTag(file, input, log) {
-  const name = parseWheelName(path18.basename(file));
+  const name = parseWheelName(path16.basename(file));
   const arch2 = linuxArch(name.platform);
   if (input === "linux" || !arch2 || !name.platform.startsWith("linux_")) return void 0;
   const files = await wheelElfFiles(file);
@@ -24985,7 +24936,7 @@ async function chooseLinuxTag(file, input, log) {
 }
 
 // src/wheel/relabel.ts
-import path19 from "node:path";
+import path17 from "node:path";
 var LOCAL_LABEL = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i;
 function normalizeLocalLabel(text) {
   const label = text.startsWith("+") ? text.slice(1) : text;
@@ -25015,7 +24966,7 @@ async function relabelWheel(file, relabel, outDir) {
   const name = parseWheelName(file);
   const entries = await readStoredEntries(file);
   const metadataEntry = entries.find((entry) => /^[^/]+\.dist-info\/METADATA$/.test(entry.name));
-  if (!metadataEntry) throw new Error(`${path19.basename(file)}: no .dist-info/METADATA`);
+  if (!metadataEntry) throw new Error(`${path17.basename(file)}: no .dist-info/METADATA`);
   const oldInfo = metadataEntry.name.split("/")[0];
   const oldPrefix = oldInfo.slice(0, -".dist-info".length);
   const metadata = entryData(metadataEntry).toString("utf8");
@@ -25050,7 +25001,7 @@ async function relabelWheel(file, relabel, outDir) {
   rows.sort((a, b) => wheelOrder(a.path, b.path));
   rows.push({ path: recordName, hash: "", size: "" });
   kept.push(storeEntry(recordName, Buffer.from(formatRecord(rows)), 420));
-  const target = path19.join(outDir, formatWheelName({ ...name, version, platform: relabel.platform ?? name.platform }));
+  const target = path17.join(outDir, formatWheelName({ ...name, version, platform: relabel.platform ?? name.platform }));
   await writeStoredZip(target, kept, { mtime: relabel.mtime });
   return target;
 }
@@ -25085,15 +25036,15 @@ function resolveArchs(input, cuda, profile) {
 // src/builder/cache.ts
 import { chmod as chmod3, mkdir as mkdir5, readFile as readFile5, symlink as symlink3, writeFile as writeFile4 } from "node:fs/promises";
 import os6 from "node:os";
-import path21 from "node:path";
+import path19 from "node:path";
 
 // src/builder/which.ts
 import { existsSync as existsSync4 } from "node:fs";
-import path20 from "node:path";
+import path18 from "node:path";
 function which2(name, env, platform2 = process.platform) {
   const windows = platform2 === "win32";
   if (/[\\/]/.test(name)) return existsSync4(name) ? name : void 0;
-  const join3 = windows ? path20.win32.join : path20.posix.join;
+  const join3 = windows ? path18.win32.join : path18.posix.join;
   for (const dir of (env.PATH ?? env.Path ?? "").split(windows ? ";" : ":")) {
     for (const ext of windows ? [".exe", ".cmd", ""] : [""]) {
       const full = dir && join3(dir, name + ext);
@@ -25114,8 +25065,8 @@ async function findCcache(env, runner = runProcess) {
   return { path: found, version };
 }
 function cacheDir(input, env) {
-  if (input !== "auto") return path21.resolve(input);
-  return env.CCACHE_DIR || path21.join(env.HOME || env.USERPROFILE || os6.homedir(), ".cache", "sagewheels", "ccache");
+  if (input !== "auto") return path19.resolve(input);
+  return env.CCACHE_DIR || path19.join(env.HOME || env.USERPROFILE || os6.homedir(), ".cache", "sagewheels", "ccache");
 }
 var REMOTE_SCHEMES = /^(?:redis:\/\/|redis\+unix:|http:\/\/|file:)/;
 function remoteStores(input) {
@@ -25142,8 +25093,8 @@ var remoteStorageVariable = (version) => atLeast(version, "4.7") ? "CCACHE_REMOT
 var quoteIfSpaced = (file) => /\s/.test(file) ? `"${file}"` : file;
 var shellQuote = (text) => `'${text.replace(/'/g, `'\\''`)}'`;
 async function wrapCxx(ccache, cxx, workRoot) {
-  const dir = path21.join(workRoot, "ccache-cxx");
-  const script = path21.join(dir, path21.basename(cxx));
+  const dir = path19.join(workRoot, "ccache-cxx");
+  const script = path19.join(dir, path19.basename(cxx));
   await mkdir5(dir, { recursive: true });
   await writeFile4(script, `#!/bin/sh
 exec ${shellQuote(ccache.path)} ${shellQuote(cxx)} "$@"
@@ -25160,7 +25111,7 @@ async function wireCcache(ccache, options2, runner = runProcess) {
     CCACHE_NOHASHDIR: "1",
     // The copy and the venv are seconds old; without this ccache would skip its direct mode for them.
     CCACHE_SLOPPINESS: "include_file_mtime,include_file_ctime",
-    CCACHE_STATSLOG: path21.join(options2.workRoot, "ccache-stats.log"),
+    CCACHE_STATSLOG: path19.join(options2.workRoot, "ccache-stats.log"),
     // The prefix map names the work root, which differs build to build, and maps it to one path:
     // the objects are the same whatever the root, so the option must not split the hash.
     CCACHE_IGNOREOPTIONS: "-ffile-prefix-map=* -Xcompiler=-ffile-prefix-map=*",
@@ -25203,15 +25154,15 @@ async function wireCcache(ccache, options2, runner = runProcess) {
     }
   } else {
     hostCompiler = which2("gcc", base, platform2);
-    binDir = path21.join(options2.workRoot, "ccache-bin");
+    binDir = path19.join(options2.workRoot, "ccache-bin");
     await mkdir5(binDir, { recursive: true });
-    for (const name of ["gcc", "g++", "cc", "c++"]) await symlink3(ccache.path, path21.join(binDir, name));
+    for (const name of ["gcc", "g++", "cc", "c++"]) await symlink3(ccache.path, path19.join(binDir, name));
     if (hostCompiler && !base.NVCC_CCBIN) env.NVCC_CCBIN = hostCompiler;
     notes.push("host C/C++ compiles through ccache (gcc, g++, cc, c++)");
   }
   const nvccHost = env.NVCC_CCBIN ?? base.NVCC_CCBIN ?? hostCompiler ?? "";
   const hostVersion = nvccHost ? (await runner(nvccHost, ["--version"]).catch(() => void 0))?.stdout.split("\n")[0] ?? "" : "";
-  const fingerprint = path21.join(options2.workRoot, "ccache-env.txt");
+  const fingerprint = path19.join(options2.workRoot, "ccache-env.txt");
   const unrooted = (flags = "") => flags.split(options2.workRoot).join("<work>");
   await writeFile4(
     fingerprint,
@@ -25250,6 +25201,16 @@ function describeCacheStats(stats, remote) {
 async function readCacheStats(wiring) {
   const file = wiring.env.CCACHE_STATSLOG;
   return parseStatsLog(file ? await readFile5(file, "utf8").catch(() => "") : "");
+}
+async function setUpCache(input, remote, env, work, nvcc, platform2, run2) {
+  if (input === "off") return { note: "off (compile-cache: off)" };
+  const ccache = await findCcache(env, run2);
+  if (typeof ccache === "string")
+    return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
+  const dir = cacheDir(input, env);
+  await mkdir5(dir, { recursive: true });
+  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform: platform2, remote }, run2);
+  return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join("; ")}` };
 }
 
 // src/builder/cxx-standard.ts
@@ -25326,7 +25287,7 @@ function errorLine(log) {
 }
 
 // src/builder/environment.ts
-import path22 from "node:path";
+import path20 from "node:path";
 
 // src/core/flags.ts
 function appendFlags(list, flags) {
@@ -25358,7 +25319,7 @@ function reproducibleFlags(env, windows, reproducible) {
 function buildEnvironment(options2) {
   const { base, platform: platform2, plan } = options2;
   const windows = platform2 === "win32";
-  const join3 = windows ? path22.win32.join : path22.posix.join;
+  const join3 = windows ? path20.win32.join : path20.posix.join;
   const nvccFlags = [];
   if (plan.splitCompile > 1) nvccFlags.push(`--split-compile=${plan.splitCompile}`);
   const env = {
@@ -25415,17 +25376,17 @@ function planJobs(input, machine, nvccVersion) {
 }
 
 // src/builder/objects.ts
-import { readdir as readdir7, readFile as readFile7 } from "node:fs/promises";
-import path23 from "node:path";
+import { readdir as readdir6, readFile as readFile7 } from "node:fs/promises";
+import path21 from "node:path";
 async function slowestObjects(buildDir, count = 3) {
-  const entries = await readdir7(buildDir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const entries = await readdir6(buildDir, { recursive: true, withFileTypes: true }).catch(() => []);
   const times = [];
   for (const entry of entries.filter((e) => e.isFile() && e.name === ".ninja_log")) {
-    const text = await readFile7(path23.join(entry.parentPath, entry.name), "utf8");
+    const text = await readFile7(path21.join(entry.parentPath, entry.name), "utf8");
     for (const line of text.split("\n")) {
       const [start, end, , output] = line.split("	");
       if (output && /^\d+$/.test(start ?? "") && /^\d+$/.test(end ?? "")) {
-        times.push({ object: path23.basename(output), seconds: (Number(end) - Number(start)) / 1e3 });
+        times.push({ object: path21.basename(output), seconds: (Number(end) - Number(start)) / 1e3 });
       }
     }
   }
@@ -25518,11 +25479,11 @@ async function readProjectIdentity(python, sourceDir, runner = runProcess) {
 }
 
 // src/builder/package-build.ts
-import path27 from "node:path";
+import path25 from "node:path";
 
 // src/builder/present.ts
 import { writeFile as writeFile6 } from "node:fs/promises";
-import path24 from "node:path";
+import path22 from "node:path";
 var CAPABILITY_VARIABLE = "SAGEWHEELS_DEVICE_CAPABILITY";
 var MODULE = `import os, sys
 
@@ -25552,14 +25513,14 @@ if _capability:
     sys.meta_path.insert(0, _PresentCapability())
 `;
 async function presentCapability(sitePackages, capability) {
-  await writeFile6(path24.join(sitePackages, "_sagewheels_capability.py"), MODULE);
-  await writeFile6(path24.join(sitePackages, "_sagewheels_capability.pth"), "import _sagewheels_capability\n");
+  await writeFile6(path22.join(sitePackages, "_sagewheels_capability.py"), MODULE);
+  await writeFile6(path22.join(sitePackages, "_sagewheels_capability.pth"), "import _sagewheels_capability\n");
   return { [CAPABILITY_VARIABLE]: capability };
 }
 
 // src/builder/route.ts
 import { mkdir as mkdir6, writeFile as writeFile7 } from "node:fs/promises";
-import path25 from "node:path";
+import path23 from "node:path";
 var ROUTE_SCRIPT = `import json, os, re, shlex, subprocess, sys
 
 with open(sys.argv[1], encoding="utf-8") as f:
@@ -25599,10 +25560,10 @@ sys.exit(subprocess.call(command + kept))
 `;
 var quoteIfSpaced2 = (file) => /\s/.test(file) ? `"${file}"` : file;
 async function routeNvcc(routes, options2) {
-  const dir = path25.join(options2.work, "nvcc-route");
+  const dir = path23.join(options2.work, "nvcc-route");
   await mkdir6(dir, { recursive: true });
-  const script = path25.join(dir, "route.py");
-  const table = path25.join(dir, "routes.json");
+  const script = path23.join(dir, "route.py");
+  const table = path23.join(dir, "routes.json");
   await writeFile7(script, ROUTE_SCRIPT);
   const next = options2.env.PYTORCH_NVCC || quoteIfSpaced2(options2.nvcc);
   await writeFile7(table, JSON.stringify({ root: options2.sourceDir, next, routes }, null, 2) + "\n");
@@ -25610,8 +25571,8 @@ async function routeNvcc(routes, options2) {
 }
 
 // src/builder/stable-abi.ts
-import { readdir as readdir8, readFile as readFile8 } from "node:fs/promises";
-import path26 from "node:path";
+import { readdir as readdir7, readFile as readFile8 } from "node:fs/promises";
+import path24 from "node:path";
 var SHIMS = ["torch/csrc/inductor/aoti_torch/c/shim.h", "torch/csrc/stable/c/shim.h"];
 var NVCC_SOURCES = /\.(cu|cuh)$/;
 var HOST_SOURCES = /\.(cpp|cc|cxx)$/;
@@ -25642,9 +25603,9 @@ function cudaOnlyShimFunctions(header) {
   return [...names].sort();
 }
 async function* sourceFiles(dir, root = dir) {
-  for (const entry of await readdir8(dir, { withFileTypes: true }).catch(() => [])) {
+  for (const entry of await readdir7(dir, { withFileTypes: true }).catch(() => [])) {
     if (SKIP.has(entry.name)) continue;
-    const full = path26.join(dir, entry.name);
+    const full = path24.join(dir, entry.name);
     if (entry.isDirectory()) yield* sourceFiles(full, root);
     else if (NVCC_SOURCES.test(entry.name) || HOST_SOURCES.test(entry.name) || /\.(h|hpp)$/.test(entry.name))
       yield full;
@@ -25653,7 +25614,7 @@ async function* sourceFiles(dir, root = dir) {
 async function useCudaReason(sourceDir, torchInclude) {
   const guardedBy = /* @__PURE__ */ new Map();
   for (const shim of SHIMS) {
-    const header = await readFile8(path26.join(torchInclude, shim), "utf8").catch(() => "");
+    const header = await readFile8(path24.join(torchInclude, shim), "utf8").catch(() => "");
     for (const name of cudaOnlyShimFunctions(header)) guardedBy.set(name, shim);
   }
   const guarded = [...guardedBy.keys()];
@@ -25664,7 +25625,7 @@ async function useCudaReason(sourceDir, torchInclude) {
     const text = await readFile8(file, "utf8").catch(() => "");
     const match = pattern.exec(text);
     if (!match) continue;
-    const relative2 = path26.relative(sourceDir, file);
+    const relative2 = path24.relative(sourceDir, file);
     if (HOST_SOURCES.test(file)) {
       throw new ConfigurationError(
         `source: ${relative2} calls ${match[1]}, which torch's ${guardedBy.get(match[1])} declares only when USE_CUDA is defined, and it is compiled by the host compiler, whose flags sagewheels cannot add to. Define USE_CUDA in the package's "cxx" flags (setup.py)`
@@ -25687,7 +25648,7 @@ async function packageEnvironment(adjustments, env, options2, log) {
     Object.assign(result, await presentCapability(options2.sitePackages, adjustments.presentCapability));
   }
   if (options2.torchDir && options2.platform !== "win32") {
-    const reason = await useCudaReason(options2.sourceDir, path27.join(options2.torchDir, "include"));
+    const reason = await useCudaReason(options2.sourceDir, path25.join(options2.torchDir, "include"));
     if (reason) {
       result.NVCC_APPEND_FLAGS = appendFlags(result.NVCC_APPEND_FLAGS, ["-DUSE_CUDA"]);
       log.info(`nvcc gets -DUSE_CUDA: ${reason}`);
@@ -25748,10 +25709,10 @@ async function firstDifference(first, second) {
 // src/builder/source.ts
 import { existsSync as existsSync5 } from "node:fs";
 import { cp, stat as stat2 } from "node:fs/promises";
-import path28 from "node:path";
+import path26 from "node:path";
 var GIT_URL = /^(?:git\+)?(?:https?:\/\/|ssh:\/\/|git:\/\/|file:\/\/|[\w.-]+@[\w.-]+:)/;
 var isGitUrl = (source) => GIT_URL.test(source);
-var folder = (text) => path28.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
+var folder = (text) => path26.posix.normalize(text.replaceAll("\\", "/")).replace(/\/+$/, "");
 function splitSubdirectory(source, input) {
   const hash = source.indexOf("#");
   const fragment = hash >= 0 ? new URLSearchParams(source.slice(hash + 1)).get("subdirectory") ?? void 0 : void 0;
@@ -25766,8 +25727,8 @@ function splitSubdirectory(source, input) {
   }
   const subdirectory = given ?? fragment;
   if (subdirectory !== void 0) {
-    const normal = path28.posix.normalize(subdirectory.replaceAll("\\", "/"));
-    if (path28.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
+    const normal = path26.posix.normalize(subdirectory.replaceAll("\\", "/"));
+    if (path26.posix.isAbsolute(normal) || normal === ".." || normal.startsWith("../")) {
       throw inputError(
         "subdirectory",
         `"${subdirectory}" leaves the source`,
@@ -25782,8 +25743,8 @@ var isStale = (name) => STALE.has(name) || name.endsWith(".egg-info");
 async function fetchSource(source, ref, dest, runner = runProcess, subdirectory, { submodules = true } = {}) {
   const whole = await fetchTree(source, ref, dest, runner, subdirectory, submodules);
   if (!subdirectory) return whole;
-  const dir = path28.join(whole.dir, subdirectory);
-  if (!existsSync5(path28.join(dir, "setup.py")) && !existsSync5(path28.join(dir, "pyproject.toml"))) {
+  const dir = path26.join(whole.dir, subdirectory);
+  if (!existsSync5(path26.join(dir, "setup.py")) && !existsSync5(path26.join(dir, "pyproject.toml"))) {
     throw inputError(
       "subdirectory",
       `"${subdirectory}" of ${whole.label} has no setup.py or pyproject.toml`,
@@ -25799,7 +25760,7 @@ async function localSourceDir(source, ref) {
       `"${ref}" was given with a local source`,
       "ref applies to git URLs; check the folder out at that ref instead"
     );
-  const dir = path28.resolve(source);
+  const dir = path26.resolve(source);
   if (!(await stat2(dir).catch(() => void 0))?.isDirectory())
     throw inputError(
       "source",
@@ -25811,7 +25772,7 @@ async function localSourceDir(source, ref) {
 async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
   if (isGitUrl(source)) return cloneSource(source.replace(/^git\+/, ""), ref, dest, runner, submodules);
   const dir = await localSourceDir(source, ref);
-  if (!subdirectory && !existsSync5(path28.join(dir, "setup.py")) && !existsSync5(path28.join(dir, "pyproject.toml"))) {
+  if (!subdirectory && !existsSync5(path26.join(dir, "setup.py")) && !existsSync5(path26.join(dir, "pyproject.toml"))) {
     throw inputError(
       "source",
       `"${source}" has no setup.py or pyproject.toml`,
@@ -25821,7 +25782,7 @@ async function fetchTree(source, ref, dest, runner, subdirectory, submodules) {
   await cp(dir, dest, {
     recursive: true,
     verbatimSymlinks: true,
-    filter: (from) => path28.dirname(from) !== dir || !isStale(path28.basename(from))
+    filter: (from) => path26.dirname(from) !== dir || !isStale(path26.basename(from))
   });
   return { dir: dest, label: dir };
 }
@@ -25836,7 +25797,7 @@ async function cloneSource(url, ref, dest, runner, submodules) {
     throw new ConfigurationError(`source: cannot fetch ${ref ? `ref "${ref}" of ` : ""}${url}: ${why}`);
   }
   await git(["-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"]);
-  if (submodules && existsSync5(path28.join(dest, ".gitmodules"))) {
+  if (submodules && existsSync5(path26.join(dest, ".gitmodules"))) {
     await git(["submodule", "update", "-q", "--init", "--recursive", "--depth", "1"]);
   }
   const commit = (await git(["rev-parse", "HEAD"])).stdout.trim();
@@ -25851,7 +25812,7 @@ import { existsSync as existsSync6 } from "node:fs";
 import { readFile as readFile9, realpath as realpath2 } from "node:fs/promises";
 
 // src/cuda/platform.ts
-import path29 from "node:path";
+import path27 from "node:path";
 function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
   if (platform2 === "linux" && arch2 === "x64") return "linux-x86_64";
   if (platform2 === "linux" && arch2 === "arm64") return "linux-sbsa";
@@ -25859,7 +25820,7 @@ function hostPlatform(platform2 = process.platform, arch2 = process.arch) {
   throw new Error(`CUDA toolkits are published for Linux x64/arm64 and Windows x64, not ${platform2} ${arch2}`);
 }
 var isWindows2 = (platform2) => platform2.startsWith("windows");
-var pathFor = (platform2) => isWindows2(platform2) ? path29.win32 : path29.posix;
+var pathFor = (platform2) => isWindows2(platform2) ? path27.win32 : path27.posix;
 function toolkitLayout(root, platform2, p = pathFor(platform2)) {
   const windows = isWindows2(platform2);
   return {
@@ -25960,6 +25921,114 @@ async function findToolkit(wanted, env = process.env, platform2 = process.platfo
   );
 }
 
+// src/builder/failure.ts
+var BuildFailure = class extends Error {
+  constructor(message, logTail, packageName) {
+    super(message);
+    this.logTail = logTail;
+    this.packageName = packageName;
+  }
+  logTail;
+  packageName;
+  name = "BuildFailure";
+};
+
+// src/builder/finish.ts
+import { mkdir as mkdir7, readdir as readdir9 } from "node:fs/promises";
+import path30 from "node:path";
+
+// src/wheel/auditwheel.ts
+import { mkdtemp, readdir as readdir8, rename as rename3, rm as rm2 } from "node:fs/promises";
+import path28 from "node:path";
+var AUDITWHEEL_EXCLUDES = ["libtorch*", "libc10*", "libcu*", "libnv*", "libpython*"];
+var REPAIR_ENGINES = ["builtin", "auditwheel"];
+async function auditwheelRepair(wheel, platformTag, outDir, log, runner = runProcess) {
+  const name = parseWheelName(path28.basename(wheel));
+  const arch2 = linuxArch(name.platform);
+  if (!arch2 || !name.platform.startsWith("linux_") || platformTag === "linux") return wheel;
+  const plat = platformTag === "auto" ? "auto" : `${platformTag.replace(/^manylinux2014$/, "manylinux_2_17")}_${arch2}`;
+  const work = await mkdtemp(path28.join(outDir, ".auditwheel-"));
+  try {
+    const args = ["repair", wheel, "--wheel-dir", work, "--plat", plat, "--only-plat"];
+    for (const pattern of AUDITWHEEL_EXCLUDES) args.push("--exclude", pattern);
+    log.info(`auditwheel ${args.join(" ")}`);
+    await runChecked("auditwheel", args, {}, runner);
+    const [repaired] = (await readdir8(work)).filter((file) => file.endsWith(".whl"));
+    if (!repaired) throw new Error(`auditwheel repair left no wheel for ${path28.basename(wheel)}`);
+    const target = path28.join(outDir, repaired);
+    await rename3(path28.join(work, repaired), target);
+    if (target !== wheel) await rm2(wheel, { force: true });
+    return target;
+  } finally {
+    await rm2(work, { recursive: true, force: true });
+  }
+}
+
+// src/wheel/identity.ts
+import path29 from "node:path";
+function identityProblem(file, project) {
+  const wheel = parseWheelName(path29.basename(file));
+  const built = `${wheel.distribution} ${wheel.version}`;
+  if (normalizeProject(wheel.distribution) === "unknown") {
+    return `the wheel is ${path29.basename(file)}: the build backend did not read the project's name and version (a setuptools older than the project's build requirement?)`;
+  }
+  if (project.name && normalizeProject(project.name) !== normalizeProject(wheel.distribution)) {
+    return `the wheel is ${built}, but pyproject.toml names the project ${project.name}`;
+  }
+  const version = wheel.version.split("+")[0];
+  if (project.version && normalizeVersion(project.version) !== normalizeVersion(version)) {
+    return `the wheel is ${built}, but pyproject.toml gives version ${project.version}`;
+  }
+  return void 0;
+}
+
+// src/builder/finish.ts
+async function finishWheels(built, outputDir, relabel, rules, logTail, log, run2) {
+  await mkdir7(outputDir, { recursive: true });
+  const wheels = [];
+  const auditwheel = rules.repair === "auditwheel";
+  for (const file of (await readdir9(built)).filter((name) => name.endsWith(".whl"))) {
+    const wrong = identityProblem(file, rules.project);
+    if (wrong) throw new BuildFailure(`build failed: ${wrong}`, logTail);
+    const platform2 = auditwheel ? void 0 : await chooseLinuxTag(path30.join(built, file), rules.platformTag, log);
+    const wheel = await relabelWheel(path30.join(built, file), { ...relabel, platform: platform2 }, outputDir);
+    wheels.push(auditwheel ? await auditwheelRepair(wheel, rules.platformTag, outputDir, log, run2) : wheel);
+  }
+  if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
+  return wheels;
+}
+
+// src/builder/pip-wheel.ts
+import { mkdir as mkdir8 } from "node:fs/promises";
+async function pipWheel(python, sourceDir, wheelDir, env, archList, log) {
+  await mkdir8(wheelDir);
+  const args = [
+    "-m",
+    "pip",
+    "wheel",
+    "--no-build-isolation",
+    "--no-deps",
+    "--verbose",
+    "--wheel-dir",
+    wheelDir,
+    sourceDir
+  ];
+  const lines = [];
+  const started = Date.now();
+  const result = await log.group(
+    `Build log: pip wheel --no-build-isolation (${archList || "no GPU code"})`,
+    () => runProcess(python, args, {
+      cwd: sourceDir,
+      env,
+      onLine: (line) => {
+        lines.push(line);
+        log.info(line);
+      }
+    })
+  );
+  return { code: result.code, lines, seconds: (Date.now() - started) / 1e3 };
+}
+
 // src/builder/torch-release.ts
 var matrixPlatformOf = (platform2, arch2 = process.arch) => platform2 === "win32" ? "windows-x86_64" : arch2 === "arm64" ? "linux-aarch64" : "linux-x86_64";
 function checkTorchVersion(releases, version) {
@@ -25985,17 +26054,41 @@ function checkTorchBuild(releases, want) {
     );
   }
 }
+function checkTorch(torch, asked, nvcc) {
+  if (!torch) return;
+  if (!torch.cuda) {
+    throw inputError(
+      "torch",
+      `torch ${torch.version} is a CPU build`,
+      "CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)"
+    );
+  }
+  if (torch.cuda.split(".")[0] !== nvcc.split(".")[0]) {
+    throw inputError(
+      "cuda-version",
+      `torch ${torch.version} was built with CUDA ${torch.cuda}, but nvcc is CUDA ${nvcc}`,
+      `PyTorch refuses to build extensions across CUDA major versions: set up CUDA ${torch.cuda.split(".")[0]}.x, or use torch built for CUDA ${nvcc.split(".")[0]}`
+    );
+  }
+  if (asked.torch === "preinstalled" && asked.torchVersion && torch.version.split("+")[0] !== asked.torchVersion) {
+    throw inputError(
+      "torch-version",
+      `"${asked.torchVersion}" was asked, but the interpreter has torch ${torch.version}`,
+      "Leave torch-version empty with torch: preinstalled, or use torch: install"
+    );
+  }
+}
 
 // src/builder/work-folder.ts
 import { mkdtemp as mkdtemp2, rm as rm4 } from "node:fs/promises";
-import path31 from "node:path";
+import path32 from "node:path";
 
 // src/core/lock.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
-import { lstat as lstat3, mkdir as mkdir7, readFile as readFile10, rename as rename4, rm as rm3, utimes, writeFile as writeFile8 } from "node:fs/promises";
+import { lstat as lstat3, mkdir as mkdir9, readFile as readFile10, rename as rename4, rm as rm3, utimes, writeFile as writeFile8 } from "node:fs/promises";
 import os8 from "node:os";
-import path30 from "node:path";
+import path31 from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // src/core/on-signal.ts
@@ -26034,12 +26127,12 @@ function deadHere(owner) {
 async function withLock(lockDir, body, options2 = {}) {
   const { pollMs = 1e3, refreshMs = 1e4, staleMs = 12e4, onWait, ifHeld } = options2;
   const token = randomUUID2();
-  const owner = path30.join(lockDir, "owner.json");
-  await mkdir7(path30.dirname(lockDir), { recursive: true });
+  const owner = path31.join(lockDir, "owner.json");
+  await mkdir9(path31.dirname(lockDir), { recursive: true });
   let waiting = false;
   for (; ; ) {
     try {
-      await mkdir7(lockDir);
+      await mkdir9(lockDir);
       break;
     } catch (error2) {
       if (error2.code !== "EEXIST") throw error2;
@@ -26105,7 +26198,7 @@ async function withLock(lockDir, body, options2 = {}) {
 var SHARED_WORK_FOLDER = "sagewheels-build";
 async function inWorkFolder(temp, shared, log, build) {
   const ownFolder = async () => {
-    const work = await mkdtemp2(path31.join(temp, `${SHARED_WORK_FOLDER}-`));
+    const work = await mkdtemp2(path32.join(temp, `${SHARED_WORK_FOLDER}-`));
     try {
       return await build(work);
     } finally {
@@ -26113,7 +26206,7 @@ async function inWorkFolder(temp, shared, log, build) {
     }
   };
   if (!shared) return ownFolder();
-  const folder2 = path31.join(temp, SHARED_WORK_FOLDER);
+  const folder2 = path32.join(temp, SHARED_WORK_FOLDER);
   return withLock(folder2, () => build(folder2), {
     onWait: (message) => log.info(message),
     ifHeld: () => {
@@ -26126,16 +26219,6 @@ async function inWorkFolder(temp, shared, log, build) {
 }
 
 // src/builder/build.ts
-var BuildFailure = class extends Error {
-  constructor(message, logTail, packageName) {
-    super(message);
-    this.logTail = logTail;
-    this.packageName = packageName;
-  }
-  logTail;
-  packageName;
-  name = "BuildFailure";
-};
 var LOG_TAIL_LINES = 60;
 var NO_TOOLKIT = { home: "", nvcc: "", version: "" };
 function wantedLabel(input, cuda, torch, abi) {
@@ -26224,7 +26307,7 @@ async function buildWheel(options2, log) {
   const result = await inWorkFolder(baseEnv.RUNNER_TEMP || os9.tmpdir(), reproducible !== "false", log, async (work) => {
     const source = await log.group(
       `Source ${sourceSpec}${ref ? ` at ${ref}` : ""}`,
-      () => fetchSource(sourceSpec, ref, path32.join(work, "src"), run2, subdirectory)
+      () => fetchSource(sourceSpec, ref, path33.join(work, "src"), run2, subdirectory)
     );
     const profile = early ?? await resolvePackage("auto", source.dir, log);
     const abi = chooseAbi(options2.abi ?? "auto", await detectAbi(source.dir));
@@ -26246,15 +26329,15 @@ async function buildWheel(options2, log) {
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
     const epoch = reproducible === "false" ? void 0 : await sourceDateEpoch(
       options2.sourceDateEpoch ?? "auto",
-      isGitUrl(sourceSpec) ? source.dir : path32.resolve(sourceSpec),
+      isGitUrl(sourceSpec) ? source.dir : path33.resolve(sourceSpec),
       baseEnv,
       run2
     );
     clock.lap("source");
-    const venvDir = path32.join(work, "venv");
+    const venvDir = path33.join(work, "venv");
     const binDirs = [
-      path32.dirname(venvExecutable(venvDir, platform2)),
-      ...torchRule === "preinstalled" ? [path32.dirname(base.executable)] : []
+      path33.dirname(venvExecutable(venvDir, platform2)),
+      ...torchRule === "preinstalled" ? [path33.dirname(base.executable)] : []
     ];
     const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
@@ -26288,7 +26371,7 @@ async function buildWheel(options2, log) {
         return { python: venv.executable, torch: torch2, includeDirs: includeDirs2, sitePackages: venv.sitePackages[0], project: project2 };
       }
     );
-    const setupPy = path32.join(source.dir, "setup.py");
+    const setupPy = path33.join(source.dir, "setup.py");
     if (torch && profile.cxx20 && torchNeedsCxx20(torch.version) && existsSync8(setupPy)) {
       const raised = await raiseSetupPyToCxx20(setupPy);
       if (raised > 0)
@@ -26325,33 +26408,8 @@ async function buildWheel(options2, log) {
     else if (options2.remoteCache?.length && !remoteCache) log.warning(`compile cache: ${note}`);
     else log.info(`compile cache: ${note}`);
     clock.lap("environment");
-    const built = path32.join(work, "wheels");
-    await mkdir8(built);
-    const args = [
-      "-m",
-      "pip",
-      "wheel",
-      "--no-build-isolation",
-      "--no-deps",
-      "--verbose",
-      "--wheel-dir",
-      built,
-      source.dir
-    ];
-    const lines = [];
-    const started = Date.now();
-    const result2 = await log.group(
-      `Build log: pip wheel --no-build-isolation (${archList || "no GPU code"})`,
-      () => runProcess(python, args, {
-        cwd: source.dir,
-        env,
-        onLine: (line) => {
-          lines.push(line);
-          log.info(line);
-        }
-      })
-    );
-    const seconds = (Date.now() - started) / 1e3;
+    const built = path33.join(work, "wheels");
+    const pip = await pipWheel(python, source.dir, built, env, archList, log);
     clock.lap("pip wheel");
     const cache = wiring ? await readCacheStats(wiring) : void 0;
     if (cache?.remoteErrors) {
@@ -26359,32 +26417,28 @@ async function buildWheel(options2, log) {
         `compile-cache-url: remote storage failed for ${cache.remoteErrors} compile${cache.remoteErrors > 1 ? "s" : ""} (${options2.remoteCache.map((s) => s.shown).join(" ")} refused, timed out or failed); they used the local cache`
       );
     }
-    const slowest = await slowestObjects(path32.join(source.dir, "build"));
+    const slowest = await slowestObjects(path33.join(source.dir, "build"));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
-    if (result2.code !== 0) {
+    if (pip.code !== 0) {
       const broken = torchRule === "preinstalled" ? await torchImportProblem(python, run2) : void 0;
       if (broken) throw broken;
-      const text = lines.join("\n");
-      const tail = lines.slice(-LOG_TAIL_LINES).join("\n");
-      const why = diagnose(text) ?? `pip wheel exited with ${result2.code}: ${errorLine(text) ?? "see the build log"}`;
+      const text = pip.lines.join("\n");
+      const tail = pip.lines.slice(-LOG_TAIL_LINES).join("\n");
+      const why = diagnose(text) ?? `pip wheel exited with ${pip.code}: ${errorLine(text) ?? "see the build log"}`;
       throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
     }
     const label = pure && options2.versionSuffix === "auto" ? void 0 : wantedLabel(options2.versionSuffix, cuda, torch, abi);
     const requires = torch ? [torchRequirement(torch.version.split("+")[0], abi)] : [];
-    const outputDir = path32.resolve(options2.outputDir);
-    await mkdir8(outputDir, { recursive: true });
-    const wheels = [];
-    const mtime = epoch && new Date(epoch.epoch * 1e3);
-    for (const file of (await readdir9(built)).filter((name) => name.endsWith(".whl"))) {
-      const wrong = identityProblem(file, project);
-      if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join("\n"));
-      const tagRule = options2.platformTag ?? "auto";
-      const auditwheel = options2.repair === "auditwheel";
-      const platform3 = auditwheel ? void 0 : await chooseLinuxTag(path32.join(built, file), tagRule, log);
-      const wheel = await relabelWheel(path32.join(built, file), { label, requires, platform: platform3, mtime }, outputDir);
-      wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run2) : wheel);
-    }
-    if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
+    const outputDir = path33.resolve(options2.outputDir);
+    const wheels = await finishWheels(
+      built,
+      outputDir,
+      { label, requires, mtime: epoch && new Date(epoch.epoch * 1e3) },
+      { project, platformTag: options2.platformTag ?? "auto", repair: options2.repair ?? "builtin" },
+      pip.lines.slice(-LOG_TAIL_LINES).join("\n"),
+      log,
+      run2
+    );
     clock.lap("wheel");
     log.info(`time: ${formatLaps(clock.laps)}`);
     return {
@@ -26392,7 +26446,7 @@ async function buildWheel(options2, log) {
       abi,
       wheels,
       wheelDir: outputDir,
-      seconds,
+      seconds: pip.seconds,
       source: source.label,
       python: base.version,
       torch,
@@ -26411,61 +26465,27 @@ async function buildWheel(options2, log) {
   return rebuild ? { ...result, rebuild } : result;
 }
 async function checkReproducible(options2, wheels, log) {
-  const outputDir = await mkdtemp3(path32.join(options2.env?.RUNNER_TEMP || os9.tmpdir(), "sagewheels-rebuild-"));
+  const outputDir = await mkdtemp3(path33.join(options2.env?.RUNNER_TEMP || os9.tmpdir(), "sagewheels-rebuild-"));
   try {
     const again = await log.group(
       "Rebuild from a fresh copy, uncached, to compare",
       () => buildWheel({ ...options2, reproducible: "true", compileCache: "off", remoteCache: [], outputDir }, log)
     );
     for (const wheel of wheels) {
-      const twin = again.wheels.find((w) => path32.basename(w) === path32.basename(wheel));
+      const twin = again.wheels.find((w) => path33.basename(w) === path33.basename(wheel));
       const why = twin ? await firstDifference(wheel, twin) : "the rebuild made no wheel of that name";
       if (why) {
         throw new BuildFailure(
-          `reproducible: ${path32.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+          `reproducible: ${path33.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
           ""
         );
       }
     }
-    log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path32.basename(w)).join(", ")})`);
+    log.info(`reproducible: the rebuild gave the same bytes (${wheels.map((w) => path33.basename(w)).join(", ")})`);
     return { identical: true, seconds: again.seconds };
   } finally {
     await rm5(outputDir, { recursive: true, force: true });
   }
-}
-function checkTorch(torch, options2, nvcc) {
-  if (!torch) return;
-  if (!torch.cuda) {
-    throw inputError(
-      "torch",
-      `torch ${torch.version} is a CPU build`,
-      "CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)"
-    );
-  }
-  if (torch.cuda.split(".")[0] !== nvcc.split(".")[0]) {
-    throw inputError(
-      "cuda-version",
-      `torch ${torch.version} was built with CUDA ${torch.cuda}, but nvcc is CUDA ${nvcc}`,
-      `PyTorch refuses to build extensions across CUDA major versions: set up CUDA ${torch.cuda.split(".")[0]}.x, or use torch built for CUDA ${nvcc.split(".")[0]}`
-    );
-  }
-  if (options2.torch === "preinstalled" && options2.torchVersion && torch.version.split("+")[0] !== options2.torchVersion) {
-    throw inputError(
-      "torch-version",
-      `"${options2.torchVersion}" was asked, but the interpreter has torch ${torch.version}`,
-      "Leave torch-version empty with torch: preinstalled, or use torch: install"
-    );
-  }
-}
-async function setUpCache(input, remote, env, work, nvcc, platform2, run2) {
-  if (input === "off") return { note: "off (compile-cache: off)" };
-  const ccache = await findCcache(env, run2);
-  if (typeof ccache === "string")
-    return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
-  const dir = cacheDir(input, env);
-  await mkdir8(dir, { recursive: true });
-  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform: platform2, remote }, run2);
-  return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join("; ")}` };
 }
 var formatObjectTimes = (times) => times.map((t) => `${t.object} ${t.seconds.toFixed(0)} s`).join(", ");
 async function sizeMiB(file) {
@@ -26624,7 +26644,7 @@ var step = defineStep({
           header: ["wheel", "size", "seconds", "compile cache"],
           rows: await Promise.all(
             result.wheels.map(async (wheel) => [
-              path33.basename(wheel),
+              path34.basename(wheel),
               await sizeMiB(wheel),
               String(seconds),
               cacheCell(result.cache, result.remoteCache)

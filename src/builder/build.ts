@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type AbiChoice, chooseAbi, describeAbi, detectAbi, type SourceAbi } from '../abi/detect';
@@ -23,20 +23,11 @@ import {
 } from '../python/venv';
 import { snapshotReleases } from '../torch/load';
 import { torchIndexUrl, type TorchReleases } from '../torch/releases';
-import { auditwheelRepair, type RepairEngine } from '../wheel/auditwheel';
-import { identityProblem } from '../wheel/identity';
-import { checkPlatformTagInput, chooseLinuxTag } from '../wheel/manylinux';
-import { normalizeLocalLabel, relabelWheel } from '../wheel/relabel';
+import type { RepairEngine } from '../wheel/auditwheel';
+import { checkPlatformTagInput } from '../wheel/manylinux';
+import { normalizeLocalLabel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
-import {
-  type CacheStats,
-  type CacheWiring,
-  type RemoteStore,
-  cacheDir,
-  findCcache,
-  readCacheStats,
-  wireCcache,
-} from './cache';
+import { type CacheStats, type RemoteStore, readCacheStats, setUpCache } from './cache';
 import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
@@ -47,9 +38,14 @@ import { packageEnvironment, preparePackage, routedEnvironment } from './package
 import { firstDifference, parseEpoch, type ReproducibleRule, sourceDateEpoch } from './reproducible';
 import { fetchSource, isGitUrl, splitSubdirectory } from './source';
 import { findToolkit } from './toolkit';
-import { checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
+import { BuildFailure } from './failure';
+import { finishWheels } from './finish';
+import { pipWheel } from './pip-wheel';
+import { checkTorch, checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
 import { inWorkFolder } from './work-folder';
+
+export { BuildFailure };
 
 export interface BuildOptions {
   /** The package, or `auto`: recognised from the source. */
@@ -129,19 +125,6 @@ export interface BuildResult {
   phases: Lap[];
   /** reproducible: check: what the rebuild gave. */
   rebuild?: { identical: boolean; seconds: number };
-}
-
-/** A build that ran and failed: one line of cause and remedy, and the end of the log. */
-export class BuildFailure extends Error {
-  override name = 'BuildFailure';
-  constructor(
-    message: string,
-    readonly logTail: string,
-    /** The package that was being built (what `auto` resolved to). */
-    readonly packageName?: string,
-  ) {
-    super(message);
-  }
 }
 
 const LOG_TAIL_LINES = 60;
@@ -369,31 +352,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 
     clock.lap('environment');
     const built = path.join(work, 'wheels');
-    await mkdir(built);
-    const args = [
-      '-m',
-      'pip',
-      'wheel',
-      '--no-build-isolation',
-      '--no-deps',
-      '--verbose',
-      '--wheel-dir',
-      built,
-      source.dir,
-    ];
-    const lines: string[] = [];
-    const started = Date.now();
-    const result = await log.group(`Build log: pip wheel --no-build-isolation (${archList || 'no GPU code'})`, () =>
-      runProcess(python, args, {
-        cwd: source.dir,
-        env,
-        onLine: (line) => {
-          lines.push(line);
-          log.info(line);
-        },
-      }),
-    );
-    const seconds = (Date.now() - started) / 1000;
+    const pip = await pipWheel(python, source.dir, built, env, archList, log);
     clock.lap('pip wheel');
     const cache = wiring ? await readCacheStats(wiring) : undefined;
     if (cache?.remoteErrors) {
@@ -403,13 +362,13 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     }
     const slowest = await slowestObjects(path.join(source.dir, 'build'));
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
-    if (result.code !== 0) {
+    if (pip.code !== 0) {
       // torch was taken on its version.py: a torch that cannot be imported is the cause to name.
       const broken = torchRule === 'preinstalled' ? await torchImportProblem(python, run) : undefined;
       if (broken) throw broken;
-      const text = lines.join('\n');
-      const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
-      const why = diagnose(text) ?? `pip wheel exited with ${result.code}: ${errorLine(text) ?? 'see the build log'}`;
+      const text = pip.lines.join('\n');
+      const tail = pip.lines.slice(-LOG_TAIL_LINES).join('\n');
+      const why = diagnose(text) ?? `pip wheel exited with ${pip.code}: ${errorLine(text) ?? 'see the build log'}`;
       throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
     }
 
@@ -419,19 +378,15 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     // The wheel keeps the tags pip gave it (cp310-abi3); the requirement says which torches it serves.
     const requires = torch ? [torchRequirement(torch.version.split('+')[0]!, abi)] : [];
     const outputDir = path.resolve(options.outputDir);
-    await mkdir(outputDir, { recursive: true });
-    const wheels: string[] = [];
-    const mtime = epoch && new Date(epoch.epoch * 1000);
-    for (const file of (await readdir(built)).filter((name) => name.endsWith('.whl'))) {
-      const wrong = identityProblem(file, project);
-      if (wrong) throw new BuildFailure(`build failed: ${wrong}`, lines.slice(-LOG_TAIL_LINES).join('\n'));
-      const tagRule = options.platformTag ?? 'auto';
-      const auditwheel = options.repair === 'auditwheel';
-      const platform = auditwheel ? undefined : await chooseLinuxTag(path.join(built, file), tagRule, log);
-      const wheel = await relabelWheel(path.join(built, file), { label, requires, platform, mtime }, outputDir);
-      wheels.push(auditwheel ? await auditwheelRepair(wheel, tagRule, outputDir, log, run) : wheel);
-    }
-    if (wheels.length === 0) throw new Error(`pip wheel succeeded but left no wheel in ${built}`);
+    const wheels = await finishWheels(
+      built,
+      outputDir,
+      { label, requires, mtime: epoch && new Date(epoch.epoch * 1000) },
+      { project, platformTag: options.platformTag ?? 'auto', repair: options.repair ?? 'builtin' },
+      pip.lines.slice(-LOG_TAIL_LINES).join('\n'),
+      log,
+      run,
+    );
     clock.lap('wheel');
     log.info(`time: ${formatLaps(clock.laps)}`);
     return {
@@ -439,7 +394,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       abi,
       wheels,
       wheelDir: outputDir,
-      seconds,
+      seconds: pip.seconds,
       source: source.label,
       python: base.version,
       torch,
@@ -489,55 +444,6 @@ async function checkReproducible(
   } finally {
     await rm(outputDir, { recursive: true, force: true });
   }
-}
-
-/** torch must be a CUDA build of the toolkit's major: PyTorch refuses to build extensions across majors. */
-function checkTorch(torch: TorchInfo | undefined, options: BuildOptions, nvcc: string): void {
-  if (!torch) return;
-  if (!torch.cuda) {
-    throw inputError(
-      'torch',
-      `torch ${torch.version} is a CPU build`,
-      'CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)',
-    );
-  }
-  if (torch.cuda.split('.')[0] !== nvcc.split('.')[0]) {
-    throw inputError(
-      'cuda-version',
-      `torch ${torch.version} was built with CUDA ${torch.cuda}, but nvcc is CUDA ${nvcc}`,
-      `PyTorch refuses to build extensions across CUDA major versions: set up CUDA ${torch.cuda.split('.')[0]}.x, or use torch built for CUDA ${nvcc.split('.')[0]}`,
-    );
-  }
-  if (
-    options.torch === 'preinstalled' &&
-    options.torchVersion &&
-    torch.version.split('+')[0] !== options.torchVersion
-  ) {
-    throw inputError(
-      'torch-version',
-      `"${options.torchVersion}" was asked, but the interpreter has torch ${torch.version}`,
-      'Leave torch-version empty with torch: preinstalled, or use torch: install',
-    );
-  }
-}
-
-async function setUpCache(
-  input: string,
-  remote: readonly RemoteStore[],
-  env: NodeJS.ProcessEnv,
-  work: string,
-  nvcc: string,
-  platform: NodeJS.Platform,
-  run: ProcessRunner,
-): Promise<{ wiring?: CacheWiring; note: string }> {
-  if (input === 'off') return { note: 'off (compile-cache: off)' };
-  const ccache = await findCcache(env, run);
-  if (typeof ccache === 'string')
-    return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
-  const dir = cacheDir(input, env);
-  await mkdir(dir, { recursive: true });
-  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform, remote }, run);
-  return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join('; ')}` };
 }
 
 export const formatObjectTimes = (times: readonly ObjectTime[]): string =>

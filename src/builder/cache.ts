@@ -262,3 +262,23 @@ export async function readCacheStats(wiring: CacheWiring): Promise<CacheStats> {
   const file = wiring.env.CCACHE_STATSLOG;
   return parseStatsLog(file ? await readFile(file, 'utf8').catch(() => '') : '');
 }
+
+/** The compile cache for one build, or why there is none (the note says which, for the log). */
+export async function setUpCache(
+  input: string,
+  remote: readonly RemoteStore[],
+  env: NodeJS.ProcessEnv,
+  work: string,
+  nvcc: string,
+  platform: NodeJS.Platform,
+  run: ProcessRunner,
+): Promise<{ wiring?: CacheWiring; note: string }> {
+  if (input === 'off') return { note: 'off (compile-cache: off)' };
+  const ccache = await findCcache(env, run);
+  if (typeof ccache === 'string')
+    return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
+  const dir = cacheDir(input, env);
+  await mkdir(dir, { recursive: true });
+  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform, remote }, run);
+  return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join('; ')}` };
+}

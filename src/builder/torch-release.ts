@@ -1,6 +1,7 @@
 import { inputError } from '../core/errors';
 import { majorMinor } from '../core/version';
 import { type TorchReleases, torchVersionProblem } from '../torch/releases';
+import type { TorchInfo, TorchRule } from '../python/venv';
 import type { MatrixPlatform } from '../wheel/tags';
 
 /** The matrix platform of the machine the build runs on. */
@@ -33,6 +34,36 @@ export function checkTorchBuild(
       'python',
       `torch ${version} has no wheels for Python ${want.python}`,
       `It has wheels of CUDA ${cuda} for Python ${pythons.join(', ')} on ${platform}`,
+    );
+  }
+}
+
+/** torch must be a CUDA build of the toolkit's major: PyTorch refuses to build extensions across majors. */
+export function checkTorch(
+  torch: TorchInfo | undefined,
+  asked: { torch: TorchRule; torchVersion?: string },
+  nvcc: string,
+): void {
+  if (!torch) return;
+  if (!torch.cuda) {
+    throw inputError(
+      'torch',
+      `torch ${torch.version} is a CPU build`,
+      'CUDA extensions need a CUDA build of torch (torch: install takes it from the CUDA index)',
+    );
+  }
+  if (torch.cuda.split('.')[0] !== nvcc.split('.')[0]) {
+    throw inputError(
+      'cuda-version',
+      `torch ${torch.version} was built with CUDA ${torch.cuda}, but nvcc is CUDA ${nvcc}`,
+      `PyTorch refuses to build extensions across CUDA major versions: set up CUDA ${torch.cuda.split('.')[0]}.x, or use torch built for CUDA ${nvcc.split('.')[0]}`,
+    );
+  }
+  if (asked.torch === 'preinstalled' && asked.torchVersion && torch.version.split('+')[0] !== asked.torchVersion) {
+    throw inputError(
+      'torch-version',
+      `"${asked.torchVersion}" was asked, but the interpreter has torch ${torch.version}`,
+      'Leave torch-version empty with torch: preinstalled, or use torch: install',
     );
   }
 }
