@@ -26378,11 +26378,12 @@ function collapseByAbi(jobs, abi) {
     const oldestTorch = torches[0];
     const builds = group2.filter((job) => job.torch === oldestTorch && job.python === pythons[0]);
     const chosen = builds.sort((a, b) => compareVersions(b.cuda, a.cuda))[0] ?? group2[0];
+    const byHand = chosen["version-suffix"] !== versionSuffix(chosen.cuda, chosen.torch);
     return {
       ...chosen,
       python: pythons[0],
       torch: oldestTorch,
-      "version-suffix": abiVersionSuffix(chosen.cuda, oldestTorch, abi),
+      "version-suffix": byHand ? chosen["version-suffix"] : abiVersionSuffix(chosen.cuda, oldestTorch, abi),
       "test-pythons": pythons.join(","),
       "test-torches": torches.join(",")
     };

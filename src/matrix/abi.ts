@@ -2,6 +2,7 @@ import { abiVersionSuffix } from '../abi/promise';
 import type { SourceAbi } from '../abi/detect';
 import { ConfigurationError } from '../core/errors';
 import { atLeast, compareVersions, majorMinor } from '../core/version';
+import { versionSuffix } from '../torch/releases';
 import type { MatrixEntry, Plan } from './plan';
 
 /** The keys of a matrix job that an ABI collapse reads and writes. */
@@ -58,11 +59,13 @@ export function collapseByAbi<T extends AbiJob>(jobs: readonly T[], abi: SourceA
     const oldestTorch = torches[0]!;
     const builds = group.filter((job) => job.torch === oldestTorch && job.python === pythons[0]);
     const chosen = builds.sort((a, b) => compareVersions(b.cuda, a.cuda))[0] ?? group[0]!;
+    // A suffix an include set by hand stays; only the default one says what the ABI serves.
+    const byHand = chosen['version-suffix'] !== versionSuffix(chosen.cuda, chosen.torch);
     return {
       ...chosen,
       python: pythons[0]!,
       torch: oldestTorch,
-      'version-suffix': abiVersionSuffix(chosen.cuda, oldestTorch, abi),
+      'version-suffix': byHand ? chosen['version-suffix'] : abiVersionSuffix(chosen.cuda, oldestTorch, abi),
       'test-pythons': pythons.join(','),
       'test-torches': torches.join(','),
     };

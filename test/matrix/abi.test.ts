@@ -102,6 +102,18 @@ describe('matrix by ABI', () => {
       ['3.14t', '3.14t', '+cu130torch2.10.0'],
     ]);
     expect(ctx.text()).not.toContain('3.9:');
+
+    // A suffix an include set by hand is the user's: the collapse keeps it.
+    const named = await runStep({
+      'torch-versions': '2.10',
+      'cuda-versions': '13.0',
+      'python-versions': '3.10-3.12',
+      include: '[{"python": "3.10", "version-suffix": "+nightlyabi"}]',
+      source,
+    });
+    expect(named.jobs.map((job) => [job.python, job['test-pythons'], job['version-suffix']])).toEqual([
+      ['3.10', '3.10,3.11,3.12', '+nightlyabi'],
+    ]);
   });
 
   it('reads a git URL shallowly at a ref', async () => {
