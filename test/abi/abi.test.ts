@@ -6,6 +6,7 @@ import { abiOfTexts, chooseAbi, detectAbi, describeAbi } from '../../src/abi/det
 import { abiVersionSuffix, torchRequirement } from '../../src/abi/promise';
 import { abiSymbolProblems } from '../../src/abi/symbols';
 import { collapseByAbi } from '../../src/matrix/abi';
+import { versionSuffix } from '../../src/torch/releases';
 import { claimedAbi, combinationsToTest } from '../../src/verify/abi';
 import { readPeImports } from '../../src/verify/binary';
 import { buildPeDll, peLayout } from '../verify/pe';
@@ -131,7 +132,14 @@ describe('collapsing the matrix by ABI', () => {
   const jobs = torches.flatMap((torch) =>
     ['12.8', '13.0'].flatMap((cuda) =>
       ['linux-x86_64', 'windows-x86_64'].flatMap((platform) =>
-        pythons.map((python) => ({ python, torch, cuda, platform, 'arch-list': '9.0', 'version-suffix': 'x' })),
+        pythons.map((python) => ({
+          python,
+          torch,
+          cuda,
+          platform,
+          'arch-list': '9.0',
+          'version-suffix': versionSuffix(cuda, torch),
+        })),
       ),
     ),
   );
