@@ -26304,7 +26304,8 @@ async function buildWheel(options2, log) {
   log.info(`CUDA ${toolkit.version || "none"}, Python ${base.version} (${base.executable})`);
   clock.lap("checks");
   const reproducible = options2.reproducible ?? "true";
-  const result = await inWorkFolder(baseEnv.RUNNER_TEMP || os9.tmpdir(), reproducible !== "false", log, async (work) => {
+  const temp = baseEnv.RUNNER_TEMP || os9.tmpdir();
+  const result = await inWorkFolder(temp, reproducible !== "false", log, async (work) => {
     const source = await log.group(
       `Source ${sourceSpec}${ref ? ` at ${ref}` : ""}`,
       () => fetchSource(sourceSpec, ref, path33.join(work, "src"), run2, subdirectory)
@@ -26393,7 +26394,7 @@ async function buildWheel(options2, log) {
     env = await packageEnvironment(
       adjusted,
       env,
-      { sourceDir: source.dir, work, sitePackages, platform: platform2, torchDir: torch?.dir },
+      { sourceDir: source.dir, sitePackages, platform: platform2, torchDir: torch?.dir },
       log
     );
     const { wiring, note } = pure ? { wiring: void 0, note: "off (nothing to compile)" } : await setUpCache(options2.compileCache, options2.remoteCache ?? [], env, work, toolkit.nvcc, platform2, run2);
@@ -26411,6 +26412,7 @@ async function buildWheel(options2, log) {
     const built = path33.join(work, "wheels");
     const pip = await pipWheel(python, source.dir, built, env, archList, log);
     clock.lap("pip wheel");
+    const logTail = pip.lines.slice(-LOG_TAIL_LINES).join("\n");
     const cache = wiring ? await readCacheStats(wiring) : void 0;
     if (cache?.remoteErrors) {
       log.warning(
@@ -26423,9 +26425,8 @@ async function buildWheel(options2, log) {
       const broken = torchRule === "preinstalled" ? await torchImportProblem(python, run2) : void 0;
       if (broken) throw broken;
       const text = pip.lines.join("\n");
-      const tail = pip.lines.slice(-LOG_TAIL_LINES).join("\n");
       const why = diagnose(text) ?? `pip wheel exited with ${pip.code}: ${errorLine(text) ?? "see the build log"}`;
-      throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
+      throw new BuildFailure(`build failed: ${why}`, logTail, profile.name);
     }
     const label = pure && options2.versionSuffix === "auto" ? void 0 : wantedLabel(options2.versionSuffix, cuda, torch, abi);
     const requires = torch ? [torchRequirement(torch.version.split("+")[0], abi)] : [];
@@ -26435,7 +26436,7 @@ async function buildWheel(options2, log) {
       outputDir,
       { label, requires, mtime: epoch && new Date(epoch.epoch * 1e3) },
       { project, platformTag: options2.platformTag ?? "auto", repair: options2.repair ?? "builtin" },
-      pip.lines.slice(-LOG_TAIL_LINES).join("\n"),
+      logTail,
       log,
       run2
     );
@@ -26461,11 +26462,11 @@ async function buildWheel(options2, log) {
       phases: clock.laps
     };
   });
-  const rebuild = reproducible === "check" ? await checkReproducible(options2, result.wheels, log) : void 0;
+  const rebuild = reproducible === "check" ? await checkReproducible(options2, result.wheels, temp, log) : void 0;
   return rebuild ? { ...result, rebuild } : result;
 }
-async function checkReproducible(options2, wheels, log) {
-  const outputDir = await mkdtemp3(path33.join(options2.env?.RUNNER_TEMP || os9.tmpdir(), "sagewheels-rebuild-"));
+async function checkReproducible(options2, wheels, temp, log) {
+  const outputDir = await mkdtemp3(path33.join(temp, "sagewheels-rebuild-"));
   try {
     const again = await log.group(
       "Rebuild from a fresh copy, uncached, to compare",

@@ -234,7 +234,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   clock.lap('checks');
 
   const reproducible = options.reproducible ?? 'true';
-  const result = await inWorkFolder(baseEnv.RUNNER_TEMP || os.tmpdir(), reproducible !== 'false', log, async (work) => {
+  const temp = baseEnv.RUNNER_TEMP || os.tmpdir();
+  const result = await inWorkFolder(temp, reproducible !== 'false', log, async (work) => {
     const source = await log.group(`Source ${sourceSpec}${ref ? ` at ${ref}` : ''}`, () =>
       fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
     );
@@ -333,7 +334,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     env = await packageEnvironment(
       adjusted,
       env,
-      { sourceDir: source.dir, work, sitePackages, platform, torchDir: torch?.dir },
+      { sourceDir: source.dir, sitePackages, platform, torchDir: torch?.dir },
       log,
     );
     const { wiring, note } = pure
@@ -354,6 +355,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const built = path.join(work, 'wheels');
     const pip = await pipWheel(python, source.dir, built, env, archList, log);
     clock.lap('pip wheel');
+    const logTail = pip.lines.slice(-LOG_TAIL_LINES).join('\n');
     const cache = wiring ? await readCacheStats(wiring) : undefined;
     if (cache?.remoteErrors) {
       log.warning(
@@ -367,9 +369,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       const broken = torchRule === 'preinstalled' ? await torchImportProblem(python, run) : undefined;
       if (broken) throw broken;
       const text = pip.lines.join('\n');
-      const tail = pip.lines.slice(-LOG_TAIL_LINES).join('\n');
       const why = diagnose(text) ?? `pip wheel exited with ${pip.code}: ${errorLine(text) ?? 'see the build log'}`;
-      throw new BuildFailure(`build failed: ${why}`, tail, profile.name);
+      throw new BuildFailure(`build failed: ${why}`, logTail, profile.name);
     }
 
     // A pure-Python wheel is the same for every CUDA and torch.
@@ -383,7 +384,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       outputDir,
       { label, requires, mtime: epoch && new Date(epoch.epoch * 1000) },
       { project, platformTag: options.platformTag ?? 'auto', repair: options.repair ?? 'builtin' },
-      pip.lines.slice(-LOG_TAIL_LINES).join('\n'),
+      logTail,
       log,
       run,
     );
@@ -410,7 +411,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     };
   });
   // After the first build has left the work folder: the rebuild works in the same one.
-  const rebuild = reproducible === 'check' ? await checkReproducible(options, result.wheels, log) : undefined;
+  const rebuild = reproducible === 'check' ? await checkReproducible(options, result.wheels, temp, log) : undefined;
   return rebuild ? { ...result, rebuild } : result;
 }
 
@@ -422,9 +423,10 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 async function checkReproducible(
   options: BuildOptions,
   wheels: readonly string[],
+  temp: string,
   log: Log,
 ): Promise<{ identical: boolean; seconds: number }> {
-  const outputDir = await mkdtemp(path.join(options.env?.RUNNER_TEMP || os.tmpdir(), 'sagewheels-rebuild-'));
+  const outputDir = await mkdtemp(path.join(temp, 'sagewheels-rebuild-'));
   try {
     const again = await log.group('Rebuild from a fresh copy, uncached, to compare', () =>
       buildWheel({ ...options, reproducible: 'true', compileCache: 'off', remoteCache: [], outputDir }, log),

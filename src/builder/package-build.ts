@@ -27,7 +27,6 @@ export async function packageEnvironment(
   env: NodeJS.ProcessEnv,
   options: {
     sourceDir: string;
-    work: string;
     sitePackages: string;
     platform: NodeJS.Platform;
     /** The torch package's folder, when the build has torch. */

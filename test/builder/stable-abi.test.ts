@@ -105,7 +105,7 @@ describe('the build environment', () => {
     const torch = path.join(dir, 'site', 'torch');
     await cp(include, path.join(torch, 'include'), { recursive: true });
     const ctx = recordingContext();
-    const options = { sourceDir: source, work: dir, sitePackages: path.dirname(torch), torchDir: torch };
+    const options = { sourceDir: source, sitePackages: path.dirname(torch), torchDir: torch };
     const env = await packageEnvironment(
       { notes: [] },
       { NVCC_APPEND_FLAGS: '--split-compile=2' },
