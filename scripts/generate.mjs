@@ -1,13 +1,19 @@
-// Writes every action.yml and the README's input and output tables from the step specs, the one
-// list of names. With --check, fails instead when any of them is out of date (CI runs it so).
-import { readFile, writeFile } from 'node:fs/promises';
+// Writes from the step specs, the one list of names: every action.yml, one reference page per
+// step (docs/steps/<step>.md: the spec's inputs and outputs around the hand-written
+// docs/steps/src/<step>.md) and the README's table of steps. With --check, fails instead when any
+// of them is out of date (CI runs it so). Either way it fails when README.md, the front door,
+// grows past README_LINES.
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadRegistry, root } from './specs.mjs';
 
+const README_LINES = 300;
+
 const check = process.argv.includes('--check');
 const { steps, pipeline } = await loadRegistry();
 const stale = [];
+const problems = [];
 
 async function update(file, next) {
   const full = path.join(root, file);
@@ -45,45 +51,122 @@ for (const spec of steps)
   await update(`actions/${spec.name}/action.yml`, actionYml(spec, `../../dist/${spec.name}/index.mjs`));
 await update('action.yml', actionYml(pipeline, 'dist/run/index.mjs'));
 
+// The reference pages.
 const cell = (text) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const tables = (spec) => ({
-  inputs: [
-    '| input | default | description |',
-    '| --- | --- | --- |',
-    ...Object.entries(spec.inputs).map(
-      ([name, input]) =>
-        `| \`${name}\` | ${input.required ? '(required)' : input.default ? `\`${cell(input.default)}\`` : ''} | ${cell(input.description)} |`,
-    ),
-  ].join('\n'),
-  outputs: [
-    '| output | description |',
-    '| --- | --- |',
-    ...Object.entries(spec.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`),
-  ].join('\n'),
-});
-
-let readme = await readFile(path.join(root, 'README.md'), 'utf8');
-const missing = [];
-for (const spec of [...steps, pipeline]) {
-  for (const [kind, table] of Object.entries(tables(spec))) {
-    const begin = `<!-- ${spec.name} ${kind} -->`;
-    const end = `<!-- /${spec.name} ${kind} -->`;
-    const start = readme.indexOf(begin);
-    const stop = readme.indexOf(end);
-    if (start < 0 || stop < start) missing.push(`${begin} ... ${end}`);
-    else readme = `${readme.slice(0, start + begin.length)}\n${table}\n${readme.slice(stop)}`;
+const code = (text) => `\`${cell(text)}\``;
+const defaultCell = (input) => (input.required ? '(required)' : input.default ? code(input.default) : '');
+const table = (head, rows) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+function stepTables(spec) {
+  if (spec === pipeline) {
+    // Each input and output is described once, on the page of the step it belongs to.
+    const owners = (kind, name) =>
+      steps
+        .filter((s) => name in s[kind])
+        .map((s) => `[${s.name}](${s.name}.md#${kind})`)
+        .join(', ');
+    return {
+      inputs: table(
+        ['input', 'default', 'goes to'],
+        Object.entries(spec.inputs).map(([name, input]) => [
+          code(name),
+          defaultCell(input),
+          owners('inputs', name) || cell(input.description),
+        ]),
+      ),
+      outputs: table(
+        ['output', 'from'],
+        Object.keys(spec.outputs).map((name) => [code(name), owners('outputs', name)]),
+      ),
+    };
   }
+  return {
+    inputs: table(
+      ['input', 'default', 'description'],
+      Object.entries(spec.inputs).map(([name, input]) => [code(name), defaultCell(input), cell(input.description)]),
+    ),
+    outputs: table(
+      ['output', 'description'],
+      Object.entries(spec.outputs).map(([name, output]) => [code(name), cell(output.description)]),
+    ),
+  };
 }
-if (missing.length > 0) {
-  console.error(`README.md lacks the markers for:\n${missing.join('\n')}`);
-  process.exit(1);
-}
-await update('README.md', readme);
 
-if (check && stale.length > 0) {
-  console.error(`out of date with the step specs: ${stale.join(', ')}; run npm run generate`);
+const sentence = (text) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+async function stepPage(spec) {
+  const source = `docs/steps/src/${spec.name}.md`;
+  const prose = await readFile(path.join(root, source), 'utf8').catch(() => undefined);
+  if (prose === undefined) {
+    problems.push(`${source} is missing: write how the ${spec.name} step behaves there (the page's hand-written part)`);
+    return undefined;
+  }
+  const from = spec === pipeline ? 'src/pipeline/pipeline.ts' : `src/steps/${spec.name}.ts`;
+  const uses = spec === pipeline ? 'sagewheels/sagewheels@v1' : `sagewheels/sagewheels/actions/${spec.name}@v1`;
+  const { inputs, outputs } = stepTables(spec);
+  return [
+    `<!-- Generated by scripts/generate.mjs from ${from} and ${source}: edit those, then run npm run generate. -->`,
+    `# ${spec.name}: ${spec.title}`,
+    '',
+    sentence(spec.description),
+    '',
+    `\`uses: ${uses}\` in a workflow; \`npx sagewheels ${spec.name} --help\` in a checkout.`,
+    '',
+    prose.trim(),
+    '',
+    '## Inputs',
+    '',
+    inputs,
+    '',
+    '## Outputs',
+    '',
+    outputs,
+    '',
+  ].join('\n');
+}
+
+const pages = [...steps, pipeline];
+for (const spec of pages) {
+  const page = await stepPage(spec);
+  if (page !== undefined) await update(`docs/steps/${spec.name}.md`, page);
+}
+// A page whose step is gone is stale too.
+const names = new Set(pages.map((spec) => `${spec.name}.md`));
+for (const file of await readdir(path.join(root, 'docs/steps'))) {
+  if (!file.endsWith('.md') || names.has(file)) continue;
+  stale.push(`docs/steps/${file} (no such step)`);
+  if (!check) await rm(path.join(root, 'docs/steps', file));
+}
+
+// The README's table of steps, between its markers.
+const readmeFile = path.join(root, 'README.md');
+let readme = await readFile(readmeFile, 'utf8');
+const begin = '<!-- steps -->';
+const end = '<!-- /steps -->';
+const start = readme.indexOf(begin);
+const stop = readme.indexOf(end);
+if (start < 0 || stop < start) problems.push(`README.md lacks the markers ${begin} ... ${end} of the table of steps`);
+else {
+  const rows = pages.map((spec) => [`[${spec.name}](docs/steps/${spec.name}.md)`, cell(spec.description)]);
+  readme = `${readme.slice(0, start + begin.length)}\n${table(['step', 'what it does'], rows)}\n${readme.slice(stop)}`;
+  await update('README.md', readme);
+}
+const lines = readme.split('\n').length - (readme.endsWith('\n') ? 1 : 0);
+if (lines > README_LINES)
+  problems.push(`README.md is ${lines} lines, over ${README_LINES}: it is the front door; move reference to docs/`);
+
+if (check && stale.length > 0)
+  problems.push(`out of date with the step specs: ${stale.join(', ')}; run npm run generate`);
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
   process.exit(1);
 }
 console.log(
-  stale.length > 0 ? `wrote ${stale.join(', ')}` : `action.yml files and README tables match ${steps.length + 1} specs`,
+  stale.length > 0
+    ? `wrote ${stale.join(', ')}`
+    : `action.yml files, docs/steps pages and the README's table of steps match ${pages.length} specs`,
 );

@@ -61,7 +61,8 @@ import type { Snapshot } from './load';
 
 export const SNAPSHOT: Snapshot = ${JSON.stringify(snapshot)};
 `;
-const options = await prettier.resolveConfig(values.out);
+// The repository's prettier config, wherever --out is (a temp folder has none, or another one).
+const options = await prettier.resolveConfig(path.join(root, 'src/torch/snapshot.ts'));
 await writeFile(values.out, await prettier.format(source, { ...options, filepath: values.out }));
 const count = Object.keys(table).length;
 console.log(

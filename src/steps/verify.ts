@@ -78,7 +78,7 @@ export const step = defineStep({
     outputs: {
       report: {
         description:
-          'Path of the JSON report (schema 1, see README): per wheel, the module x arch table, import, dispatch and runtime results',
+          'Path of the JSON report (schema 1, see docs/steps/verify.md): per wheel, the module x arch table, import, dispatch and runtime results',
       },
       archs: {
         description: 'GPU architectures every wheel runs on (SASS or PTX JIT), ;-separated, like 8.0;8.9;9.0;12.0',

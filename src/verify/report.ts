@@ -4,7 +4,7 @@ import type { LinuxReport } from '../wheel/manylinux';
 import type { Served } from './coverage';
 
 /*
- * The JSON report verify writes (README: "verify report"). `schema` changes only when a
+ * The JSON report verify writes (docs/steps/verify.md: "The report"). `schema` changes only when a
  * field changes meaning or goes away; new fields may appear within a schema.
  */
 export const REPORT_SCHEMA = 1;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWheel, type BuildOptions } from '../../src/builder/build';
 import { firstDifference, parseEpoch, sourceDateEpoch, ZIP_EPOCH } from '../../src/builder/reproducible';
 import { runChecked } from '../../src/core/exec';
@@ -58,6 +58,7 @@ const options = (source: string, overrides: Partial<BuildOptions> = {}): BuildOp
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'reproducible-'));
 });
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
   it('two checkouts in different folders give the same sha256; check rebuilds and compares', async () => {
@@ -124,7 +125,7 @@ describe('SOURCE_DATE_EPOCH', () => {
       1600000000,
     );
     expect((await sourceDateEpoch('auto', dir, process.env)).epoch).toBe(Date.parse(COMMITTED) / 1000);
-    expect((await sourceDateEpoch('auto', await mkdtemp(path.join(tmpdir(), 'nogit-')), process.env)).epoch).toBe(
+    expect((await sourceDateEpoch('auto', await mkdtemp(path.join(root, 'nogit-')), process.env)).epoch).toBe(
       ZIP_EPOCH,
     );
     // A copy that sits untracked inside another checkout is not that checkout's commit.

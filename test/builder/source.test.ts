@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors';
 import { runChecked } from '../../src/core/exec';
 import { fetchSource, isGitUrl } from '../../src/builder/source';
@@ -26,6 +26,7 @@ describe('fetchSource', () => {
     await writeFile(path.join(repo, 'setup.py'), 'print("two")\n');
     await git('commit', '-qam', 'two');
   });
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('clones a git URL shallowly at a tag, a commit, or the default branch', async () => {
     const url = `file://${repo}`;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -37,8 +37,12 @@ const SETUP_STABLE = SETUP_ABI3.replace(
   '"-DPy_LIMITED_API=0x030A0000", "-DTORCH_STABLE_ONLY"]',
 );
 
+const trees: string[] = [];
+afterAll(() => Promise.all(trees.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 async function sourceTree(setup: string, kernel = '__global__ void k() {}'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'abi-source-'));
+  trees.push(dir);
   await mkdir(path.join(dir, 'csrc'));
   await writeFile(path.join(dir, 'setup.py'), setup);
   await writeFile(path.join(dir, 'csrc', 'k.cu'), kernel);
