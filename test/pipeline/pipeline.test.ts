@@ -65,6 +65,7 @@ describe('pipelineStep', () => {
       'mode',
       'report',
       'tag',
+      'dry-run',
     ]);
     expect(pipeline.spec.inputs.python?.default).toBeUndefined();
     expect(pipeline.spec.inputs.wheels?.default).toBeUndefined();
