@@ -93,67 +93,74 @@ export function pipelineStep(steps: readonly Step[]) {
     outputs: Object.assign({}, ...steps.map((step) => step.spec.outputs)) as Record<string, OutputSpec>,
   };
 
+  /**
+   * Every mistake of every chosen step, found in one pass before the first one runs (a wired input
+   * counts as given), and what each chosen step would do.
+   */
+  async function survey(inputs: Inputs<string>) {
+    const chosen = new Set(inputs.list('steps'));
+    const problems: ConfigurationError[] = [];
+    for (const name of chosen) {
+      if (names.includes(name)) continue;
+      const near = didYouMean(name, names);
+      problems.push(
+        inputError(
+          'steps',
+          `"${name}" is not a pipeline step${near ? `; did you mean ${near}?` : ''}`,
+          `Allowed: ${names.join(', ')}`,
+        ),
+      );
+    }
+    const selected = steps.filter((step) => chosen.has(step.spec.name));
+    // An input no chosen step takes would be ignored: refused, naming the step it belongs to.
+    for (const name of Object.keys(spec.inputs)) {
+      if (name === 'steps' || name === 'dry-run' || !inputs.isGiven(name)) continue;
+      if (selected.some((step) => name in step.spec.inputs)) continue;
+      const owners = steps.filter((step) => name in step.spec.inputs).map((step) => step.spec.name);
+      const near = didYouMean(
+        name,
+        selected.flatMap((step) => Object.keys(step.spec.inputs)),
+      );
+      const owner = near && selected.find((step) => near in step.spec.inputs)!.spec.name;
+      problems.push(
+        inputError(
+          name,
+          `is an input of ${owners.join(', ')}, which steps does not include (${selected.map((s) => s.spec.name).join(', ') || 'none'})`,
+          near ? `Did you mean ${near} (${owner})?` : `Add ${owners[0]} to steps, or leave ${name} out`,
+        ),
+      );
+    }
+    const given = (step: Step) =>
+      Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
+    const order = (name: string) => names.indexOf(name);
+    const wiredFor = (step: Step) =>
+      WIRES.filter(
+        (w) =>
+          w.input in step.spec.inputs &&
+          chosen.has(w.from) &&
+          order(w.from) < order(step.spec.name) &&
+          (inputs.string(w.input) === '' || inputs.string(w.input) === w.auto),
+      );
+    const plans: string[] = [];
+    for (const step of selected) {
+      const wired = wiredFor(step);
+      const checked = await stepProblems(
+        step,
+        given(step),
+        process.env,
+        wired.map((w) => w.input),
+      );
+      problems.push(...checked.problems);
+      plans.push(plan(step, checked.inputs, wired));
+    }
+    return { selected, given, wiredFor, problems, plans };
+  }
+
   return defineStep({
     spec,
+    check: async (inputs) => refuse((await survey(inputs)).problems),
     async run(inputs, ctx: Context) {
-      const chosen = new Set(inputs.list('steps'));
-      const problems: ConfigurationError[] = [];
-      for (const name of chosen) {
-        if (!names.includes(name)) {
-          const near = didYouMean(name, names);
-          problems.push(
-            inputError(
-              'steps',
-              `"${name}" is not a pipeline step${near ? `; did you mean ${near}?` : ''}`,
-              `Allowed: ${names.join(', ')}`,
-            ),
-          );
-        }
-      }
-      const selected = steps.filter((step) => chosen.has(step.spec.name));
-      // An input no chosen step takes would be ignored: refused, naming the step it belongs to.
-      for (const name of Object.keys(spec.inputs)) {
-        if (name === 'steps' || name === 'dry-run' || !inputs.isGiven(name)) continue;
-        if (selected.some((step) => name in step.spec.inputs)) continue;
-        const owners = steps.filter((step) => name in step.spec.inputs).map((step) => step.spec.name);
-        const near = didYouMean(
-          name,
-          selected.flatMap((step) => Object.keys(step.spec.inputs)),
-        );
-        const owner = near && selected.find((step) => near in step.spec.inputs)!.spec.name;
-        problems.push(
-          inputError(
-            name,
-            `is an input of ${owners.join(', ')}, which steps does not include (${selected.map((s) => s.spec.name).join(', ') || 'none'})`,
-            near ? `Did you mean ${near} (${owner})?` : `Add ${owners[0]} to steps, or leave ${name} out`,
-          ),
-        );
-      }
-      const given = (step: Step) =>
-        Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
-      const order = (name: string) => names.indexOf(name);
-      const wiredFor = (step: Step) =>
-        WIRES.filter(
-          (w) =>
-            w.input in step.spec.inputs &&
-            chosen.has(w.from) &&
-            order(w.from) < order(step.spec.name) &&
-            (inputs.string(w.input) === '' || inputs.string(w.input) === w.auto),
-        );
-
-      // Every mistake of every chosen step, in one pass before the first one runs; a wired input counts as given.
-      const plans: string[] = [];
-      for (const step of selected) {
-        const wired = wiredFor(step);
-        const checked = await stepProblems(
-          step,
-          given(step),
-          process.env,
-          wired.map((w) => w.input),
-        );
-        problems.push(...checked.problems);
-        plans.push(plan(step, checked.inputs, wired));
-      }
+      const { selected, given, wiredFor, problems, plans } = await survey(inputs);
       refuse(problems);
       if (inputs.boolean('dry-run')) {
         for (const line of plans) ctx.log.info(line);

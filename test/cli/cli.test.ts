@@ -106,7 +106,7 @@ describe('sagewheels CLI', () => {
     const dry = await cli(['publish', '--wheels', 'nothing/*.whl', '--tag', 'v1', '--dry-run'], { GITHUB_TOKEN: 't' });
     // The switch was taken; the wheels, next, are what is missing.
     expect(dry.err).toMatch(/^error: wheels: "nothing\/\*\.whl" matches no wheel file/m);
-    const bad = await cli(['publish', '--wheels', 'w.whl', '--tag', 'v1', '--draft=maybe']);
+    const bad = await cli(['publish', '--wheels', 'w.whl', '--tag', 'v1', '--draft=maybe'], { GITHUB_TOKEN: 't' });
     expect(bad.err).toBe('error: draft: "maybe" is not a boolean. Allowed: true, false\n');
     // The issue's case: the whole pipeline stops before setup-cuda, not after the build.
     const run = await cli(['run', '--steps', 'setup-cuda,build,verify,publish', '--draft', 'maybe', '--tag', 'v1']);
