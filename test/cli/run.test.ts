@@ -133,6 +133,8 @@ describe('sagewheels run does what its flags say', () => {
       '--tag',
       'v1',
     ]);
+    expect(fake.requests).toEqual([]);
+    expect(existsSync(installDir)).toBe(false);
     expect(err).not.toMatch(/^error/m);
     expect(code).toBe(0);
     expect(out).toBe('');

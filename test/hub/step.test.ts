@@ -204,9 +204,9 @@ describe('the publish step with target huggingface', () => {
       token: GH_TOKEN,
       'hf-token': HF_READ,
     });
-    expect(errorMessage(error)).toMatch(/^hf-token: the Hub at \S+ says this token may not write model octo\/wheels/);
-    expect(github.requests).toEqual([]);
     expect(github.releases).toHaveLength(0);
+    expect(github.requests).toEqual([]);
+    expect(errorMessage(error)).toMatch(/^hf-token: the Hub at \S+ says this token may not write model octo\/wheels/);
     expect(hub.history(REPO)).toHaveLength(1);
     expect(hub.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/whoami-v2']);
   });
