@@ -89,7 +89,19 @@ export function parseArchList(text: string): Arch[] {
   const tokens = text.split(/[;,\s]+/).filter((token) => token !== '');
   if (tokens.length === 0) throw new ConfigurationError(`no GPU architecture given (${FORMS})`);
   const merged = new Map<string, Arch>();
-  for (const arch of tokens.map(parseArch)) {
+  const parse = (token: string): Arch => {
+    try {
+      return parseArch(token);
+    } catch (error) {
+      // "12,0" meant as one arch reads as two: show the whole value and how it was split.
+      if (tokens.length < 2 || !(error instanceof ConfigurationError)) throw error;
+      const split = tokens.map((t) => JSON.stringify(t)).join(', ');
+      throw new ConfigurationError(
+        `${JSON.stringify(text.trim())} was split into ${split} (";", "," and spaces separate archs): ${error.message}`,
+      );
+    }
+  };
+  for (const arch of tokens.map(parse)) {
     const key = `${archName(arch)}${arch.variant}`;
     const seen = merged.get(key);
     merged.set(key, { ...arch, ptx: arch.ptx || (seen?.ptx ?? false) });

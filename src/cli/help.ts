@@ -45,15 +45,14 @@ function shellDefault(input: InputSpec): string | undefined {
   return input.default;
 }
 
-export function stepHelp(spec: StepSpec, width = helpWidth()): string {
-  const required = Object.entries<InputSpec>(spec.inputs)
-    .filter(([, input]) => input.required)
-    .map(([name]) => `--${name} <value>`);
-  const inputs = Object.entries<InputSpec>(spec.inputs).map(([name, input]) => {
-    const isSwitch = inputType(input) === 'boolean';
-    const flag = isSwitch ? `--${name}` : `--${name} <value>`;
-    const fallback = shellDefault(input);
-    const note = input.required
+/** One input's flag, its default or switch note, and its wrapped description; `note` adds to the note. */
+function inputHelp(name: string, input: InputSpec, width: number, note?: string): string {
+  const isSwitch = inputType(input) === 'boolean';
+  const flag = isSwitch ? `--${name}` : `--${name} <value>`;
+  const fallback = shellDefault(input);
+  const notes = [
+    note,
+    input.required
       ? 'required'
       : isSwitch
         ? fallback === 'true'
@@ -61,11 +60,24 @@ export function stepHelp(spec: StepSpec, width = helpWidth()): string {
           : 'switch'
         : fallback
           ? `default: ${fallback}`
-          : '';
-    const choices = input.choices ? ` One of: ${input.choices.join(', ')}.` : '';
-    const sentence = choices && !/[.!?]$/.test(input.description) ? `${input.description}.` : input.description;
-    return `  ${flag}${note ? `  (${note})` : ''}\n${wrap(`${sentence}${choices}`, width, 6)}`;
-  });
+          : '',
+  ].filter(Boolean);
+  const choices = input.choices ? ` One of: ${input.choices.join(', ')}.` : '';
+  const sentence = choices && !/[.!?]$/.test(input.description) ? `${input.description}.` : input.description;
+  return `  ${flag}${notes.length > 0 ? `  (${notes.join('; ')})` : ''}\n${wrap(`${sentence}${choices}`, width, 6)}`;
+}
+
+export function stepHelp(spec: StepSpec, width = helpWidth()): string {
+  const required = Object.entries<InputSpec>(spec.inputs)
+    .filter(([, input]) => input.required)
+    .map(([name]) => `--${name} <value>`);
+  const inputs = spec.inputGroups
+    ? spec.inputGroups.flatMap((group, i) => [
+        ...(i > 0 ? [''] : []),
+        `${group.title}:`,
+        ...group.inputs.map(({ name, note }) => inputHelp(name, spec.inputs[name]!, width, note)),
+      ])
+    : ['inputs:', ...Object.entries<InputSpec>(spec.inputs).map(([name, input]) => inputHelp(name, input, width))];
   const outputs = Object.entries(spec.outputs).map(
     ([name, output]) => `  ${name}\n${wrap(output.description, width, 6)}`,
   );
@@ -75,7 +87,6 @@ export function stepHelp(spec: StepSpec, width = helpWidth()): string {
     '',
     wrap(`usage: sagewheels ${spec.name} ${[...required, '[--<input> <value> ...]'].join(' ')}`, width),
     '',
-    'inputs:',
     ...inputs,
     '',
     'outputs (stdout, one name=value line each):',

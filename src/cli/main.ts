@@ -1,11 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import pkg from '../../package.json' with { type: 'json' };
 import { inputsFor, parseInputFlags } from '../core/args';
+import { checkedInputs, ConfigurationErrors } from '../core/check';
 import { consoleContext } from '../core/console';
+import { didYouMean } from '../core/did-you-mean';
 import { ConfigurationError, errorMessage, StepFailed } from '../core/errors';
 import { debugWanted, routeActionsDebug } from '../core/debug-lines';
-import { Inputs, type Step } from '../core/step';
+import type { Step } from '../core/step';
 import { summaryText } from '../core/summary';
 import { stepHelp, usage } from './help';
 
@@ -28,9 +31,17 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
     io.out(usage(steps));
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`sagewheels ${pkg.version}\n`);
+    return 0;
+  }
   const step = steps.find((s) => s.spec.name === name);
   if (!step) {
-    io.err(`error: "${name}" is not a step\n\n${usage(steps)}`);
+    const near = didYouMean(
+      name,
+      steps.map((s) => s.spec.name),
+    );
+    io.err(`error: "${name}" is not a step${near ? `; did you mean ${near}?` : ''} (sagewheels --help lists them)\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -48,7 +59,7 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   const restoreStdout = routeActionsDebug((message) => ctx.log.debug(message));
   try {
     const values = inputsFor(step.spec, parseInputFlags(rest, [step.spec]));
-    const inputs = new Inputs(step.spec, values, io.env);
+    const inputs = await checkedInputs(step, values, io.env);
     for (const [input, spec] of Object.entries(step.spec.inputs))
       if (spec.secret && inputs.string(input)) ctx.env.secret(inputs.string(input));
     const outputs = await step.run(inputs, ctx);
@@ -56,7 +67,8 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
     return 0;
   } catch (error) {
     finish(ctx.summary, error instanceof StepFailed ? error.outputs : {});
-    io.err(`error: ${errorMessage(error)}\n`);
+    const lines = error instanceof ConfigurationErrors ? error.errors.map(errorMessage) : [errorMessage(error)];
+    for (const line of lines) io.err(`error: ${line}\n`);
     if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && verbose) {
       io.err(`${error.stack}\n`);
     }

@@ -1,7 +1,8 @@
 import * as bundledCore from '@actions/core';
 import type { Context } from './context';
 import { ConfigurationError, errorMessage, StepFailed } from './errors';
-import { Inputs, type Step } from './step';
+import { checkedInputs } from './check';
+import type { Step } from './step';
 import { summaryMarkdown } from './summary';
 
 export type Core = typeof bundledCore;
@@ -51,7 +52,8 @@ export async function runAction<I extends string, O extends string>(
       raw[name] = core.getInput(name);
       if (spec.secret && raw[name]) core.setSecret(raw[name]);
     }
-    const outputs = await step.run(new Inputs(step.spec, raw), ctx);
+    // Every mistake in the inputs at once, one line each, before the step does anything.
+    const outputs = await step.run(await checkedInputs(step, raw), ctx);
     for (const [name, value] of Object.entries<string>(outputs)) core.setOutput(name, value);
   } catch (error) {
     if (error instanceof StepFailed)

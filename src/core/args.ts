@@ -1,3 +1,4 @@
+import { didYouMean } from './did-you-mean';
 import { ConfigurationError } from './errors';
 import { type InputSpec, inputType, type StepSpec } from './step';
 
@@ -20,8 +21,10 @@ export function parseInputFlags(argv: readonly string[], specs: readonly StepSpe
       continue;
     }
     if (!known.has(name)) {
+      const near = didYouMean(name, known.keys());
+      const steps = specs.map((s) => s.name).join(', ');
       throw new ConfigurationError(
-        `--${name} is not an input of ${specs.map((s) => s.name).join(', ')}. Inputs: ${[...known.keys()].join(', ')}`,
+        `--${name} is not an input of ${steps}. ${near ? `Did you mean --${near}?` : `sagewheels ${steps} --help lists them`}`,
       );
     }
     let value: string | undefined;

@@ -1,5 +1,5 @@
 import type { Context } from './context';
-import { inputError } from './errors';
+import { ConfigurationError, inputError } from './errors';
 import { type ListSeparators, readList } from './list';
 
 export interface InputSpec {
@@ -30,6 +30,8 @@ export interface StepSpec<I extends string = string, O extends string = string> 
   description: string;
   inputs: Record<I, InputSpec>;
   outputs: Record<O, OutputSpec>;
+  /** Headings the CLI's help shows the inputs under (the pipeline's: by step), with a note per input. */
+  inputGroups?: readonly { title: string; inputs: readonly { name: string; note?: string }[] }[];
 }
 
 export interface Step<I extends string = string, O extends string = string> {
@@ -39,7 +41,7 @@ export interface Step<I extends string = string, O extends string = string> {
    * to ask of every chosen step before the first one runs. An input that an earlier step will
    * give reads as empty here.
    */
-  check?(inputs: Inputs<I>): void;
+  check?(inputs: Inputs<I>): void | Promise<void>;
   run(inputs: Inputs<I>, ctx: Context): Promise<Record<O, string>>;
 }
 
@@ -71,20 +73,27 @@ export function inputType(input: InputSpec): InputSpec['type'] {
 /** Raw input strings with the spec's defaults applied, and typed readers that name the input at fault. */
 export class Inputs<I extends string> {
   private readonly values: Record<string, string>;
+  private readonly given = new Set<string>();
 
   /**
    * `later`: inputs an earlier step of the pipeline will give; they count as given and read as
-   * empty until then.
+   * empty until then. `problems`: where each mistake goes instead of being thrown (to report all
+   * of them at once).
    */
   constructor(
     readonly spec: StepSpec<I, string>,
     raw: Partial<Record<string, string>>,
     env: NodeJS.ProcessEnv = process.env,
     later: readonly string[] = [],
+    problems?: ConfigurationError[],
   ) {
+    const refuse = (error: ConfigurationError) => {
+      if (!problems) throw error;
+      problems.push(error);
+    };
     for (const name of Object.keys(raw)) {
       if (!(name in spec.inputs)) {
-        throw inputError(name, `is not an input of ${spec.name}`, `Inputs: ${Object.keys(spec.inputs).join(', ')}`);
+        refuse(inputError(name, `is not an input of ${spec.name}`, `Inputs: ${Object.keys(spec.inputs).join(', ')}`));
       }
     }
     this.values = {};
@@ -92,20 +101,29 @@ export class Inputs<I extends string> {
       const given = (raw[name] ?? '').trim();
       // A runner evaluates expressions; @github/local-action hands action.yml's default over as written.
       const value = given === '' || given === input.default ? resolveDefault(input.default, env) : given;
+      // The runner hands an expression default over evaluated (the workflow token): not the user's.
+      if (given !== '' && given !== input.default && !input.default?.includes('${{')) this.given.add(name);
       if (later.includes(name)) {
         this.values[name] = '';
         continue;
       }
-      if (input.required && value === '') {
-        throw inputError(name, 'is required and was not given', input.description);
-      }
-      if (input.choices && value !== '' && !input.choices.includes(value)) {
-        throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(', ')}`);
-      }
       this.values[name] = value;
-      if (inputType(input) === 'boolean') this.boolean(name as I);
-      if (inputType(input) === 'integer') this.integer(name as I, input.min);
+      try {
+        if (input.required && value === '') throw inputError(name, 'is required and was not given', input.description);
+        if (input.choices && value !== '' && !input.choices.includes(value))
+          throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(', ')}`);
+        if (inputType(input) === 'boolean') this.boolean(name as I);
+        if (inputType(input) === 'integer') this.integer(name as I, input.min);
+      } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        refuse(error);
+      }
     }
+  }
+
+  /** Whether the user set this input: given, and not as its default. */
+  isGiven(name: I): boolean {
+    return this.given.has(name);
   }
 
   /** The value, or '' when neither given nor defaulted. */

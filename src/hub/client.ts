@@ -10,7 +10,9 @@ import {
   listFiles,
   modelInfo,
   type RepoDesignation,
+  whoAmI,
 } from '@huggingface/hub';
+import { type HubAccessToken, tokenMayWrite } from './access';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
 import { retryingFetch } from './fetch';
@@ -39,6 +41,8 @@ export type HubUpload = { path: string; file: string } | { path: string; text: s
 /** The Hub as publishing uses it; `hubClient` is the real one, over @huggingface/hub. */
 export interface HubClient {
   readonly endpoint: string;
+  /** Whether the token may write `repo` (whoami-v2); undefined when the Hub does not say. */
+  mayWrite(repo: HubRepo): Promise<boolean | undefined>;
   /** False when the repository does not exist; a token the Hub refuses throws (HubApiError 401/403). */
   repoExists(repo: HubRepo): Promise<boolean>;
   /** Creates the repository; false when it exists meanwhile (another job made it). */
@@ -112,6 +116,11 @@ export function hubClient(options: HubClientOptions): HubClient {
   };
   return {
     endpoint: options.endpoint,
+
+    async mayWrite(repo) {
+      const { auth } = await whoAmI(common);
+      return tokenMayWrite(auth.accessToken as HubAccessToken | undefined, repo);
+    },
 
     async repoExists(repo) {
       try {

@@ -1,5 +1,7 @@
+import { refuse, stepProblems } from '../core/check';
 import type { Context } from '../core/context';
-import { inputError, StepFailed } from '../core/errors';
+import { didYouMean } from '../core/did-you-mean';
+import { type ConfigurationError, inputError, StepFailed } from '../core/errors';
 import { defineStep, Inputs, type InputSpec, type OutputSpec, type Step, type StepSpec } from '../core/step';
 
 /** An earlier step's output that becomes a later step's input when the user gave none. */
@@ -39,6 +41,35 @@ function mergeInputs(steps: readonly Step[]): Record<string, InputSpec> {
   return merged;
 }
 
+/** The help's headings: the pipeline's own inputs, those several steps share (once), then each step's. */
+function inputGroups(steps: readonly Step[], own: readonly string[]): StepSpec['inputGroups'] {
+  const owners = (name: string) => steps.filter((s) => name in s.spec.inputs).map((s) => s.spec.name);
+  const names = [...new Set(steps.flatMap((s) => Object.keys(s.spec.inputs)))].filter((n) => !own.includes(n));
+  const shared = names.filter((name) => owners(name).length > 1);
+  return [
+    { title: 'inputs of run', inputs: own.map((name) => ({ name })) },
+    {
+      title: 'shared inputs (each chosen step that takes one gets it)',
+      inputs: shared.map((name) => ({ name, note: owners(name).join(', ') })),
+    },
+    ...steps.map((step) => ({
+      title: `inputs of ${step.spec.name} (${step.spec.title})`,
+      inputs: names.filter((name) => owners(name).join() === step.spec.name).map((name) => ({ name })),
+    })),
+  ].filter((group) => group.inputs.length > 0);
+}
+
+/** What a dry run says a step would do: its title, and the inputs set for it (given, or from an earlier step). */
+function plan(step: Step, inputs: Inputs<string>, wired: readonly Wire[]): string {
+  const set = Object.entries<InputSpec>(step.spec.inputs).flatMap(([name, input]) => {
+    const wire = wired.find((w) => w.input === name);
+    if (wire) return [`${name}: ${wire.from}'s ${wire.output}`];
+    if (name === 'dry-run' || !inputs.isGiven(name)) return [];
+    return [`${name}: ${input.secret ? '(set)' : inputs.string(name)}`];
+  });
+  return `would run ${step.spec.name} (${step.spec.title})${set.length > 0 ? ` with ${set.join(', ')}` : ''}, other inputs at their defaults`;
+}
+
 /** The whole pipeline as one step: `steps` picks a subset, each step gets its own inputs, outputs flow on. */
 export function pipelineStep(steps: readonly Step[]) {
   const names = steps.map((step) => step.spec.name);
@@ -52,36 +83,89 @@ export function pipelineStep(steps: readonly Step[]) {
         default: names.join(','),
       },
       ...mergeInputs(steps),
+      'dry-run': {
+        description:
+          "Check every chosen step's inputs and print what each would do; run none of them (no toolkit, venv, build, upload or request). A step's own dry run (publish --dry-run) says more.",
+        default: 'false',
+      },
     },
+    inputGroups: inputGroups(steps, ['steps', 'dry-run']),
     outputs: Object.assign({}, ...steps.map((step) => step.spec.outputs)) as Record<string, OutputSpec>,
   };
 
+  /**
+   * Every mistake of every chosen step, found in one pass before the first one runs (a wired input
+   * counts as given), and what each chosen step would do.
+   */
+  async function survey(inputs: Inputs<string>) {
+    const chosen = new Set(inputs.list('steps'));
+    const problems: ConfigurationError[] = [];
+    for (const name of chosen) {
+      if (names.includes(name)) continue;
+      const near = didYouMean(name, names);
+      problems.push(
+        inputError(
+          'steps',
+          `"${name}" is not a pipeline step${near ? `; did you mean ${near}?` : ''}`,
+          `Allowed: ${names.join(', ')}`,
+        ),
+      );
+    }
+    const selected = steps.filter((step) => chosen.has(step.spec.name));
+    // An input no chosen step takes would be ignored: refused, naming the step it belongs to.
+    for (const name of Object.keys(spec.inputs)) {
+      if (name === 'steps' || name === 'dry-run' || !inputs.isGiven(name)) continue;
+      if (selected.some((step) => name in step.spec.inputs)) continue;
+      const owners = steps.filter((step) => name in step.spec.inputs).map((step) => step.spec.name);
+      const near = didYouMean(
+        name,
+        selected.flatMap((step) => Object.keys(step.spec.inputs)),
+      );
+      const owner = near && selected.find((step) => near in step.spec.inputs)!.spec.name;
+      problems.push(
+        inputError(
+          name,
+          `is an input of ${owners.join(', ')}, which steps does not include (${selected.map((s) => s.spec.name).join(', ') || 'none'})`,
+          near ? `Did you mean ${near} (${owner})?` : `Add ${owners[0]} to steps, or leave ${name} out`,
+        ),
+      );
+    }
+    const given = (step: Step) =>
+      Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
+    const order = (name: string) => names.indexOf(name);
+    const wiredFor = (step: Step) =>
+      WIRES.filter(
+        (w) =>
+          w.input in step.spec.inputs &&
+          chosen.has(w.from) &&
+          order(w.from) < order(step.spec.name) &&
+          (inputs.string(w.input) === '' || inputs.string(w.input) === w.auto),
+      );
+    const plans: string[] = [];
+    for (const step of selected) {
+      const wired = wiredFor(step);
+      const checked = await stepProblems(
+        step,
+        given(step),
+        process.env,
+        wired.map((w) => w.input),
+      );
+      problems.push(...checked.problems);
+      plans.push(plan(step, checked.inputs, wired));
+    }
+    return { selected, given, wiredFor, problems, plans };
+  }
+
   return defineStep({
     spec,
+    check: async (inputs) => refuse((await survey(inputs)).problems),
     async run(inputs, ctx: Context) {
-      const chosen = new Set(inputs.list('steps'));
-      for (const name of chosen) {
-        if (!names.includes(name))
-          throw inputError('steps', `"${name}" is not a pipeline step`, `Allowed: ${names.join(', ')}`);
-      }
-      const selected = steps.filter((step) => chosen.has(step.spec.name));
-      const given = (step: Step) =>
-        Object.fromEntries(Object.keys(step.spec.inputs).map((name) => [name, inputs.string(name)]));
-      const order = (name: string) => names.indexOf(name);
-      const wiredFor = (step: Step) =>
-        WIRES.filter(
-          (w) =>
-            w.input in step.spec.inputs &&
-            chosen.has(w.from) &&
-            order(w.from) < order(step.spec.name) &&
-            (inputs.string(w.input) === '' || inputs.string(w.input) === w.auto),
-        );
-
-      // Every chosen step's inputs are checked before the first one runs; a wired one counts as given.
-      for (const step of selected) {
-        const later = wiredFor(step).map((w) => w.input);
-        const checked = new Inputs(step.spec, given(step), process.env, later);
-        step.check?.(checked);
+      const { selected, given, wiredFor, problems, plans } = await survey(inputs);
+      refuse(problems);
+      if (inputs.boolean('dry-run')) {
+        for (const line of plans) ctx.log.info(line);
+        ctx.log.info('dry run: nothing was changed');
+        return {};
       }
 
       const outputs: Record<string, string> = {};

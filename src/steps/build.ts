@@ -2,6 +2,8 @@ import { ABI_CHOICES, type AbiChoice, describeAbi } from '../abi/detect';
 import path from 'node:path';
 import { BuildFailure, type BuildOptions, buildWheel, checkInputs, formatObjectTimes, sizeMiB } from '../builder/build';
 import { type CacheStats, describeCacheStats, remoteStores } from '../builder/cache';
+import { isGitUrl, localSourceDir, splitSubdirectory } from '../builder/source';
+import { collectProblems, refuse } from '../core/check';
 import { REPRODUCIBLE_RULES, type ReproducibleRule } from '../builder/reproducible';
 import { defineStep, type Inputs } from '../core/step';
 import { formatLaps } from '../core/stopwatch';
@@ -160,7 +162,17 @@ export const step = defineStep({
       package: { description: 'The package built (what package: auto resolved to)' },
     },
   },
-  check: (inputs) => void checkInputs(buildOptions(inputs)),
+  check: async (inputs) =>
+    refuse(
+      await collectProblems([
+        () => checkInputs(buildOptions(inputs)),
+        // A local source must be a folder now: refused before the pipeline's first step, not after setup-cuda.
+        async () => {
+          const { source } = splitSubdirectory(inputs.string('source'));
+          if (source && !isGitUrl(source)) await localSourceDir(source, inputs.optional('ref'));
+        },
+      ]),
+    ),
   async run(inputs, ctx) {
     const releasesFrom = releasesOptions(
       { indexUrl: inputs.optional('torch-index-url'), mirrorUrl: inputs.optional('torch-mirror-url') },

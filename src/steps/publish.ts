@@ -1,3 +1,4 @@
+import { collectProblems, refuse } from '../core/check';
 import type { Context, Log } from '../core/context';
 import { inputError } from '../core/errors';
 import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
@@ -296,15 +297,33 @@ function summarize(ctx: Context, tag: string, dryRun: boolean, result: PublishRe
   }
 }
 
-/** The hf-* inputs, checked (the caller masks the token). */
-function hubTarget(inputs: Inputs<Input>, env: NodeJS.ProcessEnv): HubTarget {
-  return {
-    repo: parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type')),
-    revision: parseRevision(inputs.string('hf-revision')),
-    folder: parseFolder(inputs.string('hf-path')),
-    endpoint: parseEndpoint(inputs.string('hf-endpoint')),
-    token: checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? '')),
-  };
+/** The hf-* inputs, each checked (the caller masks the token). */
+async function hubTarget(inputs: Inputs<Input>, env: NodeJS.ProcessEnv): Promise<HubTarget> {
+  const target = {} as HubTarget;
+  refuse(
+    await collectProblems([
+      () => (target.repo = parseRepo(inputs.string('hf-repo'), inputs.choice('hf-repo-type'))),
+      () => (target.revision = parseRevision(inputs.string('hf-revision'))),
+      () => (target.folder = parseFolder(inputs.string('hf-path'))),
+      () => (target.endpoint = parseEndpoint(inputs.string('hf-endpoint'))),
+      () => (target.token = checkToken(inputs.string('hf-token') || (env.HF_TOKEN ?? ''))),
+    ]),
+  );
+  return target;
+}
+
+/** A token the Hub says may not write the repository is refused before anything is written anywhere. */
+async function checkHubWrite(target: HubTarget, log: Log, secondMs: number): Promise<void> {
+  const hub = hubClient({ token: target.token, endpoint: target.endpoint, log, secondMs });
+  const mayWrite = await hub.mayWrite(target.repo).catch((error: unknown) => {
+    throw explainHubError(error, target);
+  });
+  if (mayWrite === false)
+    throw inputError(
+      'hf-token',
+      `the Hub at ${target.endpoint} says this token may not write ${target.repo.type} ${target.repo.name}`,
+      'Give a token with write access to hf-repo (a write token, or a fine-grained one with repo.write on it or its owner)',
+    );
 }
 
 /** Commits the wheels to the Hub (or, with `check`, only plans it: a dry run that logs nothing, to refuse early). */
@@ -361,11 +380,13 @@ async function runHub(
 
 /** The step itself, with the environment and the length of a waited second given (tests shrink it). */
 export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJS.ProcessEnv, secondMs = 1000) {
-  const { targets, hub } = checkPublish(inputs, env);
+  const { targets, hub } = await checkPublish(inputs, env);
   if (hub) ctx.env.secret(hub.token);
   const cwd = env.GITHUB_WORKSPACE || process.cwd();
   const entries = plannedEntries(inputs.optional('matrix'));
   const { wheels, verified } = await collectWheels(inputs, cwd, ctx.log);
+  // Every target's credentials before the first write to any of them.
+  if (hub && !inputs.boolean('dry-run')) await checkHubWrite(hub, ctx.log, secondMs);
   if (!targets.includes('github-release')) {
     const published = (await runHub(inputs, ctx, hub!, wheels, secondMs))!;
     return { 'release-url': published.url, 'hf-url': published.url, assets: JSON.stringify(published.assets) };
@@ -387,25 +408,34 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
   };
 }
 
-/** What publish refuses before any request: a target's token, tag, repository and Hub inputs. */
-function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv) {
+/** What publish refuses before any request, every mistake at once: a target's token, tag, repository and Hub inputs. */
+async function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv) {
   const targets = parseTargets(inputs.string('target'));
-  if (targets.includes('github-release')) {
-    if (inputs.string('token') === '')
-      throw inputError(
-        'token',
-        'is empty',
-        'Give a token that may write releases (contents: write); the default is the workflow token',
-      );
-    if (inputs.string('tag') === '')
-      throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
-    repoFromEnv(env);
-  }
-  return { targets, hub: targets.includes('huggingface') ? hubTarget(inputs, env) : undefined };
+  let hub: HubTarget | undefined;
+  const github = targets.includes('github-release');
+  refuse(
+    await collectProblems([
+      () => {
+        if (github && inputs.string('token') === '')
+          throw inputError(
+            'token',
+            'is empty',
+            'Give a token that may write releases (contents: write); the default is the workflow token',
+          );
+      },
+      () => {
+        if (github && inputs.string('tag') === '')
+          throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
+      },
+      () => github && repoFromEnv(env),
+      async () => (hub = targets.includes('huggingface') ? await hubTarget(inputs, env) : undefined),
+    ]),
+  );
+  return { targets, hub };
 }
 
 export const step = defineStep({
   spec,
-  check: (inputs) => void checkPublish(inputs, process.env),
+  check: async (inputs) => void (await checkPublish(inputs, process.env)),
   run: (inputs, ctx) => runPublish(inputs, ctx, process.env),
 });

@@ -65,6 +65,7 @@ export const step = defineStep({
       },
     },
   },
+  check,
   run: async (inputs, ctx) => {
     const platform = runnerPlatform();
     const result = await setupCuda(requestOf(inputs), { log: ctx.log });

@@ -52,13 +52,30 @@ export function selectTorchVersions(text: string, releases: TorchReleases): stri
 
 function pick(selector: TorchSelector, releases: TorchReleases): string[] {
   const minors = releases.minors;
-  if ('latest' in selector) return minors.slice(-selector.latest).map((minor) => releases.newest(minor)!);
+  if ('latest' in selector) {
+    if (selector.latest > minors.length)
+      throw inputError(
+        INPUT,
+        `"latest-${selector.latest}" asks for ${selector.latest} minors, and PyTorch has published ${minors.length}`,
+        `Known: ${minors.join(', ')}`,
+      );
+    return minors.slice(-selector.latest).map((minor) => releases.newest(minor)!);
+  }
   if ('version' in selector) {
     const problem = torchVersionProblem(releases, selector.version);
     if (problem) throw inputError(INPUT, problem.given, problem.allowed);
     return [releases.find(selector.version)!];
   }
   const { from, to } = selector;
+  const beyond = [from, to].find(
+    (end) => compareVersions(majorMinor(end), minors[0]!) < 0 || compareVersions(majorMinor(end), minors.at(-1)!) > 0,
+  );
+  if (beyond)
+    throw inputError(
+      INPUT,
+      `the range "${from}-${to}" reaches ${beyond}, outside what PyTorch has published`,
+      `Known: ${minors.join(', ')}`,
+    );
   const inRange = minors.filter(
     (minor) => compareVersions(minor, majorMinor(from)) >= 0 && compareVersions(minor, majorMinor(to)) <= 0,
   );

@@ -309,7 +309,9 @@ describe('failures', () => {
     await expect(refuse({ cudaVersion: '12.8' })).rejects.toThrow(
       /^cuda-version: no CUDA 12\.8 toolkit on this runner: found only 13\.0\.\d+ in /,
     );
-    await expect(refuse({ archList: '9.0 sm_12' })).rejects.toThrow(/^arch-list: "sm_12" is not a GPU architecture/);
+    await expect(refuse({ archList: '9.0 sm_12' })).rejects.toThrow(
+      /^arch-list: "9\.0 sm_12" was split into "9\.0", "sm_12" .*: "sm_12" is not a GPU architecture/,
+    );
     await expect(refuse({ jobs: 'lots' })).rejects.toThrow('jobs: "lots" is not allowed');
     await expect(refuse({ source: '', profile: PROFILES.generic })).rejects.toThrow(
       'source: is required for package generic',

@@ -27,7 +27,10 @@ describe('parseInputFlags', () => {
   });
   it('refuses unknown flags, stray words and a missing value', () => {
     expect(() => parseInputFlags(['--cuda', '13.0'], [a])).toThrow(
-      '--cuda is not an input of a. Inputs: cuda-version, x',
+      '--cuda is not an input of a. Did you mean --cuda-version?',
+    );
+    expect(() => parseInputFlags(['--banana', '1'], [a])).toThrow(
+      '--banana is not an input of a. sagewheels a --help lists them',
     );
     expect(() => parseInputFlags(['13.0'], [a])).toThrow(/is not a flag/);
     expect(() => parseInputFlags(['--x'], [a])).toThrow('--x needs a value');

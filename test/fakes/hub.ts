@@ -13,7 +13,7 @@ import { close, listen } from './github';
  * stored) and the PUT it points at (sha256 and size checked), or, over `multipart.over` bytes,
  * parts with ETags and a completion that joins them, and the ndjson commit, refused with
  * 412 when `parentCommit` is no longer the branch's head. Tokens are `write` or `read`; a read
- * token gets 403 on every write, an unknown one 401. Faults run before routing (`fault`).
+ * token gets 403 on every write, an unknown one 401; whoami-v2 names the role (auth.accessToken.role). Faults run before routing (`fault`).
  */
 
 export type RepoKind = 'model' | 'dataset';
@@ -256,6 +256,18 @@ export class FakeHub {
       error(403, 'You do not have write access to this repository. Use a token with the "write" role.');
       return true;
     };
+
+    if (req.path === '/api/whoami-v2' && req.method === 'GET') {
+      // As the real Hub: the user, and the token's role under auth.accessToken.
+      const accessToken = { displayName: 'sagewheels-test', role, createdAt: '2026-01-01T00:00:00.000Z' };
+      return send(200, {
+        type: 'user',
+        id: 'u1',
+        name: 'fake-user',
+        orgs: [],
+        auth: { type: 'access_token', accessToken },
+      });
+    }
 
     if (req.path === '/api/repos/create' && req.method === 'POST') {
       if (needsWrite()) return;

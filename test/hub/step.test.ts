@@ -156,7 +156,7 @@ describe('the publish step with target huggingface', () => {
     const { error } = await run({ 'hf-token': HF_READ });
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(errorMessage(error)).toMatch(
-      /^hf-token: the Hub answered 403 for model octo\/wheels \(You do not have write access.*\)\. Give a token with write access to hf-repo/,
+      /^hf-token: the Hub at http:\/\/127\.0\.0\.1:\d+ says this token may not write model octo\/wheels\. Give a token with write access to hf-repo/,
     );
     expect(hub.requests.filter((r) => ['lfs-upload', 'commit'].includes(kindOf(r)))).toHaveLength(0);
     expect(hub.history(REPO)).toHaveLength(1);
@@ -194,6 +194,21 @@ describe('the publish step with target huggingface', () => {
     ]);
     expect(github.releasesTagged('v1')[0]!.assets.filter((a) => a.name.endsWith('.whl'))).toHaveLength(2);
     expect([...hub.tree(REPO).keys()].filter((p) => p.endsWith('.whl'))).toHaveLength(2);
+  });
+
+  it('both targets: a read-only Hub token stops the run before any request to GitHub', async () => {
+    hub.addRepo('model', REPO);
+    const { error } = await run({
+      target: 'github-release,huggingface',
+      tag: 'v1',
+      token: GH_TOKEN,
+      'hf-token': HF_READ,
+    });
+    expect(github.releases).toHaveLength(0);
+    expect(github.requests).toEqual([]);
+    expect(errorMessage(error)).toMatch(/^hf-token: the Hub at \S+ says this token may not write model octo\/wheels/);
+    expect(hub.history(REPO)).toHaveLength(1);
+    expect(hub.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/whoami-v2']);
   });
 
   it('both targets: the Hub refusing the token stops the run before the release is touched', async () => {

@@ -240,7 +240,10 @@ describe('bad input: one line that names the input and what is allowed', () => {
     [{ torchVersions: 'latest-0' }, /^torch-versions: "latest-0" picks nothing\. Allowed: latest, latest-N/],
     [{ torchVersions: 'newest' }, /^torch-versions: "newest" is not a version, a range or latest-N/],
     [{ torchVersions: '2.15-2.9' }, /^torch-versions: the range "2\.15-2\.9" runs backwards/],
-    [{ torchVersions: '2.0-2.4' }, /^torch-versions: the range "2\.0-2\.4" holds no PyTorch release\. Known: 2\.5, /],
+    [
+      { torchVersions: '2.0-2.4' },
+      /^torch-versions: the range "2\.0-2\.4" reaches 2\.0, outside what PyTorch has published\. Known: 2\.5, /,
+    ],
     [{ torchVersions: ' , ' }, /^torch-versions: is empty\. Allowed: latest, latest-N/],
     [
       { cudaVersions: '12.9' },

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { checkedInputs, ConfigurationErrors } from '../../src/core/check';
 import { ConfigurationError, StepFailed } from '../../src/core/errors';
 import { defineStep, Inputs, type Step } from '../../src/core/step';
 import { pipelineStep } from '../../src/pipeline/pipeline';
@@ -65,6 +66,7 @@ describe('pipelineStep', () => {
       'mode',
       'report',
       'tag',
+      'dry-run',
     ]);
     expect(pipeline.spec.inputs.python?.default).toBeUndefined();
     expect(pipeline.spec.inputs.wheels?.default).toBeUndefined();
@@ -154,6 +156,23 @@ describe('the root pipeline', () => {
       expect(ctx.lines).toEqual([]);
     }
     vi.unstubAllEnvs();
+  });
+
+  it('reports every mistake of every chosen step at once, as the action reads its inputs', async () => {
+    vi.stubEnv('GITHUB_TOKEN', '');
+    vi.stubEnv('GITHUB_REPOSITORY', 'o/r');
+    const raw = { 'cuda-version': '12', source: 'test/fixtures/nope', draft: 'maybe' };
+    const error = await checkedInputs(PIPELINE, raw).catch((e: unknown) => e);
+    vi.unstubAllEnvs();
+    expect(error).toBeInstanceOf(ConfigurationErrors);
+    expect((error as ConfigurationErrors).errors.map((e) => e.message.split(':')[0])).toEqual([
+      'draft',
+      'cuda-version',
+      'torch-version',
+      'source',
+      'token',
+      'tag',
+    ]);
   });
 
   it('runs the five steps of a matrix job, with the steps input first', () => {

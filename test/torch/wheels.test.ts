@@ -85,7 +85,18 @@ describe('torch-versions selectors', () => {
     expect(select('2.9-2.15')).toEqual(['2.9.1', '2.10.0', '2.11.0', '2.12.0', '2.13.0', '2.14.0', '2.15.0']);
     expect(select('2.9 - 2.10, 2.7.0')).toEqual(['2.9.1', '2.10.0', '2.7.0']);
     expect(select('2.7, 2.7.1 latest-1')).toEqual(['2.7.1', '2.15.0']);
-    expect(select('latest-99')).toHaveLength(releases.minors.length);
+    expect(select(`latest-${releases.minors.length}`)).toHaveLength(releases.minors.length);
+  });
+
+  it('refuses latest-N and ranges past what PyTorch published, naming what it did', () => {
+    const known = `Known: ${releases.minors.join(', ')}`;
+    expect(() => select('latest-99')).toThrow(
+      `torch-versions: "latest-99" asks for 99 minors, and PyTorch has published ${releases.minors.length}. ${known}`,
+    );
+    expect(() => select('2.9-2.99')).toThrow(
+      `torch-versions: the range "2.9-2.99" reaches 2.99, outside what PyTorch has published. ${known}`,
+    );
+    expect(() => select('1.0-2.9')).toThrow(/reaches 1\.0, outside/);
   });
 
   it('refuses a patch that was never published, naming the nearest ones', () => {

@@ -140,7 +140,7 @@ describe('verify step on cudapkg (generic)', () => {
       /^wheels: ".*nothing\/\*\.whl" matches no wheel file\./,
     );
     expect(await refused({ 'arch-list': '9.0 13.7' })).toMatch(
-      /^arch-list: "13\.7" is not a GPU architecture CUDA knows/,
+      /^arch-list: "9\.0 13\.7" was split into "9\.0", "13\.7" .*: "13\.7" is not a GPU architecture CUDA knows/,
     );
     expect(await refused({ python: '3.11' })).toMatch(
       /^python: Python 3\.11\.\d+ cannot install cudapkg-.*, which is for cp312\./,
