@@ -3,7 +3,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeProject, parseWheelName, type WheelName } from './name';
 import { parseRecord } from './record';
-import { scanZip } from './zip';
+import { scanZip, type ZipLimits } from './zip';
 
 /** METADATA, WHEEL and RECORD are read whole up to this size; a bigger one is a problem. */
 export const TEXT_CAP = 16 * 2 ** 20;
@@ -39,6 +39,8 @@ export interface InspectOptions {
    */
   binary?: (name: string, data: Buffer | undefined, size: number) => void | Promise<void>;
   binaryCap?: number;
+  /** Entry count and inflated size past which the wheel is refused unread (default ZIP_LIMITS). */
+  limits?: ZipLimits;
 }
 
 /**
@@ -58,35 +60,39 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
   const entries: WheelEntry[] = [];
   const digests = new Map<string, { hash: string; size: number }>();
   const texts = new Map<string, Buffer>();
-  await scanZip(file, async (entry, open) => {
-    if (entry.directory) return;
-    if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
-    if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
-    const isText = /^[^/]+\.dist-info\/(?:METADATA|WHEEL|RECORD)$/.test(entry.name);
-    const hash = createHash('sha256');
-    const kept: Buffer[] = [];
-    let size = 0;
-    let keep: 'text' | 'binary' | 'no' | undefined = isText ? 'text' : undefined;
-    for await (const chunk of await open()) {
-      const bytes = chunk as Buffer;
-      // The first bytes tell a binary: ELF's magic, or MZ of a PE image.
-      keep ??= options.binary && isBinary(bytes) ? 'binary' : 'no';
-      hash.update(bytes);
-      size += bytes.length;
-      const limit = keep === 'text' ? TEXT_CAP : keep === 'binary' ? cap : 0;
-      if (size <= limit) kept.push(bytes);
-      else kept.length = 0;
-    }
-    entries.push({ name: entry.name, size });
-    digests.set(entry.name, { hash: `sha256=${hash.digest('base64url')}`, size });
-    const whole = size <= (keep === 'text' ? TEXT_CAP : cap) ? Buffer.concat(kept) : undefined;
-    if (keep === 'text') {
-      if (whole) texts.set(entry.name, whole);
-      else problems.push(`${entry.name} is ${size} bytes, more than the ${TEXT_CAP} bytes read of it`);
-    } else if (keep === 'binary' && options.binary) {
-      await options.binary(entry.name, whole, size);
-    }
-  });
+  await scanZip(
+    file,
+    async (entry, open) => {
+      if (entry.directory) return;
+      if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
+      if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
+      const isText = /^[^/]+\.dist-info\/(?:METADATA|WHEEL|RECORD)$/.test(entry.name);
+      const hash = createHash('sha256');
+      const kept: Buffer[] = [];
+      let size = 0;
+      let keep: 'text' | 'binary' | 'no' | undefined = isText ? 'text' : undefined;
+      for await (const chunk of await open()) {
+        const bytes = chunk as Buffer;
+        // The first bytes tell a binary: ELF's magic, or MZ of a PE image.
+        keep ??= options.binary && isBinary(bytes) ? 'binary' : 'no';
+        hash.update(bytes);
+        size += bytes.length;
+        const limit = keep === 'text' ? TEXT_CAP : keep === 'binary' ? cap : 0;
+        if (size <= limit) kept.push(bytes);
+        else kept.length = 0;
+      }
+      entries.push({ name: entry.name, size });
+      digests.set(entry.name, { hash: `sha256=${hash.digest('base64url')}`, size });
+      const whole = size <= (keep === 'text' ? TEXT_CAP : cap) ? Buffer.concat(kept) : undefined;
+      if (keep === 'text') {
+        if (whole) texts.set(entry.name, whole);
+        else problems.push(`${entry.name} is ${size} bytes, more than the ${TEXT_CAP} bytes read of it`);
+      } else if (keep === 'binary' && options.binary) {
+        await options.binary(entry.name, whole, size);
+      }
+    },
+    options.limits,
+  );
 
   const distInfo = [...new Set(entries.map((e) => e.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')))];
   if (distInfo.length !== 1) {
@@ -130,8 +136,16 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
     );
   }
 
-  problems.push(...recordProblems(`${info}/RECORD`, text('RECORD'), digests));
-  return { file, name, project, version, tags, entries, problems };
+  // Not push(...list): a list of 100,000 problems passed as arguments overflows the stack.
+  return {
+    file,
+    name,
+    project,
+    version,
+    tags,
+    entries,
+    problems: problems.concat(recordProblems(`${info}/RECORD`, text('RECORD'), digests)),
+  };
 }
 
 /** Inspects a wheel and throws one error listing every problem: for steps that must not use a bad wheel. */
@@ -165,6 +179,9 @@ async function checkLocation(file: string, within: readonly string[]): Promise<v
   }
 }
 
+/** A wheel whose RECORD is wrong for every file says so in a few lines, not one per file. */
+const RECORD_PROBLEMS_SHOWN = 20;
+
 function recordProblems(
   recordPath: string,
   record: string,
@@ -188,7 +205,9 @@ function recordProblems(
   for (const name of digests.keys()) {
     if (!listed.has(name) && !isSignature(name)) problems.push(`${name} is in the archive but not in RECORD`);
   }
-  return problems;
+  if (problems.length <= RECORD_PROBLEMS_SHOWN) return problems;
+  const more = problems.length - RECORD_PROBLEMS_SHOWN;
+  return [...problems.slice(0, RECORD_PROBLEMS_SHOWN), `and ${more} more files that disagree with RECORD`];
 }
 
 /** Email-style headers (METADATA, WHEEL) up to the first blank line; keys lower-cased. */

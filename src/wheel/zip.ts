@@ -5,27 +5,61 @@ import { pipeline } from 'node:stream/promises';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
+/** How much of an archive is read at all: more is a zip bomb, or no wheel sagewheels should handle. */
+export interface ZipLimits {
+  /** Entries in the central directory (files and folders). */
+  entries: number;
+  /** Bytes all entries inflate to, summed. */
+  uncompressed: number;
+}
+
 /**
- * Each entry of a zip archive in order. yauzl refuses truncated archives, sizes that disagree
- * with the central directory, and names that are absolute or climb out with "..".
+ * 100,000 entries (PyTorch's own wheels hold about 15,000 files) and 16 GiB inflated (its CUDA
+ * wheels inflate to under 5 GiB).
+ */
+export const ZIP_LIMITS: ZipLimits = { entries: 100_000, uncompressed: 16 * 2 ** 30 };
+
+/**
+ * Each entry of a zip archive in order, one at a time. yauzl refuses truncated archives, sizes
+ * that disagree with the central directory, and names that are absolute or climb out with "..";
+ * an archive over `limits` is refused before the first entry (count) or as soon as the sizes
+ * its central directory gives add up past the limit.
  */
 async function eachEntry(
   file: string,
   visit: (entry: yauzl.Entry, open: (stored?: boolean) => Promise<NodeJS.ReadableStream>) => Promise<void>,
+  limits: ZipLimits = ZIP_LIMITS,
 ): Promise<void> {
+  const base = path.basename(file);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (err, z) =>
-      err ? reject(new Error(`${path.basename(file)}: not a readable zip archive: ${err.message}`)) : resolve(z),
+      err ? reject(new Error(`${base}: not a readable zip archive: ${err.message}`)) : resolve(z),
     ),
   );
+  if (zip.entryCount > limits.entries) {
+    zip.close();
+    throw new Error(
+      `${base}: holds ${zip.entryCount} entries, more than the ${limits.entries} an archive may hold here (a zip bomb?)`,
+    );
+  }
+  let inflated = 0;
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => {
       zip.close();
-      reject(new Error(`${path.basename(file)}: ${err.message}`));
+      reject(new Error(`${base}: ${err.message}`));
     };
     zip.on('error', fail);
     zip.on('end', resolve);
     zip.on('entry', (entry: yauzl.Entry) => {
+      inflated += entry.uncompressedSize;
+      if (inflated > limits.uncompressed) {
+        fail(
+          new Error(
+            `inflates to more than ${formatBytes(limits.uncompressed)}, the most an archive may inflate to here (a zip bomb?)`,
+          ),
+        );
+        return;
+      }
       // stored: the bytes as the archive holds them, not inflated.
       const open = (stored = false) =>
         new Promise<NodeJS.ReadableStream>((res, rej) =>
@@ -38,6 +72,9 @@ async function eachEntry(
     zip.readEntry();
   });
 }
+
+const formatBytes = (bytes: number): string =>
+  bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
 
 const isDirectory = (entry: yauzl.Entry): boolean => entry.fileName.endsWith('/');
 const unixMode = (entry: yauzl.Entry): number => (entry.externalFileAttributes >>> 16) & 0o777;
@@ -62,18 +99,22 @@ export interface ZipEntryInfo {
 export async function scanZip(
   file: string,
   visit: (entry: ZipEntryInfo, open: () => Promise<NodeJS.ReadableStream>) => Promise<void>,
+  limits: ZipLimits = ZIP_LIMITS,
 ): Promise<void> {
-  await eachEntry(file, (entry, open) =>
-    visit(
-      {
-        name: entry.fileName,
-        size: entry.uncompressedSize,
-        mode: unixMode(entry),
-        directory: isDirectory(entry),
-        symlink: ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK,
-      },
-      open,
-    ),
+  await eachEntry(
+    file,
+    (entry, open) =>
+      visit(
+        {
+          name: entry.fileName,
+          size: entry.uncompressedSize,
+          mode: unixMode(entry),
+          directory: isDirectory(entry),
+          symlink: ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK,
+        },
+        open,
+      ),
+    limits,
   );
 }
 
