@@ -2,6 +2,8 @@ import { writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecked } from '../../src/core/exec';
+import { STABLE_ABI_ADDED } from '../../src/abi/stable-abi';
+import { findPython } from '../../src/python/interpreter';
 import { readElfNeeds } from '../../src/verify/binary';
 import { relabelWheel } from '../../src/wheel/relabel';
 import type { ZipItem } from '../../src/wheel/zip';
@@ -117,5 +119,35 @@ describe('torch stable-ABI claims of real wheels', () => {
       'cudapkg/_typeinfo.abi3.so uses 1 libtorch C++ symbol(s) outside the stable ABI, first _ZTIN3c1011StorageImplE, though the wheel claims torch >= 2.10',
       'cudapkg/_vtable.abi3.so uses 1 libtorch C++ symbol(s) outside the stable ABI, first _ZTVN3c1011StorageImplE, though the wheel claims torch >= 2.10',
     ]);
+  });
+});
+
+describe("the stable ABI data against CPython's own libraries", () => {
+  // Exported only on Windows, with USE_STACKCHECK, or in debug builds (Py_REF_DEBUG).
+  const CONDITIONAL = new Set([
+    ...['PyErr_SetExcFromWindowsErr', 'PyErr_SetExcFromWindowsErrWithFilename', 'PyErr_SetFromWindowsErr'],
+    ...['PyErr_SetExcFromWindowsErrWithFilenameObject', 'PyErr_SetExcFromWindowsErrWithFilenameObjects'],
+    ...['PyErr_SetFromWindowsErrWithFilename', 'PyExc_WindowsError', 'PyUnicode_AsMBCSString'],
+    ...['PyUnicode_DecodeCodePageStateful', 'PyUnicode_DecodeMBCS', 'PyUnicode_DecodeMBCSStateful'],
+    ...['PyUnicode_EncodeCodePage', 'PyOS_CheckStack', '_Py_NegativeRefcount', '_Py_RefTotal'],
+  ]);
+  it.each(['3.10', '3.12', '3.13'])('libpython%s exports every name the data says it has', async (version) => {
+    const python = await findPython(version);
+    const { stdout } = await runChecked(python.executable, [
+      '-c',
+      'import sysconfig, os; print(os.path.join(sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("LDLIBRARY")))',
+    ]);
+    const exported = new Set(
+      (await runChecked('nm', ['-D', '--defined-only', stdout.trim()])).stdout
+        .split('\n')
+        .map((line) => line.split(' ').at(-1)!),
+    );
+    const minor = Number(version.split('.')[1]);
+    const expected = Object.entries(STABLE_ABI_ADDED)
+      .filter(([added]) => Number(added.split('.')[1]) <= minor)
+      .flatMap(([, names]) => names.trim().split(/\s+/))
+      .filter((name) => !CONDITIONAL.has(name));
+    expect(expected.length).toBeGreaterThan(800);
+    expect(expected.filter((name) => !exported.has(name))).toEqual([]);
   });
 });
