@@ -72,8 +72,7 @@ export async function extractTarXz(file: string, root: string, limits = TAR_LIMI
     bytes += size;
     if (entries > limits.entries)
       return `${path.basename(file)} holds more than ${limits.entries} entries (a tar bomb?)`;
-    if (bytes > limits.bytes)
-      return `${path.basename(file)} unpacks to more than ${limits.bytes / 2 ** 30} GiB (a tar bomb?)`;
+    if (bytes > limits.bytes) return `${path.basename(file)} unpacks to more than ${limits.bytes} bytes (a tar bomb?)`;
     return undefined;
   };
   const extracted = new Promise<void>((resolve, reject) => {
