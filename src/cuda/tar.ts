@@ -4,8 +4,8 @@ import * as tar from 'tar';
 import { ancestors, checkLinksInside, escapes } from './links';
 
 /**
- * The most an archive may hold: NVIDIA's largest redist archive (libcublas) holds a few hundred
- * entries and inflates to under 2 GiB; past these it is refused as soon as the count or sizes pass.
+ * The most an archive may hold, as for wheels (src/wheel/zip.ts): far above any component of
+ * NVIDIA's redist tree; past them it is refused as soon as the count or the sizes pass.
  */
 export const TAR_LIMITS = { entries: 100_000, bytes: 16 * 2 ** 30 };
 

@@ -14,8 +14,8 @@ export interface ZipLimits {
 }
 
 /**
- * 100,000 entries (PyTorch's own wheels hold about 15,000 files) and 16 GiB inflated (its CUDA
- * wheels inflate to under 5 GiB).
+ * 100,000 entries and 16 GiB inflated: a CUDA extension's wheel holds tens of files, and the
+ * limits leave room for wheels the size of PyTorch's own.
  */
 export const ZIP_LIMITS: ZipLimits = { entries: 100_000, uncompressed: 16 * 2 ** 30 };
 
