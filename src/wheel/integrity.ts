@@ -60,39 +60,35 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
   const entries: WheelEntry[] = [];
   const digests = new Map<string, { hash: string; size: number }>();
   const texts = new Map<string, Buffer>();
-  await scanZip(
-    file,
-    async (entry, open) => {
-      if (entry.directory) return;
-      if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
-      if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
-      const isText = /^[^/]+\.dist-info\/(?:METADATA|WHEEL|RECORD)$/.test(entry.name);
-      const hash = createHash('sha256');
-      const kept: Buffer[] = [];
-      let size = 0;
-      let keep: 'text' | 'binary' | 'no' | undefined = isText ? 'text' : undefined;
-      for await (const chunk of await open()) {
-        const bytes = chunk as Buffer;
-        // The first bytes tell a binary: ELF's magic, or MZ of a PE image.
-        keep ??= options.binary && isBinary(bytes) ? 'binary' : 'no';
-        hash.update(bytes);
-        size += bytes.length;
-        const limit = keep === 'text' ? TEXT_CAP : keep === 'binary' ? cap : 0;
-        if (size <= limit) kept.push(bytes);
-        else kept.length = 0;
-      }
-      entries.push({ name: entry.name, size });
-      digests.set(entry.name, { hash: `sha256=${hash.digest('base64url')}`, size });
-      const whole = size <= (keep === 'text' ? TEXT_CAP : cap) ? Buffer.concat(kept) : undefined;
-      if (keep === 'text') {
-        if (whole) texts.set(entry.name, whole);
-        else problems.push(`${entry.name} is ${size} bytes, more than the ${TEXT_CAP} bytes read of it`);
-      } else if (keep === 'binary' && options.binary) {
-        await options.binary(entry.name, whole, size);
-      }
-    },
-    options.limits,
-  );
+  await scanZip(file, options.limits, async (entry, open) => {
+    if (entry.directory) return;
+    if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
+    if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
+    const isText = /^[^/]+\.dist-info\/(?:METADATA|WHEEL|RECORD)$/.test(entry.name);
+    const hash = createHash('sha256');
+    const kept: Buffer[] = [];
+    let size = 0;
+    let keep: 'text' | 'binary' | 'no' | undefined = isText ? 'text' : undefined;
+    for await (const chunk of await open()) {
+      const bytes = chunk as Buffer;
+      // The first bytes tell a binary: ELF's magic, or MZ of a PE image.
+      keep ??= options.binary && isBinary(bytes) ? 'binary' : 'no';
+      hash.update(bytes);
+      size += bytes.length;
+      const limit = keep === 'text' ? TEXT_CAP : keep === 'binary' ? cap : 0;
+      if (size <= limit) kept.push(bytes);
+      else kept.length = 0;
+    }
+    entries.push({ name: entry.name, size });
+    digests.set(entry.name, { hash: `sha256=${hash.digest('base64url')}`, size });
+    const whole = size <= (keep === 'text' ? TEXT_CAP : cap) ? Buffer.concat(kept) : undefined;
+    if (keep === 'text') {
+      if (whole) texts.set(entry.name, whole);
+      else problems.push(`${entry.name} is ${size} bytes, more than the ${TEXT_CAP} bytes read of it`);
+    } else if (keep === 'binary' && options.binary) {
+      await options.binary(entry.name, whole, size);
+    }
+  });
 
   const distInfo = [...new Set(entries.map((e) => e.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')))];
   if (distInfo.length !== 1) {
@@ -136,16 +132,9 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
     );
   }
 
-  // Not push(...list): a list of 100,000 problems passed as arguments overflows the stack.
-  return {
-    file,
-    name,
-    project,
-    version,
-    tags,
-    entries,
-    problems: problems.concat(recordProblems(`${info}/RECORD`, text('RECORD'), digests)),
-  };
+  // One at a time: spread into push(), a list as long as the archive overflows the stack.
+  for (const problem of recordProblems(`${info}/RECORD`, text('RECORD'), digests)) problems.push(problem);
+  return { file, name, project, version, tags, entries, problems };
 }
 
 /** Inspects a wheel and throws one error listing every problem: for steps that must not use a bad wheel. */

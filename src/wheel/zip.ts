@@ -27,8 +27,8 @@ export const ZIP_LIMITS: ZipLimits = { entries: 100_000, uncompressed: 16 * 2 **
  */
 async function eachEntry(
   file: string,
-  visit: (entry: yauzl.Entry, open: (stored?: boolean) => Promise<NodeJS.ReadableStream>) => Promise<void>,
   limits: ZipLimits = ZIP_LIMITS,
+  visit: (entry: yauzl.Entry, open: (stored?: boolean) => Promise<NodeJS.ReadableStream>) => Promise<void>,
 ): Promise<void> {
   const base = path.basename(file);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
@@ -98,23 +98,20 @@ export interface ZipEntryInfo {
  */
 export async function scanZip(
   file: string,
+  limits: ZipLimits | undefined,
   visit: (entry: ZipEntryInfo, open: () => Promise<NodeJS.ReadableStream>) => Promise<void>,
-  limits: ZipLimits = ZIP_LIMITS,
 ): Promise<void> {
-  await eachEntry(
-    file,
-    (entry, open) =>
-      visit(
-        {
-          name: entry.fileName,
-          size: entry.uncompressedSize,
-          mode: unixMode(entry),
-          directory: isDirectory(entry),
-          symlink: ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK,
-        },
-        open,
-      ),
-    limits,
+  await eachEntry(file, limits, (entry, open) =>
+    visit(
+      {
+        name: entry.fileName,
+        size: entry.uncompressedSize,
+        mode: unixMode(entry),
+        directory: isDirectory(entry),
+        symlink: ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK,
+      },
+      open,
+    ),
   );
 }
 
@@ -128,7 +125,7 @@ export interface ZipItem {
 /** Every file of a (small) archive in memory, in archive order. */
 export async function readZip(file: string): Promise<ZipItem[]> {
   const items: ZipItem[] = [];
-  await eachEntry(file, async (entry, open) => {
+  await eachEntry(file, undefined, async (entry, open) => {
     if (isDirectory(entry)) return;
     const chunks: Buffer[] = [];
     for await (const chunk of await open()) chunks.push(chunk as Buffer);
@@ -140,7 +137,7 @@ export async function readZip(file: string): Promise<ZipItem[]> {
 /** Extracts below `dest`, streaming; no entry can land outside it. */
 export async function extractZip(file: string, dest: string): Promise<void> {
   const root = path.resolve(dest);
-  await eachEntry(file, async (entry, open) => {
+  await eachEntry(file, undefined, async (entry, open) => {
     const target = path.resolve(root, entry.fileName);
     if (!target.startsWith(root + path.sep)) {
       throw new Error(`entry "${entry.fileName}" escapes the extraction folder`);
@@ -173,7 +170,7 @@ export interface StoredEntry {
 /** Every file of an archive as stored, in archive order; directories are left out. */
 export async function readStoredEntries(file: string): Promise<StoredEntry[]> {
   const entries: StoredEntry[] = [];
-  await eachEntry(file, async (entry, open) => {
+  await eachEntry(file, undefined, async (entry, open) => {
     if (isDirectory(entry)) return;
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
       throw new Error(`${entry.fileName}: compression method ${entry.compressionMethod} is not stored or deflate`);
