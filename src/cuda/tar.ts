@@ -3,6 +3,12 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { ancestors, checkLinksInside, escapes } from './links';
 
+/**
+ * The most an archive may hold, as for wheels (src/wheel/zip.ts): far above any component of
+ * NVIDIA's redist tree; past them it is refused as soon as the count or the sizes pass.
+ */
+export const TAR_LIMITS = { entries: 100_000, bytes: 16 * 2 ** 30 };
+
 /** Entry types that are extracted; devices, FIFOs and the rest are refused. */
 const EXTRACTED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
 
@@ -40,7 +46,7 @@ export function refusal(name: string, type: string, linkpath: string, symlinks: 
  * written or hard-linked through a symlink, devices and FIFOs. Afterwards every symlink must
  * resolve inside `root` through every link on its way.
  */
-export async function extractTarXz(file: string, root: string): Promise<void> {
+export async function extractTarXz(file: string, root: string, limits = TAR_LIMITS): Promise<void> {
   const xz = spawn('xz', ['-dc', '-T0', '--', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   xz.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
@@ -59,14 +65,24 @@ export async function extractTarXz(file: string, root: string): Promise<void> {
     new Error(`xz could not decompress ${path.basename(file)}: ${stderr.trim() || `exit code ${code}`}`);
 
   const symlinks = new Set<string>();
+  let entries = 0;
+  let bytes = 0;
+  const overLimits = (size: number): string | undefined => {
+    entries += 1;
+    bytes += size;
+    if (entries > limits.entries)
+      return `${path.basename(file)} holds more than ${limits.entries} entries (a tar bomb?)`;
+    if (bytes > limits.bytes) return `${path.basename(file)} unpacks to more than ${limits.bytes} bytes (a tar bomb?)`;
+    return undefined;
+  };
   const extracted = new Promise<void>((resolve, reject) => {
     const unpack = tar.x({
       cwd: root,
       strict: true,
       preserveOwner: false,
       filter: (name, entry) => {
-        const { type, linkpath } = entry as tar.ReadEntry; // extraction always passes entries
-        const why = refusal(name, type, linkpath ?? '', symlinks);
+        const { type, linkpath, size } = entry as tar.ReadEntry; // extraction always passes entries
+        const why = overLimits(size ?? 0) ?? refusal(name, type, linkpath ?? '', symlinks);
         if (why) reject(new Error(why));
         return why === undefined;
       },

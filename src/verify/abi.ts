@@ -34,17 +34,41 @@ export function claimedAbi(name: WheelName): SourceAbi {
   return abi;
 }
 
-/** Each ELF extension module's libraries and undefined symbols against what the wheel claims; one line per breach. */
-export function symbolProblems(modules: readonly ExtensionFile[], abi: SourceAbi): string[] {
-  if (!abi.limited && !abi.stable) return [];
+/**
+ * The file-name endings every CPython from 3.2 on imports an extension module by: `.abi3.so` or a
+ * bare `.so`, and on Windows only a bare `.pyd`. `_k.cpython-312-x86_64-linux-gnu.so` or
+ * `_k.cp312-win_amd64.pyd` is found by Python 3.12 alone.
+ */
+const ABI3_MODULE_ENDINGS = new Set(['.so', '.abi3.so', '.pyd']);
+
+/** Extension modules of an abi3 wheel named for one Python version; one line each. */
+export function moduleNameProblems(modules: readonly ExtensionFile[], abi: SourceAbi): string[] {
+  if (!abi.limited) return [];
   return modules.flatMap((ext) => {
-    const { elf, pe } = ext.binary ?? {};
-    // An ELF too large to read is already a problem of its own.
-    if (elf && !elf.unread)
-      return abiSymbolProblems(ext.path, { needed: elf.needed, undefined: elf.undefinedSymbols ?? [] }, abi);
-    if (pe) return abiSymbolProblems(ext.path, { needed: pe.needed, undefined: pe.functions }, abi);
-    return [];
+    const leaf = ext.path.split('/').pop()!;
+    const stem = leaf.split('.')[0]!;
+    const ending = leaf.slice(stem.length);
+    if (ABI3_MODULE_ENDINGS.has(ending)) return [];
+    const allowed = ending.endsWith('.pyd') ? `${stem}.pyd` : `${stem}.abi3.so (or ${stem}.so)`;
+    return [
+      `${ext.path} is named for one Python version (${ending}), though the wheel claims abi3: other Pythons do not import it. Name it ${allowed}`,
+    ];
   });
+}
+
+/** Each extension module's name, libraries and undefined symbols against what the wheel claims; one line per breach. */
+export function claimProblems(modules: readonly ExtensionFile[], abi: SourceAbi): string[] {
+  if (!abi.limited && !abi.stable) return [];
+  return moduleNameProblems(modules, abi).concat(
+    modules.flatMap((ext) => {
+      const { elf, pe } = ext.binary ?? {};
+      // An ELF too large to read is already a problem of its own.
+      if (elf && !elf.unread)
+        return abiSymbolProblems(ext.path, { needed: elf.needed, undefined: elf.undefinedSymbols ?? [] }, abi);
+      if (pe) return abiSymbolProblems(ext.path, { needed: pe.needed, undefined: pe.functions }, abi);
+      return [];
+    }),
+  );
 }
 
 /** The test-pythons / test-torches inputs: versions, checked before any venv is made. */

@@ -5,7 +5,7 @@ import type { Log } from '../core/context';
 import { errorMessage } from '../core/errors';
 import { compareVersions, majorMinor } from '../core/version';
 import { describeAbi } from '../abi/detect';
-import { claimedAbi, symbolProblems, testCombinations } from './abi';
+import { claimedAbi, claimProblems, testCombinations } from './abi';
 import type { RuntimeCall } from '../packages/profile';
 import { packageOfProject, type PackageProfile } from '../packages/profiles';
 import { judgeLinuxWheel } from '../wheel/manylinux';
@@ -102,7 +102,7 @@ class WheelCheck {
     if (claimed.limited || claimed.stable) {
       this.report.abi = describeAbi(claimed);
       this.log.info(`ABI claimed: ${this.report.abi}`);
-      const breaches = symbolProblems(extensionModules(archive), claimed);
+      const breaches = claimProblems(extensionModules(archive), claimed);
       for (const p of breaches) this.problem(p);
       if (breaches.length === 0) this.log.info('symbols: every extension module keeps to the ABI it claims');
     }

@@ -3,7 +3,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeProject, parseWheelName, type WheelName } from './name';
 import { parseRecord } from './record';
-import { scanZip } from './zip';
+import { scanZip, type ZipLimits } from './zip';
 
 /** METADATA, WHEEL and RECORD are read whole up to this size; a bigger one is a problem. */
 export const TEXT_CAP = 16 * 2 ** 20;
@@ -39,6 +39,8 @@ export interface InspectOptions {
    */
   binary?: (name: string, data: Buffer | undefined, size: number) => void | Promise<void>;
   binaryCap?: number;
+  /** Entry count and inflated size past which the wheel is refused unread (default ZIP_LIMITS). */
+  limits?: ZipLimits;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
   const entries: WheelEntry[] = [];
   const digests = new Map<string, { hash: string; size: number }>();
   const texts = new Map<string, Buffer>();
-  await scanZip(file, async (entry, open) => {
+  await scanZip(file, options.limits, async (entry, open) => {
     if (entry.directory) return;
     if (entry.symlink) problems.push(`the archive stores ${entry.name} as a symbolic link`);
     if (digests.has(entry.name)) problems.push(`the archive holds "${entry.name}" twice`);
@@ -130,7 +132,8 @@ export async function inspectWheel(file: string, options: InspectOptions = {}): 
     );
   }
 
-  problems.push(...recordProblems(`${info}/RECORD`, text('RECORD'), digests));
+  // One at a time: spread into push(), a list as long as the archive overflows the stack.
+  for (const problem of recordProblems(`${info}/RECORD`, text('RECORD'), digests)) problems.push(problem);
   return { file, name, project, version, tags, entries, problems };
 }
 
@@ -165,6 +168,9 @@ async function checkLocation(file: string, within: readonly string[]): Promise<v
   }
 }
 
+/** A wheel whose RECORD is wrong for every file says so in a few lines, not one per file. */
+const RECORD_PROBLEMS_SHOWN = 20;
+
 function recordProblems(
   recordPath: string,
   record: string,
@@ -188,7 +194,9 @@ function recordProblems(
   for (const name of digests.keys()) {
     if (!listed.has(name) && !isSignature(name)) problems.push(`${name} is in the archive but not in RECORD`);
   }
-  return problems;
+  if (problems.length <= RECORD_PROBLEMS_SHOWN) return problems;
+  const more = problems.length - RECORD_PROBLEMS_SHOWN;
+  return [...problems.slice(0, RECORD_PROBLEMS_SHOWN), `and ${more} more files that disagree with RECORD`];
 }
 
 /** Email-style headers (METADATA, WHEEL) up to the first blank line; keys lower-cased. */

@@ -5,27 +5,61 @@ import { pipeline } from 'node:stream/promises';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
+/** How much of an archive is read at all: more is a zip bomb, or no wheel sagewheels should handle. */
+export interface ZipLimits {
+  /** Entries in the central directory (files and folders). */
+  entries: number;
+  /** Bytes all entries inflate to, summed. */
+  uncompressed: number;
+}
+
 /**
- * Each entry of a zip archive in order. yauzl refuses truncated archives, sizes that disagree
- * with the central directory, and names that are absolute or climb out with "..".
+ * 100,000 entries and 16 GiB inflated: a CUDA extension's wheel holds tens of files, and the
+ * limits leave room for wheels the size of PyTorch's own.
+ */
+export const ZIP_LIMITS: ZipLimits = { entries: 100_000, uncompressed: 16 * 2 ** 30 };
+
+/**
+ * Each entry of a zip archive in order, one at a time. yauzl refuses truncated archives, sizes
+ * that disagree with the central directory, and names that are absolute or climb out with "..";
+ * an archive over `limits` is refused before the first entry (count) or as soon as the sizes
+ * its central directory gives add up past the limit.
  */
 async function eachEntry(
   file: string,
+  limits: ZipLimits = ZIP_LIMITS,
   visit: (entry: yauzl.Entry, open: (stored?: boolean) => Promise<NodeJS.ReadableStream>) => Promise<void>,
 ): Promise<void> {
+  const base = path.basename(file);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (err, z) =>
-      err ? reject(new Error(`${path.basename(file)}: not a readable zip archive: ${err.message}`)) : resolve(z),
+      err ? reject(new Error(`${base}: not a readable zip archive: ${err.message}`)) : resolve(z),
     ),
   );
+  if (zip.entryCount > limits.entries) {
+    zip.close();
+    throw new Error(
+      `${base}: holds ${zip.entryCount} entries, more than the ${limits.entries} an archive may hold here (a zip bomb?)`,
+    );
+  }
+  let inflated = 0;
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => {
       zip.close();
-      reject(new Error(`${path.basename(file)}: ${err.message}`));
+      reject(new Error(`${base}: ${err.message}`));
     };
     zip.on('error', fail);
     zip.on('end', resolve);
     zip.on('entry', (entry: yauzl.Entry) => {
+      inflated += entry.uncompressedSize;
+      if (inflated > limits.uncompressed) {
+        fail(
+          new Error(
+            `inflates to more than ${formatBytes(limits.uncompressed)}, the most an archive may inflate to here (a zip bomb?)`,
+          ),
+        );
+        return;
+      }
       // stored: the bytes as the archive holds them, not inflated.
       const open = (stored = false) =>
         new Promise<NodeJS.ReadableStream>((res, rej) =>
@@ -38,6 +72,9 @@ async function eachEntry(
     zip.readEntry();
   });
 }
+
+const formatBytes = (bytes: number): string =>
+  bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
 
 const isDirectory = (entry: yauzl.Entry): boolean => entry.fileName.endsWith('/');
 const unixMode = (entry: yauzl.Entry): number => (entry.externalFileAttributes >>> 16) & 0o777;
@@ -61,9 +98,10 @@ export interface ZipEntryInfo {
  */
 export async function scanZip(
   file: string,
+  limits: ZipLimits | undefined,
   visit: (entry: ZipEntryInfo, open: () => Promise<NodeJS.ReadableStream>) => Promise<void>,
 ): Promise<void> {
-  await eachEntry(file, (entry, open) =>
+  await eachEntry(file, limits, (entry, open) =>
     visit(
       {
         name: entry.fileName,
@@ -87,7 +125,7 @@ export interface ZipItem {
 /** Every file of a (small) archive in memory, in archive order. */
 export async function readZip(file: string): Promise<ZipItem[]> {
   const items: ZipItem[] = [];
-  await eachEntry(file, async (entry, open) => {
+  await eachEntry(file, undefined, async (entry, open) => {
     if (isDirectory(entry)) return;
     const chunks: Buffer[] = [];
     for await (const chunk of await open()) chunks.push(chunk as Buffer);
@@ -99,7 +137,7 @@ export async function readZip(file: string): Promise<ZipItem[]> {
 /** Extracts below `dest`, streaming; no entry can land outside it. */
 export async function extractZip(file: string, dest: string): Promise<void> {
   const root = path.resolve(dest);
-  await eachEntry(file, async (entry, open) => {
+  await eachEntry(file, undefined, async (entry, open) => {
     const target = path.resolve(root, entry.fileName);
     if (!target.startsWith(root + path.sep)) {
       throw new Error(`entry "${entry.fileName}" escapes the extraction folder`);
@@ -132,7 +170,7 @@ export interface StoredEntry {
 /** Every file of an archive as stored, in archive order; directories are left out. */
 export async function readStoredEntries(file: string): Promise<StoredEntry[]> {
   const entries: StoredEntry[] = [];
-  await eachEntry(file, async (entry, open) => {
+  await eachEntry(file, undefined, async (entry, open) => {
     if (isDirectory(entry)) return;
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
       throw new Error(`${entry.fileName}: compression method ${entry.compressionMethod} is not stored or deflate`);

@@ -107,7 +107,7 @@ describe('symbols a claimed ABI forbids', () => {
     );
     expect(problems).toEqual([
       '_k.so links libpython3.12.so.1.0, a library of one Python version, though the wheel claims abi3',
-      '_k.so uses _PyObject_GetState, which is not in the limited API, though the wheel claims abi3',
+      "_k.so uses _PyObject_GetState, which is not in CPython's stable ABI, though the wheel claims abi3 from Python 3.10",
     ]);
     expect(abiSymbolProblems('_k.pyd', { needed: ['python312.dll'], undefined: [] }, abi3)).toHaveLength(1);
   });
@@ -261,7 +261,7 @@ describe("a DLL's imports", () => {
       ),
     ).toEqual([
       '_k.pyd links python312.dll, a library of one Python version, though the wheel claims abi3',
-      '_k.pyd uses _PyObject_GetState, which is not in the limited API, though the wheel claims abi3',
+      "_k.pyd uses _PyObject_GetState, which is not in CPython's stable ABI, though the wheel claims abi3 from Python 3.10",
     ]);
     expect(readPeImports(dllImporting({ 'python3.dll': ['PyLong_FromLong'] })).needed).toEqual(['python3.dll']);
   });

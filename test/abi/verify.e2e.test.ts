@@ -61,7 +61,7 @@ describe('verify by ABI', () => {
     expect(path.basename(falseAbi3)).toBe('cudapkg-0.1.0-cp310-abi3-linux_x86_64.whl');
     const { report, error } = await verify({ wheels: falseAbi3, 'test-pythons': '3.12' });
     expect(error?.message).toContain(
-      'cudapkg/_kernels.abi3.so uses _Py_HashBytes, which is not in the limited API, though the wheel claims abi3',
+      "cudapkg/_kernels.abi3.so uses _Py_HashBytes, which is not in CPython's stable ABI, though the wheel claims abi3 from Python 3.10",
     );
     expect(report.passed).toBe(false);
   });

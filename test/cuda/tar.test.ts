@@ -202,4 +202,22 @@ describe('extractTarXz', () => {
       'plain.txt.xz is not a tar archive, or a damaged one: TAR_ENTRY_INVALID: checksum failure',
     );
   });
+
+  it('refuses an archive past its entry count or unpacked size, as soon as it passes', async () => {
+    const members: Member[] = Array.from({ length: 6 }, (_, i) => ({
+      name: `f${i}.txt`,
+      type: 'file',
+      data: 'x'.repeat(1000),
+    }));
+    const archive = await craft('many', members);
+    const fits = await destination('many-fits');
+    await extractTarXz(archive, fits.dest, { entries: 6, bytes: 6000 });
+    expect(await readdir(fits.dest)).toHaveLength(6);
+    await expect(
+      extractTarXz(archive, (await destination('many-count')).dest, { entries: 5, bytes: 6000 }),
+    ).rejects.toThrow(/^many\.tar\.xz holds more than 5 entries \(a tar bomb\?\)/);
+    await expect(
+      extractTarXz(archive, (await destination('many-size')).dest, { entries: 6, bytes: 5999 }),
+    ).rejects.toThrow(/^many\.tar\.xz unpacks to more than 5999 bytes \(a tar bomb\?\)/);
+  });
 });
