@@ -94,7 +94,7 @@ export async function findWheels(patterns: readonly string[], cwd: string): Prom
     }
     const isFolder = (await stat(path.resolve(cwd, pattern)).catch(() => undefined))?.isDirectory();
     const folder = isFolder ? path.resolve(cwd, pattern) : patternFolder(pattern, cwd);
-    files.push(...found);
+    for (const file of found) files.push(file);
     for (const file of found) if (!folders.has(file)) folders.set(file, folder);
   }
   const wheels = new Map<string, LocalWheel>();
