@@ -21,8 +21,10 @@ export interface Failure {
   why: string;
   /** The wait the server asked for (or, for a rate limit without one, the least wait that makes sense). */
   wait?: ServerWait;
-  /** A rate limit: every request of this policy waits, not only the one that met it. `primary rate limit`, `rate limited by HOST`. */
+  /** A rate limit (`primary rate limit`, `rate limit`): every request of this policy waits, not only the one that met it. */
   limit?: string;
+  /** Whose limit, for the failure past the bound: `GitHub`, a host. */
+  server?: string;
 }
 
 export interface PolicyOptions {
@@ -116,8 +118,8 @@ export class RetryPolicy {
         if (failure.wait && seconds > this.maxWaitSeconds) {
           const name = this.options.maxWaitName ?? MAX_WAIT_ENV;
           throw new WaitRefused(
-            `${what}: ${failure.limit ?? 'the server'} holds requests until ${utc(until)} UTC, ` +
-              `${Math.ceil(seconds / 60)} min from now (${failure.why}; ${failure.wait.source}). ` +
+            `${what}: ${failure.server ?? 'the server'}'s ${failure.limit ?? 'wait'} holds requests until ${utc(until)} UTC, ` +
+              `${Math.ceil(seconds / 60)} min from now (${failure.why}). ` +
               `That is longer than ${name} (${this.maxWaitSeconds} s): rerun after ${utc(until)} UTC, or raise ${name}`,
             { cause: error },
           );
@@ -135,7 +137,7 @@ export class RetryPolicy {
         this.options.log.warning(
           `${what}: ${failure.why}; retry ${attempt + 1} of ${this.retries} in ${seconds.toFixed(1)} s` +
             (failure.limit ? ` (${failure.limit}; every request of this step waits until ${utc(until)} UTC)` : '') +
-            (failure.wait ? `, as ${failure.wait.source} asks` : ''),
+            (failure.wait ? ` [${failure.wait.source}]` : ''),
         );
         await this.wait(what, waiting);
       }

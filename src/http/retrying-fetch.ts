@@ -9,7 +9,7 @@ export function answerFailure(status: number, headers: Headers, host: string, no
   const wait = serverWait(headerGet(headers), nowMs);
   if (status !== 429) return { why: `HTTP ${status}`, wait };
   // A 429 that says nothing of when: ten seconds, as before the Hub documented its RateLimit field.
-  return { why: `HTTP ${status}`, wait: wait ?? { seconds: 10, source: 'no stated wait' }, limit: `rate limited by ${host}` };
+  return { why: `HTTP ${status}`, wait: wait ?? { seconds: 10, source: 'none stated: 10 s' }, limit: 'rate limit', server: host };
 }
 
 /** The method and URL without its query, for a log line (the token only ever rides in a header). */
