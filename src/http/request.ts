@@ -23,6 +23,13 @@ export const API_BOUNDS: RequestBounds = {
 /** A request or its answer broke a bound: said in one line with the host and the bound. */
 export class RequestBoundError extends Error {
   override name = 'RequestBoundError';
+  constructor(
+    readonly bound: 'time' | 'size',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 const agents = new Map<string, Dispatcher>();
@@ -46,29 +53,19 @@ export function explainBound(error: unknown, host: string, bounds: RequestBounds
   const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
   const code = e?.code ?? e?.cause?.code;
   const seconds = (ms: number) => `${ms / 1000} s`;
+  const timedOut = (what: string) => new RequestBoundError('time', `timed out: ${host} ${what}`, { cause: error });
   if (code === 'UND_ERR_CONNECT_TIMEOUT')
-    return new RequestBoundError(`${host} did not accept a connection within ${seconds(bounds.connectMs)}`, {
-      cause: error,
-    });
-  if (code === 'UND_ERR_HEADERS_TIMEOUT')
-    return new RequestBoundError(`${host} did not answer within ${seconds(bounds.idleMs)}`, { cause: error });
+    return timedOut(`did not accept a connection within ${seconds(bounds.connectMs)}`);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return timedOut(`did not answer within ${seconds(bounds.idleMs)}`);
   if (code === 'UND_ERR_BODY_TIMEOUT')
-    return new RequestBoundError(`${host} sent nothing for ${seconds(bounds.idleMs)} in the middle of its answer`, {
-      cause: error,
-    });
+    return timedOut(`sent nothing for ${seconds(bounds.idleMs)} in the middle of its answer`);
   if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError')
-    return new RequestBoundError(`${host} took longer than the ${seconds(bounds.totalMs)} a request may take`, {
-      cause: error,
-    });
+    return timedOut(`took longer than the ${seconds(bounds.totalMs)} a request may take`);
   return error;
 }
 
 /** The body, cut off with an error past `maxBytes`, its stream errors explained. */
-function guardBody(
-  body: ReadableStream<Uint8Array>,
-  host: string,
-  bounds: RequestBounds,
-): ReadableStream<Uint8Array> {
+function guardBody(body: ReadableStream<Uint8Array>, host: string, bounds: RequestBounds): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let size = 0;
   return new ReadableStream<Uint8Array>({
@@ -78,7 +75,7 @@ function guardBody(
         if (done) return controller.close();
         size += value.byteLength;
         if (size > bounds.maxBytes) {
-          const error = new RequestBoundError(`${host} sent more than the ${bounds.maxBytes} bytes allowed`);
+          const error = new RequestBoundError('size', `${host} sent more than the ${bounds.maxBytes} allowed bytes`);
           await reader.cancel(error).catch(() => undefined);
           return controller.error(error);
         }
@@ -118,7 +115,10 @@ export function boundedFetch(
     const announced = Number(response.headers.get('content-length') ?? NaN);
     if (announced > bounds.maxBytes) {
       await response.body?.cancel().catch(() => undefined);
-      throw new RequestBoundError(`${host} announces ${announced} bytes, more than the ${bounds.maxBytes} allowed`);
+      throw new RequestBoundError(
+        'size',
+        `${host} announces ${announced} bytes, more than the ${bounds.maxBytes} allowed bytes`,
+      );
     }
     if (!response.body) return response;
     const guarded = new Response(guardBody(response.body, host, bounds), {

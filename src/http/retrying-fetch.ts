@@ -9,7 +9,12 @@ export function answerFailure(status: number, headers: Headers, host: string, no
   const wait = serverWait(headerGet(headers), nowMs);
   if (status !== 429) return { why: `HTTP ${status}`, wait };
   // A 429 that says nothing of when: ten seconds, as before the Hub documented its RateLimit field.
-  return { why: `HTTP ${status}`, wait: wait ?? { seconds: 10, source: 'none stated: 10 s' }, limit: 'rate limit', server: host };
+  return {
+    why: `HTTP ${status}`,
+    wait: wait ?? { seconds: 10, source: 'none stated: 10 s' },
+    limit: 'rate limit',
+    server: host,
+  };
 }
 
 /** The method and URL without its query, for a log line (the token only ever rides in a header). */
@@ -35,20 +40,20 @@ export function retryingFetch(policy: RetryPolicy, bounds: RequestBounds = API_B
   return async (input, init) => {
     const host = new URL(input instanceof Request ? input.url : input.toString()).host;
     return policy.run(
-        describe(input, init),
-        async (attempt) => {
-          const response = await send(input, init);
-          const failure = answerFailure(response.status, response.headers, host, policy.now());
-          if (!failure || attempt >= policy.retries) return response;
-          await response.body?.cancel().catch(() => undefined);
-          throw new Retryable(failure);
-        },
-        (error) => {
-          if (error instanceof Retryable) return error.failure;
-          if (init?.signal?.aborted || error instanceof Cancelled) return undefined;
-          if (error instanceof RequestBoundError && /more than the/.test(error.message)) return undefined;
-          return { why: `network error: ${errorMessage(error)}` };
-        },
-      );
+      describe(input, init),
+      async (attempt) => {
+        const response = await send(input, init);
+        const failure = answerFailure(response.status, response.headers, host, policy.now());
+        if (!failure || attempt >= policy.retries) return response;
+        await response.body?.cancel().catch(() => undefined);
+        throw new Retryable(failure);
+      },
+      (error) => {
+        if (error instanceof Retryable) return error.failure;
+        if (init?.signal?.aborted || error instanceof Cancelled) return undefined;
+        if (error instanceof RequestBoundError && error.bound === 'size') return undefined;
+        return { why: `network error: ${errorMessage(error)}` };
+      },
+    );
   };
 }
