@@ -49,18 +49,20 @@ const seconds = (text: string | undefined): number | undefined =>
 /**
  * The IETF RateLimit field (draft-ietf-httpapi-ratelimit-headers), as the Hugging Face Hub sends
  * it: `"api";r=0;t=55`. The wait is the longest `t` of an exhausted item (r=0); an item without
- * `t` waits its policy's window (`RateLimit-Policy: "api";q=500;w=300`). Earlier drafts' `reset=`
+ * `t` waits its policy's window (`RateLimit-Policy: "fixed window";"api";q=500;w=300`). Earlier drafts' `reset=`
  * and `RateLimit-Reset` are read as well.
  */
 export function rateLimitSeconds(get: HeaderGet): ServerWait | undefined {
   const field = get('ratelimit');
-  const policies = new Map(structuredList(get('ratelimit-policy') ?? '').map((p) => [p.name, p.params]));
+  const policies = structuredList(get('ratelimit-policy') ?? '');
+  // The Hub names its policy after its kind: `"fixed window";"api";q=500;w=300`.
+  const policyOf = (name: string) => policies.find((p) => p.name === name || p.params.has(`"${name}"`))?.params;
   let found: ServerWait | undefined;
   for (const item of field ? structuredList(field) : []) {
     const remaining = item.params.get('r') ?? item.params.get('remaining');
     if (remaining !== undefined && remaining !== '0') continue;
     const t = seconds(item.params.get('t') ?? item.params.get('reset'));
-    const window = seconds(policies.get(item.name)?.get('w'));
+    const window = seconds(policyOf(item.name)?.get('w'));
     const wait =
       t !== undefined
         ? { seconds: t, source: `RateLimit t=${t}` }
