@@ -113,7 +113,9 @@ export class RetryPolicy {
         if (this.signal.aborted) throw this.cancelled(what, error);
         const failure = classify(error, attempt);
         if (!failure || attempt >= this.retries) throw error;
-        const seconds = failure.wait?.seconds ?? (this.options.backoff ?? jittered)(attempt);
+        // No wait is longer than the bound: a stated one past it is refused below, a backoff is cut to it.
+        const seconds =
+          failure.wait?.seconds ?? Math.min((this.options.backoff ?? jittered)(attempt), this.maxWaitSeconds);
         const until = this.clock.now() + seconds * 1000;
         if (failure.wait && seconds > this.maxWaitSeconds) {
           const name = this.options.maxWaitName ?? MAX_WAIT_ENV;
