@@ -65,9 +65,9 @@ export async function download(url: string, dest: string, options: DownloadOptio
   try {
     await policy.run(
       `download of ${url}`,
-      async () => {
+      async (attempt) => {
         attempts++;
-        await rm(dest, { force: true });
+        if (attempt > 0) await rm(dest, { force: true }); // what the failed attempt left
         await downloadOnce(url, dest, options, policy.cancel);
       },
       (error) => {
