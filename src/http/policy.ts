@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inputError } from '../core/errors';
 import { cancelSignal } from '../core/on-signal';
 import type { ServerWait } from './wait';
 
@@ -61,7 +62,8 @@ export const RETRY_TIME_ENV = 'SAGEWHEELS_RETRY_TIME';
 export function secondsFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
   const text = env[name]?.trim();
   if (!text) return fallback;
-  if (!/^\d{1,9}$/.test(text)) throw new Error(`${name}: "${text}" is not a whole number of seconds`);
+  if (!/^\d{1,9}$/.test(text))
+    throw inputError(name, `"${text.slice(0, 40)}" is not a whole number of seconds`, 'Give seconds, like 300');
   return Number(text);
 }
 

@@ -138,7 +138,7 @@ describe('the policy', () => {
       expect([policy.maxWaitSeconds, policy.totalSeconds]).toEqual([60, 120]);
       process.env.SAGEWHEELS_MAX_WAIT = '5 min';
       expect(() => new RetryPolicy({ log: quiet })).toThrow(
-        'SAGEWHEELS_MAX_WAIT: "5 min" is not a whole number of seconds',
+        'SAGEWHEELS_MAX_WAIT: "5 min" is not a whole number of seconds. Give seconds, like 300',
       );
     } finally {
       process.env = saved;
