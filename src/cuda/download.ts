@@ -75,7 +75,8 @@ export async function download(url: string, dest: string, options: DownloadOptio
           return undefined;
         if (!(error instanceof HttpStatusError)) return { why: errorMessage(error) };
         const { status, wait } = error;
-        return status >= 500 || status === 408 || status === 429 ? { why: `HTTP ${status}`, wait } : undefined;
+        if (status === 429) return { why: `HTTP ${status}`, wait, limit: 'rate limit', server: new URL(url).host };
+        return status >= 500 || status === 408 ? { why: `HTTP ${status}`, wait } : undefined;
       },
     );
   } catch (error) {
