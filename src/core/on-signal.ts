@@ -1,8 +1,16 @@
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const undos = new Set<() => void>();
+const cancelling = new AbortController();
+
+/**
+ * Aborted when SIGINT or SIGTERM arrives (while an undo is registered, so the signal is caught):
+ * every request and retry wait carries it, so none starts or keeps waiting after a cancel.
+ */
+export const cancelSignal: AbortSignal = cancelling.signal;
 
 /** Runs every registered undo (newest first), then lets the signal end the process as it would have. */
 function onSignal(signal: NodeJS.Signals): void {
+  cancelling.abort(signal);
   for (const undo of [...undos].reverse()) {
     try {
       undo();

@@ -3,13 +3,19 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Log } from '../core/context';
 import { errorMessage } from '../core/errors';
+import { Cancelled, RetryPolicy, systemClock, WaitRefused } from '../http/policy';
+import { RequestBoundError } from '../http/request';
+import { headerGet, serverWait, type ServerWait } from '../http/wait';
 
 const ATTEMPTS = 3;
 const IDLE_MS = 120_000;
+/** A whole archive (CUDA's largest are about 1 GB): at least 0.3 MB/s. */
+const TOTAL_MS = 60 * 60_000;
 
 /** @actions/tool-cache's test hooks for its retry pauses (10-20 s), honoured here the same way. */
 const retryPauseMs = (): number => {
@@ -20,52 +26,112 @@ const retryPauseMs = (): number => {
 };
 
 class HttpStatusError extends Error {
-  constructor(readonly status: number) {
+  constructor(
+    readonly status: number,
+    /** The wait the answer's headers ask for (Retry-After, RateLimit). */
+    readonly wait: ServerWait | undefined,
+  ) {
     super(`Unexpected HTTP response: ${status}`);
   }
 }
 
 class TooLargeError extends Error {}
 
+export interface DownloadOptions {
+  /** A body that announces or sends more is cut off there and not retried. */
+  maxBytes?: number;
+  /** The body must be exactly `maxBytes`. */
+  exact?: boolean;
+  /** Where each retry's wait is said. */
+  log?: Pick<Log, 'warning'>;
+}
+
 /**
  * Downloads `url` to `dest` (which must not exist yet) as @actions/tool-cache does: proxy settings
  * honoured, 5xx, 408, 429, dropped, idle and short connections retried (3 attempts, 10-20 s
- * apart). With `maxBytes`, a body that announces or sends more is cut off there and not retried: a
- * mirror that serves 300 MB for a 78 KB archive costs 78 KB. `exact`: the body must be that size.
+ * apart, or what the server's Retry-After or RateLimit asks, within the policy's bound). With
+ * `maxBytes`, a body that announces or sends more is cut off there and not retried: a mirror that
+ * serves 300 MB for a 78 KB archive costs 78 KB.
  */
-export async function download(url: string, dest: string, maxBytes?: number, exact = false): Promise<void> {
+export async function download(url: string, dest: string, options: DownloadOptions = {}): Promise<void> {
   await mkdir(path.dirname(dest), { recursive: true });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await downloadOnce(url, dest, maxBytes, exact);
-      return;
-    } catch (error) {
-      await rm(dest, { force: true });
-      const status = error instanceof HttpStatusError ? error.status : undefined;
-      const retry =
-        !(error instanceof TooLargeError) &&
-        (status === undefined || status >= 500 || status === 408 || status === 429);
-      if (!retry || attempt === ATTEMPTS) {
-        throw new DownloadError(
-          url,
-          status,
-          `download of ${url} failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${errorMessage(error)}`,
-        );
-      }
-      await sleep(retryPauseMs());
-    }
+  const policy = new RetryPolicy({
+    retries: ATTEMPTS - 1,
+    backoff: () => retryPauseMs() / 1000,
+    clock: systemClock(),
+    log: options.log ?? { warning: () => undefined },
+  });
+  let attempts = 0;
+  try {
+    await policy.run(
+      `download of ${url}`,
+      async (attempt) => {
+        attempts++;
+        if (attempt > 0) await rm(dest, { force: true }); // what the failed attempt left
+        await downloadOnce(url, dest, options, policy.cancel);
+      },
+      (error) => {
+        if (error instanceof TooLargeError || error instanceof Cancelled || error instanceof RequestBoundError)
+          return undefined;
+        if (!(error instanceof HttpStatusError)) return { why: errorMessage(error) };
+        const { status, wait } = error;
+        if (status === 429) return { why: `HTTP ${status}`, wait, limit: 'rate limit', server: new URL(url).host };
+        return status >= 500 || status === 408 ? { why: `HTTP ${status}`, wait } : undefined;
+      },
+    );
+  } catch (error) {
+    await rm(dest, { force: true });
+    if (error instanceof Cancelled || error instanceof WaitRefused) throw error;
+    const status = error instanceof HttpStatusError ? error.status : undefined;
+    throw new DownloadError(
+      url,
+      status,
+      `download of ${url} failed${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${errorMessage(error)}`,
+    );
   }
 }
 
-async function downloadOnce(url: string, dest: string, maxBytes: number | undefined, exact: boolean): Promise<void> {
-  // socketTimeout: a connection idle this long is dropped, and the download retried.
+async function downloadOnce(url: string, dest: string, options: DownloadOptions, cancel: AbortSignal): Promise<void> {
+  const { maxBytes, exact = false } = options;
+  // socketTimeout: a connection idle this long (connecting included) is dropped, and the download retried.
   const client = new HttpClient('sagewheels', [], { allowRetries: false, socketTimeout: IDLE_MS });
   const response = await client.get(url);
   const body = response.message;
   if (body.statusCode !== 200) {
     body.resume();
-    throw new HttpStatusError(body.statusCode ?? 0);
+    throw new HttpStatusError(
+      body.statusCode ?? 0,
+      serverWait(headerGet(body.headers as Record<string, string | undefined>), Date.now()),
+    );
   }
+  const host = new URL(url).host;
+  const stop = (error: Error) => body.destroy(error);
+  const total = setTimeout(
+    () =>
+      stop(
+        new RequestBoundError(
+          'time',
+          `timed out: ${host} took longer than the ${TOTAL_MS / 1000} s a download may take`,
+        ),
+      ),
+    TOTAL_MS,
+  );
+  const onCancel = () => stop(new Cancelled(`download of ${url}: cancelled (${String(cancel.reason)})`));
+  cancel.addEventListener('abort', onCancel);
+  try {
+    await receive(body, dest, maxBytes, exact);
+  } finally {
+    clearTimeout(total);
+    cancel.removeEventListener('abort', onCancel);
+  }
+}
+
+async function receive(
+  body: IncomingMessage,
+  dest: string,
+  maxBytes: number | undefined,
+  exact: boolean,
+): Promise<void> {
   const announced = Number(body.headers['content-length']);
   if (maxBytes !== undefined && announced > maxBytes) {
     body.destroy();
@@ -100,8 +166,13 @@ export class DownloadError extends Error {
 }
 
 /** Index pages, manifests and md5sum.txt: small text, capped so that a wrong URL cannot fill the disk. */
-export async function downloadText(url: string, dest: string, maxBytes = 64 * 1024 * 1024): Promise<string> {
-  await download(url, dest, maxBytes);
+export async function downloadText(
+  url: string,
+  dest: string,
+  log?: Pick<Log, 'warning'>,
+  maxBytes = 64 * 1024 * 1024,
+): Promise<string> {
+  await download(url, dest, { maxBytes, log });
   return readFile(dest, 'utf8');
 }
 

@@ -187,13 +187,13 @@ export async function installWithInstaller(ctx: InstallContext): Promise<Install
 async function fetchInstaller(ctx: InstallContext, dir: string): Promise<{ file: string; bytes: number }> {
   const urls = installerUrls(ctx.mirror, ctx.release);
   const installer = chooseInstaller(
-    parseMd5sums(await downloadText(urls.md5sums, path.join(dir, 'md5sum.txt'))),
+    parseMd5sums(await downloadText(urls.md5sums, path.join(dir, 'md5sum.txt'), ctx.options.log)),
     ctx.release,
     ctx.platform,
   );
   const file = path.join(dir, installer.name);
   ctx.options.log.info(`Downloading ${urls.file(installer.name)}`);
-  await download(urls.file(installer.name), file);
+  await download(urls.file(installer.name), file, { log: ctx.options.log });
   await verifyDownload(file, { digest: installer.md5, algorithm: 'md5' }, installer.name);
   ctx.options.log.info(
     `${installer.name}: md5 matches NVIDIA's md5sum.txt (NVIDIA publishes no sha256 for installers)`,

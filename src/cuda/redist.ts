@@ -31,7 +31,7 @@ export function toolCacheKey(release: string, platform: RedistPlatform, names: r
 export async function installFromRedist(ctx: InstallContext): Promise<Installed> {
   const { request, version, release, mirror, platform, temp, options } = ctx;
   let manifest: Manifest | undefined;
-  const loadManifest = async () => (manifest ??= await fetchManifest(version, release, mirror, temp));
+  const loadManifest = async () => (manifest ??= await fetchManifest(version, release, mirror, temp, options.log));
   const names = expandComponents(
     request.components,
     version.major,
@@ -106,7 +106,7 @@ async function buildFromRedist(
     const started = performance.now();
     progress.start(archive.component, file, archive.size);
     try {
-      await download(url, file, archive.size, true);
+      await download(url, file, { maxBytes: archive.size, exact: true, log });
     } finally {
       progress.end(archive.component);
     }

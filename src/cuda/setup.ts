@@ -96,7 +96,7 @@ export async function setupCuda(request: SetupRequest, options: SetupOptions): P
   const temp = await mkdtemp(path.join(request.tempDir, 'sagewheels-cuda-'));
   const forget = undoOnSignal(() => rmSync(temp, { recursive: true, force: true }));
   try {
-    const release = await resolveRelease(version, mirror, temp);
+    const release = await resolveRelease(version, mirror, temp, options.log);
     const install = request.method === 'installer' ? installWithInstaller : installFromRedist;
     return {
       ...(await install({ request, version, release, mirror, platform, temp, run, options })),

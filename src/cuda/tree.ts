@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { inputError } from '../core/errors';
+import type { Log } from '../core/context';
 import { DownloadError, downloadText } from './download';
 import { parseManifest, type Manifest } from './manifest';
 import { NVIDIA_REDIST } from './request';
@@ -31,12 +32,17 @@ export function checkMirror(given: string): string {
 }
 
 /** 12.8 -> the newest 12.8.x in the tree's index; 12.8.1 -> itself (checked when its manifest is fetched). */
-export async function resolveRelease(version: VersionRequest, mirror: string, temp: string): Promise<string> {
-  return version.exact ?? resolveVersion(version, await treeVersions(mirror, temp), mirror);
+export async function resolveRelease(
+  version: VersionRequest,
+  mirror: string,
+  temp: string,
+  log?: Pick<Log, 'warning'>,
+): Promise<string> {
+  return version.exact ?? resolveVersion(version, await treeVersions(mirror, temp, log), mirror);
 }
 
-async function treeVersions(mirror: string, temp: string): Promise<string[]> {
-  return listedVersions(await downloadText(mirror, path.join(temp, `index-${Date.now()}.html`)));
+async function treeVersions(mirror: string, temp: string, log?: Pick<Log, 'warning'>): Promise<string[]> {
+  return listedVersions(await downloadText(mirror, path.join(temp, `index-${Date.now()}.html`), log));
 }
 
 export async function fetchManifest(
@@ -44,14 +50,15 @@ export async function fetchManifest(
   release: string,
   mirror: string,
   temp: string,
+  log?: Pick<Log, 'warning'>,
 ): Promise<Manifest> {
   const url = new URL(`redistrib_${release}.json`, mirror).href;
   try {
-    return parseManifest(await downloadText(url, path.join(temp, `redistrib_${release}.json`)), url);
+    return parseManifest(await downloadText(url, path.join(temp, `redistrib_${release}.json`), log), url);
   } catch (error) {
     // An exact version the tree lacks: the error lists what it has.
     if (error instanceof DownloadError && error.status === 404)
-      resolveVersion(version, await treeVersions(mirror, temp), mirror);
+      resolveVersion(version, await treeVersions(mirror, temp, log), mirror);
     throw error;
   }
 }

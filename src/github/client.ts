@@ -1,5 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { ConfigurationError } from '../core/errors';
+import { cancelSignal } from '../core/on-signal';
+import { boundedFetch } from '../http/request';
 
 export type GitHubClient = Octokit;
 
@@ -35,11 +37,14 @@ export interface ClientOptions {
   token: string;
   /** REST base; GitHub Enterprise Server gives https://HOST/api/v3. Defaults to GITHUB_API_URL. */
   apiUrl?: string;
+  /** Aborts requests in flight; default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
 }
 
 /**
- * Octokit without its retry and throttling plugins (RetryPolicy owns every retry and wait),
- * counting the requests it sends. The token never reaches a log line.
+ * Octokit without its retry and throttling plugins (the policy in src/http owns every retry and
+ * wait), each request bounded (src/http/request.ts), counting the requests it sends. The token
+ * never reaches a log line.
  */
 export function gitHubClient(options: ClientOptions): { octokit: GitHubClient; usage: Usage } {
   const usage: Usage = { requests: 0 };
@@ -47,6 +52,7 @@ export function gitHubClient(options: ClientOptions): { octokit: GitHubClient; u
     auth: options.token,
     baseUrl: options.apiUrl || process.env.GITHUB_API_URL || 'https://api.github.com',
     userAgent: 'sagewheels',
+    request: { fetch: boundedFetch(undefined, { signal: options.signal ?? cancelSignal }) },
     // Octokit logs every failed request as an error, expected 404s included; failures that matter reach the caller.
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { gitHubClient, type GitHubClient, type Repo, type Usage } from './client';
 import { explainAccess, httpStatus } from './errors';
-import { RetryPolicy, type RetryOptions } from './retry';
+import { RetryPolicy, systemClock, type PolicyOptions } from '../http/policy';
+import { gitHubCall } from './retry';
 
 /** The fields of GitHub's release object that sagewheels reads. */
 export interface Release {
@@ -95,7 +96,9 @@ export interface Releaser {
   download(asset: Pick<Asset, 'id' | 'name'>): Promise<Buffer | undefined>;
 }
 
-export interface ReleaserOptions extends RetryOptions {
+export interface ReleaserOptions extends PolicyOptions {
+  /** Milliseconds per second of waiting (tests shrink it), when no clock is given; default 1000. */
+  secondMs?: number;
   token: string;
   apiUrl: string;
   repo: Repo;
@@ -111,15 +114,19 @@ export class GitHubReleaser implements Releaser {
   private readonly repo: Repo;
 
   constructor(private readonly options: ReleaserOptions) {
-    ({ octokit: this.octokit, usage: this.usage } = gitHubClient(options));
-    this.policy = new RetryPolicy(options);
+    this.policy = new RetryPolicy({
+      maxWaitName: 'rate-limit-wait',
+      ...options,
+      clock: options.clock ?? systemClock(options.secondMs),
+    });
+    ({ octokit: this.octokit, usage: this.usage } = gitHubClient({ ...options, signal: this.policy.cancel }));
     this.repo = options.repo;
     this.repository = `${options.repo.owner}/${options.repo.repo}`;
   }
 
   private async call<T>(what: string, operation: (attempt: number) => Promise<T>): Promise<T> {
     try {
-      return await this.policy.run(what, operation);
+      return await gitHubCall(this.policy, what, operation);
     } catch (error) {
       throw explainAccess(error, {
         repo: `${this.repo.owner}/${this.repo.repo}`,

@@ -15,7 +15,9 @@ import {
 import { type HubAccessToken, tokenMayWrite } from './access';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
-import { retryingFetch } from './fetch';
+import { RetryPolicy, systemClock, type PolicyOptions } from '../http/policy';
+import type { RequestBounds } from '../http/request';
+import { retryingFetch } from '../http/retrying-fetch';
 
 export type RepoType = 'model' | 'dataset';
 
@@ -65,15 +67,14 @@ export interface HubClient {
   ): Promise<{ oid: string; url: string } | 'stale'>;
 }
 
-export interface HubClientOptions {
+export interface HubClientOptions extends Omit<PolicyOptions, 'log'> {
   token: string;
   /** https://huggingface.co, a private Hub or a mirror. */
   endpoint: string;
   log: Log;
-  /** Retries of 5xx, 429 and dropped connections per request. */
-  retries?: number;
-  /** Milliseconds per second of Retry-After and backoff (tests shrink it); default 1000. */
+  /** Milliseconds per second of waiting (tests shrink it), when no clock is given; default 1000. */
   secondMs?: number;
+  bounds?: RequestBounds;
 }
 
 export const statusOf = (error: unknown): number | undefined =>
@@ -112,7 +113,10 @@ export function hubClient(options: HubClientOptions): HubClient {
   const common = {
     hubUrl: options.endpoint,
     accessToken: options.token,
-    fetch: retryingFetch({ retries: options.retries ?? 4, secondMs: options.secondMs ?? 1000, log: options.log }),
+    fetch: retryingFetch(
+      new RetryPolicy({ ...options, clock: options.clock ?? systemClock(options.secondMs) }),
+      options.bounds,
+    ),
   };
   return {
     endpoint: options.endpoint,

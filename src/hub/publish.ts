@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from '../core/context';
+import { cancelSignal } from '../core/on-signal';
 import { inputError } from '../core/errors';
 import type { AssetAction, AssetResult, ConflictPolicy } from '../publish/publish';
 import { formatSize, sha256Sums, SUMS_NAME, type ReleasedWheel } from '../publish/views';
@@ -222,7 +223,7 @@ export async function publishToHub(request: HubPublishRequest, deps: HubPublishD
       `${revision} moved on since ${head!.slice(0, 12)} (another commit landed); planning again on the new head`,
     );
     // The jitter keeps racing jobs from meeting again at the same head.
-    await sleep((0.25 + Math.random()) * deps.secondMs);
+    await sleep((0.25 + Math.random()) * deps.secondMs, undefined, { signal: cancelSignal });
     head = await hub.head(repo, revision);
     if (!head) throw new Error(`branch ${revision} of ${repo.name} disappeared while publishing`);
     current = await plan(head);

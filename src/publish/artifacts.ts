@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultArtifactClient } from '@actions/artifact';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
 import { isEnterpriseServer } from '../github/client';
+import { RetryPolicy, systemClock } from '../http/policy';
 import type { ConflictPolicy } from './publish';
 import type { LocalWheel } from './wheels';
 
@@ -81,16 +81,9 @@ export function workflowArtifacts(env: NodeJS.ProcessEnv, log: Log, secondMs = 1
  * The artifact service answers 409 "already exists" for a while after a name was deleted: the
  * upload of its replacement is tried again, 1, 2, 4, 8 and 16 s later.
  */
-async function afterDelete<T>(name: string, upload: () => Promise<T>, log: Log, secondMs: number): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await upload();
-    } catch (error) {
-      if (attempt >= 5 || !/\(409\)/.test((error as Error).message)) throw error;
-      log.warning(
-        `artifact ${name}: the service still holds the deleted one (409); retry ${attempt + 1} of 5 in ${2 ** attempt} s`,
-      );
-      await sleep(2 ** attempt * secondMs);
-    }
-  }
+function afterDelete<T>(name: string, upload: () => Promise<T>, log: Log, secondMs: number): Promise<T> {
+  const policy = new RetryPolicy({ retries: 5, backoff: (attempt) => 2 ** attempt, clock: systemClock(secondMs), log });
+  return policy.run(`artifact ${name}`, upload, (error) =>
+    /\(409\)/.test((error as Error).message) ? { why: 'the service still holds the deleted one (409)' } : undefined,
+  );
 }

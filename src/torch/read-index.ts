@@ -1,4 +1,6 @@
 import { errorMessage } from '../core/errors';
+import { cancelSignal } from '../core/on-signal';
+import { API_BOUNDS, boundedFetch, RequestBoundError } from '../http/request';
 import { TorchReleases } from './releases';
 import { IndexPageError, parseIndexPage, PEP691_JSON } from './simple-index';
 import { parseTorchWheel, type TorchWheel } from './wheels';
@@ -28,23 +30,21 @@ export const torchPageUrl = (index: string): string => `${index.replace(/\/+$/, 
  */
 export async function readTorchIndex(index: string, options: ReadOptions = {}): Promise<IndexRead> {
   const url = torchPageUrl(index);
-  const maxBytes = options.maxBytes ?? 64 * 2 ** 20;
+  const totalMs = options.timeoutMs ?? 30_000;
+  const bounds = { ...API_BOUNDS, totalMs, maxBytes: options.maxBytes ?? 64 * 2 ** 20 };
   let response: Response;
   let body: string;
   try {
-    response = await fetch(url, {
+    response = await boundedFetch(bounds, { signal: cancelSignal })(url, {
       headers: { Accept: `${PEP691_JSON}, text/html;q=0.1` },
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-    body = await readCapped(response, maxBytes);
+    body = await response.text();
   } catch (error) {
     // fetch says only "fetch failed"; its cause says why (ENOTFOUND, ECONNREFUSED, a reset).
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ?? cause?.message;
-    const why =
-      (error as Error).name === 'TimeoutError' ? 'timed out' : `${errorMessage(error)}${detail ? ` (${detail})` : ''}`;
-    throw new Error(`${url}: ${why}`, { cause: error });
+    const detail = error instanceof RequestBoundError ? undefined : (cause?.code ?? cause?.message);
+    throw new Error(`${url}: ${errorMessage(error)}${detail ? ` (${detail})` : ''}`, { cause: error });
   }
   let page: ReturnType<typeof parseIndexPage>;
   try {
@@ -56,17 +56,4 @@ export async function readTorchIndex(index: string, options: ReadOptions = {}): 
   if (wheels.length === 0)
     throw new IndexPageError(`${url}: lists ${page.files.length} files and no CUDA wheel of torch`);
   return { url, format: page.format, bytes: Buffer.byteLength(body), releases: TorchReleases.fromWheels(wheels) };
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw new Error(`the page is ${declared} bytes, more than the ${maxBytes} allowed`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new Error(`the page is more than the ${maxBytes} bytes allowed`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

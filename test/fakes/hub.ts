@@ -117,6 +117,63 @@ export class FakeHub {
     }, times);
   }
 
+  /**
+   * The Hub's rate limit as it documents it: from now until `seconds` later (by `now`, which a test
+   * may run on its own clock), matching requests get 429 with `RateLimit: "api";r=0;t=<seconds
+   * left>` and `RateLimit-Policy`, and no Retry-After. `retryAfter` adds one, as a proxy might.
+   */
+  rateLimited(
+    match: (req: FakeHubRequest) => boolean,
+    seconds: number,
+    now: () => number = Date.now,
+    retryAfter?: string,
+  ): void {
+    const resetAt = now() + seconds * 1000;
+    this.faults.push((req, res) => {
+      const left = Math.ceil((resetAt - now()) / 1000);
+      if (left <= 0 || !match(req)) return false;
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        ratelimit: `"api";r=0;t=${left}`,
+        'ratelimit-policy': '"fixed window";"api";q=500;w=300',
+        ...(retryAfter !== undefined ? { 'retry-after': retryAfter } : {}),
+      });
+      res.end(JSON.stringify({ error: 'You have been rate-limited; you can retry this action in about 5 minutes.' }));
+      this.answers.push({ kind: kindOf(req), status: 429 });
+      return true;
+    });
+  }
+
+  /**
+   * A Hub that misbehaves in time or size on matching requests: `hang` never answers; `drip` sends
+   * a JSON answer one byte every 100 ms; `answer-then-hang` sends the headers and part of the body,
+   * then nothing; `flood` sends up to 1 GB without a length (what it got out is in `flooded`).
+   */
+  stalling(match: (req: FakeHubRequest) => boolean, kind: 'hang' | 'drip' | 'answer-then-hang' | 'flood'): void {
+    this.faults.push(async (req, res) => {
+      if (!match(req)) return false;
+      const closed = new Promise((resolve) => res.once('close', resolve));
+      if (kind === 'hang') return true;
+      if (kind === 'answer-then-hang') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"id": "octo/');
+        return true;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(kind === 'drip' ? 1 : 64 * 1024, 0x20);
+      while (!res.destroyed && this.flooded < 2 ** 30) {
+        if (kind === 'drip') await Promise.race([sleep(100), closed]);
+        else this.flooded += chunk.length;
+        if (!res.write(chunk)) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
+      }
+      if (!res.destroyed) res.end();
+      return true;
+    });
+  }
+
+  /** Bytes a `flood` wrote before the client hung up. */
+  flooded = 0;
+
   /** Just before the next commit to `branch` lands, someone else commits `files` there: the parent check fails. */
   commitElsewhereFirst(repoName: string, branch: string, files: Record<string, string>, times = 1): void {
     let left = times;

@@ -187,9 +187,20 @@ async function buildArchive(
 /**
  * flood: 300 MB of bytes without a length, as a broken mirror or proxy might send; flood-announced:
  * the same with a Content-Length of 300 MB; stall: half the body, then nothing until the client hangs up;
- * short: half the body without a length, ended cleanly, as a proxy that dropped the rest might.
+ * short: half the body without a length, ended cleanly, as a proxy that dropped the rest might;
+ * rate-limited: 429 with `RateLimit: "cdn";r=0;t=1`; rate-limited-day: 429 with `Retry-After: 86400`.
  */
-export type FaultKind = 'status-500' | 'reset' | 'corrupt' | 'slow' | 'stall' | 'short' | 'flood' | 'flood-announced';
+export type FaultKind =
+  | 'status-500'
+  | 'reset'
+  | 'corrupt'
+  | 'slow'
+  | 'stall'
+  | 'short'
+  | 'flood'
+  | 'flood-announced'
+  | 'rate-limited'
+  | 'rate-limited-day';
 
 export interface Request {
   method: string;
@@ -270,6 +281,14 @@ export class FakeRedist {
     }
     if (fault?.kind === 'short') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(data.subarray(0, data.length >> 1));
+      return;
+    }
+    if (fault?.kind === 'rate-limited' || fault?.kind === 'rate-limited-day') {
+      res.writeHead(429, {
+        'content-type': 'text/plain',
+        ...(fault.kind === 'rate-limited' ? { ratelimit: '"cdn";r=0;t=1' } : { 'retry-after': '86400' }),
+      });
+      res.end('Too Many Requests');
       return;
     }
     if (fault?.kind === 'status-500') {
