@@ -5,6 +5,7 @@ import { inputsFor, parseInputFlags } from '../core/args';
 import { consoleContext } from '../core/console';
 import { ConfigurationError, errorMessage, StepFailed } from '../core/errors';
 import { debugWanted, routeActionsDebug } from '../core/debug-lines';
+import { mask } from '../core/secrets';
 import { Inputs, type Step } from '../core/step';
 import { summaryText } from '../core/summary';
 import { stepHelp, usage } from './help';
@@ -58,7 +59,7 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
     finish(ctx.summary, error instanceof StepFailed ? error.outputs : {});
     io.err(`error: ${errorMessage(error)}\n`);
     if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && verbose) {
-      io.err(`${error.stack}\n`);
+      io.err(`${mask(error.stack ?? '')}\n`);
     }
     return 1;
   } finally {
@@ -67,6 +68,6 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
 
   function finish(summary: typeof ctx.summary, outputs: Record<string, string>) {
     if (summary.length > 0) io.err(`\n${summaryText(summary)}`);
-    for (const [output, value] of Object.entries(outputs)) io.out(`${output}=${value}\n`);
+    for (const [output, value] of Object.entries(outputs)) io.out(`${output}=${mask(value)}\n`);
   }
 }

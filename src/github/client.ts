@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { ConfigurationError } from '../core/errors';
+import { readOwnerName } from '../core/owner-name';
 
 export type GitHubClient = Octokit;
 
@@ -10,9 +11,9 @@ export interface Repo {
 
 /** GITHUB_REPOSITORY ("owner/name") of the running workflow. */
 export function repoFromEnv(env: NodeJS.ProcessEnv = process.env): Repo {
-  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  if (!owner || !repo)
+  if (!env.GITHUB_REPOSITORY)
     throw new ConfigurationError('GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name');
+  const [owner, repo] = readOwnerName(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY');
   return { owner, repo };
 }
 

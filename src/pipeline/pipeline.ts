@@ -1,6 +1,14 @@
 import type { Context } from '../core/context';
 import { inputError, StepFailed } from '../core/errors';
-import { defineStep, Inputs, type InputSpec, type OutputSpec, type Step, type StepSpec } from '../core/step';
+import {
+  defineStep,
+  Inputs,
+  type InputSpec,
+  kindFields,
+  type OutputSpec,
+  type Step,
+  type StepSpec,
+} from '../core/step';
 
 /** An earlier step's output that becomes a later step's input when the user gave none. */
 interface Wire {
@@ -33,6 +41,7 @@ function mergeInputs(steps: readonly Step[]): Record<string, InputSpec> {
         ...(sharing.some((s) => s.secret) ? { secret: true } : {}),
         ...(input.type ? { type: input.type } : {}),
         ...(input.min !== undefined ? { min: input.min } : {}),
+        ...kindFields(input),
       };
     }
   }
@@ -50,6 +59,7 @@ export function pipelineStep(steps: readonly Step[]) {
       steps: {
         description: `Steps to run, in this order whatever the order given: ${names.join(', ')}`,
         default: names.join(','),
+        kind: 'list',
       },
       ...mergeInputs(steps),
     },

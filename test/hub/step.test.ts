@@ -130,10 +130,13 @@ describe('the publish step with target huggingface', () => {
       /^hf-revision: "refs\/pr\/1" is a ref path, not a branch name\. Give a branch name/,
     ],
     [{ 'hf-revision': 'a'.repeat(40) }, /^hf-revision: "a{40}" is a commit id/],
-    [{ 'hf-revision': 'v1..v2' }, /^hf-revision: "v1\.\.v2" is not a branch name/],
-    [{ 'hf-revision': 'my branch' }, /^hf-revision: "my branch" is not a branch name/],
+    [{ 'hf-revision': 'v1..v2' }, /^hf-revision: "v1\.\.v2" holds "\.\."/],
+    [{ 'hf-revision': 'my branch' }, /^hf-revision: "my branch" holds a space/],
     [{ 'hf-path': '../up' }, /^hf-path: "\.\.\/up" is not a folder inside the repository/],
-    [{ 'hf-endpoint': 'ftp://hub.example.com' }, /^hf-endpoint: "ftp:\/\/hub\.example\.com" is not an http\(s\) URL/],
+    [
+      { 'hf-endpoint': 'ftp://hub.example.com' },
+      /^hf-endpoint: "ftp:" is not allowed here\. Allowed: a URL of https:, http:/,
+    ],
   ])('refuses %o with one line naming the input, before any request', async (raw, message) => {
     const { error } = await run(raw as Record<string, string>);
     expect(error).toBeInstanceOf(ConfigurationError);
