@@ -122,7 +122,7 @@ function checkObjects(name: string, input: InputSpec, value: string): void {
       const guess = didYouMean(key, known);
       // An open object takes new keys, but not one a typo away from a known one.
       if (input.otherKeys && !guess) continue;
-      throw inputError(name, `"${key}" is not a key it knows.${guess}`, `Keys: ${known.join(', ')}`);
+      throw inputError(name, `"${key}" is not a key it knows`, `${guess.trim()} Keys: ${known.join(', ')}`.trim());
     }
   }
 }

@@ -24,7 +24,7 @@ export function readList(text: string, separators: ListSeparators = 'lines', inp
       // a glob, or broken JSON: told apart below
     }
   }
-  if (list !== undefined || /^\[\s*("|\]|$)/.test(trimmed)) {
+  if (list !== undefined || /^\[\s*"/.test(trimmed)) {
     if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' || typeof item === 'number'))
       throw inputError(
         input,

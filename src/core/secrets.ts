@@ -14,9 +14,11 @@ export const MIN_SECRET_LENGTH = 4;
 // One list for the process: the action and the CLI run one step (or one pipeline) per process.
 const secrets = new Set<string>();
 
-/** Masks `value` from now on (and its percent-decoded form, which a tool may print instead). */
+/** Masks `value` from now on, and the forms a tool may print instead: percent-decoded, JSON-escaped. */
 export function addSecret(value: string | undefined): void {
-  for (const form of [value, decoded(value)]) if (form && form.length >= MIN_SECRET_LENGTH) secrets.add(form);
+  if (!value) return;
+  for (const form of [value, decoded(value), JSON.stringify(value).slice(1, -1)])
+    if (form && form.length >= MIN_SECRET_LENGTH) secrets.add(form);
 }
 
 function decoded(value: string | undefined): string | undefined {
@@ -46,15 +48,20 @@ export function urlPassword(url: string): string | undefined {
 export function urlSecrets(text: string): string[] {
   return text
     .split(/\s+/)
-    .flatMap((word) => [urlPassword(word.split('|')[0]!), /\|bearer-token=([^|\s]+)/.exec(word)?.[1]])
+    .flatMap((word) => [
+      urlPassword(word),
+      urlPassword(word.split('|')[0]!),
+      /\|bearer-token=([^|\s]+)/.exec(word)?.[1],
+    ])
     .filter((secret): secret is string => Boolean(secret));
 }
 
 // Credentials by their place, whoever wrote them: a URL's password, an Authorization header, a
 // known token format, a JSON or query token field. Each keeps its label and loses its value.
 const CREDENTIALS: [RegExp, string][] = [
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s@]+@/gi, '$1***@'],
-  [/\b(redis(?:\+unix)?:\/\/)[^\s/@:]+@/gi, '$1***@'],
+  // Up to the last "@" of the word, as urlPassword reads it: a password may hold "@".
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)\S*@/gi, '$1***@'],
+  [/\b(redis(?:\+unix)?:\/\/)[^\s/@:]\S*@/gi, '$1***@'],
   [/\b((?:proxy-)?authorization|x-api-key|cookie|set-cookie)(["']?\s*[:=]\s*["']?)[^"'\r\n]+/gi, '$1$2***'],
   [/\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}/gi, '$1$2***'],
   [/\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,}|hf_[A-Za-z0-9]{16,})/g, '***'],

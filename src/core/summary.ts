@@ -1,7 +1,8 @@
 import type { SummaryBlock } from './context';
 import { mask } from './secrets';
 
-const escapeCell = (cell: string): string => cell.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+// Masked before escaping: an escaped secret (a | in it) would no longer match.
+const escapeCell = (cell: string): string => mask(cell).replace(/\|/g, '\\|').replace(/\n/g, '<br>');
 
 /** GitHub-flavoured Markdown, as the job summary renders it. */
 export function summaryMarkdown(blocks: readonly SummaryBlock[]): string {
