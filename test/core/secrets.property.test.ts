@@ -16,10 +16,19 @@ const REQUIRED: Record<string, string> = {
   'cuda-version': '12.8',
 };
 
+/** The inputs that take URLs, by name (the list). */
+const URL_NAMES = [
+  'compile-cache-url',
+  'hf-endpoint',
+  'github-api-url',
+  'torch-mirror-url',
+  'torch-index-url',
+  'mirror-url',
+];
 /** Every URL input of every step (and of the pipeline), with the schemes it takes. */
 const URL_INPUTS = [...STEPS, PIPELINE].flatMap((step: Step) =>
   Object.entries<InputSpec>(step.spec.inputs)
-    .filter(([, input]) => input.kind === 'url' || input.kind === 'urls')
+    .filter(([name]) => URL_NAMES.includes(name))
     .map(([name, input]) => ({ step, name, schemes: input.schemes ?? ['https', 'http'] })),
 );
 // By index, so that a counterexample reads as a number rather than a whole step.
@@ -64,6 +73,15 @@ const pick = (step: Step, values: Record<string, string>) =>
 
 describe('secrets in URL inputs', () => {
   beforeEach(() => forgetSecrets());
+
+  it('every URL input is declared one, so its password is masked when it is read', () => {
+    expect(URL_INPUTS.length).toBeGreaterThanOrEqual(12);
+    for (const { step, name } of URL_INPUTS)
+      expect([step.spec.name, step.spec.inputs[name]?.kind]).toEqual([
+        step.spec.name,
+        name === 'compile-cache-url' ? 'urls' : 'url',
+      ]);
+  });
 
   it('a password of any printable characters, in any URL input, well-formed or not, is never printed', () => {
     fc.assert(
