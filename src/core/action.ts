@@ -61,7 +61,7 @@ export async function runAction<I extends string, O extends string>(
       for (const [name, value] of Object.entries(error.outputs)) core.setOutput(name, mask(value));
     // A user error is one line; anything else keeps its stack in the debug log.
     if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && error.stack)
-      core.debug(error.stack);
+      core.debug(mask(error.stack));
     core.setFailed(errorMessage(error));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {

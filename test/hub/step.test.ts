@@ -108,6 +108,23 @@ describe('the publish step with target huggingface', () => {
     expect(hub.repos.size).toBe(0);
   });
 
+  it.each([401, 500])(
+    'a Hub that echoes the Authorization header in a %d body has it scrubbed from the error, log and summary',
+    async (status) => {
+      hub.fault((req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `Invalid credentials (Authorization: ${String(req.headers.authorization)})` }));
+        return true;
+      }, 10);
+      // `run` fails the test if any token reaches the log, the summary, the outputs or the error.
+      const { error } = await run({});
+      expect(errorMessage(error)).toMatch(
+        status === 401 ? /^hf-token: the Hub at .* refused it \(401 / : /Authorization: \*\*\*/,
+      );
+      hub.faults.length = 0;
+    },
+  );
+
   it('an empty hf-token falls back to HF_TOKEN, as the Hub tools do', async () => {
     env.HF_TOKEN = HF_TOKEN;
     const { ctx, error } = await run({ 'hf-token': '', 'dry-run': 'true' });
