@@ -33,7 +33,11 @@ const printable = (value: string): string => JSON.stringify(value.length > 80 ? 
 export function checkInput(name: string, input: InputSpec, value: string): void {
   if (value === '' || input.keywords?.includes(value) || input.choices?.includes(value)) return;
   const kind = input.kind ?? 'text';
-  const shown = URL_KINDS.includes(kind) ? printable(shownUrl(value)) : printable(value);
+  const shown = input.secret
+    ? 'the value given'
+    : URL_KINDS.includes(kind)
+      ? printable(shownUrl(value))
+      : printable(value);
   const multiline = MULTILINE_KINDS.includes(kind);
   const control = (multiline ? CONTROL_BUT_LINES : CONTROL).exec(value)?.[0];
   if (control !== undefined)

@@ -1,12 +1,17 @@
 import { inputError } from './errors';
 import { urlPassword } from './secrets';
 
-/** A URL as it may be echoed: its password (found even in a malformed URL) replaced by ***, whatever its length. */
+/** URLs as they may be echoed: each password (found even in a malformed URL) replaced by ***, whatever its length. */
 export function shownUrl(value: string): string {
-  const password = urlPassword(value);
-  if (!password) return value;
-  const at = value.lastIndexOf('@');
-  return value.slice(0, at - password.length) + '***' + value.slice(at);
+  return value
+    .split(/(\s+)/)
+    .map((word) => {
+      const password = urlPassword(word);
+      if (!password) return word;
+      const at = word.lastIndexOf('@');
+      return word.slice(0, at - password.length) + '***' + word.slice(at);
+    })
+    .join('');
 }
 
 /**

@@ -47,6 +47,9 @@ describe('values by kind, refused when the inputs are read', () => {
       /^compile-cache-url: "redis:\/\/a:6379,redis:\/\/b:6379" holds a comma; several URLs are separated by spaces/,
     );
     expect(refusal(build, { 'compile-cache-url': 'https://cache' })).toMatch(/"https:" is not allowed here/);
+    const several = refusal(build, { 'compile-cache-url': 'redis://a:pw1234@h1 redis://b:p@ss/w0rd@h2,h3' });
+    expect(several).toMatch(/^compile-cache-url: "redis:\/\/b:\*\*\*@h2,h3" holds a comma/);
+    expect(several).not.toMatch(/pw1234|p@ss|w0rd/);
   });
 
   it('GITHUB_REPOSITORY that is not owner/name, named as the variable', () => {
