@@ -147,7 +147,8 @@ export class Inputs<I extends string> {
         throw inputError(name, 'is required and was not given', input.description);
       }
       if (input.choices && value !== '' && !input.choices.includes(value)) {
-        throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(', ')}`);
+        // Quoted as JSON: a value with a newline stays on the error's one line.
+        throw inputError(name, `${JSON.stringify(value)} is not allowed`, `Allowed: ${input.choices.join(', ')}`);
       }
       checkInput(name, input, value);
       this.values[name] = value;

@@ -60,8 +60,9 @@ export const step = defineStep({
       },
       'torch-index-url': {
         description:
-          "Index to install torch from; default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
+          "Index to install torch from (pip's --index-url: https, http or a local file: index); default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
         kind: 'url',
+        schemes: ['https', 'http', 'file'],
       },
       'runtime-test': {
         description:
