@@ -46,7 +46,7 @@ export function urlPassword(url: string): string | undefined {
 
 /** The password of every URL in `text` (URLs separated by spaces), and ccache's |bearer-token=... attributes. */
 export function urlSecrets(text: string): string[] {
-  return text
+  const found = text
     .split(/\s+/)
     .flatMap((word) => [
       urlPassword(word),
@@ -54,6 +54,7 @@ export function urlSecrets(text: string): string[] {
       /\|bearer-token=([^|\s]+)/.exec(word)?.[1],
     ])
     .filter((secret): secret is string => Boolean(secret));
+  return [...new Set(found)];
 }
 
 // Credentials by their place, whoever wrote them: a URL's password, an Authorization header, a
