@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../core/errors';
+import { readList } from '../core/list';
 import { atLeast, compareVersions } from '../core/version';
 
 /** A GPU target as TORCH_CUDA_ARCH_LIST names it: 9.0, 9.0a, 12.0+PTX. */
@@ -86,7 +87,7 @@ export function parseArch(token: string): Arch {
  * so the same archs always give the same list.
  */
 export function parseArchList(text: string): Arch[] {
-  const tokens = text.split(/[;,\s]+/).filter((token) => token !== '');
+  const tokens = readList(text, 'words', 'arch-list');
   if (tokens.length === 0) throw new ConfigurationError(`no GPU architecture given (${FORMS})`);
   const merged = new Map<string, Arch>();
   const parse = (token: string): Arch => {

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { inputError } from '../core/errors';
 import { runProcess, type ProcessRunner } from '../core/exec';
+import { urlSecrets } from '../core/secrets';
+import { shownUrl } from '../core/url';
 import { atLeast } from '../core/version';
 import { which } from './which';
 
@@ -53,18 +55,13 @@ export function remoteStores(input: string): RemoteStore[] {
         const scheme = /^[a-z][a-z0-9+.-]*:(?=\/\/)/i.exec(url)?.[0];
         throw inputError(
           'compile-cache-url',
-          scheme ? `"${scheme}" is not a ccache remote storage` : `"${url}" is not a URL`,
+          scheme ? `"${scheme}" is not a ccache remote storage` : `"${shownUrl(url)}" is not a URL`,
           'Allowed: redis://[[USER:]PASSWORD@]HOST[:PORT][/DB], redis+unix:SOCKET, http://HOST[:PORT]/PATH (a server taking GET and PUT) or file:/shared/folder, several separated by spaces, each with optional |attributes',
         );
       }
-      const secrets: string[] = [];
-      const userinfo = /^[a-z+]+:\/\/([^/@|]+)@/.exec(url)?.[1];
-      // redis:// takes a lone password before "@"; http:// a user and a password.
-      if (userinfo) secrets.push(userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : userinfo);
-      const token = /\|bearer-token=([^|]+)/.exec(url)?.[1];
-      if (token) secrets.push(token);
-      const kept = secrets.filter(Boolean);
-      return { url, shown: kept.reduce((text, secret) => text.split(secret).join('***'), url), secrets: kept };
+      // redis:// takes a lone password before "@"; http:// a user and a password; |bearer-token= a token.
+      const secrets = urlSecrets(url);
+      return { url, shown: secrets.reduce((text, secret) => text.split(secret).join('***'), url), secrets };
     });
 }
 

@@ -8,6 +8,7 @@ import { consoleContext } from '../core/console';
 import { didYouMean } from '../core/did-you-mean';
 import { ConfigurationError, errorMessage, StepFailed } from '../core/errors';
 import { debugWanted, routeActionsDebug } from '../core/debug-lines';
+import { mask } from '../core/secrets';
 import type { Step } from '../core/step';
 import { summaryText } from '../core/summary';
 import { stepHelp, usage } from './help';
@@ -70,7 +71,7 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
     const lines = error instanceof ConfigurationErrors ? error.errors.map(errorMessage) : [errorMessage(error)];
     for (const line of lines) io.err(`error: ${line}\n`);
     if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && verbose) {
-      io.err(`${error.stack}\n`);
+      io.err(`${mask(error.stack ?? '')}\n`);
     }
     return 1;
   } finally {
@@ -79,6 +80,6 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
 
   function finish(summary: typeof ctx.summary, outputs: Record<string, string>) {
     if (summary.length > 0) io.err(`\n${summaryText(summary)}`);
-    for (const [output, value] of Object.entries(outputs)) io.out(`${output}=${value}\n`);
+    for (const [output, value] of Object.entries(outputs)) io.out(`${output}=${mask(value)}\n`);
   }
 }

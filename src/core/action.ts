@@ -2,7 +2,8 @@ import * as bundledCore from '@actions/core';
 import type { Context } from './context';
 import { ConfigurationError, errorMessage, StepFailed } from './errors';
 import { checkedInputs } from './check';
-import type { Step } from './step';
+import { inputSecrets, type Step } from './step';
+import { addSecret, mask } from './secrets';
 import { summaryMarkdown } from './summary';
 
 export type Core = typeof bundledCore;
@@ -25,16 +26,20 @@ export async function actionsCore(): Promise<Core> {
 export function actionContext(core: Core = bundledCore): Context {
   return {
     log: {
-      info: (message) => core.info(message),
-      debug: (message) => core.debug(message),
-      notice: (message) => core.notice(message),
-      warning: (message) => core.warning(message),
+      // The runner masks what setSecret registered; the rest of `mask` (URL passwords, tokens a server echoed) is ours.
+      info: (message) => core.info(mask(message)),
+      debug: (message) => core.debug(mask(message)),
+      notice: (message) => core.notice(mask(message)),
+      warning: (message) => core.warning(mask(message)),
       group: (title, body) => core.group(title, body),
     },
     env: {
       set: (name, value) => core.exportVariable(name, value),
       addPath: (dir) => core.addPath(dir),
-      secret: (value) => core.setSecret(value),
+      secret: (value) => {
+        addSecret(value);
+        if (value) core.setSecret(value);
+      },
     },
     summary: [],
   };
@@ -48,19 +53,17 @@ export async function runAction<I extends string, O extends string>(
   const ctx = actionContext(core);
   try {
     const raw: Record<string, string> = {};
-    for (const [name, spec] of Object.entries<{ secret?: boolean }>(step.spec.inputs)) {
-      raw[name] = core.getInput(name);
-      if (spec.secret && raw[name]) core.setSecret(raw[name]);
-    }
+    for (const name of Object.keys(step.spec.inputs)) raw[name] = core.getInput(name);
+    for (const secret of inputSecrets(step.spec, raw)) ctx.env.secret(secret);
     // Every mistake in the inputs at once, one line each, before the step does anything.
     const outputs = await step.run(await checkedInputs(step, raw), ctx);
-    for (const [name, value] of Object.entries<string>(outputs)) core.setOutput(name, value);
+    for (const [name, value] of Object.entries<string>(outputs)) core.setOutput(name, mask(value));
   } catch (error) {
     if (error instanceof StepFailed)
-      for (const [name, value] of Object.entries(error.outputs)) core.setOutput(name, value);
+      for (const [name, value] of Object.entries(error.outputs)) core.setOutput(name, mask(value));
     // A user error is one line; anything else keeps its stack in the debug log.
     if (!(error instanceof ConfigurationError || error instanceof StepFailed) && error instanceof Error && error.stack)
-      core.debug(error.stack);
+      core.debug(mask(error.stack));
     core.setFailed(errorMessage(error));
   } finally {
     if (ctx.summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {

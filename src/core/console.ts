@@ -1,4 +1,5 @@
 import type { Context } from './context';
+import { addSecret, mask } from './secrets';
 
 export interface ConsoleOptions {
   /** Where log lines go; stderr keeps stdout for outputs. */
@@ -16,13 +17,11 @@ export interface ConsoleOptions {
 export function consoleContext(options: ConsoleOptions = {}): Context & { exported: Record<string, string> } {
   const write = options.write ?? ((text: string) => void process.stderr.write(text));
   const now = options.now ?? Date.now;
-  const secrets: string[] = [];
   let depth = 0;
   // Lines of the open groups, held back unless verbose.
   let held: string[] | undefined;
   const line = (prefix: string, message: string, always = false) => {
-    let text = message;
-    for (const secret of secrets) text = text.split(secret).join('***');
+    const text = mask(message);
     const indent = '  '.repeat(depth);
     const lines = text.split('\n').map((l) => `${indent}${prefix}${l}`);
     if (held && !always) held.push(...lines);
@@ -65,9 +64,7 @@ export function consoleContext(options: ConsoleOptions = {}): Context & { export
         process.env.PATH = `${dir}${sep}${process.env.PATH ?? ''}`;
         exported.PATH = process.env.PATH;
       },
-      secret: (value) => {
-        if (value) secrets.push(value);
-      },
+      secret: addSecret,
     },
   };
 }

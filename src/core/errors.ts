@@ -1,3 +1,5 @@
+import { mask } from './secrets';
+
 /**
  * A problem the user must fix (a bad input, an impossible combination).
  * Everything else that is thrown is a bug or an outside failure.
@@ -11,8 +13,9 @@ export function inputError(input: string, given: string, allowed: string): Confi
   return new ConfigurationError(`${input}: ${given}. ${allowed}`);
 }
 
+/** An error as it may be printed: secrets masked. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return mask(error instanceof Error ? error.message : String(error));
 }
 
 /**

@@ -8,19 +8,23 @@ export type ListSeparators = 'lines' | 'words';
 
 /**
  * The one reader of list inputs. A JSON list of strings or numbers (a step's output such as
- * build's `wheels`, or `fromJSON` in a workflow) is taken as it is; otherwise items are split,
- * trimmed, and blanks dropped. `input` names the input in the error for broken JSON.
+ * build's `wheels`, or `fromJSON` in a workflow) is taken as it is; otherwise items are split.
+ * In every form items are trimmed and blanks dropped. `input` names the input in the error for
+ * broken JSON.
  */
 export function readList(text: string, separators: ListSeparators = 'lines', input = 'list'): string[] {
   const trimmed = text.trim();
-  // A glob such as [ab]*.whl also starts with "[": only ["..., [1... or [] is read as JSON.
-  if (/^\[\s*(["\]\d]|$)/.test(trimmed)) {
-    let list: unknown;
+  let list: unknown;
+  // A glob such as [ab]*.whl or [0-9]*.whl also starts with "[": JSON is what parses as JSON, or
+  // what starts like a list of strings (["...) and is refused when it does not parse.
+  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
     try {
       list = JSON.parse(trimmed);
     } catch {
-      // refused below
+      // a glob, or broken JSON: told apart below
     }
+  }
+  if (list !== undefined || /^\[\s*"/.test(trimmed)) {
     if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' || typeof item === 'number'))
       throw inputError(
         input,

@@ -1,6 +1,17 @@
 import type { Context } from './context';
 import { ConfigurationError, inputError } from './errors';
+import { checkInput, secretsOf } from './input-kinds';
 import { type ListSeparators, readList } from './list';
+import { addSecret } from './secrets';
+
+/**
+ * What kind of value an input takes, each checked by one reader (core/input-kinds.ts) when the
+ * inputs are read: text is one line without control characters (the kind when none is said);
+ * multiline may have lines; list is read by readList; git-ref is a branch or tag name git takes;
+ * url one URL of `schemes`, urls several separated by spaces; path a path whose target `exists`
+ * as said; objects a JSON object or list of objects with `keys`.
+ */
+export type InputKind = 'text' | 'multiline' | 'list' | 'git-ref' | 'url' | 'urls' | 'path' | 'objects';
 
 export interface InputSpec {
   description: string;
@@ -17,6 +28,26 @@ export interface InputSpec {
    */
   type?: 'boolean' | 'integer';
   min?: number;
+  kind?: InputKind;
+  /** url, urls: the schemes allowed, without the colon; default https, http. A URL's password is masked. */
+  schemes?: readonly string[];
+  /** path: what must be there already. */
+  exists?: 'dir' | 'file' | 'dir-or-absent';
+  /** Words taken as they are instead of a value of the kind (auto, off, snapshot). */
+  keywords?: readonly string[];
+  /** The longest value, in characters. */
+  maxLength?: number;
+  /** objects: the keys an object may have; with otherKeys new ones too, but not one a typo away from a known one. */
+  keys?: readonly string[];
+  otherKeys?: boolean;
+}
+
+/** The fields of an input that say what kind of value it takes (for an input merged from several steps). */
+export function kindFields(input: InputSpec): Partial<InputSpec> {
+  const { kind, schemes, exists, keywords, maxLength, keys, otherKeys } = input;
+  return Object.fromEntries(
+    Object.entries({ kind, schemes, exists, keywords, maxLength, keys, otherKeys }).filter(([, v]) => v !== undefined),
+  );
 }
 
 export interface OutputSpec {
@@ -65,9 +96,24 @@ function resolveDefault(value: string | undefined, env: NodeJS.ProcessEnv): stri
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];
 
-/** The type an input declares, or boolean where its default is true or false. */
+const isBoolean = (value: string | undefined): boolean => value !== undefined && [...TRUE, ...FALSE].includes(value);
+
+/**
+ * The type an input declares, or boolean where its default is true or false and it has no other
+ * choice (reproducible: true, false or check is a choice of three).
+ */
 export function inputType(input: InputSpec): InputSpec['type'] {
-  return input.type ?? (input.default && [...TRUE, ...FALSE].includes(input.default) ? 'boolean' : undefined);
+  return input.type ?? (isBoolean(input.default) && (input.choices ?? []).every(isBoolean) ? 'boolean' : undefined);
+}
+
+/**
+ * The secrets in raw inputs (tokens, URL passwords), defaults applied: the masker takes them
+ * before any input is checked, so no error can print one.
+ */
+export function inputSecrets(spec: StepSpec, raw: Partial<Record<string, string>>, env = process.env): string[] {
+  return Object.entries<InputSpec>(spec.inputs).flatMap(([name, input]) =>
+    secretsOf(input, (raw[name] ?? '').trim() || resolveDefault(input.default, env)),
+  );
 }
 
 /** Raw input strings with the spec's defaults applied, and typed readers that name the input at fault. */
@@ -96,6 +142,7 @@ export class Inputs<I extends string> {
         refuse(inputError(name, `is not an input of ${spec.name}`, `Inputs: ${Object.keys(spec.inputs).join(', ')}`));
       }
     }
+    for (const secret of inputSecrets(spec, raw, env)) addSecret(secret);
     this.values = {};
     for (const [name, input] of Object.entries<(typeof spec.inputs)[I]>(spec.inputs)) {
       const given = (raw[name] ?? '').trim();
@@ -111,7 +158,9 @@ export class Inputs<I extends string> {
       try {
         if (input.required && value === '') throw inputError(name, 'is required and was not given', input.description);
         if (input.choices && value !== '' && !input.choices.includes(value))
-          throw inputError(name, `"${value}" is not allowed`, `Allowed: ${input.choices.join(', ')}`);
+          // Quoted as JSON: a value with a newline stays on the error's one line.
+          throw inputError(name, `${JSON.stringify(value)} is not allowed`, `Allowed: ${input.choices.join(', ')}`);
+        checkInput(name, input, value);
         if (inputType(input) === 'boolean') this.boolean(name as I);
         if (inputType(input) === 'integer') this.integer(name as I, input.min);
       } catch (error) {

@@ -1,9 +1,15 @@
 import type { SummaryBlock } from './context';
+import { mask } from './secrets';
 
-const escapeCell = (cell: string): string => cell.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+// Masked before escaping: an escaped secret (a | in it) would no longer match.
+const escapeCell = (cell: string): string => mask(cell).replace(/\|/g, '\\|').replace(/\n/g, '<br>');
 
 /** GitHub-flavoured Markdown, as the job summary renders it. */
 export function summaryMarkdown(blocks: readonly SummaryBlock[]): string {
+  return mask(summaryBlocks(blocks));
+}
+
+function summaryBlocks(blocks: readonly SummaryBlock[]): string {
   return blocks
     .map((block) => {
       switch (block.kind) {
@@ -25,6 +31,10 @@ export function summaryMarkdown(blocks: readonly SummaryBlock[]): string {
 
 /** Plain text for a terminal: tables with padded columns. */
 export function summaryText(blocks: readonly SummaryBlock[]): string {
+  return mask(textBlocks(blocks));
+}
+
+function textBlocks(blocks: readonly SummaryBlock[]): string {
   return blocks
     .map((block) => {
       switch (block.kind) {

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { ConfigurationError } from '../core/errors';
 import { cancelSignal } from '../core/on-signal';
+import { readOwnerName } from '../core/owner-name';
 import { boundedFetch } from '../http/request';
 
 export type GitHubClient = Octokit;
@@ -12,9 +13,9 @@ export interface Repo {
 
 /** GITHUB_REPOSITORY ("owner/name") of the running workflow. */
 export function repoFromEnv(env: NodeJS.ProcessEnv = process.env): Repo {
-  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
-  if (!owner || !repo)
+  if (!env.GITHUB_REPOSITORY)
     throw new ConfigurationError('GITHUB_REPOSITORY is not set: run inside a workflow, or set it to owner/name');
+  const [owner, repo] = readOwnerName(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY');
   return { owner, repo };
 }
 

@@ -1,13 +1,10 @@
 import { ConfigurationError, inputError } from '../core/errors';
+import { quoteBody } from '../core/secrets';
 
 /** What an HTTP failure says, in one line, without request headers (they carry the token). */
 export function describeError(error: unknown): string {
   const e = error as { name?: string; status?: number; response?: unknown; message?: string };
-  const message = (e.message ?? String(error))
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 200);
+  const message = quoteBody((e.message ?? String(error)).replace(/<[^>]*>/g, ' '), 200);
   if (e.name !== 'HttpError') return message;
   return e.response ? `HTTP ${e.status}: ${message}` : `network error: ${message}`;
 }

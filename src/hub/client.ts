@@ -15,6 +15,7 @@ import {
 import { type HubAccessToken, tokenMayWrite } from './access';
 import type { Log } from '../core/context';
 import { inputError } from '../core/errors';
+import { quoteBody } from '../core/secrets';
 import { RetryPolicy, systemClock, type PolicyOptions } from '../http/policy';
 import type { RequestBounds } from '../http/request';
 import { retryingFetch } from '../http/retrying-fetch';
@@ -83,8 +84,8 @@ export const statusOf = (error: unknown): number | undefined =>
 /** The Hub's refusals that mean the token is wrong, as errors naming hf-token; no answer at all, as one line naming the Hub. */
 export function explainHubError(error: unknown, target: { repo: HubRepo; endpoint: string }): unknown {
   const status = statusOf(error);
-  // The Hub's messages end with ". URL: ..." (no token: that only rides in a header).
-  const message = ((error as Error).message ?? '').replace(/\. URL: .*$/, '');
+  // The Hub's messages end with ". URL: ..."; a server may echo the Authorization header into the rest.
+  const message = quoteBody(((error as Error).message ?? '').replace(/\. URL: .*$/, ''));
   if (status === 401)
     return inputError('hf-token', `the Hub at ${target.endpoint} refused it (401 ${message})`, 'Give a valid token');
   if (status === 403) {
@@ -96,7 +97,7 @@ export function explainHubError(error: unknown, target: { repo: HubRepo; endpoin
   }
   if (error instanceof HubApiError) {
     // An LFS storage URL's query is a presigned credential: the log gets the URL without it.
-    error.message = error.message.replace(/(https?:\/\/[^\s?]+)\?\S*/g, '$1');
+    error.message = quoteBody(error.message.replace(/(https?:\/\/[^\s?]+)\?\S*/g, '$1'), 500);
     return error;
   }
   if (error instanceof TypeError && /fetch failed/.test(error.message)) {

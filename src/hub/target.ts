@@ -1,4 +1,6 @@
 import { inputError } from '../core/errors';
+import { readList } from '../core/list';
+import { shownUrl } from '../core/url';
 import type { HubRepo, RepoType } from './client';
 
 /** Where on the Hub the wheels go, read and checked from the step's hf-* inputs. */
@@ -17,10 +19,7 @@ export type Target = (typeof TARGETS)[number];
 
 /** `target`: one of TARGETS, or several by comma or newline ("github-release,huggingface"). */
 export function parseTargets(value: string): Target[] {
-  const items = value
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  const items = readList(value, 'lines', 'target');
   const unknown = items.filter((item) => !(TARGETS as readonly string[]).includes(item));
   if (items.length === 0 || unknown.length > 0) {
     throw inputError(
@@ -91,7 +90,7 @@ export function parseEndpoint(value: string): string {
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
     throw inputError(
       'hf-endpoint',
-      `"${value}" is not an http(s) URL`,
+      `"${shownUrl(value)}" is not an http(s) URL${url?.username ? ' without a user name or password' : ''}`,
       'Give the Hub base URL, e.g. https://huggingface.co or https://hub.example.com',
     );
   }

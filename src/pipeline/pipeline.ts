@@ -2,7 +2,15 @@ import { refuse, stepProblems } from '../core/check';
 import type { Context } from '../core/context';
 import { didYouMean } from '../core/did-you-mean';
 import { type ConfigurationError, inputError, StepFailed } from '../core/errors';
-import { defineStep, Inputs, type InputSpec, type OutputSpec, type Step, type StepSpec } from '../core/step';
+import {
+  defineStep,
+  Inputs,
+  type InputSpec,
+  kindFields,
+  type OutputSpec,
+  type Step,
+  type StepSpec,
+} from '../core/step';
 
 /** An earlier step's output that becomes a later step's input when the user gave none. */
 interface Wire {
@@ -35,6 +43,7 @@ function mergeInputs(steps: readonly Step[]): Record<string, InputSpec> {
         ...(sharing.some((s) => s.secret) ? { secret: true } : {}),
         ...(input.type ? { type: input.type } : {}),
         ...(input.min !== undefined ? { min: input.min } : {}),
+        ...kindFields(input),
       };
     }
   }
@@ -81,6 +90,7 @@ export function pipelineStep(steps: readonly Step[]) {
       steps: {
         description: `Steps to run, in this order whatever the order given: ${names.join(', ')}`,
         default: names.join(','),
+        kind: 'list',
       },
       ...mergeInputs(steps),
       'dry-run': {

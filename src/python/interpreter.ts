@@ -83,11 +83,12 @@ export async function findPython(
   if (looksLikePath(spec)) {
     const info = await inspectPython(spec, runner);
     if (!info) throw new ConfigurationError(`python: "${spec}" does not run as a Python interpreter`);
-    return info;
+    return atFloor(spec, info.version) && info;
   }
   if (!/^3\.\d+$/.test(spec)) {
     throw new ConfigurationError(`python: "${spec}" is neither an interpreter path nor a version like 3.12`);
   }
+  atFloor(spec, spec);
   const tried: string[] = [];
   for (const [command, ...args] of await pythonCandidates(spec, env)) {
     tried.push([command, ...args].join(' '));
@@ -99,6 +100,18 @@ export async function findPython(
   throw new ConfigurationError(
     `python: no Python ${spec} on this runner (looked at ${tried.join(', ')}). Install it (actions/setup-python, pyenv) or give an interpreter path`,
   );
+}
+
+/** The oldest CPython any torch sagewheels builds against was released for (torch 2.5: 3.9). */
+export const PYTHON_FLOOR = '3.9';
+
+/** Refuses a Python below the floor, whose own probe or pip would otherwise fail in a traceback. */
+function atFloor(spec: string, version: string): true {
+  if (compareVersions(version, PYTHON_FLOOR) < 0)
+    throw new ConfigurationError(
+      `python: "${spec}" is Python ${version}, older than ${PYTHON_FLOOR}. Give Python ${PYTHON_FLOOR} or newer (the oldest any supported torch was built for)`,
+    );
+  return true;
 }
 
 async function inspectLauncher(

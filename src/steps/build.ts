@@ -65,7 +65,7 @@ export const step = defineStep({
         description:
           "A git URL (pip's git+https://...#subdirectory=sub too), or a path to the package; empty: the package's own repository (sageattention: thu-ml/SageAttention)",
       },
-      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
+      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch', kind: 'git-ref' },
       subdirectory: {
         description:
           "The folder of the source the package is in (sageattention3_blackwell); empty: the top, or the package's own (sageattn3)",
@@ -73,6 +73,8 @@ export const step = defineStep({
       cutlass: {
         description:
           "A CUTLASS checkout on the runner, for packages built against it (sageattn3); empty: the source's submodule, else cloned before the build",
+        kind: 'path',
+        exists: 'dir',
       },
       python: {
         description:
@@ -92,9 +94,12 @@ export const step = defineStep({
       'torch-index-url': {
         description:
           'Where torch: install gets torch (pip --index-url); empty: <torch-mirror-url>/cu<XY> of the CUDA toolkit',
+        kind: 'url',
       },
       'torch-mirror-url': {
         description: `Base URL of a mirror of ${PYTORCH_INDEX}: torch comes from its cu<XY> index and the releases are read from it; empty: PyTorch's own; snapshot: no request, the embedded snapshot`,
+        kind: 'url',
+        keywords: ['snapshot'],
       },
       'cuda-version': {
         description: 'The CUDA toolkit to build with (12.8); empty: the one CUDA_HOME, CUDA_PATH or PATH has',
@@ -103,11 +108,13 @@ export const step = defineStep({
         description:
           'GPU archs in any separator ("8.0;8.6;8.9;9.0;12.0", "9.0 12.0", "sm_120a"), or auto: the package\'s archs, else PyTorch\'s for that CUDA',
         default: 'auto',
+        kind: 'list',
       },
       'version-suffix': {
         description:
-          "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch, +cu130torch2.10.0andhigher for torch's stable ABI), none, or a literal label",
+          "The wheel's local version label: auto (+cu128torch2.7.1, +cu130 without torch, +cu130torch2.10.0andhigher for torch's stable ABI), none, or a literal label of at most 64 characters (the wheel's file name must stay under 255 bytes)",
         default: 'auto',
+        maxLength: 64,
       },
       abi: {
         description:
@@ -122,10 +129,15 @@ export const step = defineStep({
       'compile-cache': {
         description: 'ccache folder kept between builds, auto (CCACHE_DIR, else ~/.cache/sagewheels/ccache) or off',
         default: 'auto',
+        kind: 'path',
+        exists: 'dir-or-absent',
+        keywords: ['auto', 'off'],
       },
       'compile-cache-url': {
         description:
-          'Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces; a password in it is masked. A store that is down costs a warning, not the build',
+          'Remote storage shared by the runners behind the local compile cache (ccache 4.4+): redis://[[USER:]PASSWORD@]HOST[:PORT], http://HOST/PATH (GET and PUT) or file:/shared/folder, several separated by spaces (not commas); a password in it is masked. A store that is down costs a warning, not the build',
+        kind: 'urls',
+        schemes: ['redis', 'redis+unix', 'http', 'file'],
       },
       reproducible: {
         description:
@@ -138,7 +150,12 @@ export const step = defineStep({
           "SOURCE_DATE_EPOCH of a reproducible build: auto (the runner's SOURCE_DATE_EPOCH, else the source's commit time, else 1980-01-01) or seconds since 1970",
         default: 'auto',
       },
-      'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
+      'output-dir': {
+        description: 'Where the wheel is written: a folder, made when missing',
+        default: 'wheelhouse',
+        kind: 'path',
+        exists: 'dir-or-absent',
+      },
       'platform-tag': {
         description:
           "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",

@@ -4,11 +4,13 @@ import { ABI_CHOICES, type AbiChoice, chooseAbi, describeAbi, detectAbi, type So
 import { abiByHand, openSource } from '../abi/source';
 import type { Context } from '../core/context';
 import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
+import { checkTokenTransport } from '../core/url';
 import { repoFromEnv } from '../github/client';
 import { GitHubReleaser } from '../github/releases';
 import { collapsePlan, planFloor } from '../matrix/abi';
 import { checkJobLimit, type MatrixOptions, parseMatrixOptions, planMatrix } from '../matrix/plan';
 import { releaseWheels, skipPublished } from '../matrix/published';
+import { ENTRY_KEYS } from '../matrix/rules';
 import { planSummary } from '../matrix/summary';
 import {
   DEFAULT_PACKAGE,
@@ -26,9 +28,12 @@ const TORCH_INDEX_INPUTS = {
   'torch-index-url': {
     description:
       "One package index to read torch's releases from (its torch/ page, PEP 691 JSON or PEP 503 HTML), as pip's --index-url; empty: the mirror's, else PyTorch's",
+    kind: 'url',
   },
   'torch-mirror-url': {
     description: `Base URL of a mirror of ${PYTORCH_INDEX} (self-hosted runners behind a proxy); empty: PyTorch's own; snapshot: no request, the embedded snapshot`,
+    kind: 'url',
+    keywords: ['snapshot'],
   },
 } as const;
 
@@ -51,7 +56,7 @@ export const step = defineStep({
           'The package, read (never built) to recognise it with package: auto and for abi: its folder (check it out first), or a git URL, cloned shallowly without submodules',
         default: '.',
       },
-      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch' },
+      ref: { description: 'Branch, tag or commit of a git source; empty: its default branch', kind: 'git-ref' },
       abi: {
         description:
           'auto: read from source whether one wheel serves many Pythons (Py_LIMITED_API: a cp310-abi3 wheel) or many torches (TORCH_STABLE_ONLY), and plan one job for those; abi3 or stable: that much (refused if the source cannot); none: one job per Python and torch',
@@ -62,36 +67,48 @@ export const step = defineStep({
         description:
           'PyTorch versions: latest, latest-N (the N newest minors), versions (2.7.1; 2.7 is its newest patch) and ranges (2.9-2.15), as PyTorch published them',
         required: true,
+        kind: 'list',
       },
       'cuda-versions': {
         description:
           'CUDA versions and ranges (12.8, 12.6-13.0), or auto: every CUDA build PyTorch published of each torch',
         default: 'auto',
+        kind: 'list',
       },
       'python-versions': {
         description:
           'Python versions and ranges (3.12, 3.10-3.13, a free-threaded 3.14t by name), or auto: every regular CPython PyTorch built each torch for',
         default: 'auto',
+        kind: 'list',
       },
       platforms: {
         description: 'Platforms to build for: linux-x86_64, linux-aarch64, windows-x86_64',
         default: 'linux-x86_64',
+        kind: 'list',
       },
       'arch-list': {
         description:
           "GPU architectures, in any spelling (8.0;8.6, 9.0 12.0, sm_90a, 12.0+PTX), checked against every CUDA; auto: each CUDA's archs the package builds (generic: PyTorch's own list)",
         default: 'auto',
+        kind: 'list',
       },
       include: {
-        description: "JSON list of objects, as GitHub's matrix include: extend planned jobs or add new ones",
+        description:
+          "JSON list of objects, as GitHub's matrix include: extend planned jobs or add new ones (with keys of their own too)",
+        kind: 'objects',
+        keys: ENTRY_KEYS,
+        otherKeys: true,
       },
       exclude: {
         description: "JSON list of objects, as GitHub's matrix exclude: drop every planned job that matches one",
+        kind: 'objects',
+        keys: ENTRY_KEYS,
       },
       ...TORCH_INDEX_INPUTS,
       'skip-published': {
         description:
           'A release tag: drop the jobs whose wheel is already on that release, so a rerun builds only what is missing',
+        kind: 'git-ref',
       },
       token: {
         description: 'GitHub token that can read the repository releases (for skip-published)',
@@ -100,6 +117,12 @@ export const step = defineStep({
       },
       'github-api-url': {
         description: 'GitHub REST API URL; defaults to the runner GITHUB_API_URL (GitHub Enterprise Server included)',
+        kind: 'url',
+      },
+      'allow-insecure-http': {
+        description:
+          'Send the token over plain http to a host that is not loopback (github-api-url); otherwise such a URL is refused before any request',
+        default: 'false',
       },
     },
     outputs: {
@@ -110,7 +133,9 @@ export const step = defineStep({
       count: { description: 'Number of jobs in the matrix (0 when everything is already published)' },
     },
   },
+  check: (inputs) => void githubApiUrl(inputs),
   run: async (inputs, ctx) => {
+    githubApiUrl(inputs);
     const abiChoice = inputs.choice<AbiChoice>('abi');
     const opened = await openSource(inputs.string('source'), inputs.optional('ref'));
     try {
@@ -120,6 +145,14 @@ export const step = defineStep({
     }
   },
 });
+
+/** The REST API skip-published asks, refused before any request when it would carry the token over plain http. */
+function githubApiUrl(inputs: Inputs<string>): string {
+  const url = inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com';
+  if (inputs.optional('skip-published'))
+    checkTokenTransport('github-api-url', url, inputs.boolean('allow-insecure-http'));
+  return url;
+}
 
 async function planRelease(inputs: Inputs<string>, ctx: Context, dir: string, label: string, abiChoice: AbiChoice) {
   const input = inputs.string('package');
@@ -187,7 +220,7 @@ async function planRelease(inputs: Inputs<string>, ctx: Context, dir: string, la
     const repo = repoFromEnv();
     const releaser = new GitHubReleaser({
       token: inputs.string('token'),
-      apiUrl: inputs.optional('github-api-url') ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      apiUrl: githubApiUrl(inputs),
       repo,
       write: false,
       log: ctx.log,

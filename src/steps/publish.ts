@@ -2,6 +2,7 @@ import { collectProblems, refuse } from '../core/check';
 import type { Context, Log } from '../core/context';
 import { inputError } from '../core/errors';
 import { defineStep, type Inputs, WORKFLOW_TOKEN } from '../core/step';
+import { checkTokenTransport } from '../core/url';
 import { repoFromEnv, type Usage } from '../github/client';
 import { GitHubReleaser } from '../github/releases';
 import { explainHubError, hubClient } from '../hub/client';
@@ -40,13 +41,18 @@ const spec = {
       description:
         "Wheels to publish: paths or globs, one per line or comma-separated, or a JSON list of paths (build's `wheels` output). Links and files outside the workspace are refused.",
       required: true,
+      kind: 'list',
     },
     target: {
       description:
         'Where to publish: github-release, huggingface (the Hugging Face Hub), or both separated by a comma (github-release,huggingface).',
       default: 'github-release',
+      kind: 'list',
     },
-    tag: { description: 'Tag of the release (target github-release); the release is created when missing.' },
+    tag: {
+      description: 'Tag of the release (target github-release); the release is created when missing.',
+      kind: 'git-ref',
+    },
     'on-conflict': {
       description:
         "When the release already has a different file of a wheel's name: overwrite it, skip the wheel, or fail before changing anything. An identical file (same sha256) counts as published.",
@@ -61,6 +67,12 @@ const spec = {
     'github-api-url': {
       description:
         "REST API base URL; on GitHub Enterprise Server https://HOST/api/v3. Empty: the workflow's (GITHUB_API_URL).",
+      kind: 'url',
+    },
+    'allow-insecure-http': {
+      description:
+        'Send the tokens over plain http to a host that is not loopback (github-api-url, hf-endpoint); otherwise such a URL is refused before any request.',
+      default: 'false',
     },
     draft: {
       description:
@@ -86,14 +98,19 @@ const spec = {
       description: 'Print what would be created, replaced and skipped, and change nothing.',
       default: 'false',
     },
-    archs: { description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output." },
+    archs: {
+      description: "GPU archs of these wheels for the release notes, e.g. verify's `archs` output.",
+      kind: 'list',
+    },
     report: {
       description:
         "verify's JSON report(s): paths or globs, one per line or comma-separated. Archs per wheel are read from them, a wheel they say failed is refused, and with `matrix` they tell why a combination is missing.",
+      kind: 'list',
     },
     matrix: {
       description:
         "The matrix the wheels were built from (matrix's `matrix` output): combinations with no wheel here are listed in the release notes as missing, with the reason.",
+      kind: 'multiline',
     },
     concurrency: {
       description: 'Uploads at once; GitHub advises against many concurrent requests.',
@@ -113,6 +130,7 @@ const spec = {
     'hf-revision': {
       description: 'Branch of the Hub repository to commit to; created from the default branch when missing.',
       default: 'main',
+      kind: 'git-ref',
     },
     'hf-token': {
       description:
@@ -122,6 +140,7 @@ const spec = {
     'hf-endpoint': {
       description: 'Base URL of the Hub: a private Hub or a mirror.',
       default: 'https://huggingface.co',
+      kind: 'url',
     },
     'hf-path': {
       description:
@@ -224,7 +243,7 @@ async function publishToGitHub(
   const repo = repoFromEnv(env);
   const releaser = new GitHubReleaser({
     token,
-    apiUrl: inputs.optional('github-api-url') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+    apiUrl: apiUrl(inputs, env),
     repo,
     write: true,
     secondMs,
@@ -408,11 +427,15 @@ export async function runPublish(inputs: Inputs<Input>, ctx: Context, env: NodeJ
   };
 }
 
+const apiUrl = (inputs: Inputs<Input>, env: NodeJS.ProcessEnv): string =>
+  inputs.optional('github-api-url') ?? env.GITHUB_API_URL ?? 'https://api.github.com';
+
 /** What publish refuses before any request, every mistake at once: a target's token, tag, repository and Hub inputs. */
 async function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv) {
   const targets = parseTargets(inputs.string('target'));
   let hub: HubTarget | undefined;
   const github = targets.includes('github-release');
+  const insecure = inputs.boolean('allow-insecure-http');
   refuse(
     await collectProblems([
       () => {
@@ -428,7 +451,11 @@ async function checkPublish(inputs: Inputs<Input>, env: NodeJS.ProcessEnv) {
           throw inputError('tag', 'is empty', 'Give the tag of the release to publish to (target github-release)');
       },
       () => github && repoFromEnv(env),
-      async () => (hub = targets.includes('huggingface') ? await hubTarget(inputs, env) : undefined),
+      () => github && checkTokenTransport('github-api-url', apiUrl(inputs, env), insecure),
+      async () => {
+        hub = targets.includes('huggingface') ? await hubTarget(inputs, env) : undefined;
+        if (hub) checkTokenTransport('hf-endpoint', hub.endpoint, insecure);
+      },
     ]),
   );
   return { targets, hub };

@@ -42,15 +42,19 @@ export const step = defineStep({
         description:
           'What to install from the redist tree: torch-extension (compiler, and on Windows the cuBLAS, cuSPARSE, cuSOLVER and cuRAND headers that PyTorch includes), compiler (nvcc, cudart, CCCL; crt and nvvm on CUDA 13), full (the whole toolkit), or redist component names; comma-separated, sets and names mix.',
         default: 'torch-extension',
+        kind: 'list',
       },
       'mirror-url': {
         description:
           "Base URL of the CUDA redist tree (NVIDIA's, or a mirror of it); installers are looked up beside it.",
         default: NVIDIA_REDIST,
+        kind: 'url',
       },
       'install-dir': {
         description:
           "Install into this folder instead of the runner's tool cache: a new or empty folder, or one setup-cuda filled before; anything else is refused, never deleted or overwritten.",
+        kind: 'path',
+        exists: 'dir-or-absent',
       },
     },
     outputs: {

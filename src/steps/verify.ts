@@ -37,11 +37,13 @@ export const step = defineStep({
         description:
           "Wheels to verify: a JSON list (build's wheels output), or files, folders and globs like dist/*.whl, one per line",
         required: true,
+        kind: 'list',
       },
       'arch-list': {
         description:
           'GPU architectures every wheel must run on, in any spelling (8.0;8.6, 9.0 12.0, sm_90a); 12.0+PTX asks for PTX too',
         required: true,
+        kind: 'list',
       },
       python: {
         description:
@@ -58,7 +60,9 @@ export const step = defineStep({
       },
       'torch-index-url': {
         description:
-          "Index to install torch from; default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
+          "Index to install torch from (pip's --index-url: https, http or a local file: index); default: https://download.pytorch.org/whl/cu<XY> for the CUDA in the wheel's version",
+        kind: 'url',
+        schemes: ['https', 'http', 'file'],
       },
       'runtime-test': {
         description:
@@ -69,10 +73,12 @@ export const step = defineStep({
       'test-pythons': {
         description:
           "Pythons each wheel must also install and import on, each in a fresh venv (3.10,3.11; the matrix job's test-pythons); one this machine lacks is reported as not tested here",
+        kind: 'list',
       },
       'test-torches': {
         description:
           "Torches each wheel must also work with (2.10.0,2.11.0; the matrix job's test-torches): each installed with torch: install, with the Python the wheel is tested on (each test-python gets that wheel's torch); with torch: preinstalled only the machine's is tested, the rest reported as not tested here",
+        kind: 'list',
       },
     },
     outputs: {

@@ -1,4 +1,5 @@
 import { inputError } from '../core/errors';
+import { readList } from '../core/list';
 import { compareVersions, majorMinor } from '../core/version';
 import { type TorchReleases, torchVersionProblem } from './releases';
 
@@ -12,10 +13,7 @@ export type TorchSelector = { latest: number } | { version: string } | { from: s
 
 /** The items of a torch-versions input, checked for form alone (no release is needed, no request made). */
 export function parseTorchVersions(text: string): TorchSelector[] {
-  const tokens = text
-    .replace(/\s*-\s*/g, '-')
-    .split(/[\s,;]+/)
-    .filter((token) => token !== '');
+  const tokens = readList(text.replace(/\s*-\s*/g, '-'), 'words', INPUT);
   if (tokens.length === 0) throw inputError(INPUT, 'is empty', FORMS);
   return tokens.map((token): TorchSelector => {
     const latest = /^latest(?:-(\d+))?$/.exec(token);

@@ -72,3 +72,34 @@ it('reads inputs from and hands outputs to the @actions/core it is given (the co
   await runAction(step, given);
   expect(outputs).toEqual({ echo: 'x' });
 });
+
+it('masks the password of a malformed URL in the ::error:: line, registering it with the runner first', async () => {
+  process.env['INPUT_CACHE-URL'] = 'redis://alice:p@ss/w0rd@cache:6379';
+  process.env.INPUT_MIRROR = 'http:/bob:Sw0rdf1sh@mirror';
+  const step = defineStep({
+    spec: {
+      name: 'demo',
+      title: 'Demo',
+      description: 'prints what it was given',
+      inputs: {
+        'cache-url': { description: 'c', kind: 'urls', schemes: ['redis'] },
+        mirror: { description: 'm', kind: 'url' },
+      },
+      outputs: {},
+    },
+    run: async () => ({}),
+  });
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  let written: string[];
+  try {
+    await runAction(step);
+  } finally {
+    written = stdout.mock.calls.map(([chunk]) => String(chunk));
+    stdout.mockRestore();
+  }
+  expect(written).toContain(`::add-mask::p@ss/w0rd${EOL}`);
+  expect(written).toContain(`::add-mask::Sw0rdf1sh${EOL}`);
+  const shown = written.filter((line) => !line.startsWith('::add-mask::')).join('');
+  expect(shown).toContain('::error::mirror: "http:/bob:***@mirror" names no host');
+  expect(shown).not.toMatch(/p@ss|w0rd|Sw0rdf1sh/);
+});

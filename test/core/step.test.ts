@@ -12,7 +12,7 @@ const spec = defineStep({
       mode: { description: 'how', default: 'auto', choices: ['auto', 'manual'] },
       needed: { description: 'must be there', required: true },
       flag: { description: 'on or off', default: 'false' },
-      items: { description: 'a list' },
+      items: { description: 'a list', kind: 'list' },
       count: { description: 'a number', default: '2' },
     },
     outputs: { done: { description: 'yes' } },

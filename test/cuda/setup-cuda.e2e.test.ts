@@ -289,9 +289,10 @@ describe('setup-cuda with other jobs and inputs', () => {
     }
     const file = path.join(scratch, 'a-file');
     await writeFile(file, 'x');
-    await expect(
-      check(new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl, 'install-dir': file })),
-    ).rejects.toThrow(`install-dir: ${file} is a file, not a folder`);
+    // The path reader refuses it as the inputs are read.
+    expect(
+      () => new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl, 'install-dir': file }),
+    ).toThrow(`install-dir: "${file}" is a file, not a folder`);
     await expect(
       check(new Inputs(step.spec, { 'cuda-version': '12.8', 'mirror-url': server.mirrorUrl })),
     ).resolves.toBeUndefined();

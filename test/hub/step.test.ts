@@ -108,6 +108,23 @@ describe('the publish step with target huggingface', () => {
     expect(hub.repos.size).toBe(0);
   });
 
+  it.each([401, 500])(
+    'a Hub that echoes the Authorization header in a %d body has it scrubbed from the error, log and summary',
+    async (status) => {
+      hub.fault((req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `Invalid credentials (Authorization: ${String(req.headers.authorization)})` }));
+        return true;
+      }, 10);
+      // `run` fails the test if any token reaches the log, the summary, the outputs or the error.
+      const { error } = await run({});
+      expect(errorMessage(error)).toMatch(
+        status === 401 ? /^hf-token: the Hub at .* refused it \(401 / : /Authorization: \*\*\*/,
+      );
+      hub.faults.length = 0;
+    },
+  );
+
   it('an empty hf-token falls back to HF_TOKEN, as the Hub tools do', async () => {
     env.HF_TOKEN = HF_TOKEN;
     const { ctx, error } = await run({ 'hf-token': '', 'dry-run': 'true' });
@@ -130,10 +147,13 @@ describe('the publish step with target huggingface', () => {
       /^hf-revision: "refs\/pr\/1" is a ref path, not a branch name\. Give a branch name/,
     ],
     [{ 'hf-revision': 'a'.repeat(40) }, /^hf-revision: "a{40}" is a commit id/],
-    [{ 'hf-revision': 'v1..v2' }, /^hf-revision: "v1\.\.v2" is not a branch name/],
-    [{ 'hf-revision': 'my branch' }, /^hf-revision: "my branch" is not a branch name/],
+    [{ 'hf-revision': 'v1..v2' }, /^hf-revision: "v1\.\.v2" holds "\.\."/],
+    [{ 'hf-revision': 'my branch' }, /^hf-revision: "my branch" holds a space/],
     [{ 'hf-path': '../up' }, /^hf-path: "\.\.\/up" is not a folder inside the repository/],
-    [{ 'hf-endpoint': 'ftp://hub.example.com' }, /^hf-endpoint: "ftp:\/\/hub\.example\.com" is not an http\(s\) URL/],
+    [
+      { 'hf-endpoint': 'ftp://hub.example.com' },
+      /^hf-endpoint: "ftp:" is not allowed here\. Allowed: a URL of https:, http:/,
+    ],
   ])('refuses %o with one line naming the input, before any request', async (raw, message) => {
     const { error } = await run(raw as Record<string, string>);
     expect(error).toBeInstanceOf(ConfigurationError);
