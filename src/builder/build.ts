@@ -447,7 +447,14 @@ async function describeBuild(
     env: NodeJS.ProcessEnv;
   },
   run: ProcessRunner,
-  facts: { profile: string; torchRule: TorchRule; nvcc: string; python: string; torch?: string; platform: NodeJS.Platform },
+  facts: {
+    profile: string;
+    torchRule: TorchRule;
+    nvcc: string;
+    python: string;
+    torch?: string;
+    platform: NodeJS.Platform;
+  },
 ): Promise<Provenance> {
   const { options, sourceSpec, subdirectory } = build;
   const url = isGitUrl(sourceSpec) ? withoutCredentials(sourceSpec) : undefined;
