@@ -511,7 +511,7 @@ async function checkReproducible(
       const why = twin ? await firstDifference(wheel, twin) : 'the rebuild made no wheel of that name';
       if (why) {
         throw new BuildFailure(
-          `reproducible: ${path.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+          `reproducible: ${path.basename(wheel)} is not the same when rebuilt: ${why}. See docs/reproducible.md for what decides the bytes`,
           '',
         );
       }

@@ -6,8 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWheel, type BuildOptions } from '../../src/builder/build';
 import { readProvenance } from '../../src/builder/provenance';
 import { firstDifference, parseEpoch, sourceDateEpoch, ZIP_EPOCH } from '../../src/builder/reproducible';
+import { runCli } from '../../src/cli/main';
 import { runChecked } from '../../src/core/exec';
 import { PROFILES } from '../../src/packages/profiles';
+import { STEPS } from '../../src/registry';
 import { recordingContext } from '../helpers/context';
 import { offlinePipEnv } from '../helpers/offline-pip';
 
@@ -17,6 +19,8 @@ const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/cudapkg');
 const COMMITTED = '2026-03-04T05:06:08Z';
 const offline = offlinePipEnv();
 let root: string;
+/** The first build's wheel and the flags it records, for the rebuild through the CLI. */
+let published: { wheel: string; rebuild: string[] } | undefined;
 
 const sha256 = async (file: string) =>
   createHash('sha256')
@@ -123,6 +127,7 @@ describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
       ],
     });
     expect(await readProvenance(second.wheels[0]!)).toEqual(provenance);
+    published = { wheel: first.wheels[0]!, rebuild: provenance!.rebuild };
 
     // The commit time is every entry's time.
     const { stdout } = await runChecked('python3', [
@@ -131,6 +136,32 @@ describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
       first.wheels[0]!,
     ]);
     expect(stdout.trim()).toBe('[(2026, 3, 4, 5, 6, 8)]');
+  }, 600_000);
+
+  it("rebuilds a wheel from the flags it records, through the CLI, byte for byte (docs/reproducible.md's command)", async () => {
+    expect(published).toBeDefined();
+    const source = await checkout('laptop');
+    const out = path.join(root, 'laptop', 'rebuilt');
+    const saved = { ...process.env };
+    // Another machine: its own temp folders, the step's default compile cache (auto) in its own folder.
+    Object.assign(process.env, offline, {
+      TMPDIR: path.join(root, 'laptop'),
+      CCACHE_DIR: path.join(root, 'laptop', 'ccache'),
+    });
+    delete process.env.RUNNER_TEMP;
+    let err = '';
+    try {
+      const code = await runCli(['build', ...published!.rebuild, '--source', source, '--output-dir', out], STEPS, {
+        out: () => undefined,
+        err: (text) => void (err += text),
+        env: process.env,
+      });
+      expect(code, err).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+    const rebuilt = path.join(out, path.basename(published!.wheel));
+    expect(await sha256(rebuilt)).toBe(await sha256(published!.wheel));
   }, 600_000);
 
   it('without the flags (reproducible: false) the library differs, and the comparison names it', async () => {
