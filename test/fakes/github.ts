@@ -123,6 +123,8 @@ export class FakeGitHub {
   readonly workflowCommits = new Set<string>();
   /** Tags of deleted immutable releases: GitHub never lets a new release use them. */
   readonly burntTags = new Set<string>();
+  /** Uploads holdUploads has held open (those given up since included). */
+  held = 0;
   private uploadResets = 0;
   private nextId = 1;
   private server?: Server;
@@ -218,9 +220,6 @@ export class FakeGitHub {
       return true;
     }, Infinity);
   }
-
-  /** Uploads being held open by holdUploads, or once held. */
-  held = 0;
 
   /** Requests that match get 403 secondary rate limit with Retry-After (seconds). */
   secondaryRateLimit(match: (req: FakeRequest) => boolean, retryAfter: number, times = 1): void {
