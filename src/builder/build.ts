@@ -474,7 +474,8 @@ async function describeBuild(
     rebuild: [
       ...flag('package', facts.profile),
       ...flag('source', url),
-      ...flag('ref', commit),
+      // A local folder has no ref: its commit is in `source`, and the rebuild names a checkout of it.
+      ...flag('ref', url && commit),
       ...flag('subdirectory', subdirectory),
       ...flag('python', majorMinor(facts.python)),
       ...flag('torch', facts.torchRule),

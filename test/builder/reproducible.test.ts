@@ -104,8 +104,6 @@ describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
       rebuild: [
         '--package',
         'generic',
-        '--ref',
-        provenance!.source.commit,
         '--python',
         '3.12',
         '--torch',
