@@ -12,7 +12,7 @@ const OWN_FOLDER_PREFIX = 'sagewheels-build-';
  * every Linux and macOS; on Windows %TEMP% holds the user's name (C:\Users\<name>\AppData\Local\Temp),
  * while C:\ is the system drive of every hosted and nearly every self-hosted runner, any user may
  * make a folder there, and a short path keeps the venv's deepest torch headers under MAX_PATH.
- * The container seam mounts this same path into its containers.
+ * The one definition of the path: the container seam mounts the same folder into its containers.
  */
 export function canonicalBuildFolder(platform: NodeJS.Platform = process.platform): string {
   return platform === 'win32' ? 'C:\\sagewheels\\build' : '/tmp/sagewheels/build';
