@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/helpers/quiet.ts'],
+    setupFiles: ['test/helpers/quiet.ts', 'test/helpers/build-folder.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Most of a test's time is a child process (nvcc, pip, a venv) on one core: vitest's default
     // of cores - 1 files at once runs them one by one on a 2-core machine and leaves a core idle.

@@ -41,9 +41,18 @@ import { findToolkit } from './toolkit';
 import { BuildFailure } from './failure';
 import { finishWheels } from './finish';
 import { pipWheel } from './pip-wheel';
+import {
+  bytesDecidingFlags,
+  formatProvenance,
+  hostCompilerVersion,
+  PROVENANCE_FILE,
+  type Provenance,
+  sourceCommit,
+  withoutCredentials,
+} from './provenance';
 import { checkTorch, checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
-import { inWorkFolder } from './work-folder';
+import { inWorkFolder, reproducibleBuildFolder } from './work-folder';
 
 export { BuildFailure };
 
@@ -220,7 +229,8 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   const cuda = pure ? '' : majorMinor(toolkit.version);
   const torchRule: TorchRule = pure ? 'none' : options.torch;
   let archs = pure ? [] : resolveArchs(options.archList, cuda, early);
-  const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version);
+  const reproducible = options.reproducible ?? 'true';
+  const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version, reproducible !== 'false');
   // Checked against PyTorch's index once every input that needs no request is known good.
   const releases = torchRule === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
   if (releases) checkTorchVersion(releases, options.torchVersion!);
@@ -233,9 +243,9 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   log.info(`CUDA ${toolkit.version || 'none'}, Python ${base.version} (${base.executable})`);
   clock.lap('checks');
 
-  const reproducible = options.reproducible ?? 'true';
   const temp = baseEnv.RUNNER_TEMP || os.tmpdir();
-  const result = await inWorkFolder(temp, reproducible !== 'false', log, async (work) => {
+  const shared = reproducible === 'false' ? undefined : reproducibleBuildFolder(baseEnv, platform);
+  const result = await inWorkFolder(shared, temp, log, async (work) => {
     const source = await log.group(`Source ${sourceSpec}${ref ? ` at ${ref}` : ''}`, () =>
       fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
     );
@@ -259,15 +269,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const archList = formatArchList(archs);
     if (archs.length > 0) log.info(`TORCH_CUDA_ARCH_LIST=${archList}`);
 
+    const sourceRoot = isGitUrl(sourceSpec) ? source.dir : path.resolve(sourceSpec);
     const epoch =
       reproducible === 'false'
         ? undefined
-        : await sourceDateEpoch(
-            options.sourceDateEpoch ?? 'auto',
-            isGitUrl(sourceSpec) ? source.dir : path.resolve(sourceSpec),
-            baseEnv,
-            run,
-          );
+        : await sourceDateEpoch(options.sourceDateEpoch ?? 'auto', sourceRoot, baseEnv, run);
 
     clock.lap('source');
     const venvDir = path.join(work, 'venv');
@@ -379,10 +385,24 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     // The wheel keeps the tags pip gave it (cp310-abi3); the requirement says which torches it serves.
     const requires = torch ? [torchRequirement(torch.version.split('+')[0]!, abi)] : [];
     const outputDir = path.resolve(options.outputDir);
+    const provenance = epoch && {
+      [PROVENANCE_FILE]: Buffer.from(
+        formatProvenance(
+          await describeBuild({ options, sourceSpec, subdirectory, sourceRoot, work, epoch: epoch.epoch, env }, run, {
+            profile: profile.name,
+            torchRule,
+            nvcc: toolkit.version,
+            python: base.version,
+            torch: torch?.version,
+            platform,
+          }),
+        ),
+      ),
+    };
     const wheels = await finishWheels(
       built,
       outputDir,
-      { label, requires, mtime: epoch && new Date(epoch.epoch * 1000) },
+      { label, requires, mtime: epoch && new Date(epoch.epoch * 1000), distInfoFiles: provenance },
       { project, platformTag: options.platformTag ?? 'auto', repair: options.repair ?? 'builtin' },
       logTail,
       log,
@@ -415,6 +435,62 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   return rebuild ? { ...result, rebuild } : result;
 }
 
+/** What decided the wheel's bytes, and the build step's flags that make it again (see provenance.ts). */
+async function describeBuild(
+  build: {
+    options: BuildOptions;
+    sourceSpec: string;
+    subdirectory?: string;
+    sourceRoot: string;
+    work: string;
+    epoch: number;
+    env: NodeJS.ProcessEnv;
+  },
+  run: ProcessRunner,
+  facts: {
+    profile: string;
+    torchRule: TorchRule;
+    nvcc: string;
+    python: string;
+    torch?: string;
+    platform: NodeJS.Platform;
+  },
+): Promise<Provenance> {
+  const { options, sourceSpec, subdirectory } = build;
+  const url = isGitUrl(sourceSpec) ? withoutCredentials(sourceSpec) : undefined;
+  const commit = await sourceCommit(build.sourceRoot, run);
+  const flag = (name: string, value: string | undefined) => (value ? [`--${name}`, value] : []);
+  return {
+    buildFolder: build.work,
+    source: { url, commit, subdirectory },
+    sourceDateEpoch: build.epoch,
+    toolchain: {
+      nvcc: facts.nvcc || undefined,
+      hostCompiler: facts.nvcc ? await hostCompilerVersion(build.env, facts.platform, run) : undefined,
+      python: facts.python,
+      torch: facts.torch,
+    },
+    flags: bytesDecidingFlags(build.env),
+    rebuild: [
+      ...flag('package', facts.profile),
+      ...flag('source', url),
+      // A local folder has no ref: its commit is in `source`, and the rebuild names a checkout of it.
+      ...flag('ref', url && commit),
+      ...flag('subdirectory', subdirectory),
+      ...flag('python', majorMinor(facts.python)),
+      ...flag('torch', facts.torchRule),
+      ...flag('torch-version', facts.torchRule === 'install' ? options.torchVersion : undefined),
+      ...flag('cuda-version', facts.nvcc && majorMinor(facts.nvcc)),
+      ...flag('arch-list', options.archList),
+      ...flag('version-suffix', options.versionSuffix),
+      ...flag('abi', options.abi ?? 'auto'),
+      ...flag('platform-tag', options.platformTag ?? 'auto'),
+      ...flag('repair', options.repair ?? 'builtin'),
+      ...flag('source-date-epoch', String(build.epoch)),
+    ],
+  };
+}
+
 /**
  * reproducible: check. The same build again from a fresh copy of the source, with no compile cache
  * (a hit would only return the first build's objects), compared byte for byte; a difference fails
@@ -436,7 +512,7 @@ async function checkReproducible(
       const why = twin ? await firstDifference(wheel, twin) : 'the rebuild made no wheel of that name';
       if (why) {
         throw new BuildFailure(
-          `reproducible: ${path.basename(wheel)} is not the same when rebuilt: ${why}. See docs/benchmarks.md (reproducible builds) for known causes`,
+          `reproducible: ${path.basename(wheel)} is not the same when rebuilt: ${why}. See docs/reproducible.md for what decides the bytes`,
           '',
         );
       }

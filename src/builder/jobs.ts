@@ -26,10 +26,18 @@ export interface JobPlan {
 }
 
 /**
+ * nvcc writes ptxas's command line, --split-compile's count among it, into every cubin: a count
+ * that followed the machine's cores would make each core count build other bytes. Reproducible
+ * builds take this one on every machine (8: most of what the slowest object gains, on the
+ * 16-core GPU hosts measured; a smaller machine runs the threads in turn).
+ */
+export const REPRODUCIBLE_SPLIT_COMPILE = 8;
+
+/**
  * How many compiler processes run at once: `auto` is as many as there are cores, but no more
  * than memory holds at GIB_PER_JOB each.
  */
-export function planJobs(input: string, machine: Machine, nvccVersion: string): JobPlan {
+export function planJobs(input: string, machine: Machine, nvccVersion: string, reproducible = false): JobPlan {
   let jobs: number;
   let reason: string;
   if (input === 'auto') {
@@ -46,6 +54,10 @@ export function planJobs(input: string, machine: Machine, nvccVersion: string): 
   // --threads cannot help it: it parallelizes over -gencode targets and that file has one.
   // --split-compile runs the optimizer of one compilation on several threads; while many
   // objects build they share the cores, and the straggler left at the end gets them all.
-  const splitCompile = atLeast(nvccVersion, '12.1') ? Math.min(jobs, machine.cores) : 1;
+  const splitCompile = !atLeast(nvccVersion, '12.1')
+    ? 1
+    : reproducible
+      ? REPRODUCIBLE_SPLIT_COMPILE
+      : Math.min(jobs, machine.cores);
   return { jobs, reason, splitCompile };
 }

@@ -48,6 +48,8 @@ export interface Upload {
   sha256: string;
   /** A fresh body for each attempt. */
   body: () => Readable | Buffer;
+  /** Abandons the upload (a cancelled publish): the request is aborted and not tried again. */
+  signal?: AbortSignal;
 }
 
 /** A small text asset (a listing or a sidecar). */
@@ -224,6 +226,7 @@ export class GitHubReleaser implements Releaser {
         url: uploadUrl(release, item.name),
         data: item.body(),
         headers: { 'content-type': item.contentType, 'content-length': item.size },
+        request: { signal: item.signal },
       });
       return response.data as Asset;
     });

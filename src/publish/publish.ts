@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Log } from '../core/context';
+import { stopOnSignal } from '../core/on-signal';
 import { inputError } from '../core/errors';
 import type { Usage } from '../github/client';
 import { isAlreadyExists, isImmutableRefusal, isWorkflowsRefusal } from '../github/errors';
@@ -42,7 +43,20 @@ export interface PublishDeps {
   secondMs: number;
   /** Workflow artifacts, when asked for and available. */
   artifacts?: Artifacts;
+  /**
+   * A cancelled job (SIGTERM): no upload starts after it, those in flight are abandoned, and what
+   * this run added is taken back; once every wheel is up the release is completed instead.
+   */
+  signal?: AbortSignal;
 }
+
+/** The publish stopped on a signal, before its release was complete. */
+export class PublishCancelled extends Error {
+  override name = 'PublishCancelled';
+}
+
+const cancelled = (signal: AbortSignal | undefined, tag: string, what: string): PublishCancelled | undefined =>
+  signal?.aborted ? new PublishCancelled(`publish to ${tag} cancelled (${String(signal.reason)}): ${what}`) : undefined;
 
 export interface AssetResult {
   name: string;
@@ -107,7 +121,16 @@ function publishedUnderUs(tag: string, error: unknown): Error {
   );
 }
 
-export async function publish(request: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
+/**
+ * Publishes the wheels to the release of the request's tag. Without a signal of the caller's,
+ * SIGINT and SIGTERM (a cancelled job) stop it cleanly, and end the process once it has.
+ */
+export function publish(request: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
+  if (deps.signal) return publishRelease(request, deps);
+  return stopOnSignal((signal) => publishRelease(request, { ...deps, signal }));
+}
+
+async function publishRelease(request: PublishRequest, deps: PublishDeps): Promise<PublishResult> {
   const { releaser, log } = deps;
   const { tag } = request.release;
   const hashes = new Map<string, Promise<string>>();
@@ -129,6 +152,7 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   // most find the draft one of them made instead of each making one and deleting it again.
   if (!request.dryRun) await sleep(Math.random() * 3 * deps.secondMs);
   // Everything that can refuse the run is checked before anything changes.
+  const stopped = (what: string) => cancelled(deps.signal, tag, what);
   const existing = await releaser.find(tag);
   if (existing?.immutable) return immutableDone(request, existing, sha256Of, outcome, log);
   let planned = await planFor(existing);
@@ -163,6 +187,8 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
     });
   }
 
+  const early = stopped(`nothing was changed; release ${tag} is as it was before the run`);
+  if (early) throw early;
   const { release, created } = existing
     ? { release: existing, created: false }
     : await log.group(`Release ${tag}`, () => createDraft(releaser, request.release, log));
@@ -176,7 +202,7 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   const results = new Map<string, AssetResult>();
   const own: OwnWheel[] = [];
   const put = async (item: Upload) => {
-    const asset = await releaser.upload(release, item);
+    const asset = await releaser.upload(release, { ...item, signal: deps.signal });
     known.set(asset.id, asset);
     return asset;
   };
@@ -229,6 +255,8 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
   try {
     await log.group(`Upload ${planned.length} wheel(s) to ${tag}, ${request.concurrency} at a time`, () =>
       eachLimit(planned, request.concurrency, async (p) => {
+        const stop = stopped('no upload started after it');
+        if (stop) throw stop;
         const started = Date.now();
         let done = p;
         let sha256: string | undefined;
@@ -260,16 +288,20 @@ export async function publish(request: PublishRequest, deps: PublishDeps): Promi
       }),
     );
   } catch (error) {
-    await rollBack(
+    const left = await rollBack(
       deps,
       release,
       created,
       added,
       request.wheels.map((w) => w.name),
     );
+    const stop = stopped(left);
+    if (stop) throw stop;
     if (isImmutableRefusal(error)) throw publishedUnderUs(tag, error);
     throw error;
   }
+  if (deps.signal?.aborted)
+    log.warning(`cancelled (${String(deps.signal.reason)}) after every wheel was uploaded: completing release ${tag}`);
 
   let listed: Awaited<ReturnType<typeof syncListings>>;
   try {
@@ -362,8 +394,9 @@ async function immutableDone(
 }
 
 /**
- * Undoes what a failed run added (wheels new to the release, their sidecars), and deletes the
- * draft it created when nothing else is on it. A published release is never deleted.
+ * Undoes what a failed or cancelled run added (wheels new to the release, their sidecars, the
+ * `starter`s of its abandoned uploads), and deletes the draft it created when nothing else is on
+ * it. A published release is never deleted. Returns what it left, for the log and the error.
  */
 async function rollBack(
   deps: PublishDeps,
@@ -371,20 +404,29 @@ async function rollBack(
   created: boolean,
   added: Asset[],
   names: string[],
-): Promise<void> {
+): Promise<string> {
   const { releaser, log } = deps;
+  const why = deps.signal?.aborted ? `cancelled (${String(deps.signal.reason)})` : 'publishing failed';
   try {
     for (const asset of added) await releaser.deleteAsset(asset);
     const now = await releaser.get(release);
-    // A `starter` left by this run's failed upload is no file: a draft holding only those goes
-    // too. Another job's starter is its upload in flight, into this draft: the draft stays.
+    // A `starter` of one of this run's names is an upload it abandoned (or, rarely, another job's
+    // of the same wheel, which that job's retry puts back): no file, so it goes.
     const ours = new Set(names.flatMap((name) => [name, sidecarName(name)]));
-    const empty = now !== undefined && now.assets.every((a) => a.state !== 'uploaded' && ours.has(a.name));
-    const deleted = created && empty && (await releaser.deleteDraft(release));
-    log.warning(
-      `publishing failed; removed the ${added.length} asset(s) this run added${deleted ? ' and the draft release it created' : ''}`,
-    );
+    const starters = (now?.assets ?? []).filter((a) => a.state !== 'uploaded' && ours.has(a.name));
+    for (const asset of starters) await releaser.deleteAsset(asset);
+    const rest = (now?.assets ?? []).filter((a) => !starters.includes(a));
+    const deleted = created && now !== undefined && rest.length === 0 && (await releaser.deleteDraft(release));
+    const left = deleted
+      ? `removed the draft release ${release.tag_name} it created: no release of that tag is left by this run`
+      : created
+        ? `removed the ${added.length} asset(s) this run added; the draft release it created stays, holding ${rest.length} asset(s) of other jobs`
+        : `removed the ${added.length} asset(s) this run added; release ${release.tag_name} is as it was before the run`;
+    log.warning(`${why}; ${left}`);
+    return left;
   } catch (error) {
-    log.warning(`publishing failed, and removing what this run added failed too: ${(error as Error).message}`);
+    const left = `removing what this run added failed too (${(error as Error).message}): the next run completes the release`;
+    log.warning(`${why}, and ${left}`);
+    return left;
   }
 }

@@ -141,7 +141,7 @@ export const step = defineStep({
       },
       reproducible: {
         description:
-          'true: byte-reproducible wheels (SOURCE_DATE_EPOCH, build paths mapped out of the binaries, a fixed zip); false: build as the package says; check: also rebuild once from a fresh copy without the compile cache and fail, naming the first differing file, unless the bytes are the same',
+          "true: byte-reproducible wheels, the same on every machine of an OS (built in /tmp/sagewheels/build, or C:\\sagewheels\\build on Windows; SOURCE_DATE_EPOCH; build paths mapped out of the binaries; a fixed zip; the wheel's .dist-info/sagewheels-build.json records what decided its bytes); false: build as the package says; check: also rebuild once from a fresh copy without the compile cache and fail, naming the first differing file, unless the bytes are the same",
         default: 'true',
         choices: REPRODUCIBLE_RULES,
       },

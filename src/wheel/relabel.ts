@@ -16,6 +16,8 @@ export interface Relabel {
   platform?: string;
   /** The time every entry gets (SOURCE_DATE_EPOCH); default 1980-01-01. */
   mtime?: Date;
+  /** Files written into the .dist-info folder by name, replacing any of that name. */
+  distInfoFiles?: Readonly<Record<string, Buffer>>;
 }
 
 const LOCAL_LABEL = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/i;
@@ -84,10 +86,19 @@ export async function relabelWheel(file: string, relabel: Relabel, outDir: strin
   };
 
   const recordName = `${newPrefix}.dist-info/RECORD`;
+  const added = Object.entries(relabel.distInfoFiles ?? {}).map(([file, data]) => ({
+    name: `${newPrefix}.dist-info/${file}`,
+    data,
+  }));
   const kept: StoredEntry[] = [];
   const rows = [];
+  for (const { name: file, data } of added) {
+    kept.push(storeEntry(file, data, 0o644));
+    rows.push({ path: file, hash: recordHash(data), size: String(data.length) });
+  }
   for (const entry of entries) {
     const renamed = rename(entry.name);
+    if (added.some((file) => file.name === renamed)) continue;
     // Signatures of the old RECORD cannot hold for the new one.
     if (renamed === recordName || /\.dist-info\/RECORD\.(jws|p7s)$/.test(renamed)) continue;
     const mode = normalMode(entry.mode);

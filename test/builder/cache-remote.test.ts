@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,11 @@ import { PROFILES } from '../../src/packages/profiles';
 import { step } from '../../src/steps/build';
 import { recordingContext } from '../helpers/context';
 import { offlinePipEnv } from '../helpers/offline-pip';
+
+const wheelSha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 // Debian's redis-server (apt-get install redis-server), on a free loopback port, one per test file.
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/cudapkg');
@@ -106,7 +112,7 @@ describe('two runners sharing one Redis (real redis-server, ccache, nvcc)', () =
   });
 
   /** The build step on a "runner" of its own: its own HOME, so its own local cache (compile-cache: auto). */
-  async function runner(name: string, url: string) {
+  async function runner(name: string, url: string, compileCache = 'auto') {
     const home = path.join(root, name);
     await mkdir(home);
     process.env = { ...saved, ...offline, HOME: home, RUNNER_TEMP: home };
@@ -118,15 +124,16 @@ describe('two runners sharing one Redis (real redis-server, ccache, nvcc)', () =
       python: '3.12',
       torch: 'none',
       'arch-list': '8.0',
-      'compile-cache-url': url,
+      'compile-cache': compileCache,
+      'compile-cache-url': compileCache === 'off' ? '' : url,
       'output-dir': path.join(home, 'out'),
     });
-    await step.run(inputs, ctx);
+    const outputs = await step.run(inputs, ctx);
     const row = (ctx.summary.find((b) => b.kind === 'table') as { rows: string[][] }).rows[0]!;
-    return { ctx, cache: row[3]! };
+    return { ctx, cache: row[3]!, wheel: (JSON.parse(outputs.wheels!) as string[])[0]! };
   }
 
-  it('the second runner, with an empty local cache, hits every compile from Redis; the password is masked', async () => {
+  it('the second runner (another RUNNER_TEMP and HOME, an empty local cache) hits every compile from Redis, with the same bytes; the password is masked', async () => {
     const url = `redis://${PASSWORD}@127.0.0.1:${redis.port}|connect-timeout=500`;
     const first = await runner('runner-one', url);
     expect(first.cache).toBe('0 hits (0 local, 0 remote), 2 misses, 1 not cacheable');
@@ -141,7 +148,17 @@ describe('two runners sharing one Redis (real redis-server, ccache, nvcc)', () =
     // Its local cache is filled from the remote one: a third build there hits locally.
     const again = await runner('runner-two-again', url);
     expect(again.cache).toMatch(/^2 hits/);
-  });
+    // A hit never changes the bytes: the wheels built warm (remote, then local hits) are the one
+    // built cold, and the one another runner builds with no cache at all.
+    const uncached = await runner('runner-three', url, 'off');
+    expect(uncached.cache).toBe('uncached');
+    const [cold, warmRemote, warmLocal, none] = await Promise.all(
+      [first, second, again, uncached].map((r) => wheelSha256(r.wheel)),
+    );
+    expect(warmRemote).toBe(cold);
+    expect(warmLocal).toBe(cold);
+    expect(none).toBe(cold);
+  }, 600_000);
 });
 
 describe('a Redis that is down', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveArchs } from '../../src/builder/archs';
 import { buildEnvironment } from '../../src/builder/environment';
-import { planJobs } from '../../src/builder/jobs';
+import { planJobs, REPRODUCIBLE_SPLIT_COMPILE } from '../../src/builder/jobs';
 import { PROFILES } from '../../src/packages/profiles';
 
 describe('planJobs', () => {
@@ -12,6 +12,18 @@ describe('planJobs', () => {
     expect(planJobs('auto', { cores: 16, memoryGiB: 125 }, '13.0.88').reason).toBe(
       '16 cores, 125 GiB free at 4 GiB per job',
     );
+  });
+
+  it('gives a reproducible build one --split-compile count on every machine (ptxas writes it into the cubins)', () => {
+    const machines = [
+      { cores: 2, memoryGiB: 8 },
+      { cores: 16, memoryGiB: 125 },
+      { cores: 64, memoryGiB: 500 },
+    ];
+    const counts = machines.map((machine) => planJobs('auto', machine, '13.0.88', true).splitCompile);
+    expect(counts).toEqual([REPRODUCIBLE_SPLIT_COMPILE, REPRODUCIBLE_SPLIT_COMPILE, REPRODUCIBLE_SPLIT_COMPILE]);
+    expect(planJobs('1', { cores: 2, memoryGiB: 8 }, '13.0.88', true)).toMatchObject({ jobs: 1, splitCompile: 8 });
+    expect(planJobs('auto', { cores: 16, memoryGiB: 125 }, '12.0.1', true).splitCompile).toBe(1);
   });
 
   it('takes a number as given, and leaves --split-compile out before CUDA 12.1', () => {

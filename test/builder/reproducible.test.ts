@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWheel, type BuildOptions } from '../../src/builder/build';
+import { readProvenance } from '../../src/builder/provenance';
 import { firstDifference, parseEpoch, sourceDateEpoch, ZIP_EPOCH } from '../../src/builder/reproducible';
+import { runCli } from '../../src/cli/main';
 import { runChecked } from '../../src/core/exec';
 import { PROFILES } from '../../src/packages/profiles';
+import { STEPS } from '../../src/registry';
 import { recordingContext } from '../helpers/context';
 import { offlinePipEnv } from '../helpers/offline-pip';
 
@@ -16,6 +19,8 @@ const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/cudapkg');
 const COMMITTED = '2026-03-04T05:06:08Z';
 const offline = offlinePipEnv();
 let root: string;
+/** The first build's wheel and the flags it records, for the rebuild through the CLI. */
+let published: { wheel: string; rebuild: string[] } | undefined;
 
 const sha256 = async (file: string) =>
   createHash('sha256')
@@ -61,17 +66,67 @@ beforeAll(async () => {
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
-  it('two checkouts in different folders give the same sha256; check rebuilds and compares', async () => {
+  it('runners with different RUNNER_TEMP, TMPDIR and source folders give the same sha256; check rebuilds and compares', async () => {
     const ctx = recordingContext();
     const first = await buildWheel(options(await checkout('one'), { reproducible: 'check' }), ctx.log);
     expect(first.rebuild).toMatchObject({ identical: true });
     expect(ctx.text()).toContain('reproducible: the rebuild gave the same bytes (cudapkg-0.1.0+cu130-cp312');
     expect(first.epoch).toEqual({ epoch: Date.parse(COMMITTED) / 1000, from: 'the commit time of the source' });
 
-    const second = await buildWheel(options(await checkout('second-folder')), recordingContext().log);
+    // Another runner, installed elsewhere: its own RUNNER_TEMP and TMPDIR, the checkout in another folder.
+    const elsewhere = path.join(root, 'opt', 'runner2', '_work');
+    const [runnerTemp, tmp] = [path.join(elsewhere, '_temp'), path.join(elsewhere, 'tmp')];
+    await Promise.all([mkdir(runnerTemp, { recursive: true }), mkdir(tmp, { recursive: true })]);
+    const secondEnv = { ...process.env, ...offline, RUNNER_TEMP: runnerTemp, TMPDIR: tmp };
+    const second = await buildWheel(
+      options(await checkout('second-folder'), { env: secondEnv }),
+      recordingContext().log,
+    );
     expect(path.basename(second.wheels[0]!)).toBe(path.basename(first.wheels[0]!));
-    expect(await sha256(second.wheels[0]!)).toBe(await sha256(first.wheels[0]!));
     expect(await firstDifference(first.wheels[0]!, second.wheels[0]!)).toBeUndefined();
+    expect(await sha256(second.wheels[0]!)).toBe(await sha256(first.wheels[0]!));
+
+    // The wheel says what decided its bytes, and how to build them again.
+    const provenance = await readProvenance(first.wheels[0]!);
+    expect(provenance).toEqual({
+      buildFolder: process.env.SAGEWHEELS_BUILD_FOLDER,
+      source: { commit: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      sourceDateEpoch: Date.parse(COMMITTED) / 1000,
+      toolchain: {
+        nvcc: expect.stringMatching(/^13\.0\.\d+$/),
+        hostCompiler: expect.stringMatching(/^(c\+\+|g\+\+) \(.*\) \d+\.\d+/),
+        python: expect.stringMatching(/^3\.12\.\d+$/),
+      },
+      flags: expect.objectContaining({
+        TORCH_CUDA_ARCH_LIST: '8.0;9.0',
+        NVCC_APPEND_FLAGS: `--split-compile=8 -Xcompiler=-ffile-prefix-map=${process.env.SAGEWHEELS_BUILD_FOLDER}=/sagewheels`,
+        SOURCE_DATE_EPOCH: String(Date.parse(COMMITTED) / 1000),
+      }),
+      rebuild: [
+        '--package',
+        'generic',
+        '--python',
+        '3.12',
+        '--torch',
+        'none',
+        '--cuda-version',
+        '13.0',
+        '--arch-list',
+        '8.0;9.0',
+        '--version-suffix',
+        'auto',
+        '--abi',
+        'auto',
+        '--platform-tag',
+        'auto',
+        '--repair',
+        'builtin',
+        '--source-date-epoch',
+        String(Date.parse(COMMITTED) / 1000),
+      ],
+    });
+    expect(await readProvenance(second.wheels[0]!)).toEqual(provenance);
+    published = { wheel: first.wheels[0]!, rebuild: provenance!.rebuild };
 
     // The commit time is every entry's time.
     const { stdout } = await runChecked('python3', [
@@ -80,7 +135,33 @@ describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
       first.wheels[0]!,
     ]);
     expect(stdout.trim()).toBe('[(2026, 3, 4, 5, 6, 8)]');
-  });
+  }, 600_000);
+
+  it("rebuilds a wheel from the flags it records, through the CLI, byte for byte (docs/reproducible.md's command)", async () => {
+    expect(published).toBeDefined();
+    const source = await checkout('laptop');
+    const out = path.join(root, 'laptop', 'rebuilt');
+    const saved = { ...process.env };
+    // Another machine: its own temp folders, the step's default compile cache (auto) in its own folder.
+    Object.assign(process.env, offline, {
+      TMPDIR: path.join(root, 'laptop'),
+      CCACHE_DIR: path.join(root, 'laptop', 'ccache'),
+    });
+    delete process.env.RUNNER_TEMP;
+    let err = '';
+    try {
+      const code = await runCli(['build', ...published!.rebuild, '--source', source, '--output-dir', out], STEPS, {
+        out: () => undefined,
+        err: (text) => void (err += text),
+        env: process.env,
+      });
+      expect(code, err).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+    const rebuilt = path.join(out, path.basename(published!.wheel));
+    expect(await sha256(rebuilt)).toBe(await sha256(published!.wheel));
+  }, 600_000);
 
   it('without the flags (reproducible: false) the library differs, and the comparison names it', async () => {
     const a = await buildWheel(options(await checkout('plain-a'), { reproducible: 'false' }), recordingContext().log);

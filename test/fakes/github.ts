@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * requests per hour per token with its x-ratelimit headers (GITHUB_TOKEN's 1,000 by default),
  * and the refusal of a tag on a commit that changes .github/workflows/. GitHub's faults are
  * injected with `fault` and the helpers below it: a 502 or a connection reset during an upload
- * that leaves a `starter` asset, 403 secondary rate limits with Retry-After, and 429s.
+ * that leaves a `starter` asset, an upload held open, 403 secondary rate limits with Retry-After, and 429s.
  */
 
 export interface FakeAsset {
@@ -123,6 +123,8 @@ export class FakeGitHub {
   readonly workflowCommits = new Set<string>();
   /** Tags of deleted immutable releases: GitHub never lets a new release use them. */
   readonly burntTags = new Set<string>();
+  /** Uploads holdUploads has held open (those given up since included). */
+  held = 0;
   private uploadResets = 0;
   private nextId = 1;
   private server?: Server;
@@ -202,6 +204,21 @@ export class FakeGitHub {
       res.socket?.resetAndDestroy();
       return true;
     }, times);
+  }
+
+  /**
+   * Uploads are held open, as a stalled transfer is: GitHub has recorded a `starter` asset and
+   * answers nothing until the client gives up (closes the connection). `held` counts them.
+   */
+  holdUploads(): void {
+    this.fault(async (req, res) => {
+      const target = this.uploadTarget(req);
+      if (!target) return false;
+      this.addAsset(target.release, target.name, Buffer.alloc(0), 'starter');
+      this.held++;
+      await new Promise((resolve) => res.on('close', resolve));
+      return true;
+    }, Infinity);
   }
 
   /** Requests that match get 403 secondary rate limit with Retry-After (seconds). */
