@@ -11,6 +11,9 @@ import { describeSource, loadTorchReleases, releasesOptions } from '../torch/loa
 import { PYTORCH_INDEX } from '../torch/releases';
 import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
 import { PLATFORM_TAGS } from '../wheel/manylinux';
+import { ENGINE_CHOICES, type EngineChoice } from '../container/engine';
+import { chooseImage, MANYLINUX_IMAGE } from '../container/image';
+import { readContainerOptions } from '../container/run-args';
 
 const cacheCell = (stats: CacheStats | undefined, remote: boolean): string =>
   stats ? describeCacheStats(stats, remote) : 'uncached';
@@ -42,7 +45,19 @@ const buildOptions = (inputs: Inputs<string>, releases?: BuildOptions['releases'
     outputDir: inputs.string('output-dir'),
     platformTag: inputs.string('platform-tag'),
     repair: inputs.choice<RepairEngine>('repair'),
+    container: containerRequest(inputs),
   };
+};
+
+const containerRequest = (inputs: Inputs<string>): BuildOptions['container'] => {
+  const image = chooseImage(inputs.string('container'));
+  return image
+    ? {
+        image,
+        engine: inputs.choice<EngineChoice>('container-engine'),
+        extra: readContainerOptions(inputs.optional('container-options') ?? ''),
+      }
+    : undefined;
 };
 
 export const step = defineStep({
@@ -139,9 +154,23 @@ export const step = defineStep({
       'output-dir': { description: 'Where the wheel is written', default: 'wheelhouse' },
       'platform-tag': {
         description:
-          "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
+          "Linux wheels' platform tag: auto (in a container, the manylinux_2_X of the image's glibc; on the runner, the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
         default: 'auto',
         choices: PLATFORM_TAGS,
+      },
+      container: {
+        description: `Linux: the image to build in, so the wheel needs no newer glibc than the image has: auto (${MANYLINUX_IMAGE}_<x86_64|aarch64>, glibc 2.28 like PyTorch's wheels), none (on the runner itself, as its glibc allows), or any image name. The source, the build folder, the toolkit (read-only) and the compile cache are mounted at their own paths; python names an interpreter of the image. See docs/containers.md`,
+        default: 'auto',
+      },
+      'container-engine': {
+        description:
+          'What runs the container: auto (docker, else podman, whichever answers), docker or podman. One that cannot run containers fails the step before anything is downloaded, saying what to fix',
+        default: 'auto',
+        choices: ENGINE_CHOICES,
+      },
+      'container-options': {
+        description:
+          "Extra arguments of the engine's run, separated by spaces (--volume /data:/data:ro, --memory 32g); they come after sagewheels' own, so they win",
       },
       repair: {
         description:

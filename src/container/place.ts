@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises';
+import type { Log } from '../core/context';
+import type { ProcessRunner } from '../core/exec';
+import type { BuildPlace } from '../builder/place';
+import type { LinuxArch } from '../wheel/policy';
+import { type EngineChoice, findEngine } from './engine';
+import { containerPlatformTag } from './floor';
+import { findImagePython } from './interpreter';
+import type { Mount } from './run-args';
+import { startBuildContainer } from './session';
+
+export interface ContainerRequest {
+  image: string;
+  engine: EngineChoice;
+  /** Extra arguments of `<engine> run`. */
+  extra: readonly string[];
+}
+
+const LINUX_ARCH: Partial<Record<NodeJS.Architecture, LinuxArch>> = { x64: 'x86_64', arm64: 'aarch64' };
+
+/**
+ * The build's container, started: the temp folder the build works in (so the same reproducible
+ * build folder), the toolkit read-only, and the compile cache's folder, each at its own path.
+ * CCACHE_DIR names that folder inside, so compile-cache: auto finds the runner's cache.
+ */
+export async function containerPlace(
+  request: ContainerRequest,
+  folders: { temp: string; toolkit?: string; cache?: string },
+  env: NodeJS.ProcessEnv,
+  run: ProcessRunner,
+  log: Log,
+): Promise<BuildPlace> {
+  const engine = await findEngine(request.engine, request.image, env, run);
+  if (folders.cache) await mkdir(folders.cache, { recursive: true });
+  const mounts: Mount[] = [
+    { path: folders.temp },
+    ...(folders.toolkit ? [{ path: folders.toolkit, readOnly: true }] : []),
+    ...(folders.cache ? [{ path: folders.cache }] : []),
+  ];
+  const box = await log.group(`${engine.name}: start ${request.image}`, () =>
+    startBuildContainer({ engine, image: request.image, mounts, extra: request.extra, env, run }),
+  );
+  const arch = LINUX_ARCH[process.arch] ?? 'x86_64';
+  const boxEnv = folders.cache ? { ...box.env, CCACHE_DIR: folders.cache } : box.env;
+  const label = `${engine.name}: ${request.image} (glibc ${box.glibc})`;
+  log.info(`building in ${label}, mounted at their own paths: ${mounts.map((m) => m.path).join(', ')}`);
+  return {
+    label,
+    run: (command, args, opts = {}) => box.run(command, args, { ...opts, env: opts.env ?? boxEnv }),
+    env: boxEnv,
+    which: (name, whichEnv) => box.which(name, whichEnv),
+    findPython: (spec) => findImagePython(spec, request.image, box.run),
+    platformTag: (input) => containerPlatformTag(input, box.glibc, arch),
+    close: () => box.stop(),
+  };
+}
