@@ -432,7 +432,12 @@ async function openPlace(
   const place = options.container
     ? await containerPlace(
         options.container,
-        { temp: host.temp, toolkit: host.toolkit || undefined, cache },
+        {
+          temp: host.temp,
+          toolkit: host.toolkit || undefined,
+          cache,
+          readOnly: options.cutlass ? [path.resolve(options.cutlass)] : [],
+        },
         host.env,
         host.run,
         log,

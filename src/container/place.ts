@@ -20,12 +20,13 @@ const LINUX_ARCH: Partial<Record<NodeJS.Architecture, LinuxArch>> = { x64: 'x86_
 
 /**
  * The build's container, started: the temp folder the build works in (so the same reproducible
- * build folder), the toolkit read-only, and the compile cache's folder, each at its own path.
+ * build folder), the toolkit read-only, the compile cache's folder, and other folders the build
+ * reads (a CUTLASS checkout), each at its own path.
  * CCACHE_DIR names that folder inside, so compile-cache: auto finds the runner's cache.
  */
 export async function containerPlace(
   request: ContainerRequest,
-  folders: { temp: string; toolkit?: string; cache?: string },
+  folders: { temp: string; toolkit?: string; cache?: string; readOnly?: readonly string[] },
   env: NodeJS.ProcessEnv,
   run: ProcessRunner,
   log: Log,
@@ -36,6 +37,7 @@ export async function containerPlace(
     { path: folders.temp },
     ...(folders.toolkit ? [{ path: folders.toolkit, readOnly: true }] : []),
     ...(folders.cache ? [{ path: folders.cache }] : []),
+    ...(folders.readOnly ?? []).map((folder) => ({ path: folder, readOnly: true })),
   ];
   const box = await log.group(`${engine.name}: start ${request.image}`, () =>
     startBuildContainer({ engine, image: request.image, mounts, extra: request.extra, env, run }),

@@ -73,7 +73,10 @@ describe.skipIf(Boolean(skip))('build: container', () => {
       python: '3.9',
       'platform-tag': 'manylinux_2_5',
       'output-dir': path.join(root, 'old'),
-    }).catch((e: unknown) => e as Error);
+    }).then(
+      () => new Error('did not fail'),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(/^platform-tag: manylinux_2_5 cannot be given: .*_kernels\..*\.so.*GLIBC_2\.\d+/);
   });
@@ -89,7 +92,10 @@ describe.skipIf(Boolean(skip))('build: container', () => {
         // A git URL that no one answers: fetching it would be a different error.
         source: 'https://127.0.0.1:9/never.git',
         'output-dir': path.join(root, 'never'),
-      }).catch((e: unknown) => e as Error);
+      }).then(
+        () => new Error('did not fail'),
+        (e: unknown) => e as Error,
+      );
       expect(error).toBeInstanceOf(ConfigurationError);
       expect(error.message).toMatch(/^container: podman could not start sagewheels-test\/bullseye: .*rlimit/);
       expect(error.message).toContain('default_ulimits');

@@ -24,7 +24,10 @@ describe('findEngine', () => {
       'quay.io/pypa/manylinux_2_28_x86_64',
       { PATH: '/nonexistent' },
       runProcess,
-    ).catch((e: unknown) => e as Error);
+    ).then(
+      () => new Error('did not fail'),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toBe(
       "container: building in quay.io/pypa/manylinux_2_28_x86_64 needs docker or podman, and docker is not on PATH; podman is not on PATH. Install docker or podman on the runner, or build on the host with container: none (the wheel then needs the host's glibc)",
@@ -33,7 +36,10 @@ describe('findEngine', () => {
 
   it("with a docker whose daemon is down, says so in docker's words and how to start it", async () => {
     const bin = await dockerWithoutDaemon();
-    const error = await findEngine('docker', 'img', { PATH: bin }, runProcess).catch((e: unknown) => e as Error);
+    const error = await findEngine('docker', 'img', { PATH: bin }, runProcess).then(
+      () => new Error('did not fail'),
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(
       /^container-engine: building in img needs docker, and "docker info" failed: Cannot connect to the Docker daemon/,

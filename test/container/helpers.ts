@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { which } from '../../src/builder/which';
+import { offlinePipEnv } from '../helpers/offline-pip';
 
 /** The image test/container/make-image.sh makes: Debian bullseye, glibc 2.31, Python 3.9, g++ 10, ccache. */
 export const TEST_IMAGE = process.env.SAGEWHEELS_TEST_IMAGE ?? 'sagewheels-test/bullseye';
@@ -35,12 +36,17 @@ export async function containersConf(dir: string, { ulimits = true } = {}): Prom
   return file;
 }
 
-/** Debian's setuptools and wheel wheels copied under `dir` (mounted in the container): pip without a network. */
+/**
+ * Upstream setuptools and wheel wheels (the ones CPython ships for its own tests, which
+ * offlinePipEnv finds) copied under `dir`, which the container sees: pip without a network, in the
+ * image and on the runner alike. Debian's own are patched for one Debian's Python.
+ */
 export async function offlineWheels(dir: string): Promise<Record<string, string>> {
   const links = path.join(dir, 'wheels');
   await mkdir(links, { recursive: true });
-  for (const name of await readdir('/usr/share/python-wheels'))
-    if (/^(setuptools|wheel)-/.test(name))
-      await copyFile(path.join('/usr/share/python-wheels', name), path.join(links, name));
+  const found = (offlinePipEnv().PIP_FIND_LINKS ?? '').split(' ').filter((folder) => !folder.startsWith('/usr/share/'));
+  for (const folder of found)
+    for (const name of await readdir(folder))
+      if (/^(setuptools|wheel)-.*\.whl$/.test(name)) await copyFile(path.join(folder, name), path.join(links, name));
   return { PIP_NO_INDEX: '1', PIP_FIND_LINKS: links, PIP_DISABLE_PIP_VERSION_CHECK: '1' };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the local image the container tests build in: Debian bullseye (glibc 2.31) with Python's
-# venv (with the runner's pip), g++ and ccache, imported into podman. No registry is needed: debootstrap reads Debian's
+# venv and headers (with the runner's pip), g++ and ccache, imported into podman. No registry is needed: debootstrap reads Debian's
 # mirror (the one apt uses, unless DEBIAN_MIRROR names another). Skips when the image exists.
 set -euo pipefail
 image="${SAGEWHEELS_TEST_IMAGE:-sagewheels-test/bullseye}"
@@ -14,11 +14,12 @@ trap 'rm -rf "$root"' EXIT
 debootstrap --variant=minbase bullseye "$root" "$mirror"
 chroot "$root" apt-get update -q
 chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  python3 python3-venv python3-pip python3-setuptools python3-wheel g++ ccache
+  python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel g++ ccache
 # manylinux images carry a recent pip; bullseye's 20.3 cannot read pyproject.toml's build-system
-# (no tomli): its Python's venvs get the runner's (Debian 12's) pip, setuptools and wheel instead.
-rm -f "$root"/usr/share/python-wheels/{pip,setuptools,wheel}-*.whl
-cp /usr/share/python-wheels/{pip,setuptools,wheel}-*.whl "$root/usr/share/python-wheels/"
+# (no tomli): its Python's venvs get the runner's (Debian 12's) pip instead. Its setuptools stays
+# bullseye's own: Debian 12's is patched for Debian 12's Python (install_layout).
+rm -f "$root"/usr/share/python-wheels/pip-*.whl
+cp /usr/share/python-wheels/pip-*.whl "$root/usr/share/python-wheels/"
 chroot "$root" apt-get clean
 rm -rf "$root"/var/lib/apt/lists/*
 tar -C "$root" -c . | podman import - "$image"
