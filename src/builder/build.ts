@@ -436,6 +436,7 @@ async function openPlace(
           temp: host.temp,
           toolkit: host.toolkit || undefined,
           cache,
+          output: path.resolve(options.outputDir),
           readOnly: options.cutlass ? [path.resolve(options.cutlass)] : [],
         },
         host.env,

@@ -20,23 +20,25 @@ const LINUX_ARCH: Partial<Record<NodeJS.Architecture, LinuxArch>> = { x64: 'x86_
 
 /**
  * The build's container, started: the temp folder the build works in (so the same reproducible
- * build folder), the toolkit read-only, the compile cache's folder, and other folders the build
- * reads (a CUTLASS checkout), each at its own path.
+ * build folder), the toolkit read-only, the compile cache's and the output's folders, and other
+ * folders the build reads (a CUTLASS checkout), each at its own path.
  * CCACHE_DIR names that folder inside, so compile-cache: auto finds the runner's cache.
  */
 export async function containerPlace(
   request: ContainerRequest,
-  folders: { temp: string; toolkit?: string; cache?: string; readOnly?: readonly string[] },
+  folders: { temp: string; toolkit?: string; cache?: string; output?: string; readOnly?: readonly string[] },
   env: NodeJS.ProcessEnv,
   run: ProcessRunner,
   log: Log,
 ): Promise<BuildPlace> {
   const engine = await findEngine(request.engine, request.image, env, run);
-  if (folders.cache) await mkdir(folders.cache, { recursive: true });
+  for (const folder of [folders.cache, folders.output]) if (folder) await mkdir(folder, { recursive: true });
   const mounts: Mount[] = [
     { path: folders.temp },
     ...(folders.toolkit ? [{ path: folders.toolkit, readOnly: true }] : []),
     ...(folders.cache ? [{ path: folders.cache }] : []),
+    // auditwheel repair (repair: auditwheel) writes the wheel there from inside.
+    ...(folders.output ? [{ path: folders.output }] : []),
     ...(folders.readOnly ?? []).map((folder) => ({ path: folder, readOnly: true })),
   ];
   const box = await log.group(`${engine.name}: start ${request.image}`, () =>

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../core/errors';
+import { undoOnSignal } from '../core/on-signal';
 import { runProcess, type ProcessRunner } from '../core/exec';
 import { type Engine, lastLine } from './engine';
 import { engineFix } from './fixes';
@@ -59,9 +61,12 @@ export async function startBuildContainer(options: {
   const args = runArgs({ engine: engine.name, image, name, mounts: options.mounts, extra: options.extra, user });
   // Removed by name, not left to --rm: a container that failed to start, or whose engine's
   // cleanup process misses the runner's configuration, would stay behind.
+  const remove = ['rm', '--force', ...(engine.name === 'podman' ? ['--time', '0'] : []), name];
+  // A cancelled job (SIGTERM) removes it too.
+  const forget = undoOnSignal(() => spawnSync(engine.path, remove, { env: options.env, stdio: 'ignore' }));
   const stop = async () => {
-    const now = engine.name === 'podman' ? ['--time', '0'] : [];
-    await host(engine.path, ['rm', '--force', ...now, name], { env: options.env }).catch(() => undefined);
+    forget();
+    await host(engine.path, remove, { env: options.env }).catch(() => undefined);
   };
   const started = await host(engine.path, args, { env: options.env });
   if (started.code !== 0) {
