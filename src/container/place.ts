@@ -54,7 +54,11 @@ export async function containerPlace(
     env: boxEnv,
     which: (name, whichEnv) => box.which(name, whichEnv),
     findPython: (spec) => findImagePython(spec, request.image, box.run),
-    platformTag: (input) => containerPlatformTag(input, box.glibc, arch),
+    platformTag: (input) => {
+      const tag = containerPlatformTag(input, box.glibc, arch);
+      if (tag !== input) log.info(`platform-tag auto in ${request.image}: ${tag}, the image's glibc ${box.glibc}`);
+      return tag;
+    },
     close: () => box.stop(),
   };
 }
