@@ -10,6 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildWheel, type BuildOptions } from '../src/builder/build';
 import type { Log } from '../src/core/context';
+import { formatLaps } from '../src/core/stopwatch';
 import { PROFILES } from '../src/packages/profiles';
 import { offlineWheels, TEST_IMAGE } from '../test/container/helpers';
 
@@ -42,6 +43,7 @@ const timed = async (where: 'container' | 'host', cache: string) => {
     wall: (performance.now() - started) / 1000,
     pip: result.seconds,
     cache: result.cache ? `${result.cache.hits}h/${result.cache.misses}m` : 'off',
+    phases: formatLaps(result.phases),
   };
 };
 
@@ -55,7 +57,7 @@ try {
         ['cold', cold],
         ['warm', warm],
       ] as const) {
-        const row = `run ${run} ${where.padEnd(9)} ${kind}: wall ${t.wall.toFixed(2)} s, pip wheel ${t.pip.toFixed(2)} s, ccache ${t.cache}`;
+        const row = `run ${run} ${where.padEnd(9)} ${kind}: wall ${t.wall.toFixed(2)} s, pip wheel ${t.pip.toFixed(2)} s, ccache ${t.cache}; ${t.phases}`;
         console.log(row);
       }
     }
