@@ -44,11 +44,14 @@ export function runArgs(options: {
 // A value that may hold a password goes through the engine's own environment, not its arguments
 // (which any user of the runner can read in the process list).
 const SECRET_NAME = /PASSWORD|TOKEN|SECRET|KEY|STORAGE|PROXY|AUTH|CREDENTIAL/i;
+// A URL with user information (PIP_INDEX_URL=https://user:token@host/simple) whatever its name.
+const URL_WITH_USER = /:\/\/[^/\s]*@/;
 
 /**
  * `<engine> exec` of one program in the container, and the environment the engine itself runs
- * with. Only what differs from the image's own environment is passed; a secret-looking variable
- * by name alone (`-e NAME`: the engine reads its value from its own environment).
+ * with. Only what differs from the image's own environment is passed; a secret-looking variable,
+ * or a URL with a user in it, by name alone (`--env NAME`: the engine reads its value from its own
+ * environment).
  */
 export function execArgs(options: {
   name: string;
@@ -64,7 +67,7 @@ export function execArgs(options: {
   const env: NodeJS.ProcessEnv = { ...options.engineEnv };
   for (const [key, value] of Object.entries(options.env)) {
     if (value === undefined || options.imageEnv[key] === value) continue;
-    if (SECRET_NAME.test(key)) {
+    if (SECRET_NAME.test(key) || URL_WITH_USER.test(value)) {
       flags.push('--env', key);
       env[key] = value;
     } else flags.push('--env', `${key}=${value}`);

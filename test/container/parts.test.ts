@@ -65,7 +65,8 @@ describe('run and exec arguments', () => {
   it("passes only what differs from the image's environment, and a secret's value never as an argument", () => {
     fc.assert(
       fc.property(
-        fc.string({ minLength: 1 }).filter((v) => !v.includes('\0')),
+        // Any password a URL's user information can hold (RFC 3986: unreserved, sub-delims, %XX).
+        fc.stringMatching(/^[\w.~%!$&'()*+,;=-]+$/),
         (password) => {
           const { args, env } = execArgs({
             name: 'n',
@@ -77,6 +78,7 @@ describe('run and exec arguments', () => {
               HOME: '/root',
               CCACHE_REMOTE_STORAGE: `redis://:${password}@h`,
               MAX_JOBS: '4',
+              PIP_INDEX_URL: `https://me:${password}@pypi.example/simple`,
             },
             imageEnv: { PATH: '/usr/bin', HOME: '/root' },
             engineEnv: { PATH: '/host/bin' },
@@ -91,11 +93,18 @@ describe('run and exec arguments', () => {
             'CCACHE_REMOTE_STORAGE',
             '--env',
             'MAX_JOBS=4',
+            '--env',
+            'PIP_INDEX_URL',
             'n',
             'python',
             '-V',
           ]);
-          expect(env).toEqual({ PATH: '/host/bin', CCACHE_REMOTE_STORAGE: `redis://:${password}@h` });
+          expect(env).toEqual({
+            PATH: '/host/bin',
+            CCACHE_REMOTE_STORAGE: `redis://:${password}@h`,
+            PIP_INDEX_URL: `https://me:${password}@pypi.example/simple`,
+          });
+          expect(args.join(' ')).not.toContain(`:${password}@`);
         },
       ),
     );
