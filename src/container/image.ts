@@ -1,9 +1,13 @@
 import { inputError } from '../core/errors';
+import type { LinuxArch } from '../wheel/policy';
 
 /** pypa's manylinux_2_28 images: glibc 2.28 like PyTorch's own wheels, every CPython in /opt/python, no CUDA (the job's is mounted). */
 export const MANYLINUX_IMAGE = 'quay.io/pypa/manylinux_2_28';
 
-const LINUX_ARCHS: Partial<Record<NodeJS.Architecture, string>> = { x64: 'x86_64', arm64: 'aarch64' };
+const LINUX_ARCHS: Partial<Record<NodeJS.Architecture, LinuxArch>> = { x64: 'x86_64', arm64: 'aarch64' };
+
+/** The job's architecture as manylinux names it; undefined where there is no manylinux. */
+export const linuxArchOf = (arch: NodeJS.Architecture = process.arch): LinuxArch | undefined => LINUX_ARCHS[arch];
 
 /**
  * The image the build runs in, or undefined for the host. `auto` is the manylinux_2_28 image of
@@ -16,7 +20,7 @@ export function chooseImage(
 ): string | undefined {
   if (input === 'none') return undefined;
   if (input === 'auto') {
-    const linuxArch = LINUX_ARCHS[arch];
+    const linuxArch = linuxArchOf(arch);
     return platform === 'linux' && linuxArch ? `${MANYLINUX_IMAGE}_${linuxArch}` : undefined;
   }
   if (platform !== 'linux')

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import type { Log } from '../core/context';
 import type { ProcessRunner } from '../core/exec';
 import type { BuildPlace } from '../builder/place';
-import type { LinuxArch } from '../wheel/policy';
 import { type EngineChoice, findEngine } from './engine';
 import { containerPlatformTag } from './floor';
+import { linuxArchOf } from './image';
 import { findImagePython } from './interpreter';
 import type { Mount } from './run-args';
 import { startBuildContainer } from './session';
@@ -15,8 +15,6 @@ export interface ContainerRequest {
   /** Extra arguments of `<engine> run`. */
   extra: readonly string[];
 }
-
-const LINUX_ARCH: Partial<Record<NodeJS.Architecture, LinuxArch>> = { x64: 'x86_64', arm64: 'aarch64' };
 
 /**
  * The build's container, started: the temp folder the build works in (so the same reproducible
@@ -44,7 +42,7 @@ export async function containerPlace(
   const box = await log.group(`${engine.name}: start ${request.image}`, () =>
     startBuildContainer({ engine, image: request.image, mounts, extra: request.extra, env, run }),
   );
-  const arch = LINUX_ARCH[process.arch] ?? 'x86_64';
+  const arch = linuxArchOf() ?? 'x86_64';
   const boxEnv = folders.cache ? { ...box.env, CCACHE_DIR: folders.cache } : box.env;
   const label = `${engine.name}: ${request.image} (glibc ${box.glibc})`;
   log.info(`building in ${label}, mounted at their own paths: ${mounts.map((m) => m.path).join(', ')}`);
