@@ -14,6 +14,8 @@ const { code, release } = await runToLoopbackRelease(
   {
     source,
     package: 'sageattention',
+    // The GPU machine's own torch and Python (preinstalled): no image there.
+    container: 'none',
     'cuda-version': '13.0',
     method: 'existing',
     python,

@@ -44,6 +44,8 @@ const { code, release } = await runToLoopbackRelease(
   {
     source: path.join(root, 'test/fixtures/cudapkg'),
     package: 'generic',
+    // On this machine: the quick start needs no docker or podman.
+    container: 'none',
     'cuda-version': '13.0',
     python: await anyPython(),
     torch: 'none',

@@ -42,6 +42,8 @@ const cases: Case[] = [
       method: 'existing',
       source: path.join(root, 'test/fixtures/cudapkg'),
       package: 'generic',
+      // On the runner: a machine without docker or podman runs this too.
+      container: 'none',
       python: '3.12',
       torch: 'none',
       'arch-list': '8.0;9.0;12.0',

@@ -11,7 +11,6 @@ import { runProcess, type ProcessRunner } from '../core/exec';
 import { formatLaps, type Lap, Stopwatch } from '../core/stopwatch';
 import { majorMinor } from '../core/version';
 import { DEFAULT_PACKAGE, type PackageProfile, profileForSource, resolvePackage } from '../packages/profiles';
-import { findPython } from '../python/interpreter';
 import {
   createVenv,
   nvidiaIncludeDirs,
@@ -27,7 +26,8 @@ import type { RepairEngine } from '../wheel/auditwheel';
 import { checkPlatformTagInput } from '../wheel/manylinux';
 import { normalizeLocalLabel } from '../wheel/relabel';
 import { resolveArchs } from './archs';
-import { type CacheStats, type RemoteStore, readCacheStats, setUpCache } from './cache';
+import { type ContainerRequest, containerPlace } from '../container/place';
+import { type CacheStats, cacheDir, type RemoteStore, readCacheStats, setUpCache } from './cache';
 import { raiseSetupPyToCxx20, torchNeedsCxx20 } from './cxx-standard';
 import { diagnose, errorLine } from './diagnose';
 import { buildEnvironment } from './environment';
@@ -52,6 +52,7 @@ import {
 } from './provenance';
 import { checkTorch, checkTorchBuild, checkTorchVersion, matrixPlatformOf } from './torch-release';
 import { which } from './which';
+import { type BuildPlace, runnerPlace } from './place';
 import { inWorkFolder, reproducibleBuildFolder } from './work-folder';
 
 export { BuildFailure };
@@ -100,6 +101,8 @@ export interface BuildOptions {
   /** `auto` (default: the source's commit time) or seconds since 1970. */
   sourceDateEpoch?: string;
   outputDir: string;
+  /** The image to build in (Linux), with its engine; undefined: on the runner. */
+  container?: ContainerRequest;
   /** The environment the build starts from (default: this process's). */
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
@@ -231,6 +234,14 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   let archs = pure ? [] : resolveArchs(options.archList, cuda, early);
   const reproducible = options.reproducible ?? 'true';
   const plan = planJobs(options.jobs, options.machine ?? thisMachine(), toolkit.version, reproducible !== 'false');
+  const temp = baseEnv.RUNNER_TEMP || os.tmpdir();
+  const shared = reproducible === 'false' ? undefined : reproducibleBuildFolder(baseEnv, platform);
+  // A container that cannot start fails here, before anything is downloaded.
+  await using place = await openPlace(
+    options,
+    { temp, shared, toolkit: toolkit.home, env: baseEnv, platform, run },
+    log,
+  );
   // Checked against PyTorch's index once every input that needs no request is known good.
   const releases = torchRule === 'install' ? await (options.releases?.() ?? snapshotReleases()) : undefined;
   if (releases) checkTorchVersion(releases, options.torchVersion!);
@@ -238,13 +249,11 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
   // An index of the user's own (torch-index-url) may hold builds PyTorch's does not: pip decides there.
   const checkBuild = releases && !options.torchIndexUrl;
   if (checkBuild) checkTorchBuild(releases, want);
-  const base = await findPython(options.python, run, baseEnv);
+  const base = await place.findPython(options.python);
   if (checkBuild) checkTorchBuild(releases, { ...want, python: base.version });
   log.info(`CUDA ${toolkit.version || 'none'}, Python ${base.version} (${base.executable})`);
   clock.lap('checks');
 
-  const temp = baseEnv.RUNNER_TEMP || os.tmpdir();
-  const shared = reproducible === 'false' ? undefined : reproducibleBuildFolder(baseEnv, platform);
   const result = await inWorkFolder(shared, temp, log, async (work) => {
     const source = await log.group(`Source ${sourceSpec}${ref ? ` at ${ref}` : ''}`, () =>
       fetchSource(sourceSpec, ref, path.join(work, 'src'), run, subdirectory),
@@ -285,7 +294,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const { python, torch, includeDirs, sitePackages, project } = await log.group(
       `Python ${base.version} venv, torch: ${torchRule}`,
       async () => {
-        const venv = await createVenv(base, venvDir, { inherit: torchRule === 'preinstalled', runner: run });
+        const venv = await createVenv(base, venvDir, { inherit: torchRule === 'preinstalled', runner: place.run });
         clock.lap('venv');
         const torch = await provideTorch(
           venv.executable,
@@ -295,23 +304,25 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
             cuda,
             indexUrl: options.torchIndexUrl ?? (options.torchMirrorUrl && torchIndexUrl(cuda, options.torchMirrorUrl)),
           },
-          run,
+          place.run,
         );
         if (torch) log.info(`torch ${torch.version} (CUDA ${torch.cuda ?? 'none'})`);
         checkTorch(torch, options, toolkit.version);
         clock.lap('torch');
         // PyTorch compiles one file at a time without ninja.
         const extra =
-          torch && !which('ninja', { PATH: [...binDirs, baseEnv.PATH ?? ''].join(pathSep) }, platform) ? ['ninja'] : [];
+          torch && !(await place.which('ninja', { PATH: [...binDirs, place.env.PATH ?? ''].join(pathSep) }))
+            ? ['ninja']
+            : [];
         await provideBuildRequirements(
           venv.executable,
-          await readBuildRequirements(venv.executable, source.dir, extra, run),
+          await readBuildRequirements(venv.executable, source.dir, extra, place.run),
           log,
-          run,
+          place.run,
         );
-        const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, run) : [];
+        const includeDirs = torch ? await nvidiaIncludeDirs(venv.executable, place.run) : [];
         if (includeDirs.length > 0) log.info(`headers of the venv's nvidia wheels on CPATH: ${includeDirs.join(', ')}`);
-        const project = await readProjectIdentity(venv.executable, source.dir, run);
+        const project = await readProjectIdentity(venv.executable, source.dir, place.run);
         clock.lap('requirements');
         return { python: venv.executable, torch, includeDirs, sitePackages: venv.sitePackages[0]!, project };
       },
@@ -327,7 +338,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     }
 
     let env = buildEnvironment({
-      base: baseEnv,
+      base: place.env,
       platform,
       cudaHome: toolkit.home,
       binDirs,
@@ -345,7 +356,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     );
     const { wiring, note } = pure
       ? { wiring: undefined, note: 'off (nothing to compile)' }
-      : await setUpCache(options.compileCache, options.remoteCache ?? [], env, work, toolkit.nvcc, platform, run);
+      : await setUpCache(options.compileCache, options.remoteCache ?? [], env, work, toolkit.nvcc, platform, place);
     const remoteCache = Boolean(wiring?.remote);
     if (wiring)
       env = { ...env, ...wiring.env, PATH: wiring.binDir ? `${wiring.binDir}${pathSep}${env.PATH}` : env.PATH };
@@ -359,7 +370,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
 
     clock.lap('environment');
     const built = path.join(work, 'wheels');
-    const pip = await pipWheel(python, source.dir, built, env, archList, log);
+    const pip = await pipWheel(python, source.dir, built, env, archList, log, place.run);
     clock.lap('pip wheel');
     const logTail = pip.lines.slice(-LOG_TAIL_LINES).join('\n');
     const cache = wiring ? await readCacheStats(wiring) : undefined;
@@ -372,7 +383,7 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     if (slowest.length > 0) log.info(`slowest objects: ${formatObjectTimes(slowest)}`);
     if (pip.code !== 0) {
       // torch was taken on its version.py: a torch that cannot be imported is the cause to name.
-      const broken = torchRule === 'preinstalled' ? await torchImportProblem(python, run) : undefined;
+      const broken = torchRule === 'preinstalled' ? await torchImportProblem(python, place.run) : undefined;
       if (broken) throw broken;
       const text = pip.lines.join('\n');
       const why = diagnose(text) ?? `pip wheel exited with ${pip.code}: ${errorLine(text) ?? 'see the build log'}`;
@@ -403,10 +414,10 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
       built,
       outputDir,
       { label, requires, mtime: epoch && new Date(epoch.epoch * 1000), distInfoFiles: provenance },
-      { project, platformTag: options.platformTag ?? 'auto', repair: options.repair ?? 'builtin' },
+      { project, platformTag: place.platformTag(options.platformTag ?? 'auto'), repair: options.repair ?? 'builtin' },
       logTail,
       log,
-      run,
+      place.run,
     );
     clock.lap('wheel');
     log.info(`time: ${formatLaps(clock.laps)}`);
@@ -489,6 +500,40 @@ async function describeBuild(
       ...flag('source-date-epoch', String(build.epoch)),
     ],
   };
+}
+
+/** Where the build's programs run: a container started now (its mounts known), else the runner. */
+async function openPlace(
+  options: BuildOptions,
+  host: {
+    temp: string;
+    shared?: string;
+    toolkit: string;
+    env: NodeJS.ProcessEnv;
+    platform: NodeJS.Platform;
+    run: ProcessRunner;
+  },
+  log: Log,
+): Promise<BuildPlace & AsyncDisposable> {
+  const cache = options.compileCache === 'off' ? undefined : cacheDir(options.compileCache, host.env);
+  const place = options.container
+    ? await containerPlace(
+        options.container,
+        {
+          temp: host.temp,
+          // The reproducible build folder's parent, for its lock beside it.
+          work: host.shared && path.dirname(host.shared),
+          toolkit: host.toolkit || undefined,
+          cache,
+          output: path.resolve(options.outputDir),
+          readOnly: options.cutlass ? [path.resolve(options.cutlass)] : [],
+        },
+        host.env,
+        host.run,
+        log,
+      )
+    : runnerPlace(host.run, host.env, host.platform);
+  return { ...place, [Symbol.asyncDispose]: () => place.close() };
 }
 
 /**

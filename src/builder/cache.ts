@@ -13,9 +13,17 @@ export interface Ccache {
   version: string;
 }
 
+/** A program on the PATH of `env` where the build runs (the runner, or its container). */
+export type Lookup = (name: string, env: NodeJS.ProcessEnv) => Promise<string | undefined>;
+const onRunner: Lookup = (name, env) => Promise.resolve(which(name, env));
+
 /** ccache 4+ (nvcc support, base_dir for nvcc, the stats log), or why not. */
-export async function findCcache(env: NodeJS.ProcessEnv, runner: ProcessRunner = runProcess): Promise<Ccache | string> {
-  const found = which('ccache', env);
+export async function findCcache(
+  env: NodeJS.ProcessEnv,
+  runner: ProcessRunner = runProcess,
+  lookup: Lookup = onRunner,
+): Promise<Ccache | string> {
+  const found = await lookup('ccache', env);
   if (!found) return 'no ccache on PATH';
   const result = await runner(found, ['--version']).catch(() => undefined);
   const version = /ccache version (\d+\.\d+(?:\.\d+)?)/.exec(result?.stdout ?? '')?.[1];
@@ -126,6 +134,7 @@ export async function wireCcache(
     remote?: readonly RemoteStore[];
   },
   runner: ProcessRunner = runProcess,
+  lookup: Lookup = (name, env) => Promise.resolve(which(name, env, options.platform)),
 ): Promise<CacheWiring> {
   const platform = options.platform ?? process.platform;
   const base = options.buildEnv;
@@ -169,7 +178,7 @@ export async function wireCcache(
   if (platform === 'win32') {
     notes.push('MSVC compiles are not cached');
   } else if (base.CC || base.CXX) {
-    const cxx = base.CXX && !/\s/.test(base.CXX) ? which(base.CXX, base, platform) : undefined;
+    const cxx = base.CXX && !/\s/.test(base.CXX) ? await lookup(base.CXX, base) : undefined;
     if (cxx) {
       env.CXX = await wrapCxx(ccache, cxx, options.workRoot);
       notes.push(`C++ compiles through ccache (CXX=${base.CXX}); C compiles use CC as given, uncached`);
@@ -177,7 +186,7 @@ export async function wireCcache(
       notes.push('CC/CXX are set: host compiles use them as given, uncached');
     }
   } else {
-    hostCompiler = which('gcc', base, platform);
+    hostCompiler = await lookup('gcc', base);
     binDir = path.join(options.workRoot, 'ccache-bin');
     await mkdir(binDir, { recursive: true });
     for (const name of ['gcc', 'g++', 'cc', 'c++']) await symlink(ccache.path, path.join(binDir, name));
@@ -268,14 +277,20 @@ export async function setUpCache(
   work: string,
   nvcc: string,
   platform: NodeJS.Platform,
-  run: ProcessRunner,
+  /** Where the build runs: its programs and their lookup. */
+  place: { run: ProcessRunner; which: Lookup },
 ): Promise<{ wiring?: CacheWiring; note: string }> {
   if (input === 'off') return { note: 'off (compile-cache: off)' };
-  const ccache = await findCcache(env, run);
+  const ccache = await findCcache(env, place.run, place.which);
   if (typeof ccache === 'string')
     return { note: `uncached: ${ccache}. Install ccache 4+ on the runner to cache compiles between builds` };
   const dir = cacheDir(input, env);
   await mkdir(dir, { recursive: true });
-  const wiring = await wireCcache(ccache, { dir, workRoot: work, nvcc, buildEnv: env, platform, remote }, run);
+  const wiring = await wireCcache(
+    ccache,
+    { dir, workRoot: work, nvcc, buildEnv: env, platform, remote },
+    place.run,
+    place.which,
+  );
   return { wiring, note: `ccache ${ccache.version} in ${dir}: ${wiring.notes.join('; ')}` };
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Log } from '../core/context';
-import { runProcess } from '../core/exec';
+import { runProcess, type ProcessRunner } from '../core/exec';
 
 /**
  * `pip wheel --no-build-isolation` of the source into `wheelDir`, its output in a log group as it
@@ -13,6 +13,7 @@ export async function pipWheel(
   env: NodeJS.ProcessEnv,
   archList: string,
   log: Log,
+  runner: ProcessRunner = runProcess,
 ): Promise<{ code: number; lines: string[]; seconds: number }> {
   await mkdir(wheelDir);
   const args = [
@@ -29,7 +30,7 @@ export async function pipWheel(
   const lines: string[] = [];
   const started = Date.now();
   const result = await log.group(`Build log: pip wheel --no-build-isolation (${archList || 'no GPU code'})`, () =>
-    runProcess(python, args, {
+    runner(python, args, {
       cwd: sourceDir,
       env,
       onLine: (line) => {

@@ -6,6 +6,7 @@ import { isGitUrl, localSourceDir, splitSubdirectory } from '../builder/source';
 import { collectProblems, refuse } from '../core/check';
 import { REPRODUCIBLE_RULES, type ReproducibleRule } from '../builder/reproducible';
 import { defineStep, type Inputs } from '../core/step';
+import { runProcess } from '../core/exec';
 import { formatLaps } from '../core/stopwatch';
 import { PACKAGE_CHOICES, packageInputDescription, packageProfile } from '../packages/profiles';
 import { TORCH_RULES, type TorchRule } from '../python/venv';
@@ -13,6 +14,9 @@ import { describeSource, loadTorchReleases, releasesOptions } from '../torch/loa
 import { PYTORCH_INDEX } from '../torch/releases';
 import { REPAIR_ENGINES, type RepairEngine } from '../wheel/auditwheel';
 import { PLATFORM_TAGS } from '../wheel/manylinux';
+import { ENGINE_CHOICES, type EngineChoice, findEngine } from '../container/engine';
+import { chooseImage, MANYLINUX_IMAGE } from '../container/image';
+import { readContainerOptions } from '../container/run-args';
 
 const cacheCell = (stats: CacheStats | undefined, remote: boolean): string =>
   stats ? describeCacheStats(stats, remote) : 'uncached';
@@ -44,7 +48,19 @@ const buildOptions = (inputs: Inputs<string>, releases?: BuildOptions['releases'
     outputDir: inputs.string('output-dir'),
     platformTag: inputs.string('platform-tag'),
     repair: inputs.choice<RepairEngine>('repair'),
+    container: containerRequest(inputs),
   };
+};
+
+const containerRequest = (inputs: Inputs<string>): BuildOptions['container'] => {
+  const image = chooseImage(inputs.string('container'));
+  return image
+    ? {
+        image,
+        engine: inputs.choice<EngineChoice>('container-engine'),
+        extra: readContainerOptions(inputs.optional('container-options') ?? ''),
+      }
+    : undefined;
 };
 
 export const step = defineStep({
@@ -158,9 +174,23 @@ export const step = defineStep({
       },
       'platform-tag': {
         description:
-          "Linux wheels' platform tag: auto (the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
+          "Linux wheels' platform tag: auto (in a container, the manylinux_2_X of the image's glibc; on the runner, the oldest manylinux_2_X its ELF files' glibc and libstdc++ symbol versions allow; torch's and CUDA's libraries count as torch's), linux (keep linux_*), or a policy such as manylinux_2_28, which fails the step naming the symbol when the wheel cannot honour it",
         default: 'auto',
         choices: PLATFORM_TAGS,
+      },
+      container: {
+        description: `Linux: the image to build in, so the wheel needs no newer glibc than the image has: auto (${MANYLINUX_IMAGE}_<x86_64|aarch64>, glibc 2.28 like PyTorch's wheels), none (on the runner itself, as its glibc allows), or any image name. The source, the build folder, the toolkit (read-only) and the compile cache are mounted at their own paths; python names an interpreter of the image. See docs/containers.md`,
+        default: 'auto',
+      },
+      'container-engine': {
+        description:
+          'What runs the container: auto (docker, else podman, whichever answers), docker or podman. One that cannot run containers fails the step before anything is downloaded, saying what to fix',
+        default: 'auto',
+        choices: ENGINE_CHOICES,
+      },
+      'container-options': {
+        description:
+          "Extra arguments of the engine's run, separated by spaces (--volume /data:/data:ro, --memory 32g); they come after sagewheels' own, so they win",
       },
       repair: {
         description:
@@ -187,6 +217,11 @@ export const step = defineStep({
         async () => {
           const { source } = splitSubdirectory(inputs.string('source'));
           if (source && !isGitUrl(source)) await localSourceDir(source, inputs.optional('ref'));
+        },
+        // An engine that cannot run is refused before the pipeline's first step (setup-cuda) downloads.
+        async () => {
+          const request = containerRequest(inputs);
+          if (request) await findEngine(request.engine, request.image, process.env, runProcess);
         },
       ]),
     ),

@@ -29,6 +29,7 @@ afterAll(async () => {
 const stepInputs = (raw: Record<string, string>) =>
   new Inputs(step.spec, {
     package: 'generic',
+    container: 'none',
     source: FIXTURE,
     python: '3.12',
     torch: 'none',

@@ -52,6 +52,7 @@ describe('the build step on the cudapkg fixture', () => {
     ctx = recordingContext();
     const inputs = new Inputs(step.spec, {
       package: 'generic',
+      container: 'none',
       source: FIXTURE,
       python: '3.12',
       torch: 'none',
@@ -112,6 +113,7 @@ describe('the build step on the cudapkg fixture', () => {
     const failed = recordingContext();
     const inputs = new Inputs(step.spec, {
       package: 'generic',
+      container: 'none',
       source,
       python: '3.11',
       torch: 'none',

@@ -120,6 +120,7 @@ describe('two runners sharing one Redis (real redis-server, ccache, nvcc)', () =
     const ctx = recordingContext();
     const inputs = new Inputs(step.spec, {
       package: 'generic',
+      container: 'none',
       source: FIXTURE,
       python: '3.12',
       torch: 'none',

@@ -16,6 +16,7 @@ async function build(raw: Record<string, string>) {
   const ctx = recordingContext();
   const inputs = new Inputs(step.spec, {
     source: '/nonexistent/sagewheels-source',
+    container: 'none',
     torch: 'install',
     'torch-mirror-url': pytorch.url,
     'cuda-version': '13.0',
