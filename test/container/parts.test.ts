@@ -20,12 +20,14 @@ describe('chooseImage', () => {
     );
   });
 
-  it('refuses what is not one image name, and an image on Windows, before anything runs', () => {
+  it('refuses what is not one image name, and an image on Windows, before anything runs', async () => {
     expect(() => chooseImage('img --privileged', 'linux', 'x64')).toThrow(
       /^container: "img --privileged" is not an image name\. Allowed: auto, none/,
     );
     expect(() => chooseImage('img', 'win32', 'x64')).toThrow(/^container: "img" on win32\./);
-    expect(() => step.check!(new Inputs(step.spec, { container: 'a b', torch: 'none' }))).toThrow(/^container: /);
+    await expect(
+      Promise.resolve().then(() => step.check!(new Inputs(step.spec, { container: 'a b', torch: 'none' }))),
+    ).rejects.toThrow(/^container: /);
   });
 });
 
