@@ -8,6 +8,8 @@
 #   bench/build-sageattention.sh remote   # shared compile cache: cold (empty local cache and Redis),
 #                                         # warm-local, warm-remote-only (empty local cache, filled Redis)
 #   bench/build-sageattention.sh repro    # two uncached builds in different folders, compared byte for byte
+#   bench/build-sageattention.sh runners  # as two runners would: other RUNNER_TEMP, TMPDIR and checkout
+#                                         # each, uncached twice, then cold and warm through one cache
 #
 # Each phase ends well inside 10 minutes. Logs and <phase>.json go to $OUT (default .tmp/bench-build).
 # The step runs as GitHub runs it: its bundle, node dist/build/index.mjs, with INPUT_* variables.
@@ -18,7 +20,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-PHASE=${1:?usage: bench/build-sageattention.sh plain|step|thu-ml|spaces|remote|repro}
+PHASE=${1:?usage: bench/build-sageattention.sh plain|step|thu-ml|spaces|remote|repro|runners}
 OUT=${OUT:-$ROOT/.tmp/bench-build}
 PY=${BENCH_PYTHON:-/opt/torch/.venv/bin/python3}
 export CUDA_HOME=${BENCH_CUDA_HOME:-/usr/local/cuda}
@@ -74,20 +76,52 @@ PYTHON
 }
 
 # The build step through its bundle: name=value pairs become INPUT_<NAME> (hyphens kept, as the runner does).
+# On the runner itself (the GPU machine has no container engine) unless a pair says otherwise;
+# STEP_TEMP and STEP_TMPDIR stand for another runner's RUNNER_TEMP and TMPDIR.
 run_step() {
   local name=$1; shift
-  local -a inputs=()
+  local -a inputs=(INPUT_CONTAINER=none)
   for pair in "$@"; do inputs+=("INPUT_$(echo "${pair%%=*}" | tr '[:lower:]' '[:upper:]')=${pair#*=}"); done
   : >"$OUT/$name-outputs.txt"; : >"$OUT/$name-summary.md"
   local start end
   start=$(now)
   env "${inputs[@]}" GITHUB_OUTPUT="$OUT/$name-outputs.txt" GITHUB_STEP_SUMMARY="$OUT/$name-summary.md" \
-    RUNNER_TEMP="$WORK" node dist/build/index.mjs >"$OUT/$name.log" 2>&1
+    RUNNER_TEMP="${STEP_TEMP:-$WORK}" TMPDIR="${STEP_TMPDIR:-${TMPDIR:-/tmp}}" node dist/build/index.mjs >"$OUT/$name.log" 2>&1
   local rc=$?
   end=$(now)
   echo "$name: exit $rc, $(elapsed "$start" "$end") s wall ($(grep -A2 '^build-seconds<<' "$OUT/$name-outputs.txt" | sed -n 2p) s in pip wheel)"
   grep '^::error::' "$OUT/$name.log" || true
   STEP_RC=$rc STEP_WALL=$(elapsed "$start" "$end")
+}
+
+# Every file of two wheels compared; differing ones kept under $OUT/repro-diff; the last line says.
+compare_wheels() {
+  OUT=$OUT "$PY" - "$1" "$2" <<'PYTHON'
+import hashlib, os, sys, zipfile
+a, b = sys.argv[1], sys.argv[2]
+for w in (a, b):
+    print(hashlib.sha256(open(w, "rb").read()).hexdigest(), w)
+za, zb = zipfile.ZipFile(a), zipfile.ZipFile(b)
+names = sorted(set(za.namelist()) | set(zb.namelist()))
+same = True
+for name in names:
+    da = za.read(name) if name in za.namelist() else None
+    db = zb.read(name) if name in zb.namelist() else None
+    if da == db:
+        continue
+    same = False
+    if da is None or db is None:
+        print(f"{name}: only in {'the second' if da is None else 'the first'}")
+        continue
+    for side, data in (("a", da), ("b", db)):  # kept for a closer look (readelf, cuobjdump)
+        keep = os.path.join(os.environ["OUT"], "repro-diff", side, os.path.basename(name))
+        os.makedirs(os.path.dirname(keep), exist_ok=True)
+        open(keep, "wb").write(data)
+    diff = sum(x != y for x, y in zip(da, db)) + abs(len(da) - len(db))
+    first = next((i for i, (x, y) in enumerate(zip(da, db)) if x != y), min(len(da), len(db)))
+    print(f"{name}: {diff} of {max(len(da), len(db))} bytes differ, the first at offset {first}")
+print("identical" if same and open(a, "rb").read() == open(b, "rb").read() else "DIFFERENT")
+PYTHON
 }
 
 ratio() { "$PY" -c "import sys; print(round(float(sys.argv[1]) / float(sys.argv[2]), 3))" "$1" "$2"; }
@@ -190,36 +224,34 @@ case "$PHASE" in
     a_rc=$STEP_RC a_wall=$STEP_WALL
     mkdir -p "$WORK/elsewhere"
     run_step repro-b source="$(fresh_copy "$WOCT0RDHO" elsewhere/repro-b)" "arch-list=$ARCHS" compile-cache=off reproducible=true "output-dir=$OUT/wheels-repro-b" package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto
-    OUT=$OUT "$PY" - "$OUT"/wheels-repro-a/*.whl "$OUT"/wheels-repro-b/*.whl <<'PYTHON' | tee "$OUT/repro-compare.txt"
-import hashlib, os, sys, zipfile
-a, b = sys.argv[1], sys.argv[2]
-for w in (a, b):
-    print(hashlib.sha256(open(w, "rb").read()).hexdigest(), w)
-za, zb = zipfile.ZipFile(a), zipfile.ZipFile(b)
-names = sorted(set(za.namelist()) | set(zb.namelist()))
-same = True
-for name in names:
-    da = za.read(name) if name in za.namelist() else None
-    db = zb.read(name) if name in zb.namelist() else None
-    if da == db:
-        continue
-    same = False
-    if da is None or db is None:
-        print(f"{name}: only in {'the second' if da is None else 'the first'}")
-        continue
-    for side, data in (("a", da), ("b", db)):  # kept for a closer look (readelf, cuobjdump)
-        keep = os.path.join(os.environ["OUT"], "repro-diff", side, os.path.basename(name))
-        os.makedirs(os.path.dirname(keep), exist_ok=True)
-        open(keep, "wb").write(data)
-    diff = sum(x != y for x, y in zip(da, db)) + abs(len(da) - len(db))
-    first = next((i for i, (x, y) in enumerate(zip(da, db)) if x != y), min(len(da), len(db)))
-    print(f"{name}: {diff} of {max(len(da), len(db))} bytes differ, the first at offset {first}")
-print("identical" if same and open(a, "rb").read() == open(b, "rb").read() else "DIFFERENT")
-PYTHON
+    compare_wheels "$OUT"/wheels-repro-a/*.whl "$OUT"/wheels-repro-b/*.whl | tee "$OUT/repro-compare.txt"
     record phase=repro "archs=$ARCHS" "a_exit=$a_rc" "a_wall_seconds=$a_wall" "b_exit=$STEP_RC" "b_wall_seconds=$STEP_WALL" "result=$(tail -1 "$OUT/repro-compare.txt")"
     ;;
+  runners)
+    # Four runners, each with its own RUNNER_TEMP, TMPDIR and checkout folder: two uncached builds,
+    # then a cold build that fills a compile cache and a warm one that reads it.
+    cache=$WORK/runners-ccache
+    rm -rf "$cache"
+    for r in a b c d; do
+      mkdir -p "$WORK/runner-$r/_work/_temp" "$WORK/runner-$r/tmp" "$WORK/runner-$r/checkout"
+      src=$(fresh_copy "$WOCT0RDHO" "runner-$r/checkout/SageAttention")
+      case $r in a | b) cc=off ;; *) cc=$cache ;; esac
+      STEP_TEMP=$WORK/runner-$r/_work/_temp STEP_TMPDIR=$WORK/runner-$r/tmp \
+        run_step "runner-$r" "source=$src" "arch-list=$ARCHS" "compile-cache=$cc" reproducible=true \
+        "output-dir=$OUT/wheels-runner-$r" package=$PACKAGE "python=$PY" torch=$TORCH jobs=auto
+      eval "rc_$r=\$STEP_RC wall_$r=\$STEP_WALL"
+    done
+    for r in b c d; do
+      echo "a vs $r: $(compare_wheels "$OUT"/wheels-runner-a/*.whl "$OUT"/wheels-runner-$r/*.whl | tail -1)"
+    done | tee "$OUT/runners-compare.txt"
+    sha256sum "$OUT"/wheels-runner-*/*.whl | tee -a "$OUT/runners-compare.txt"
+    record phase=runners "archs=$ARCHS" "a_exit=$rc_a" "a_wall_seconds=$wall_a" "b_exit=$rc_b" "b_wall_seconds=$wall_b" \
+      "cold_exit=$rc_c" "cold_wall_seconds=$wall_c" "cold_cache=$(cache_cell runner-c)" \
+      "warm_exit=$rc_d" "warm_wall_seconds=$wall_d" "warm_cache=$(cache_cell runner-d)" \
+      "result=$(grep -c identical "$OUT/runners-compare.txt") of 3 identical to a"
+    ;;
   *)
-    echo "unknown phase $PHASE: plain, step, thu-ml, spaces, remote or repro" >&2
+    echo "unknown phase $PHASE: plain, step, thu-ml, spaces, remote, repro or runners" >&2
     exit 2
     ;;
 esac
