@@ -6,7 +6,7 @@ set -euo pipefail
 image="${SAGEWHEELS_TEST_IMAGE:-sagewheels-test/bullseye}"
 apt_mirror() {
   { grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
-    grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'; } | grep -v -- '-security' | head -n 1
+    grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'; } | grep -v -- '-security' | head -n 1 || true
 }
 mirror="${DEBIAN_MIRROR:-$(apt_mirror)}"
 [ -n "$mirror" ] || { echo 'no Debian mirror in apt sources: set DEBIAN_MIRROR' >&2; exit 1; }
