@@ -27352,6 +27352,8 @@ async function describeBuild(build, run2, facts) {
       ...flag("abi", options2.abi ?? "auto"),
       ...flag("platform-tag", options2.platformTag ?? "auto"),
       ...flag("repair", options2.repair ?? "builtin"),
+      // The image decides the compiler and glibc the bytes come from.
+      ...flag("container", options2.container?.image ?? "none"),
       ...flag("source-date-epoch", String(build.epoch))
     ]
   };

@@ -497,6 +497,8 @@ async function describeBuild(
       ...flag('abi', options.abi ?? 'auto'),
       ...flag('platform-tag', options.platformTag ?? 'auto'),
       ...flag('repair', options.repair ?? 'builtin'),
+      // The image decides the compiler and glibc the bytes come from.
+      ...flag('container', options.container?.image ?? 'none'),
       ...flag('source-date-epoch', String(build.epoch)),
     ],
   };

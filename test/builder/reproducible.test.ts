@@ -121,6 +121,8 @@ describe('byte-reproducible wheels (real nvcc, gcc, pip)', () => {
         'auto',
         '--repair',
         'builtin',
+        '--container',
+        'none',
         '--source-date-epoch',
         String(Date.parse(COMMITTED) / 1000),
       ],
