@@ -166,11 +166,20 @@ export function pipelineStep(steps: readonly Step[]) {
     return { selected, given, wiredFor, problems, plans };
   }
 
+  // check() and run() get the same Inputs from the action and the CLI: one survey serves both, so
+  // the steps' checks (a container engine's probe among them) run once.
+  const surveys = new WeakMap<Inputs<string>, ReturnType<typeof survey>>();
+  const surveyOnce = (inputs: Inputs<string>) => {
+    const done = surveys.get(inputs) ?? survey(inputs);
+    surveys.set(inputs, done);
+    return done;
+  };
+
   return defineStep({
     spec,
-    check: async (inputs) => refuse((await survey(inputs)).problems),
+    check: async (inputs) => refuse((await surveyOnce(inputs)).problems),
     async run(inputs, ctx: Context) {
-      const { selected, given, wiredFor, problems, plans } = await survey(inputs);
+      const { selected, given, wiredFor, problems, plans } = await surveyOnce(inputs);
       refuse(problems);
       if (inputs.boolean('dry-run')) {
         for (const line of plans) ctx.log.info(line);
