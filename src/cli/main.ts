@@ -60,9 +60,8 @@ export async function runCli(argv: readonly string[], steps: readonly Step[], io
   const restoreStdout = routeActionsDebug((message) => ctx.log.debug(message));
   try {
     const values = inputsFor(step.spec, parseInputFlags(rest, [step.spec]));
+    // Reading the inputs registers their secrets (tokens, URL passwords) with the masker.
     const inputs = await checkedInputs(step, values, io.env);
-    for (const [input, spec] of Object.entries(step.spec.inputs))
-      if (spec.secret && inputs.string(input)) ctx.env.secret(inputs.string(input));
     const outputs = await step.run(inputs, ctx);
     finish(ctx.summary, outputs);
     return 0;
