@@ -399,14 +399,19 @@ export async function buildWheel(options: BuildOptions, log: Log): Promise<Build
     const provenance = epoch && {
       [PROVENANCE_FILE]: Buffer.from(
         formatProvenance(
-          await describeBuild({ options, sourceSpec, subdirectory, sourceRoot, work, epoch: epoch.epoch, env }, run, {
-            profile: profile.name,
-            torchRule,
-            nvcc: toolkit.version,
-            python: base.version,
-            torch: torch?.version,
-            platform,
-          }),
+          await describeBuild(
+            { options, sourceSpec, subdirectory, sourceRoot, work, epoch: epoch.epoch, env },
+            run,
+            place,
+            {
+              profile: profile.name,
+              torchRule,
+              nvcc: toolkit.version,
+              python: base.version,
+              torch: torch?.version,
+              platform,
+            },
+          ),
         ),
       ),
     };
@@ -458,6 +463,7 @@ async function describeBuild(
     env: NodeJS.ProcessEnv;
   },
   run: ProcessRunner,
+  place: BuildPlace,
   facts: {
     profile: string;
     torchRule: TorchRule;
@@ -477,7 +483,8 @@ async function describeBuild(
     sourceDateEpoch: build.epoch,
     toolchain: {
       nvcc: facts.nvcc || undefined,
-      hostCompiler: facts.nvcc ? await hostCompilerVersion(build.env, facts.platform, run) : undefined,
+      // The compiler where the build ran: the image's in a container.
+      hostCompiler: facts.nvcc ? await hostCompilerVersion(build.env, facts.platform, place.run) : undefined,
       python: facts.python,
       torch: facts.torch,
     },

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readProvenance } from '../../src/builder/provenance';
 import { ConfigurationError } from '../../src/core/errors';
 import { Inputs } from '../../src/core/step';
 import { step } from '../../src/steps/build';
@@ -57,6 +58,10 @@ describe.skipIf(Boolean(skip))('build: container', () => {
     // The image's g++ and glibc made it: nothing in it needs more than 2.31.
     const needs = judge('x86_64', await wheelElfFiles(wheel!));
     expect(Number(needs.newest.GLIBC!.split('.')[1])).toBeLessThanOrEqual(31);
+    // Its provenance names the image's compiler (bullseye's gcc 10) and the image to rebuild in.
+    const provenance = await readProvenance(wheel!);
+    expect(provenance?.toolchain.hostCompiler).toMatch(/ 10\.\d+\.\d+/);
+    expect(provenance?.rebuild.join(' ')).toContain(`--container ${TEST_IMAGE}`);
 
     const host = await build({ container: 'none', python: '3.12', 'output-dir': path.join(root, 'host') });
     const [hostWheel] = JSON.parse(host.wheels!) as string[];
