@@ -27270,14 +27270,19 @@ async function buildWheel(options2, log) {
       const provenance = epoch && {
         [PROVENANCE_FILE]: Buffer.from(
           formatProvenance(
-            await describeBuild({ options: options2, sourceSpec, subdirectory, sourceRoot, work, epoch: epoch.epoch, env }, run2, {
-              profile: profile.name,
-              torchRule,
-              nvcc: toolkit.version,
-              python: base.version,
-              torch: torch?.version,
-              platform: platform2
-            })
+            await describeBuild(
+              { options: options2, sourceSpec, subdirectory, sourceRoot, work, epoch: epoch.epoch, env },
+              run2,
+              place,
+              {
+                profile: profile.name,
+                torchRule,
+                nvcc: toolkit.version,
+                python: base.version,
+                torch: torch?.version,
+                platform: platform2
+              }
+            )
           )
         )
       };
@@ -27321,7 +27326,7 @@ async function buildWheel(options2, log) {
     _promise && await _promise;
   }
 }
-async function describeBuild(build, run2, facts) {
+async function describeBuild(build, run2, place, facts) {
   const { options: options2, sourceSpec, subdirectory } = build;
   const url = isGitUrl(sourceSpec) ? withoutCredentials(sourceSpec) : void 0;
   const commit = await sourceCommit(build.sourceRoot, run2);
@@ -27332,7 +27337,8 @@ async function describeBuild(build, run2, facts) {
     sourceDateEpoch: build.epoch,
     toolchain: {
       nvcc: facts.nvcc || void 0,
-      hostCompiler: facts.nvcc ? await hostCompilerVersion(build.env, facts.platform, run2) : void 0,
+      // The compiler where the build ran: the image's in a container.
+      hostCompiler: facts.nvcc ? await hostCompilerVersion(build.env, facts.platform, place.run) : void 0,
       python: facts.python,
       torch: facts.torch
     },
